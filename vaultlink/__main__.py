@@ -1,0 +1,3 @@
+from vaultlink.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""Load a vault's settings: ``.vaultlink.toml`` at its root and Obsidian's ``.obsidian/app.json``."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from vaultlink.core.config import Config
+from vaultlink.errors import ConfigError
+
+CONFIG_NAME = ".vaultlink.toml"
+OBSIDIAN_APP = ".obsidian/app.json"
+
+# Settings a user may put in .vaultlink.toml, with the type each must have.
+_USER_KEYS: dict[str, type] = {
+    "extensions": list,
+    "ignore": list,
+    "path_prefixes": list,
+    "max_bytes": int,
+    "tag_keys": list,
+    "min_df": int,
+    "max_df_ratio": float,
+    "terms_per_note": int,
+}
+
+
+def load_config(root: Path) -> Config:
+    """The vault's Config: defaults, then Obsidian's settings, then ``.vaultlink.toml``."""
+    config = Config(path_prefixes=(root.resolve().name,))
+    config = _apply_obsidian(config, root / OBSIDIAN_APP)
+    return _apply_user(config, root / CONFIG_NAME)
+
+
+def _apply_obsidian(config: Config, path: Path) -> Config:
+    if not path.is_file():
+        return config
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read Obsidian settings: {_one_line(exc)}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: Obsidian settings are not a JSON object")
+    filters = data.get("userIgnoreFilters") or []
+    location = data.get("newFileLocation", "root")
+    return replace(
+        config,
+        obsidian_ignore=tuple(str(f) for f in filters if isinstance(f, str)),
+        use_markdown_links=bool(data.get("useMarkdownLinks", False)),
+        new_file_location=location if location in ("root", "current", "folder") else "root",
+        new_file_folder=str(data.get("newFileFolderPath", "") or ""),
+    )
+
+
+def _apply_user(config: Config, path: Path) -> Config:
+    if not path.is_file():
+        return config
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read settings: {_one_line(exc)}") from exc
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        changes[key] = _checked(path, key, value)
+    if "extensions" in changes:
+        changes["extensions"] = tuple("." + e.lstrip(".").lower() for e in changes["extensions"])
+    if "path_prefixes" in changes:
+        changes["path_prefixes"] = tuple(config.path_prefixes) + tuple(changes["path_prefixes"])
+    known = {f.name for f in fields(Config)}
+    assert set(changes) <= known
+    return replace(config, **changes)
+
+
+def _checked(path: Path, key: str, value: Any) -> Any:
+    expected = _USER_KEYS.get(key)
+    if expected is None:
+        raise ConfigError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(_USER_KEYS))})")
+    if expected is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path}: setting '{key}' must be a list of strings, not {value!r}")
+        return tuple(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (expected is int and isinstance(value, float)):
+        raise ConfigError(f"{path}: setting '{key}' must be {_type_name(expected)}, not {value!r}")
+    if value < 0:
+        raise ConfigError(f"{path}: setting '{key}' must not be negative")
+    return expected(value)
+
+
+def _type_name(kind: type) -> str:
+    return {list: "a list of strings", int: "a whole number", float: "a number"}[kind]
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())

@@ -1,0 +1,86 @@
+"""Split a note into frontmatter and body with python-frontmatter's handlers.
+
+python-frontmatter ships a TOML handler only when the unmaintained ``toml`` package is
+installed, and otherwise silently treats ``+++`` blocks as body text. We register our own
+handler backed by the standard library's ``tomllib`` so TOML frontmatter really parses.
+We only ever *read* frontmatter: nothing here serialises it back.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
+
+
+class TOMLHandler(BaseHandler):
+    """Read-only TOML frontmatter between ``+++`` lines, parsed by ``tomllib``."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return tomllib.loads(fm)
+
+
+# Frontmatter must open on the note's very first line, as in Obsidian, Hugo and Zola.
+_OPENERS: tuple[tuple[str, str, BaseHandler], ...] = (
+    ("yaml", "---", YAMLHandler()),
+    ("toml", "+++", TOMLHandler()),
+    ("json", "{", JSONHandler()),
+)
+
+
+@dataclass(frozen=True)
+class Frontmatter:
+    """``format`` is "" when the note has none; ``body_offset`` indexes the body in the text."""
+
+    format: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    body_offset: int = 0
+    error: str = ""
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0].rstrip("\r").rstrip()
+
+
+def split_frontmatter(text: str) -> Frontmatter:
+    """Find and parse the frontmatter at the start of ``text`` (BOM already removed).
+
+    An opening delimiter without a closing one is not frontmatter (Obsidian agrees), so
+    the whole text is body. Frontmatter that fails to parse keeps its extent, so the body
+    is still read, and carries the parser's error for a diagnostic.
+    """
+    first = _first_line(text)
+    for name, opener, handler in _OPENERS:
+        if not _opens(first, opener):
+            continue
+        try:
+            fm, content = handler.split(text)
+        except ValueError:
+            return Frontmatter()
+        offset = len(text) - len(content)
+        try:
+            data = handler.load(fm)
+        except Exception as exc:
+            return Frontmatter(name, {}, offset, _one_line(exc))
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            return Frontmatter(name, {}, offset, "frontmatter is not a mapping of keys to values")
+        return Frontmatter(name, data, offset)
+    return Frontmatter()
+
+
+def _opens(first_line: str, opener: str) -> bool:
+    if opener == "{":
+        return first_line == "{"
+    return len(first_line) >= 3 and set(first_line) == {opener[0]}
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())

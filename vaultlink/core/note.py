@@ -1,0 +1,107 @@
+"""The records the core passes around: notes, links, terms and diagnostics.
+
+All are frozen so that a parsed vault can be shared, cached and compared safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class LinkKind(StrEnum):
+    """How a link was written in the note."""
+
+    WIKILINK = "wikilink"
+    EMBED = "embed"
+    MARKDOWN = "markdown"
+    PATH = "path"
+
+
+class TermKind(StrEnum):
+    """Where a concept term came from."""
+
+    TAG = "tag"
+    ALIAS = "alias"
+    PHRASE = "phrase"
+    ENTITY = "entity"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link as the note states it, before resolution.
+
+    ``target`` is the link path as written (URL-decoded for markdown links, without
+    ``#heading``/``^block``/``|alias``); ``raw`` is the exact source text, used to find
+    the line that cites it.
+    """
+
+    target: str
+    kind: LinkKind
+    raw: str
+    heading: str = ""
+    block: str = ""
+    display: str = ""
+
+
+@dataclass(frozen=True)
+class Term:
+    """A concept candidate found in one note.
+
+    ``key`` is the normalised (casefolded, stemmed) identity used to match notes;
+    ``label`` is a readable surface form; ``count`` how often the note states it.
+    """
+
+    key: str
+    label: str
+    kind: TermKind
+    count: int
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Something about the vault a user should know, always naming the file."""
+
+    path: str
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def line(self) -> str:
+        """The one-line form printed by the CLI."""
+        return f"{self.path}: {self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A parsed note. ``path`` is vault-relative with ``/`` separators and is the note's id."""
+
+    path: str
+    title: str
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    headings: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    terms: tuple[Term, ...] = ()
+    frontmatter_format: str = ""
+    metadata_keys: tuple[str, ...] = field(default=())
+
+    @property
+    def stem(self) -> str:
+        """File name without folder and extension (Obsidian's link name)."""
+        name = self.path.rsplit("/", 1)[-1]
+        return name.rsplit(".", 1)[0] if "." in name else name
+
+
+@dataclass(frozen=True)
+class ParsedNote:
+    """What parsing one file gives: the note (unless it had to be skipped) and diagnostics."""
+
+    path: str
+    note: Note | None
+    diagnostics: tuple[Diagnostic, ...] = ()

@@ -1,0 +1,247 @@
+"""parse_note(path, data) -> ParsedNote: bytes of one file in, a Note record out.
+
+Pure: no file system. Bad input never raises; it becomes a Diagnostic naming the file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from vaultlink.core import terms as term_extraction
+from vaultlink.core.blocks import scan_blocks, strip_managed_blocks
+from vaultlink.core.config import Config
+from vaultlink.core.frontmatter import split_frontmatter
+from vaultlink.core.markdown import parse_ast
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity
+
+BOM = "\ufeff"
+# Tokens whose text is not prose: code, raw HTML, math.
+_NOT_PROSE = frozenset({"block_code", "codespan", "block_html", "inline_html"})
+_BLOCK_BREAKS = frozenset({"paragraph", "heading", "block_text", "table_cell", "list_item", "block_quote"})
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def too_large(path: str, size: int, max_bytes: int) -> Diagnostic:
+    return Diagnostic(path, "too-large", f"{size:,} bytes is over the {max_bytes:,}-byte limit; skipped")
+
+
+def decode_note(path: str, data: bytes, max_bytes: int) -> str | Diagnostic:
+    """Decode a note's bytes as UTF-8 (BOM allowed), or say why it can't be read as a note."""
+    if len(data) > max_bytes:
+        return too_large(path, len(data), max_bytes)
+    if b"\x00" in data:
+        return Diagnostic(path, "binary", "contains NUL bytes (not a text note); skipped")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Diagnostic(path, "invalid-utf8", f"not valid UTF-8 at byte {exc.start}; skipped")
+    return text[1:] if text.startswith(BOM) else text
+
+
+def parse_note(path: str, data: bytes, config: Config) -> ParsedNote:
+    """Parse one file's bytes. ``path`` is vault-relative with ``/`` separators."""
+    text = decode_note(path, data, config.max_bytes)
+    if isinstance(text, Diagnostic):
+        return ParsedNote(path, None, (text,))
+    return parse_text(path, text, config)
+
+
+def parse_text(path: str, text: str, config: Config) -> ParsedNote:
+    """Parse decoded text (BOM removed)."""
+    diagnostics: list[Diagnostic] = []
+    fm = split_frontmatter(text)
+    if fm.error:
+        diagnostics.append(Diagnostic(path, "frontmatter", f"invalid {fm.format.upper()} frontmatter: {fm.error}"))
+    body = text[fm.body_offset :]
+    for problem in scan_blocks(body).problems:
+        diagnostics.append(Diagnostic(path, "managed-block", problem, Severity.WARNING))
+    body = strip_managed_blocks(body)
+    walk = _BodyWalk(config, _vault_prefixes(config))
+    walk.visit(parse_ast(body, config.extensions))
+
+    meta = fm.metadata
+    aliases = _dedupe(_strings(meta.get("aliases", meta.get("alias"))))
+    tags = _dedupe(_frontmatter_tags(meta, config.tag_keys) + walk.tags, key=str.casefold)
+    stem = _stem(path)
+    title = _title(meta) or walk.first_h1 or stem
+    names = [*aliases, title] if title != stem else [*aliases, stem]
+    terms = term_extraction.select_terms(
+        term_extraction.phrase_candidates(walk.prose),
+        term_extraction.tag_terms(tags),
+        term_extraction.name_terms(names),
+        config.terms_per_note,
+    )
+    note = Note(
+        path=path,
+        title=title,
+        aliases=tuple(aliases),
+        tags=tuple(tags),
+        headings=tuple(walk.headings),
+        links=tuple(walk.links),
+        terms=terms,
+        frontmatter_format=fm.format,
+        metadata_keys=tuple(str(k) for k in meta),
+    )
+    return ParsedNote(path, note, tuple(diagnostics))
+
+
+def _vault_prefixes(config: Config) -> frozenset[str]:
+    return frozenset(p.strip("/~").casefold() for p in config.path_prefixes if p.strip("/~"))
+
+
+class _BodyWalk:
+    """One pass over mistune's token tree collecting links, tags, headings and prose."""
+
+    def __init__(self, config: Config, prefixes: frozenset[str]) -> None:
+        self.config = config
+        self.prefixes = prefixes
+        self.links: list[Link] = []
+        self.tags: list[str] = []
+        self.headings: list[str] = []
+        self.first_h1 = ""
+        self.prose: list[str] = []
+        self._chunk: list[str] = []
+
+    def visit(self, tokens: Iterable[dict[str, Any]]) -> None:
+        for token in tokens:
+            self._visit_one(token)
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._chunk:
+            self.prose.append("".join(self._chunk))
+            self._chunk = []
+
+    def _visit_one(self, token: dict[str, Any]) -> None:
+        kind = token["type"]
+        if kind in _NOT_PROSE:
+            self._chunk.append("\n")
+            return
+        if kind in _BLOCK_BREAKS:
+            self._flush()
+        if kind == "heading":
+            self._heading(token)
+        elif kind == "text":
+            self._chunk.append(token["raw"])
+        elif kind in ("softbreak", "linebreak"):
+            self._chunk.append("\n")
+        elif kind == "wikilink":
+            self._wikilink(token)
+        elif kind == "tag":
+            self.tags.append(token["raw"][1:])
+        elif kind == "vault_path":
+            self._vault_path(token["raw"])
+        elif kind in ("link", "image"):
+            self._markdown_link(token)
+        for child in token.get("children", ()):
+            self._visit_one(child)
+        if kind in _BLOCK_BREAKS:
+            self._flush()
+
+    def _heading(self, token: dict[str, Any]) -> None:
+        text = "".join(_plain_text(token.get("children", ()))).strip()
+        self.headings.append(text)
+        if token["attrs"]["level"] == 1 and not self.first_h1:
+            self.first_h1 = text
+
+    def _wikilink(self, token: dict[str, Any]) -> None:
+        inner = token["attrs"]["inner"].replace("\\|", "|")
+        target, _, display = inner.partition("|")
+        target, _, anchor = target.partition("#")
+        heading, block = _split_anchor(anchor)
+        target = target.strip()
+        self._chunk.append(display or target or heading)
+        if not target:  # [[#heading]] points into the note itself
+            return
+        kind = LinkKind.EMBED if token["attrs"]["embed"] else LinkKind.WIKILINK
+        self.links.append(Link(target, kind, token["raw"], heading, block, display.strip()))
+
+    def _vault_path(self, raw: str) -> None:
+        prefix, _, rest = raw[2:].partition("/")
+        if prefix.casefold() not in self.prefixes or not rest:
+            self._chunk.append(raw)
+            return
+        self.links.append(Link(rest, LinkKind.PATH, raw))
+
+    def _markdown_link(self, token: dict[str, Any]) -> None:
+        url = token["attrs"].get("url", "")
+        if _SCHEME.match(url) or url.startswith("//"):
+            return  # http:, mailto:, obsidian: … are not notes in this vault
+        parts = urlsplit(url)
+        target = unquote(parts.path)
+        heading, block = _split_anchor(unquote(parts.fragment))
+        if not target or not self._looks_like_note(target):
+            return
+        kind = LinkKind.EMBED if token["type"] == "image" else LinkKind.MARKDOWN
+        display = "".join(_plain_text(token.get("children", ()))).strip()
+        self.links.append(Link(target, kind, url, heading, block, display))
+
+    def _looks_like_note(self, target: str) -> bool:
+        name = posixpath.basename(target.rstrip("/"))
+        return self.config.is_note_name(name) or "." not in name
+
+
+def _split_anchor(anchor: str) -> tuple[str, str]:
+    """``Heading`` → (heading, ""); ``^id`` → ("", id); ``Heading^id`` → both."""
+    heading, _, block = anchor.partition("^")
+    return heading.strip(), block.strip()
+
+
+def _plain_text(tokens: Iterable[dict[str, Any]]) -> Iterator[str]:
+    for token in tokens:
+        if "raw" in token and token["type"] not in ("block_code", "block_html"):
+            yield token["raw"]
+        yield from _plain_text(token.get("children", ()))
+
+
+def _stem(path: str) -> str:
+    name = posixpath.basename(path)
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _title(meta: dict[str, Any]) -> str:
+    title = meta.get("title")
+    return title.strip() if isinstance(title, str) else ""
+
+
+def _strings(value: Any) -> list[str]:
+    """Flatten a frontmatter value (str, list, nested lists) to its non-empty strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    if isinstance(value, (list, tuple)):
+        return [s for item in value for s in _strings(item)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    return []
+
+
+def _frontmatter_tags(meta: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """Tags from the configured keys, at the top level and one table down (TOML
+    ``[taxonomies] tags = [...]``). A string value may hold several tags."""
+    found: list[str] = []
+    tables = [meta, *(v for v in meta.values() if isinstance(v, dict))]
+    for table in tables:
+        for key in keys:
+            value = table.get(key)
+            if isinstance(value, str):
+                found.extend(t for t in re.split(r"[,\s]+", value) if t)
+            else:
+                found.extend(_strings(value))
+    return [t.lstrip("#") for t in found if t.lstrip("#")]
+
+
+def _dedupe(items: Iterable[str], key: Any = None) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        k = key(item) if key else item
+        if k not in seen:
+            seen.add(k)
+            out.append(item)
+    return out

@@ -1,0 +1,212 @@
+"""Resolve a link to a note, by Obsidian's rules.
+
+Order, as Obsidian does it: a path (vault-relative, then relative to the linking note, then
+a unique trailing part of a path), else a unique file name, else a unique alias. All
+comparisons are case-insensitive and Unicode-normalised (NFC), because Obsidian's are and
+because macOS hands out NFD file names. Two candidates are an *ambiguous* link, reported
+and never guessed. A link to nothing is a *missing* note with the path it would have; a
+link whose path leaves the vault is *refused*.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from vaultlink.core.config import Config
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note
+
+ATTACHMENT_EXTENSIONS = frozenset(
+    """
+    png jpg jpeg gif bmp svg webp avif heic tif tiff ico pdf mp3 wav ogg m4a flac webm mp4 mov mkv
+    ogv canvas excalidraw base csv xlsx docx pptx zip
+    """.split()
+)
+
+
+class Outcome(StrEnum):
+    NOTE = "note"
+    MISSING = "missing"
+    AMBIGUOUS = "ambiguous"
+    REFUSED = "refused"
+    ATTACHMENT = "attachment"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """``target`` is the note's path (NOTE) or the path a new note would get (MISSING)."""
+
+    outcome: Outcome
+    target: str = ""
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolvedLink:
+    source: str
+    link: Link
+    resolution: Resolution
+
+
+def fold(text: str) -> str:
+    """Case- and normalisation-insensitive key, as Obsidian compares link paths."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
+def _without_note_extension(path: str, config: Config) -> str:
+    lower = path.lower()
+    for ext in config.extensions:
+        if lower.endswith(ext):
+            return path[: -len(ext)]
+    return path
+
+
+def _inside_vault(path: str) -> str | None:
+    """The normalised vault-relative form of ``path``, or None if it leaves the vault."""
+    path = path.replace("\\", "/")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        return None
+    norm = posixpath.normpath(path)
+    if norm == ".." or norm.startswith("../") or norm == ".":
+        return None
+    return norm
+
+
+class NoteIndex:
+    """Lookup tables over the vault's note paths, built in one linear pass."""
+
+    def __init__(self, notes: Iterable[Note], config: Config) -> None:
+        self.config = config
+        self.by_path: dict[str, list[str]] = defaultdict(list)
+        self.by_suffix: dict[str, list[str]] = defaultdict(list)
+        self.by_alias: dict[str, list[str]] = defaultdict(list)
+        for note in notes:
+            key = fold(_without_note_extension(note.path, config))
+            self.by_path[key].append(note.path)
+            parts = key.split("/")
+            for i in range(len(parts)):  # "a/b/c" is found as "c", "b/c" and "a/b/c"
+                self.by_suffix["/".join(parts[i:])].append(note.path)
+            for alias in note.aliases:
+                self.by_alias[fold(alias)].append(note.path)
+
+    def exact(self, path: str) -> list[str]:
+        return self.by_path.get(fold(_without_note_extension(path, self.config)), [])
+
+    def suffix(self, path: str) -> list[str]:
+        return self.by_suffix.get(fold(_without_note_extension(path, self.config)), [])
+
+    def alias(self, name: str) -> list[str]:
+        return self.by_alias.get(fold(name), [])
+
+
+def _found(candidates: Sequence[str]) -> Resolution | None:
+    unique = sorted(set(candidates))
+    if len(unique) == 1:
+        return Resolution(Outcome.NOTE, unique[0])
+    if unique:
+        return Resolution(Outcome.AMBIGUOUS, "", tuple(unique))
+    return None
+
+
+def _is_attachment(target: str) -> bool:
+    name = posixpath.basename(target)
+    return "." in name and name.rsplit(".", 1)[1].lower() in ATTACHMENT_EXTENSIONS
+
+
+def _with_extension(path: str, config: Config) -> str:
+    return path if config.is_note_name(path) else path + config.extensions[0]
+
+
+def resolve_link(link: Link, source: str, index: NoteIndex) -> Resolution:
+    """Where ``link``, written in the note at ``source``, leads."""
+    if _is_attachment(link.target):
+        return Resolution(Outcome.ATTACHMENT, link.target)
+    if link.kind is LinkKind.PATH:
+        return _resolve_path(link.target, index)
+    if link.kind is LinkKind.MARKDOWN or (link.kind is LinkKind.EMBED and not link.raw.startswith("![[")):
+        return _resolve_markdown(link.target, source, index)
+    return _resolve_wikilink(link.target, source, index)
+
+
+def _resolve_path(target: str, index: NoteIndex) -> Resolution:
+    inside = _inside_vault(target)
+    if inside is None:
+        return Resolution(Outcome.REFUSED, target)
+    return _found(index.exact(inside)) or Resolution(Outcome.MISSING, _with_extension(inside, index.config))
+
+
+def _resolve_markdown(target: str, source: str, index: NoteIndex) -> Resolution:
+    relative = _inside_vault(posixpath.join(posixpath.dirname(source), target))
+    if relative is None or target.startswith("/"):
+        return Resolution(Outcome.REFUSED, target)
+    found = _found(index.exact(relative))
+    if found:
+        return found
+    # Obsidian also reads markdown link paths as vault-absolute or as bare names.
+    by_name = _lookup_name(target, index)
+    if by_name:
+        return by_name
+    return Resolution(Outcome.MISSING, _with_extension(relative, index.config))
+
+
+def _resolve_wikilink(target: str, source: str, index: NoteIndex) -> Resolution:
+    if target.startswith(("./", "../")):
+        relative = _inside_vault(posixpath.join(posixpath.dirname(source), target))
+        if relative is None:
+            return Resolution(Outcome.REFUSED, target)
+        return _found(index.exact(relative)) or Resolution(Outcome.MISSING, _with_extension(relative, index.config))
+    inside = _inside_vault(target)
+    if inside is None:
+        return Resolution(Outcome.REFUSED, target)
+    found = _lookup_name(inside, index)
+    if found:
+        return found
+    return Resolution(Outcome.MISSING, _with_extension(_new_note_path(inside, source, index.config), index.config))
+
+
+def _lookup_name(target: str, index: NoteIndex) -> Resolution | None:
+    """Vault path, then unique trailing path or file name, then alias."""
+    return _found(index.exact(target)) or _found(index.suffix(target)) or _found(index.alias(target))
+
+
+def _new_note_path(target: str, source: str, config: Config) -> str:
+    """Where Obsidian would create the note a bare ``[[Name]]`` asks for."""
+    if "/" in target:
+        return target
+    if config.new_file_location == "current":
+        folder = posixpath.dirname(source)
+    elif config.new_file_location == "folder":
+        folder = config.new_file_folder.strip("/")
+    else:
+        folder = ""
+    return posixpath.join(folder, target) if folder else target
+
+
+def resolve_all(notes: Sequence[Note], config: Config) -> list[ResolvedLink]:
+    """Every link of every note, resolved."""
+    index = NoteIndex(notes, config)
+    return [ResolvedLink(n.path, link, resolve_link(link, n.path, index)) for n in notes for link in n.links]
+
+
+def link_diagnostics(resolved: Iterable[ResolvedLink]) -> list[Diagnostic]:
+    """Ambiguous, refused and broken links, one diagnostic each, naming the linking note."""
+    out: list[Diagnostic] = []
+    for r in resolved:
+        res = r.resolution
+        if res.outcome is Outcome.AMBIGUOUS:
+            out.append(
+                Diagnostic(
+                    r.source,
+                    "ambiguous-link",
+                    f"{r.link.raw} matches {len(res.candidates)} notes: " + ", ".join(res.candidates),
+                )
+            )
+        elif res.outcome is Outcome.REFUSED:
+            out.append(Diagnostic(r.source, "outside-vault", f"{r.link.raw} points outside the vault; ignored"))
+        elif res.outcome is Outcome.MISSING:
+            out.append(Diagnostic(r.source, "broken-link", f"{r.link.raw} has no note; it would be {res.target}"))
+    return out

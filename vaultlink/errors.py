@@ -1,0 +1,17 @@
+"""Errors the library raises. Only ``cli.py`` turns them into messages and exit codes."""
+
+
+class VaultlinkError(Exception):
+    """Base of every error vaultlink reports to a user; its message is one line."""
+
+
+class VaultNotFound(VaultlinkError):
+    pass
+
+
+class ConfigError(VaultlinkError):
+    """A configuration file is unreadable or holds a bad value; the message names the file."""
+
+
+class NotYetAvailable(VaultlinkError):
+    """A command whose issue has not landed yet."""

@@ -1,0 +1,44 @@
+"""Write the concept graph as GraphML that networkx, igraph, Gephi and Cytoscape all read."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import networkx as nx
+
+# XML 1.0 cannot carry most control characters, even escaped; a note may contain them.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(value: object) -> object:
+    return _XML_INVALID.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def graphml_ready(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
+    """A copy whose ids and string attributes are all valid XML text."""
+    clean: nx.DiGraph[str] = nx.DiGraph()
+    mapping = {node: str(xml_safe(node)) for node in graph.nodes}
+    for node, attrs in graph.nodes(data=True):
+        clean.add_node(mapping[node], **{k: xml_safe(v) for k, v in attrs.items()})
+    for u, v, attrs in graph.edges(data=True):
+        clean.add_edge(mapping[u], mapping[v], **{k: xml_safe(val) for k, val in attrs.items()})
+    return clean
+
+
+def write_graphml(graph: nx.DiGraph[str], out: Path) -> None:
+    """Write atomically: a reader never sees half a file."""
+    out = Path(out)
+    folder = out.parent if str(out.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            nx.write_graphml(graphml_ready(graph), f, encoding="utf-8", prettyprint=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,129 @@
+"""The file system side of reading a vault: which files are notes, and their bytes."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from vaultlink.core.config import Config
+from vaultlink.core.note import Diagnostic
+from vaultlink.core.parse import too_large
+from vaultlink.errors import VaultNotFound
+
+
+@dataclass
+class Listing:
+    """The vault's note paths (vault-relative, ``/``-separated, sorted) and what was skipped."""
+
+    paths: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def vault_root(path: str | os.PathLike[str]) -> Path:
+    """The vault folder, checked to exist."""
+    root = Path(path)
+    if not root.is_dir():
+        raise VaultNotFound(f"{root}: no such vault folder")
+    return root
+
+
+class IgnoreRules:
+    """Dot-folders and dot-files, Obsidian's "Excluded files", and ``.vaultlink.toml`` globs.
+
+    The user's globs use gitignore syntax (via ``pathspec``): ``drafts/``, ``**/*.tmp.md``.
+    Obsidian's filters are either a path prefix or a ``/regex/``.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.spec = pathspec.PathSpec.from_lines("gitwildmatch", config.ignore)
+        self.prefixes: list[str] = []
+        self.patterns: list[re.Pattern[str]] = []
+        for entry in config.obsidian_ignore:
+            if len(entry) > 2 and entry.startswith("/") and entry.endswith("/"):
+                try:
+                    self.patterns.append(re.compile(entry[1:-1]))
+                except re.error:
+                    continue
+            elif entry.strip():
+                self.prefixes.append(entry.strip())
+
+    def ignores(self, rel: str, is_dir: bool) -> bool:
+        name = rel.rsplit("/", 1)[-1]
+        if name.startswith("."):
+            return True
+        if self.spec.match_file(rel + "/" if is_dir else rel):
+            return True
+        if any(rel == p.rstrip("/") or rel.startswith(p.rstrip("/") + "/") for p in self.prefixes):
+            return True
+        return any(p.search(rel) for p in self.patterns)
+
+
+def list_notes(root: Path, config: Config) -> Listing:
+    """Walk the vault for note files, never leaving it (symlinks out are skipped)."""
+    rules = IgnoreRules(config)
+    listing = Listing()
+    real_root = root.resolve()
+    for rel, is_link in _walk(root, rules):
+        if not config.is_note_name(rel):
+            continue
+        if not _is_valid_name(rel):
+            listing.diagnostics.append(
+                Diagnostic(_printable(rel), "file-name", "file name is not valid UTF-8; skipped")
+            )
+            continue
+        if is_link and not _stays_inside(root / rel, real_root):
+            listing.diagnostics.append(Diagnostic(rel, "symlink", "symbolic link leads outside the vault; skipped"))
+            continue
+        listing.paths.append(rel)
+    listing.paths.sort()
+    return listing
+
+
+def _walk(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, bool]]:
+    """(relative path, is a symlink) of every file not ignored. Symlinked folders are not
+    entered: that is how loops and escapes out of the vault are avoided."""
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        dirnames[:] = sorted(d for d in dirnames if not rules.ignores(prefix + d, is_dir=True))
+        for name in filenames:
+            rel = prefix + name
+            if not rules.ignores(rel, is_dir=False):
+                yield rel, os.path.islink(os.path.join(folder, name))
+
+
+def _stays_inside(path: Path, real_root: Path) -> bool:
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return real.is_file() and real.is_relative_to(real_root)
+
+
+def _is_valid_name(rel: str) -> bool:
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(rel: str) -> str:
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def read_note_bytes(root: Path, rel: str, max_bytes: int) -> bytes | Diagnostic:
+    """A note's bytes; a file over ``max_bytes`` is not read at all."""
+    try:
+        with open(root / rel, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                return too_large(rel, size, max_bytes)
+            return f.read(max_bytes + 1)
+    except OSError as exc:
+        return Diagnostic(rel, "unreadable", exc.strerror or str(exc))
