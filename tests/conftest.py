@@ -1,0 +1,43 @@
+"""Shared test helpers.
+
+``../shared/`` (the seeds and a real vault) sits beside the project on developer and CI
+machines but not in a user's clone: tests that need it are skipped when it is absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_VAULT = ROOT / "sample_vault"
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+VAULT_OF_KNOWLEDGE = SHARED / "vaults" / "vaultofknowledge"
+
+requires_shared = pytest.mark.skipif(not VAULT_OF_KNOWLEDGE.is_dir(), reason="../shared/ is not beside the project")
+requires_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the project")
+
+VaultFactory = Callable[[Mapping[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def make_vault(tmp_path: Path) -> VaultFactory:
+    """Write ``{relative path: text or bytes}`` into a fresh vault folder and return it.
+
+    Text is written exactly as given (no newline translation), so CRLF tests stay CRLF.
+    """
+
+    def make(files: Mapping[str, str | bytes]) -> Path:
+        root = tmp_path / "vault"
+        root.mkdir(exist_ok=True)
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            path.write_bytes(data)
+        return root
+
+    return make
