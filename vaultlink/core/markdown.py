@@ -24,7 +24,8 @@ WIKILINK_PATTERN = r"!?\[\[[^\[\]\n]+?\]\]"
 # Obsidian: a tag follows start or white space, may hold letters, digits, _, -, /,
 # and must contain at least one character that is not a digit.
 TAG_PATTERN = r"(?<![^\s(\[])#(?:[\w/-]*[^\W\d][\w/-]*)"
-_PATH_CHARS = r"[^\s<>()\[\]{}\"'`|*]"
+# A bare path may hold spaces (``~/vault/My note.md``); it ends at the first note extension.
+_PATH_CHARS = r"[^\n\r\t<>()\[\]{}\"'`|*]"
 
 
 def _vault_path_pattern(extensions: tuple[str, ...]) -> str:
