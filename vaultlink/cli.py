@@ -13,6 +13,7 @@ from typing import NoReturn
 import click
 
 from vaultlink import __version__, app
+from vaultlink.core.plan import SyncOptions
 from vaultlink.errors import NotYetAvailable, VaultlinkError
 
 
@@ -100,16 +101,125 @@ def _not_yet(name: str, issue: int) -> None:
     _fail(NotYetAvailable(f"'vaultlink {name}' is not available yet (tracked in issue {issue}); nothing was done"))
 
 
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def sync(args: tuple[str, ...]) -> None:
-    """Write Related sections, backlinks and stubs into the notes of a vault.
+def _print_report(report: app.SyncReport, verb: str, as_json: bool) -> None:
+    if as_json:
+        payload = {
+            "scanned": report.scanned,
+            "changed": report.changed,
+            "created": report.created,
+            "deleted": report.deleted,
+            "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for path, reason in report.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    click.echo(
+        f"{report.scanned} notes scanned, {len(report.changed)} {verb}, {len(report.created)} stubs created, "
+        f"{len(report.deleted)} stubs removed, {len(report.skipped)} skipped"
+    )
+
+
+@cli.command()
+@VAULT
+@click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if anything would change.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 50), help="Related notes per note.")
+@click.option("--min-score", default=2.5, show_default=True, type=float, help="Weakest relatedness listed.")
+@click.option("--backlinks/--no-backlinks", default=True, show_default=True, help="Write Backlinks blocks.")
+@click.option("--stubs/--no-stubs", default=True, show_default=True, help="Create notes for missing link targets.")
+def sync(
+    vault: str,
+    dry_run: bool,
+    check_only: bool,
+    as_json: bool,
+    top: int,
+    min_score: float,
+    backlinks: bool,
+    stubs: bool,
+) -> None:
+    """Write Related sections, backlinks and stubs into the notes of VAULT.
+
+    Only text between vaultlink's own markers is ever changed; a second sync over an
+    unchanged vault writes nothing. 'vaultlink clean' undoes it all.
 
     \b
     Example:
         vaultlink sync ~/notes --dry-run
     """
-    _not_yet("sync", 3)
+    options = SyncOptions(
+        top=top, min_score=min_score, backlinks=backlinks, stub_kinds=SyncOptions().stub_kinds if stubs else ()
+    )
+    try:
+        report = app.sync(vault, options, dry_run=dry_run or check_only)
+    except VaultlinkError as exc:
+        _fail(exc)
+    if dry_run and report.diff:
+        click.echo(report.diff, nl=False)
+    _print_report(report, "would change" if dry_run or check_only else "changed", as_json)
+    if check_only and report.pending:
+        sys.exit(1)
+
+
+@cli.command()
+@VAULT
+@click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def clean(vault: str, dry_run: bool, as_json: bool) -> None:
+    """Remove everything vaultlink wrote into VAULT, restoring every note byte for byte.
+
+    Managed blocks are removed and stubs nobody edited are deleted.
+
+    \b
+    Example:
+        vaultlink clean ~/notes
+    """
+    try:
+        report = app.clean(vault, dry_run=dry_run)
+    except VaultlinkError as exc:
+        _fail(exc)
+    if dry_run and report.diff:
+        click.echo(report.diff, nl=False)
+    _print_report(report, "would be cleaned" if dry_run else "cleaned", as_json)
+
+
+@cli.command()
+@VAULT
+@click.argument("note", required=False)
+@click.option("--all", "all_notes", is_flag=True, help="Every note (use with --json).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: note path -> related note paths, best first.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many per note.")
+def related(vault: str, note: str | None, all_notes: bool, as_json: bool, top: int) -> None:
+    """Show the notes related to NOTE (a name, path or alias), with scores and reasons.
+
+    \b
+    Examples:
+        vaultlink related ~/notes "Sourdough starter"
+        vaultlink related ~/notes --all --json
+    """
+    if (note is None) == (not all_notes):
+        raise click.UsageError("give either a NOTE or --all")
+    try:
+        ranked = app.related_notes(vault, note, top=top)
+    except VaultlinkError as exc:
+        _fail(exc)
+    if as_json:
+        payload: dict[str, object] = {}
+        for path, suggestions in ranked.items():
+            payload[path] = (
+                [s.path for s in suggestions]
+                if all_notes
+                else [{"path": s.path, "score": s.score, "reasons": list(s.reasons)} for s in suggestions]
+            )
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for path, suggestions in ranked.items():
+        click.echo(path)
+        for s in suggestions:
+            click.echo(f"  {s.score:8.2f}  {s.path}  — {', '.join(s.reasons)}")
+        if not suggestions:
+            click.echo("  (nothing related above the threshold)")
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -122,30 +232,6 @@ def watch(args: tuple[str, ...]) -> None:
         vaultlink watch ~/notes
     """
     _not_yet("watch", 4)
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def related(args: tuple[str, ...]) -> None:
-    """Show a note's related notes, with scores and reasons.
-
-    \b
-    Example:
-        vaultlink related ~/notes "Some note"
-    """
-    _not_yet("related", 3)
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def clean(args: tuple[str, ...]) -> None:
-    """Remove everything vaultlink wrote, restoring every note byte for byte.
-
-    \b
-    Example:
-        vaultlink clean ~/notes
-    """
-    _not_yet("clean", 3)
 
 
 def main() -> None:

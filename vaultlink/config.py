@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from dataclasses import fields, replace
 from pathlib import Path
@@ -44,11 +45,13 @@ def _apply_obsidian(config: Config, path: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: Obsidian settings are not a JSON object")
     filters = data.get("userIgnoreFilters") or []
+    if not isinstance(filters, list):
+        raise ConfigError(f"{path}: userIgnoreFilters must be a list of paths, not {filters!r}")
     location = data.get("newFileLocation", "root")
     return replace(
         config,
         obsidian_ignore=tuple(str(f) for f in filters if isinstance(f, str)),
-        use_markdown_links=bool(data.get("useMarkdownLinks", False)),
+        use_markdown_links=data.get("useMarkdownLinks") is True,
         new_file_location=location if location in ("root", "current", "folder") else "root",
         new_file_folder=str(data.get("newFileFolderPath", "") or ""),
     )
@@ -80,11 +83,15 @@ def _checked(path: Path, key: str, value: Any) -> Any:
     if expected is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{path}: setting '{key}' must be a list of strings, not {value!r}")
+        if key == "extensions" and (not value or not all(v.strip(".").strip() for v in value)):
+            raise ConfigError(f"{path}: setting 'extensions' must name at least one extension, e.g. [\".md\"]")
         return tuple(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (expected is int and isinstance(value, float)):
         raise ConfigError(f"{path}: setting '{key}' must be {_type_name(expected)}, not {value!r}")
-    if value < 0:
-        raise ConfigError(f"{path}: setting '{key}' must not be negative")
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{path}: setting '{key}' must be a finite number, not negative: {value!r}")
+    if key == "max_df_ratio" and value > 1:
+        raise ConfigError(f"{path}: setting 'max_df_ratio' is a share of notes, from 0 to 1, not {value!r}")
     return expected(value)
 
 

@@ -15,3 +15,11 @@ class ConfigError(VaultlinkError):
 
 class NotYetAvailable(VaultlinkError):
     """A command whose issue has not landed yet."""
+
+
+class VaultLocked(VaultlinkError):
+    """Another vaultlink process holds the vault's lock."""
+
+
+class OutputError(VaultlinkError):
+    """An output file (not a note) could not be written."""

@@ -40,7 +40,7 @@ class IgnoreRules:
     """
 
     def __init__(self, config: Config) -> None:
-        self.spec = pathspec.PathSpec.from_lines("gitwildmatch", config.ignore)
+        self.spec = pathspec.PathSpec.from_lines("gitignore", config.ignore)
         self.prefixes: list[str] = []
         self.patterns: list[re.Pattern[str]] = []
         for entry in config.obsidian_ignore:
@@ -76,9 +76,11 @@ def list_notes(root: Path, config: Config) -> Listing:
                 Diagnostic(_printable(rel), "file-name", "file name is not valid UTF-8; skipped")
             )
             continue
-        if is_link and not _stays_inside(root / rel, real_root):
-            listing.diagnostics.append(Diagnostic(rel, "symlink", "symbolic link leads outside the vault; skipped"))
-            continue
+        if is_link:
+            problem = _symlink_problem(root / rel, real_root)
+            if problem:
+                listing.diagnostics.append(Diagnostic(rel, "symlink", f"{problem}; skipped"))
+                continue
         listing.paths.append(rel)
     listing.paths.sort()
     return listing
@@ -97,12 +99,15 @@ def _walk(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, bool]]:
                 yield rel, os.path.islink(os.path.join(folder, name))
 
 
-def _stays_inside(path: Path, real_root: Path) -> bool:
+def _symlink_problem(path: Path, real_root: Path) -> str:
+    """Why a symlinked note can't be read safely, or "" if it can."""
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError):
-        return False
-    return real.is_file() and real.is_relative_to(real_root)
+        return "broken symbolic link"
+    if not real.is_relative_to(real_root):
+        return "symbolic link leads outside the vault"
+    return "" if real.is_file() else "symbolic link to something that is not a file"
 
 
 def _is_valid_name(rel: str) -> bool:

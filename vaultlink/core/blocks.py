@@ -77,3 +77,133 @@ def strip_managed_blocks(text: str) -> str:
         pos = block.end
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def start_marker(name: str) -> str:
+    return f"<!-- vaultlink:{name} -->"
+
+
+def end_marker(name: str) -> str:
+    return f"<!-- /vaultlink:{name} -->"
+
+
+def newline_of(text: str) -> str:
+    """The note's line ending (its first one), so a CRLF note gets CRLF block lines."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
+def render_block(name: str, lines: list[str], nl: str) -> str:
+    return nl.join([start_marker(name), *lines, end_marker(name)])
+
+
+def content_end_of_text(text: str) -> int:
+    """Where a block is appended: just before the note's final line ending, if any, so that
+    the final newline (or its absence) stays the note's last byte(s)."""
+    if text.endswith("\r\n"):
+        return len(text) - 2
+    if text.endswith("\n"):
+        return len(text) - 1
+    return len(text)
+
+
+def set_block(text: str, name: str, lines: list[str], anchor: int) -> str:
+    """The text with block ``name`` holding ``lines``: spliced in place if it exists,
+    inserted at ``anchor`` (the end of a line's content) if not, removed if ``lines`` is empty.
+
+    An inserted block is exactly ``line ending + block``, so removing it gives back the
+    original bytes. Only well-formed blocks may be touched: callers check ``scan_blocks``.
+    """
+    nl = newline_of(text)
+    span = next((b for b in scan_blocks(text).blocks if b.name == name), None)
+    if span is not None:
+        if not lines:
+            return remove_span(text, span)
+        return text[: span.start] + render_block(name, lines, nl) + text[span.end :]
+    if not lines:
+        return text
+    return text[:anchor] + nl + render_block(name, lines, nl) + text[anchor:]
+
+
+def remove_span(text: str, span: BlockSpan) -> str:
+    """Remove a block together with the line ending vaultlink put before it."""
+    start = span.start
+    if text.startswith("\r\n", start - 2):
+        start -= 2
+    elif text.startswith("\n", start - 1):
+        start -= 1
+    return text[:start] + text[span.end :]
+
+
+def remove_all_blocks(text: str) -> str:
+    """The text with every managed block removed, as it was before vaultlink wrote it."""
+    for span in reversed(scan_blocks(text).blocks):
+        text = remove_span(text, span)
+    return text
+
+
+@dataclass(frozen=True)
+class RelatedAnchor:
+    """Where the user's own Related list ends, and the vault-path prefix its entries use
+    (``~/rdco-vault/…``), if they are written that way."""
+
+    position: int
+    path_prefix: str = ""
+
+
+_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?(related|related notes|see also)(?:\*\*)?:?\s*#*\s*$", re.I)
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
+_PATH_ENTRY = re.compile(r"^\s{0,3}[-*+]\s+~/([^/\s]+)/")
+_FENCE = re.compile(r"^\s{0,3}(```+|~~~+)")
+
+
+def _lines(text: str, start: int) -> list[tuple[int, int, str]]:
+    """(line start, content end, content) of every line from ``start``."""
+    out = []
+    pos = start
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        content_end = end - 1 if end > pos and text[end - 1] == "\r" else end
+        out.append((pos, content_end, text[pos:content_end]))
+        pos = len(text) if nl < 0 else nl + 1
+    return out
+
+
+def find_related_anchor(text: str, body_start: int) -> RelatedAnchor | None:
+    """The end of the user's Related section's list: a ``## Related`` heading, or a plain
+    ``Related`` line followed by a list (the seed-003 house style). Code fences and
+    managed blocks are not searched."""
+    spans = scan_blocks(text).blocks
+    lines = [ln for ln in _lines(text, body_start) if not any(s.start <= ln[0] < s.end for s in spans)]
+    fence = ""
+    for i, (_, end, content) in enumerate(lines):
+        match = _FENCE.match(content)
+        if match:
+            fence = "" if fence and match.group(1)[0] == fence[0] else fence or match.group(1)
+            continue
+        if fence or not _HEADING.match(content):
+            continue
+        entries = _list_after(lines, i + 1)
+        if not entries and not _MD_HEADING.match(content):
+            continue  # a plain "Related" line is a heading only when a list follows it
+        position = entries[-1][1] if entries else end
+        prefixes = [m.group(1) for _, _, c in entries if (m := _PATH_ENTRY.match(c))]
+        return RelatedAnchor(position, prefixes[0] if prefixes else "")
+    return None
+
+
+def _list_after(lines: list[tuple[int, int, str]], i: int) -> list[tuple[int, int, str]]:
+    """The list lines (items and their indented continuations) starting at line ``i``,
+    allowing blank lines before the first item and between items."""
+    entries: list[tuple[int, int, str]] = []
+    j = i
+    while j < len(lines):
+        content = lines[j][2]
+        if _LIST_ITEM.match(content) or (entries and content.startswith(("  ", "\t")) and content.strip()):
+            entries.append(lines[j])
+        elif content.strip():
+            break
+        j += 1
+    return entries

@@ -8,6 +8,7 @@ We only ever *read* frontmatter: nothing here serialises it back.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -26,11 +27,34 @@ class TOMLHandler(BaseHandler):
         return tomllib.loads(fm)
 
 
+class JSONObjectHandler(JSONHandler):
+    """JSON frontmatter: one JSON object at the top of the note.
+
+    python-frontmatter's JSON handler ends the object at the first line holding only
+    ``}`` (wrong for nested objects) and misses ``{`` followed by CRLF; the standard
+    library's ``raw_decode`` finds the object's real end.
+    """
+
+    def split(self, text: str) -> tuple[str, str]:
+        try:
+            _, end = json.JSONDecoder().raw_decode(text)
+        except json.JSONDecodeError:
+            # Unparseable: the frontmatter runs to the first closing-brace line, as before,
+            # so its error is reported and the body after it is still read.
+            match = re.search(r"^\}\r?$", text, re.MULTILINE)
+            if match is None:
+                raise ValueError("no end of JSON frontmatter") from None
+            end = match.end()
+        rest = text[end:]
+        newline = re.match(r"[ \t]*\r?\n", rest)
+        return text[:end], rest[newline.end() :] if newline else rest
+
+
 # Frontmatter must open on the note's very first line, as in Obsidian, Hugo and Zola.
 _OPENERS: tuple[tuple[str, str, BaseHandler], ...] = (
     ("yaml", "---", YAMLHandler()),
     ("toml", "+++", TOMLHandler()),
-    ("json", "{", JSONHandler()),
+    ("json", "{", JSONObjectHandler()),
 )
 
 

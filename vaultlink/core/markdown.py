@@ -30,7 +30,9 @@ _PATH_CHARS = r"[^\n\r\t<>()\[\]{}\"'`|*]"
 
 def _vault_path_pattern(extensions: tuple[str, ...]) -> str:
     exts = "|".join(re.escape(e.lstrip(".")) for e in extensions)
-    return rf"(?<![\w/~])~/{_PATH_CHARS}+?\.(?:{exts})(?![\w.])"
+    # The prefix has no spaces; the rest may, but never holds another "~/"; a sentence's
+    # full stop may follow the extension ("see ~/v/x.md.") but no more name ("x.md.bak").
+    return rf"(?<![\w/~])~/[^/\s~]+/(?:(?!~/){_PATH_CHARS})+?\.(?:{exts})(?!\w)(?!\.\w)"
 
 
 def _parse_wikilink(inline: InlineParser, m: Match[str], state: InlineState) -> int:

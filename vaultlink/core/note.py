@@ -32,8 +32,9 @@ class Link:
     """One link as the note states it, before resolution.
 
     ``target`` is the link path as written (URL-decoded for markdown links, without
-    ``#heading``/``^block``/``|alias``); ``raw`` is the exact source text, used to find
-    the line that cites it.
+    ``#heading``/``^block``/``|alias``); ``raw`` is the exact source text of a wikilink,
+    embed or bare path, and for a markdown link its URL as mistune normalised it
+    (percent-encoded), since mistune's AST carries no source positions.
     """
 
     target: str
@@ -79,7 +80,11 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class Note:
-    """A parsed note. ``path`` is vault-relative with ``/`` separators and is the note's id."""
+    """A parsed note. ``path`` is vault-relative with ``/`` separators and is the note's id.
+
+    ``body_offset`` indexes the body (after any frontmatter) in the BOM-less text;
+    ``is_stub`` marks a stub vaultlink created and nobody has edited since.
+    """
 
     path: str
     title: str
@@ -90,6 +95,8 @@ class Note:
     terms: tuple[Term, ...] = ()
     frontmatter_format: str = ""
     metadata_keys: tuple[str, ...] = field(default=())
+    body_offset: int = 0
+    is_stub: bool = False
 
     @property
     def stem(self) -> str:

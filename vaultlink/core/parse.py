@@ -85,8 +85,19 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
         terms=terms,
         frontmatter_format=fm.format,
         metadata_keys=tuple(str(k) for k in meta),
+        body_offset=fm.body_offset,
+        is_stub=is_unedited_stub(meta, body),
     )
     return ParsedNote(path, note, tuple(diagnostics))
+
+
+STUB_MARK = {"vaultlink": "stub"}
+
+
+def is_unedited_stub(meta: dict[str, Any], body_without_blocks: str) -> bool:
+    """A stub vaultlink wrote, untouched since: only our frontmatter mark, no text outside
+    managed blocks. Anything the user adds makes it their note."""
+    return meta == STUB_MARK and not body_without_blocks.strip()
 
 
 def _vault_prefixes(config: Config) -> frozenset[str]:
@@ -222,10 +233,11 @@ def _strings(value: Any) -> list[str]:
 
 
 def _frontmatter_tags(meta: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
-    """Tags from the configured keys, at the top level and one table down (TOML
-    ``[taxonomies] tags = [...]``). A string value may hold several tags."""
+    """Tags from the configured keys, at the top level and in a ``taxonomies`` table (Zola's
+    TOML ``[taxonomies] tags = [...]``). A string value may hold several tags."""
     found: list[str] = []
-    tables = [meta, *(v for v in meta.values() if isinstance(v, dict))]
+    nested = meta.get("taxonomies")
+    tables = [meta, nested] if isinstance(nested, dict) else [meta]
     for table in tables:
         for key in keys:
             value = table.get(key)

@@ -210,3 +210,15 @@ def link_diagnostics(resolved: Iterable[ResolvedLink]) -> list[Diagnostic]:
         elif res.outcome is Outcome.MISSING:
             out.append(Diagnostic(r.source, "broken-link", f"{r.link.raw} has no note; it would be {res.target}"))
     return out
+
+
+def demote_stub_links(links: Iterable[ResolvedLink], stub_paths: Iterable[str]) -> list[ResolvedLink]:
+    """Links that reach an unedited stub count as links to a missing note: a stub is
+    vaultlink's own text and must not change the graph it was made from (GUIDE property 6)."""
+    stubs = set(stub_paths)
+    out = []
+    for r in links:
+        if r.resolution.outcome is Outcome.NOTE and r.resolution.target in stubs:
+            r = ResolvedLink(r.source, r.link, Resolution(Outcome.MISSING, r.resolution.target))
+        out.append(r)
+    return out

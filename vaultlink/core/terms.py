@@ -44,6 +44,8 @@ STOPWORDS = frozenset(
 
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’«»…—–|/\\<>=+*#~`^]+|\s-\s|\n")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
+_TOKEN = re.compile(r"\d[\w.,]*|" + _WORD.pattern)
+_POSSESSIVE = re.compile(r"['’]s$")
 _MAX_WORDS = 3
 _MIN_WORD_LEN = 2
 
@@ -68,8 +70,9 @@ def _content_runs(text: str) -> Iterable[list[str]]:
     """Runs of content words, broken at punctuation, stopwords and numbers."""
     for clause in _CLAUSE_BREAK.split(text):
         run: list[str] = []
-        for word in _WORD.findall(clause):
-            if word.casefold() in STOPWORDS or len(word) < _MIN_WORD_LEN:
+        for token in _TOKEN.findall(clause):
+            word = _POSSESSIVE.sub("", token)
+            if word[0].isdigit() or word.casefold() in STOPWORDS or len(word) < _MIN_WORD_LEN:
                 if run:
                     yield run
                 run = []

@@ -1,0 +1,201 @@
+"""Managed blocks: finding them, reporting damage, and never reading them back (GUIDE property 6)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaultlink.core.blocks import BlockSpan, scan_blocks, strip_managed_blocks
+from vaultlink.core.config import Config
+from vaultlink.core.note import LinkKind, Note, Severity
+from vaultlink.core.parse import parse_text
+from vaultlink.core.terms import phrase_key
+
+START = "<!-- vaultlink:related -->"
+END = "<!-- /vaultlink:related -->"
+PATH = "folder/n.md"
+CONFIG = Config(path_prefixes=("my-vault",))
+
+
+def block(content: str, name: str = "related") -> str:
+    return f"<!-- vaultlink:{name} -->\n{content}\n<!-- /vaultlink:{name} -->\n"
+
+
+def note_of(text: str) -> Note:
+    parsed = parse_text(PATH, text, CONFIG)
+    assert parsed.note is not None
+    return parsed.note
+
+
+# --- scan_blocks -------------------------------------------------------------------
+
+
+def test_well_formed_block_is_found_with_its_span() -> None:
+    text = "Intro\n\n" + block("- [[Other]]") + "After\n"
+    scan = scan_blocks(text)
+    assert scan.problems == ()
+    (span,) = scan.blocks
+    assert span.name == "related"
+    assert text[span.start : span.end] == f"{START}\n- [[Other]]\n{END}"
+
+
+def test_markers_tolerate_missing_or_extra_spaces() -> None:
+    text = "<!--vaultlink:related-->x<!--   /vaultlink:related   -->"
+    assert scan_blocks(text).blocks == (BlockSpan("related", 0, len(text)),)
+
+
+def test_two_differently_named_blocks_are_both_found() -> None:
+    scan = scan_blocks(block("a", "related") + "mid\n" + block("b", "concepts"))
+    assert scan.problems == ()
+    assert [b.name for b in scan.blocks] == ["related", "concepts"]
+
+
+def test_text_without_markers_has_no_blocks_and_no_problems() -> None:
+    scan = scan_blocks("Plain <!-- a comment --> text\n")
+    assert (scan.blocks, scan.problems) == ((), ())
+
+
+def test_start_without_end_is_reported() -> None:
+    scan = scan_blocks(f"{START}\n- [[x]]\n")
+    assert scan.blocks == ()
+    (problem,) = scan.problems
+    assert "related" in problem and "no end marker" in problem
+
+
+def test_end_without_start_is_reported() -> None:
+    scan = scan_blocks(f"text\n{END}\n")
+    assert scan.blocks == ()
+    (problem,) = scan.problems
+    assert "related" in problem and "without its start" in problem
+
+
+def test_nested_blocks_are_reported() -> None:
+    text = "<!-- vaultlink:a -->\n<!-- vaultlink:b -->\n<!-- /vaultlink:b -->\n<!-- /vaultlink:a -->\n"
+    scan = scan_blocks(text)
+    assert scan.blocks == ()
+    (problem,) = scan.problems
+    assert "'a'" in problem and "not closed" in problem
+
+
+def test_duplicated_block_is_reported() -> None:
+    scan = scan_blocks(block("one") + "mid\n" + block("two"))
+    assert len(scan.blocks) == 2
+    (problem,) = scan.problems
+    assert "related" in problem and "more than once" in problem
+
+
+# --- strip_managed_blocks ----------------------------------------------------------
+
+
+def test_strip_removes_block_contents_and_keeps_line_count() -> None:
+    text = "Before\n" + block("- [[Generated]]\n- [[Another]]") + "After\n"
+    stripped = strip_managed_blocks(text)
+    assert "Generated" not in stripped and "vaultlink" not in stripped
+    assert stripped.startswith("Before\n")
+    assert stripped.endswith("After\n")
+    assert stripped.count("\n") == text.count("\n")
+    assert stripped.splitlines().index("After") == text.splitlines().index("After")
+
+
+def test_strip_without_blocks_returns_text_unchanged() -> None:
+    text = "No blocks\r\nhere\n"
+    assert strip_managed_blocks(text) == text
+
+
+def test_strip_leaves_an_unclosed_block_alone() -> None:
+    text = f"{START}\n- [[x]]\n"
+    assert strip_managed_blocks(text) == text
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet="ab\n[]#", max_size=10), st.sampled_from([START, END, "\n"])),
+        max_size=12,
+    )
+)
+def test_strip_always_keeps_line_count(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    stripped = strip_managed_blocks(text)
+    assert stripped.count("\n") == text.count("\n")
+    if not scan_blocks(text).blocks:
+        assert stripped == text
+
+
+# --- Through the parser: damage is a warning ---------------------------------------
+
+
+def test_damaged_block_is_a_warning_naming_the_file() -> None:
+    parsed = parse_text(PATH, f"Body\n{START}\n- [[x]]\n", CONFIG)
+    (diag,) = parsed.diagnostics
+    assert diag.code == "managed-block"
+    assert diag.severity is Severity.WARNING
+    assert diag.path == PATH
+    assert diag.line().startswith(f"{PATH}: managed-block: ")
+
+
+def test_well_formed_block_gives_no_diagnostic() -> None:
+    assert parse_text(PATH, "Body\n" + block("- [[x]]"), CONFIG).diagnostics == ()
+
+
+# --- Property 6: what vaultlink wrote is never read back ---------------------------
+
+GENERATED = (
+    "- [[Suggested Note]] — research taste, value function\n"
+    "- ![[Embedded Suggestion]]\n"
+    "- [md](Markdown%20Suggestion.md)\n"
+    "- ~/my-vault/folder/Path Suggestion.md — research taste\n"
+    "- #generated-tag and more research taste, value function"
+)
+
+
+def test_links_tags_and_terms_inside_a_managed_block_are_not_in_the_note() -> None:
+    note = note_of("# Mine\n\nMy own words.\n\n" + block(GENERATED))
+    assert note.links == ()
+    assert note.tags == ()
+    keys = {t.key for t in note.terms}
+    assert phrase_key(["research", "taste"]) not in keys
+    assert phrase_key(["value", "function"]) not in keys
+    assert phrase_key(["Suggested", "Note"]) not in keys
+
+
+def test_the_same_content_outside_a_block_is_read() -> None:
+    note = note_of("# Mine\n\nMy own words.\n\n" + GENERATED + "\n")
+    assert [(link.target, link.kind) for link in note.links] == [
+        ("Suggested Note", LinkKind.WIKILINK),
+        ("Embedded Suggestion", LinkKind.EMBED),
+        ("Markdown Suggestion.md", LinkKind.MARKDOWN),
+        ("folder/Path Suggestion.md", LinkKind.PATH),
+    ]
+    assert note.tags == ("generated-tag",)
+    keys = {t.key for t in note.terms}
+    assert phrase_key(["research", "taste"]) in keys
+    assert phrase_key(["value", "function"]) in keys
+
+
+def test_user_links_around_a_block_are_kept() -> None:
+    text = "See [[Before]].\n\n" + block("- [[Generated]]") + "\nSee [[After]] #mine\n"
+    note = note_of(text)
+    assert [link.target for link in note.links] == ["Before", "After"]
+    assert note.tags == ("mine",)
+
+
+def test_block_under_a_related_heading_in_a_list_is_not_read() -> None:
+    text = "## Related\n\n- [[User Pick]]\n" + block("- [[Generated]]") + "\n"
+    note = note_of(text)
+    assert [link.target for link in note.links] == ["User Pick"]
+    assert note.headings == ("Related",)
+
+
+def test_block_after_frontmatter_is_not_read() -> None:
+    text = "---\ntags: [own]\n---\n" + block("- [[Generated]] #gen") + "Body [[Mine]]\n"
+    note = note_of(text)
+    assert [link.target for link in note.links] == ["Mine"]
+    assert note.tags == ("own",)
+
+
+def test_crlf_block_is_not_read() -> None:
+    text = f"Own [[Mine]]\r\n{START}\r\n- [[Generated]] #gen\r\n{END}\r\nTail\r\n"
+    note = note_of(text)
+    assert [link.target for link in note.links] == ["Mine"]
+    assert note.tags == ()

@@ -1,0 +1,252 @@
+"""The command line (``vaultlink.cli.cli``) through click's CliRunner: help, graph, check, placeholders."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+import networkx as nx
+import pytest
+from click.testing import CliRunner, Result
+from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
+
+from vaultlink import __version__
+from vaultlink.cli import cli
+
+COMMANDS = ["sync", "watch", "graph", "related", "check", "clean"]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root (hidden ones too), by relative path, with its bytes."""
+    files: dict[str, bytes] = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder, name)
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+# --- help and version -----------------------------------------------------------------------------------
+
+
+def test_help_lists_every_command() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.output
+    assert set(COMMANDS) <= set(cli.commands)
+
+
+def test_short_help_option_works() -> None:
+    result = run("-h")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    command = cli.commands[name]
+    assert isinstance(command, click.Command)
+    assert command.help and command.help.strip()
+    result = run(name, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output
+    assert f"vaultlink {name}" in result.output
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"vaultlink, version {__version__}"
+
+
+# --- graph ---------------------------------------------------------------------------------------------------
+
+
+def test_graph_writes_graphml_and_prints_summary(make_vault: VaultFactory, tmp_path: Path) -> None:
+    root = make_vault({"a.md": "# A\n\nSee [[b]] and [[c]].\n", "b.md": "# B\n\nBack to [[a]].\n"})
+    out = tmp_path / "out.graphml"
+    result = run("graph", str(root), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    graph = nx.read_graphml(out)
+    assert graph.number_of_nodes() >= 3
+    [summary] = lines(result.output)
+    assert summary.startswith(f"wrote {out}: 2 notes, 1 missing notes, ")
+    assert "3 links" in summary
+    assert "1 problems" in summary
+
+
+def test_graph_on_missing_vault_exits_2_with_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = run("graph", str(missing), "-o", str(tmp_path / "out.graphml"))
+    assert result.exit_code == 2
+    [line] = lines(result.output)
+    assert line.startswith("Error: ")
+    assert "no such vault folder" in line
+    assert str(missing) in line
+    assert not (tmp_path / "out.graphml").exists()
+
+
+def test_graph_with_broken_config_exits_2_naming_the_file(make_vault: VaultFactory, tmp_path: Path) -> None:
+    root = make_vault({"a.md": "a", ".vaultlink.toml": "max_bytes = [\n"})
+    result = run("graph", str(root), "-o", str(tmp_path / "out.graphml"))
+    assert result.exit_code == 2
+    [line] = lines(result.output)
+    assert line.startswith("Error: ")
+    assert str(root / ".vaultlink.toml") in line
+    assert not (tmp_path / "out.graphml").exists()
+
+
+def test_graph_into_missing_folder_is_one_error_line(make_vault: VaultFactory, tmp_path: Path) -> None:
+    root = make_vault({"a.md": "a"})
+    result = run("graph", str(root), "-o", str(tmp_path / "no-such-dir" / "out.graphml"))
+    assert result.exit_code == 2
+    [line] = lines(result.output)
+    assert line.startswith("Error: ")
+    assert "no-such-dir" in line
+
+
+# --- check -------------------------------------------------------------------------------------------------
+
+
+def test_check_clean_vault_exits_0(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "# A\n\nSee [[b]].\n", "b.md": "# B\n\nSee [[a]].\n"})
+    result = run("check", str(root))
+    assert result.exit_code == 0, result.output
+    assert lines(result.output) == ["2 notes checked, 0 problems"]
+
+
+PROBLEM_VAULT: dict[str, str | bytes] = {
+    "links.md": "# Links\n\n[[nowhere]]\n\n[[dup]]\n\n[up](../../outside.md)\n",
+    "one/dup.md": "one",
+    "two/dup.md": "two",
+    "badfm.md": "---\ntags: [unclosed\n---\nbody\n",
+    "latin1.md": "caf\u00e9".encode("latin-1"),
+    "nul.md": b"text\x00text",
+}
+EXPECTED_PROBLEMS = {
+    ("links.md", "broken-link"),
+    ("links.md", "ambiguous-link"),
+    ("links.md", "outside-vault"),
+    ("badfm.md", "frontmatter"),
+    ("latin1.md", "invalid-utf8"),
+    ("nul.md", "binary"),
+}
+
+
+def test_check_lists_each_problem_with_path_and_code(make_vault: VaultFactory) -> None:
+    root = make_vault(PROBLEM_VAULT)
+    result = run("check", str(root))
+    assert result.exit_code == 1
+    out = lines(result.output)
+    problem_lines = out[:-1]
+    assert {tuple(line.split(": ", 2)[:2]) for line in problem_lines} == EXPECTED_PROBLEMS
+    assert len(problem_lines) == len(EXPECTED_PROBLEMS)
+    assert "[[nowhere]]" in next(line for line in problem_lines if "broken-link" in line)
+    assert "one/dup.md" in next(line for line in problem_lines if "ambiguous-link" in line)
+    assert out[-1].startswith("4 notes checked, 6 problems (")
+
+
+def test_check_json(make_vault: VaultFactory) -> None:
+    root = make_vault(PROBLEM_VAULT)
+    result = run("check", str(root), "--json")
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"notes", "problems"}
+    assert payload["notes"] == 4
+    for problem in payload["problems"]:
+        assert set(problem) == {"path", "code", "severity", "message"}
+        assert problem["severity"] in ("error", "warning")
+        assert problem["message"]
+        assert (root / problem["path"]).is_file()
+    assert {(p["path"], p["code"]) for p in payload["problems"]} == EXPECTED_PROBLEMS
+
+
+def test_check_json_clean_vault(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "[[b]]", "b.md": "[[a]]"})
+    result = run("check", str(root), "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"notes": 2, "problems": []}
+
+
+def test_check_on_missing_vault_exits_2(tmp_path: Path) -> None:
+    result = run("check", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    [line] = lines(result.output)
+    assert line.startswith("Error: ") and "no such vault folder" in line
+
+
+def test_check_reports_non_utf8_file_name(make_vault: VaultFactory) -> None:
+    root = make_vault({"ok.md": "ok"})
+    with open(os.path.join(os.fsencode(root), b"bad\xff.md"), "wb") as f:
+        f.write(b"x")
+    result = run("check", str(root), "--json")
+    assert result.exit_code == 1
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["code"] == "file-name"
+
+
+# --- commands that are not there yet ------------------------------------------------------------------------
+
+NOT_YET = [("watch",)]
+
+
+@pytest.mark.parametrize("command", NOT_YET, ids=[" ".join(c) for c in NOT_YET])
+def test_unavailable_commands_say_so_and_write_nothing(make_vault: VaultFactory, command: tuple[str, ...]) -> None:
+    root = make_vault({"A.md": "# A\n\n[[B]]\n", "B.md": "# B\r\n\r\ntext\r\n", "sub/C.md": "c"})
+    before = snapshot(root)
+    result = run(command[0], str(root), *command[1:])
+    assert result.exit_code != 0
+    [line] = lines(result.output)
+    assert "not available yet" in line
+    assert f"vaultlink {command[0]}" in line
+    assert snapshot(root) == before
+
+
+# --- a real vault ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def knowledge_check() -> Result:
+    return CliRunner().invoke(cli, ["check", str(VAULT_OF_KNOWLEDGE), "--json"])
+
+
+@requires_shared
+def test_real_vault_check_exits_1_without_crash(knowledge_check: Result) -> None:
+    assert knowledge_check.exit_code == 1
+    assert isinstance(knowledge_check.exception, SystemExit)
+    payload = json.loads(knowledge_check.stdout)
+    assert payload["notes"] > 2000
+
+
+@requires_shared
+def test_real_vault_has_exactly_one_binary_note(knowledge_check: Result) -> None:
+    problems = json.loads(knowledge_check.stdout)["problems"]
+    binary = [p for p in problems if p["code"] == "binary"]
+    assert len(binary) == 1
+    assert b"\x00" in (VAULT_OF_KNOWLEDGE / binary[0]["path"]).read_bytes()
+
+
+@requires_shared
+def test_real_vault_has_no_frontmatter_problems(knowledge_check: Result) -> None:
+    problems = json.loads(knowledge_check.stdout)["problems"]
+    assert [p for p in problems if p["code"] == "frontmatter"] == []
+
+
+@requires_shared
+def test_real_vault_problem_paths_exist(knowledge_check: Result) -> None:
+    problems = json.loads(knowledge_check.stdout)["problems"]
+    assert problems
+    for problem in problems:
+        assert (VAULT_OF_KNOWLEDGE / problem["path"]).is_file(), problem

@@ -1,0 +1,193 @@
+"""Concept terms: phrases, entities, tags and names, and how a note's terms are chosen."""
+
+from __future__ import annotations
+
+from vaultlink.core.config import Config
+from vaultlink.core.note import Term, TermKind
+from vaultlink.core.parse import parse_text
+from vaultlink.core.terms import (
+    name_terms,
+    phrase_candidates,
+    phrase_key,
+    select_terms,
+    tag_key,
+    tag_terms,
+)
+
+RESEARCH_TASTE = phrase_key(["research", "taste"])
+
+
+def by_key(terms: list[Term] | tuple[Term, ...]) -> dict[str, Term]:
+    return {t.key: t for t in terms}
+
+
+# --- Keys --------------------------------------------------------------------------
+
+
+def test_phrase_key_is_casefolded_and_stemmed() -> None:
+    assert phrase_key(["Research", "Tastes"]) == RESEARCH_TASTE
+    assert phrase_key(["value", "functions"]) == phrase_key(["Value", "function"])
+    assert phrase_key(["research", "taste"]) != phrase_key(["research", "paper"])
+
+
+def test_tag_key_meets_the_phrase_key_of_the_same_words() -> None:
+    assert tag_key("Research-Taste") == RESEARCH_TASTE
+    assert tag_key("#research_taste") == RESEARCH_TASTE
+    assert tag_key("ml/Research-Taste") == "ml/" + RESEARCH_TASTE
+
+
+# --- phrase_candidates -------------------------------------------------------------
+
+
+def test_surface_forms_of_one_phrase_share_one_key() -> None:
+    terms = by_key(phrase_candidates(["Research taste matters.", "Good research tastes differ."]))
+    term = terms[RESEARCH_TASTE]
+    assert term.count == 2
+    assert term.kind is TermKind.PHRASE
+    assert term.label in ("research taste", "research tastes")
+
+
+def test_stopword_only_text_gives_no_phrases() -> None:
+    assert phrase_candidates(["of the and to the", "it is what it is"]) == []
+
+
+def test_stopwords_break_a_run() -> None:
+    keys = by_key(phrase_candidates(["taste of research"]))
+    assert keys == {}
+
+
+def test_a_single_content_word_is_not_a_phrase() -> None:
+    assert phrase_candidates(["Taste."]) == []
+
+
+def test_punctuation_breaks_a_phrase() -> None:
+    for text in ["deep, learning", "deep. Learning", "deep; learning", "deep (learning)", "deep\nlearning"]:
+        assert phrase_key(["deep", "learning"]) not in by_key(phrase_candidates([text])), text
+
+
+def test_numbers_break_a_run() -> None:
+    keys = by_key(phrase_candidates(["alpha beta 2024 gamma delta"]))
+    assert phrase_key(["alpha", "beta"]) in keys
+    assert phrase_key(["gamma", "delta"]) in keys
+    assert phrase_key(["beta", "gamma"]) not in keys
+
+
+def test_phrases_are_two_or_three_words() -> None:
+    keys = by_key(phrase_candidates(["alpha beta gamma delta"]))
+    assert phrase_key(["alpha", "beta"]) in keys
+    assert phrase_key(["alpha", "beta", "gamma"]) in keys
+    assert all(2 <= len(key.split()) <= 3 for key in keys)
+    assert phrase_key(["alpha", "beta", "gamma", "delta"]) not in keys
+
+
+def test_capitalised_name_is_an_entity_with_its_surface_label() -> None:
+    terms = by_key(phrase_candidates(["We heard Ilya Sutskever speak about research taste."]))
+    ilya = terms[phrase_key(["Ilya", "Sutskever"])]
+    assert ilya.kind is TermKind.ENTITY
+    assert ilya.label == "Ilya Sutskever"
+    assert terms[RESEARCH_TASTE].kind is TermKind.PHRASE
+
+
+def test_lowercase_phrase_is_not_an_entity() -> None:
+    (term,) = phrase_candidates(["research taste"])
+    assert term.kind is TermKind.PHRASE
+    assert term.label == "research taste"
+
+
+def test_phrases_are_counted_across_texts() -> None:
+    terms = by_key(phrase_candidates(["value function", "the value function", "value functions!"]))
+    assert terms[phrase_key(["value", "function"])].count == 3
+
+
+# --- tag_terms ---------------------------------------------------------------------
+
+
+def test_nested_tag_gives_its_parents() -> None:
+    terms = by_key(tag_terms(["a/b/c"]))
+    assert set(terms) == {"a", "a/b", "a/b/c"}
+    assert all(t.kind is TermKind.TAG for t in terms.values())
+    assert terms["a/b"].label == "a/b"
+
+
+def test_shared_parent_tag_is_counted_once_per_child() -> None:
+    terms = by_key(tag_terms(["topic/x", "topic/y"]))
+    assert terms["topic"].count == 2
+    assert terms["topic/x"].count == 1
+
+
+def test_tag_label_keeps_its_spelling() -> None:
+    (term,) = tag_terms(["#Research-Taste"])
+    assert term.key == RESEARCH_TASTE
+    assert term.label == "Research-Taste"
+
+
+# --- name_terms --------------------------------------------------------------------
+
+
+def test_only_multiword_names_become_terms() -> None:
+    terms = by_key(name_terms(["Single", "Two Words", "Three Word Name", "Far Too Many Words Here"]))
+    assert set(terms) == {phrase_key(["Two", "Words"]), phrase_key(["Three", "Word", "Name"])}
+    assert all(t.kind is TermKind.ALIAS for t in terms.values())
+    assert terms[phrase_key(["Two", "Words"])].label == "Two Words"
+
+
+def test_names_with_the_same_key_are_one_term() -> None:
+    assert len(name_terms(["Two Words", "two word"])) == 1
+
+
+# --- select_terms ------------------------------------------------------------------
+
+
+def test_select_terms_keeps_all_tags_and_names_and_at_most_limit_phrases() -> None:
+    phrases = phrase_candidates(["alpha beta. alpha beta. alpha beta. gamma delta. gamma delta. epsilon zeta."])
+    tags = tag_terms(["one", "two/three"])
+    names = name_terms(["Proper Name"])
+    chosen = select_terms(phrases, tags, names, limit=1)
+    kinds = [t.kind for t in chosen]
+    assert kinds.count(TermKind.TAG) == 3
+    assert kinds.count(TermKind.ALIAS) == 1
+    phrase_keys = [t.key for t in chosen if t.kind is TermKind.PHRASE]
+    assert phrase_keys == [phrase_key(["alpha", "beta"])]  # the most repeated phrase wins
+
+
+def test_select_terms_with_zero_limit_keeps_no_phrases() -> None:
+    chosen = select_terms(phrase_candidates(["alpha beta"]), [], [], limit=0)
+    assert chosen == ()
+
+
+def test_phrase_matching_a_tag_adds_to_the_tag() -> None:
+    chosen = select_terms(phrase_candidates(["research taste"]), tag_terms(["research-taste"]), [], limit=5)
+    (term,) = chosen
+    assert term.kind is TermKind.TAG
+    assert term.count == 2
+
+
+def test_select_terms_is_sorted_by_key() -> None:
+    chosen = select_terms(phrase_candidates(["zeta eta. alpha beta."]), tag_terms(["m"]), [], limit=10)
+    assert [t.key for t in chosen] == sorted(t.key for t in chosen)
+
+
+# --- Through the parser ------------------------------------------------------------
+
+
+def test_parsed_note_terms_come_from_prose_tags_aliases_and_title() -> None:
+    text = (
+        "---\naliases: [Deep Thought]\ntags: [ml/rl]\n---\n"
+        "# Big Title Here\n\nResearch taste matters. Research taste again.\n\n"
+        "```\nsecret phrase secret phrase\n```\n"
+    )
+    note = parse_text("Single.md", text, Config()).note
+    assert note is not None
+    terms = by_key(note.terms)
+    assert terms[RESEARCH_TASTE].count == 2
+    assert terms[phrase_key(["Deep", "Thought"])].kind is TermKind.ALIAS
+    assert terms[phrase_key(["Big", "Title", "Here"])].kind is TermKind.ALIAS
+    assert {"ml", "ml/rl"} <= set(terms)
+    assert phrase_key(["secret", "phrase"]) not in terms
+
+
+def test_terms_per_note_bounds_phrases() -> None:
+    prose = " ".join(f"word{chr(97 + i)} other{chr(97 + i)}." for i in range(20))
+    note = parse_text("n.md", prose, Config(terms_per_note=3)).note
+    assert note is not None
+    assert len([t for t in note.terms if t.kind in (TermKind.PHRASE, TermKind.ENTITY)]) == 3

@@ -1,0 +1,260 @@
+"""plan_sync / plan_clean: notes + graph in, the list of file edits out. Empty when up to date.
+
+Pure: the adapter reads the files into ``Source`` records and applies the ``Edit``s.
+Every edit carries the digest of the bytes it was planned from, so the writer can refuse
+to replace a file the user changed in the meantime.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+import networkx as nx
+
+from vaultlink.core.blocks import (
+    content_end_of_text,
+    find_related_anchor,
+    remove_all_blocks,
+    render_block,
+    scan_blocks,
+    set_block,
+)
+from vaultlink.core.config import Config
+from vaultlink.core.note import Link, LinkKind, Note
+from vaultlink.core.rank import Suggestion, related
+from vaultlink.core.resolve import Outcome, ResolvedLink, fold
+
+RELATED = "related"
+BACKLINKS = "backlinks"
+STUB_FRONTMATTER = ("---", "vaultlink: stub", "---")
+_QUOTE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Source:
+    """A note file as read: full decoded text (a BOM kept as U+FEFF) and its bytes' digest."""
+
+    path: str
+    text: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace (``old_digest`` set, ``new_text`` set), create (``old_digest`` None) or
+    delete (``new_text`` None) one file."""
+
+    path: str
+    old_digest: str | None
+    new_text: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    top: int = 5
+    min_score: float = 2.5
+    backlinks: bool = True
+    stub_kinds: tuple[LinkKind, ...] = (LinkKind.WIKILINK, LinkKind.PATH)
+
+
+@dataclass
+class Plan:
+    edits: list[Edit] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+class LinkWriter:
+    """Writes links as the vault does: wikilinks with the shortest unambiguous name (as
+    Obsidian's "shortest" setting), markdown links when Obsidian is set to them, and
+    ``~/prefix/path.md`` in a Related list whose entries are written that way."""
+
+    def __init__(self, paths: Iterable[str], config: Config) -> None:
+        self.config = config
+        self.stem_counts: dict[str, int] = defaultdict(int)
+        for path in paths:
+            self.stem_counts[fold(_stem(path))] += 1
+
+    def link(self, target: str, source: str, path_prefix: str = "") -> str:
+        if path_prefix:
+            return f"~/{path_prefix}/{target}"
+        name = _stem(target) if self.stem_counts[fold(_stem(target))] == 1 else _without_ext(target, self.config)
+        if self.config.use_markdown_links or not _wikilink_safe(name):
+            relative = posixpath.relpath(target, posixpath.dirname(source) or ".")
+            return f"[{_md_text(_stem(target))}]({quote(relative, safe='/')})"
+        return f"[[{name}]]"
+
+
+def _stem(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _without_ext(path: str, config: Config) -> str:
+    lower = path.lower()
+    for ext in config.extensions:
+        if lower.endswith(ext):
+            return path[: -len(ext)]
+    return path
+
+
+def _wikilink_safe(name: str) -> bool:
+    return not re.search(r"[\[\]|#^]|-->|<!--", name) and name == name.strip()
+
+
+def _md_text(text: str) -> str:
+    return re.sub(r"([\[\]\\])", r"\\\1", text).replace("<!--", "&lt;!--")
+
+
+def _safe_quote(line: str) -> str:
+    """A citing line, shortened and defused so it can never open or close a managed block."""
+    text = " ".join(line.split())
+    if len(text) > _QUOTE_LIMIT:
+        text = text[: _QUOTE_LIMIT - 1].rstrip() + "…"
+    return text.replace("<!--", "<!‐‐").replace("-->", "‐‐>")
+
+
+def _outgoing(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for r in links:
+        if r.resolution.outcome is Outcome.NOTE:
+            out[r.source].add(r.resolution.target)
+    return out
+
+
+def related_lines(
+    note: Note, source: Source, suggestions: Sequence[Suggestion], writer: LinkWriter
+) -> tuple[list[str], int]:
+    """The Related block's lines and, if it does not exist yet, where it goes."""
+    bom = 1 if source.text.startswith("\ufeff") else 0
+    anchor = find_related_anchor(source.text, bom + note.body_offset)
+    prefix = anchor.path_prefix if anchor else ""
+    entries = [f"- {writer.link(s.path, note.path, prefix)} — {', '.join(s.reasons)}" for s in suggestions]
+    if anchor is not None:
+        return entries, anchor.position
+    return (["## Related", *entries] if entries else []), content_end_of_text(source.text)
+
+
+def plan_sync(
+    notes: Sequence[Note],
+    sources: Mapping[str, Source],
+    links: Sequence[ResolvedLink],
+    graph: nx.DiGraph[str],
+    config: Config,
+    options: SyncOptions,
+    readonly: Mapping[str, str],
+) -> Plan:
+    """Every edit that brings the vault's managed blocks and stubs up to date."""
+    plan = Plan()
+    writer = LinkWriter((n.path for n in notes), config)
+    outgoing = _outgoing(links)
+    incoming: dict[str, set[str]] = defaultdict(set)
+    for source_path, targets in outgoing.items():
+        for target in targets:
+            incoming[target].add(source_path)
+    for note in notes:
+        if note.is_stub:
+            continue
+        reason = readonly.get(note.path) or _damage(sources[note.path].text)
+        if reason:
+            plan.skipped.append((note.path, reason))
+            continue
+        source = sources[note.path]
+        suggestions = related(
+            graph, note.path, top=options.top, min_score=options.min_score, exclude=outgoing[note.path]
+        )
+        lines, anchor = related_lines(note, source, suggestions, writer)
+        text = set_block(source.text, RELATED, lines, anchor)
+        backlinks = sorted(incoming[note.path] - outgoing[note.path] - {note.path}) if options.backlinks else []
+        back_lines = ["## Backlinks", *(f"- {writer.link(p, note.path)}" for p in backlinks)] if backlinks else []
+        text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
+        if text != source.text:
+            plan.edits.append(Edit(note.path, source.digest, text, "update"))
+    _plan_stubs(plan, notes, sources, links, writer, options, readonly)
+    return plan
+
+
+def _damage(text: str) -> str:
+    problems = scan_blocks(text).problems
+    return f"damaged managed block: {problems[0]}" if problems else ""
+
+
+def stub_text(lines: list[str]) -> str:
+    return "\n".join([*STUB_FRONTMATTER, render_block(BACKLINKS, lines, "\n")]) + "\n"
+
+
+def _citing_line(text: str, link: Link) -> str:
+    """The first line that states ``link``: its raw text, or for a markdown link (whose raw
+    is mistune's normalised URL) the decoded URL or the link's visible text."""
+    lines = text.splitlines()
+    for needle in (link.raw, unquote(link.raw), link.display):
+        found = next((line for line in lines if needle and needle in line), None)
+        if found is not None:
+            return found
+    return link.raw
+
+
+def _plan_stubs(
+    plan: Plan,
+    notes: Sequence[Note],
+    sources: Mapping[str, Source],
+    links: Sequence[ResolvedLink],
+    writer: LinkWriter,
+    options: SyncOptions,
+    readonly: Mapping[str, str],
+) -> None:
+    """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
+    current; delete unedited stubs nobody cites any more."""
+    wanted: dict[str, str] = {}
+    citers: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in links:
+        if r.resolution.outcome is not Outcome.MISSING or r.link.kind not in options.stub_kinds:
+            continue
+        key = fold(r.resolution.target)
+        wanted.setdefault(key, r.resolution.target)
+        if r.source not in citers[key]:
+            citers[key][r.source] = _citing_line(sources[r.source].text, r.link)
+    stubs = {fold(n.path): n for n in notes if n.is_stub}
+    for key, path in sorted(wanted.items()):
+        lines = [
+            "## Backlinks",
+            *(f"- {writer.link(src, path)} — “{_safe_quote(line)}”" for src, line in sorted(citers[key].items())),
+        ]
+        existing = stubs.get(key)
+        if existing is None:
+            plan.edits.append(Edit(path, None, stub_text(lines), "create stub"))
+            continue
+        source = sources[existing.path]
+        if readonly.get(existing.path) or _damage(source.text):
+            continue
+        text = set_block(source.text, BACKLINKS, lines, content_end_of_text(source.text))
+        if text != source.text:
+            plan.edits.append(Edit(existing.path, source.digest, text, "update stub"))
+    for key, stub in sorted(stubs.items()):
+        if key not in wanted:
+            plan.edits.append(Edit(stub.path, sources[stub.path].digest, None, "delete stub"))
+
+
+def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: Mapping[str, str]) -> Plan:
+    """Edits that remove every managed block and every unedited stub."""
+    plan = Plan()
+    for note in notes:
+        source = sources[note.path]
+        if note.is_stub:
+            plan.edits.append(Edit(note.path, source.digest, None, "delete stub"))
+            continue
+        if not scan_blocks(source.text).blocks and not scan_blocks(source.text).problems:
+            continue
+        reason = readonly.get(note.path) or _damage(source.text)
+        if reason:
+            plan.skipped.append((note.path, reason))
+            continue
+        text = remove_all_blocks(source.text)
+        if text != source.text:
+            plan.edits.append(Edit(note.path, source.digest, text, "clean"))
+    return plan

@@ -1,0 +1,196 @@
+"""Safe writes into the vault: contained, atomic, and never over a user's concurrent edit."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultlink.errors import VaultLocked
+
+STATE_DIR = ".vaultlink"
+LOCK_NAME = "lock"
+TEMP_PREFIX = ".vaultlink-"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class WriteRefused(Exception):
+    """This one file was not written; the message says why (the run goes on)."""
+
+
+def contained_path(root: Path, rel: str) -> Path:
+    """The absolute path of ``rel``, refusing anything that would land outside the vault:
+    ``..``, absolute paths, and folders or files that are symlinks leading out."""
+    if not rel or rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or ":" in rel[:2]:
+        raise WriteRefused("path leaves the vault")
+    real_root = root.resolve()
+    path = root / rel
+    parent = path.parent
+    existing = parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.resolve().is_relative_to(real_root):
+        raise WriteRefused("folder leads outside the vault")
+    if path.is_symlink():
+        raise WriteRefused("note is a symbolic link; not written through")
+    return path
+
+
+def _current_digest(path: Path) -> str | None:
+    try:
+        return digest(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
+    """Atomically replace (or create, when ``expected`` is None) one file.
+
+    Temp file in the same folder, fsync, then ``os.replace``. The file's bytes are hashed
+    again just before the replace: if they are not what the plan was made from, the
+    user changed the file meanwhile and it is left alone.
+    """
+    path = contained_path(root, rel)
+    if expected is None:
+        if path.exists() or path.is_symlink():
+            raise WriteRefused("a file appeared at this path; not overwritten")
+        _make_folders(root, path.parent)
+        mode = 0o666 & ~_umask()
+    else:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError as exc:
+            raise WriteRefused("deleted since it was read; left alone") from exc
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        if _current_digest(path) != expected:
+            raise WriteRefused("changed since it was read; left alone")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def delete_file(root: Path, rel: str, expected: str) -> None:
+    """Delete a file only if it still holds the bytes the plan saw; drop folders this leaves empty."""
+    path = contained_path(root, rel)
+    if _current_digest(path) != expected:
+        raise WriteRefused("changed since it was read; left alone")
+    path.unlink()
+    folder = path.parent
+    real_root = root.resolve()
+    while folder.resolve() != real_root and folder.resolve().is_relative_to(real_root):
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
+def _make_folders(root: Path, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.resolve().is_relative_to(root.resolve()):
+        raise WriteRefused("folder leads outside the vault")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    pid: int
+    host: str
+    command: str
+    started: float
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def vault_lock(root: Path, command: str) -> Iterator[None]:
+    """Hold ``.vaultlink/lock`` for the duration. A second process is refused with who holds
+    it; a lock left by a dead process on this host is taken over."""
+    state = root / STATE_DIR
+    created_state = not state.exists()
+    state.mkdir(exist_ok=True)
+    lock = state / LOCK_NAME
+    info = LockInfo(os.getpid(), socket.gethostname(), command, time.time())
+    _acquire(lock, info)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        if created_state:
+            with contextlib.suppress(OSError):
+                state.rmdir()
+
+
+def _acquire(lock: Path, info: LockInfo) -> None:
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            holder = _read_lock(lock)
+            if holder is not None and holder.host == info.host and not _pid_alive(holder.pid):
+                lock.unlink(missing_ok=True)  # stale: its process is gone
+                continue
+            raise VaultLocked(_locked_message(lock, holder)) from None
+        with os.fdopen(fd, "w") as f:
+            json.dump(info.__dict__, f)
+        return
+    raise VaultLocked(_locked_message(lock, _read_lock(lock)))
+
+
+def _read_lock(lock: Path) -> LockInfo | None:
+    try:
+        data = json.loads(lock.read_text())
+        return LockInfo(int(data["pid"]), str(data["host"]), str(data["command"]), float(data["started"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _locked_message(lock: Path, holder: LockInfo | None) -> str:
+    if holder is None:
+        return f"{lock}: the vault is locked by another vaultlink run (unreadable lock file)"
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder.started))
+    return (
+        f"{lock}: the vault is locked by 'vaultlink {holder.command}' "
+        f"(pid {holder.pid} on {holder.host}, since {when}); try again when it has finished"
+    )
