@@ -187,11 +187,6 @@ def test_missing_wikilink_gets_a_broken_link_diagnostic() -> None:
     assert "Nowhere.md" in diags[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: new_file_folder (from .obsidian/app.json newFileFolderPath) is joined unchecked, "
-    "so a missing link's stub path can leave the vault",
-)
 @pytest.mark.parametrize("folder", ["../outside", "a/../..", "C:\\x"])
 def test_new_file_folder_outside_vault_never_yields_path_outside(folder: str) -> None:
     config = Config(new_file_location="folder", new_file_folder=folder)
@@ -315,11 +310,6 @@ def test_path_link_with_dotdot_parsed_from_prose_is_refused() -> None:
     assert [d.code for d in link_diagnostics(resolved)] == ["outside-vault"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a Windows drive path in a markdown link is refused from a root note but, from a note "
-    "in a folder, is joined to the folder and becomes MISSING 'a/C:/x.md'",
-)
 def test_markdown_windows_drive_path_from_subfolder_is_refused() -> None:
     assert resolve(md("C:\\x.md"), [], source="a/src.md").outcome is Outcome.REFUSED
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import networkx as nx
+
+from vaultlink.writer import replace_file
 
 # XML 1.0 cannot carry most control characters, even escaped; a note may contain them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_safe(value: object) -> object:
-    return _XML_INVALID.sub("\ufffd", value) if isinstance(value, str) else value
+    """Strings made valid XML text; CR becomes LF, as any XML parser would read it anyway."""
+    if not isinstance(value, str):
+        return value
+    return _XML_INVALID.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def graphml_ready(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
@@ -29,16 +32,6 @@ def graphml_ready(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
 
 
 def write_graphml(graph: nx.DiGraph[str], out: Path) -> None:
-    """Write atomically: a reader never sees half a file."""
-    out = Path(out)
-    folder = out.parent if str(out.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            nx.write_graphml(graphml_ready(graph), f, encoding="utf-8", prettyprint=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically (a reader never sees half a file), keeping an existing file's mode."""
+    data = "\n".join(nx.generate_graphml(graphml_ready(graph), encoding="utf-8", prettyprint=True)) + "\n"
+    replace_file(Path(out), data.encode("utf-8"))

@@ -10,7 +10,7 @@ import socket
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +72,20 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError as exc:
             raise WriteRefused("deleted since it was read; left alone") from exc
+    replace_file(path, data, mode, check=lambda: _current_digest(path) == expected)
+
+
+def replace_file(path: Path, data: bytes, mode: int | None = None, check: Callable[[], bool] | None = None) -> None:
+    """Atomically put ``data`` at ``path``: temp file in the same folder, fsync, ``os.replace``.
+
+    ``mode`` defaults to the existing file's (or the umask's for a new file). ``check`` runs
+    just before the replace; if it fails the file is left alone (WriteRefused).
+    """
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -79,7 +93,7 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        if _current_digest(path) != expected:
+        if check is not None and not check():
             raise WriteRefused("changed since it was read; left alone")
         os.replace(tmp, path)
     except BaseException:

@@ -26,6 +26,11 @@ from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 _KIND_PRIORITY = {TermKind.TAG: 0, TermKind.ALIAS: 1, TermKind.ENTITY: 2, TermKind.PHRASE: 3}
 
 
+def _stem(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
 def note_id(path: str) -> str:
     return f"note:{path}"
 
@@ -75,7 +80,7 @@ def _add_links(graph: nx.DiGraph[str], links: Iterable[ResolvedLink]) -> None:
         elif res.outcome is Outcome.MISSING:
             target = missing_id(res.target)
             if target not in graph:
-                graph.add_node(target, **_node_attrs("missing", res.target.rsplit("/", 1)[-1], res.target))
+                graph.add_node(target, **_node_attrs("missing", _stem(res.target), res.target))
         else:
             continue
         source = note_id(r.source)

@@ -11,6 +11,7 @@ link whose path leaves the vault is *refused*.
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -65,11 +66,16 @@ def _without_note_extension(path: str, config: Config) -> str:
     return path
 
 
+def _is_absolute(path: str) -> bool:
+    """A POSIX or Windows absolute path (``/x``, ``\\x``, ``C:x``)."""
+    return path.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", path) is not None
+
+
 def _inside_vault(path: str) -> str | None:
     """The normalised vault-relative form of ``path``, or None if it leaves the vault."""
-    path = path.replace("\\", "/")
-    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+    if _is_absolute(path):
         return None
+    path = path.replace("\\", "/")
     norm = posixpath.normpath(path)
     if norm == ".." or norm.startswith("../") or norm == ".":
         return None
@@ -141,7 +147,7 @@ def _resolve_path(target: str, index: NoteIndex) -> Resolution:
 
 def _resolve_markdown(target: str, source: str, index: NoteIndex) -> Resolution:
     relative = _inside_vault(posixpath.join(posixpath.dirname(source), target))
-    if relative is None or target.startswith("/"):
+    if relative is None or _is_absolute(target):
         return Resolution(Outcome.REFUSED, target)
     found = _found(index.exact(relative))
     if found:
@@ -165,7 +171,10 @@ def _resolve_wikilink(target: str, source: str, index: NoteIndex) -> Resolution:
     found = _lookup_name(inside, index)
     if found:
         return found
-    return Resolution(Outcome.MISSING, _with_extension(_new_note_path(inside, source, index.config), index.config))
+    new_path = _new_note_path(inside, source, index.config)
+    if new_path is None:
+        return Resolution(Outcome.REFUSED, target)
+    return Resolution(Outcome.MISSING, _with_extension(new_path, index.config))
 
 
 def _lookup_name(target: str, index: NoteIndex) -> Resolution | None:
@@ -173,8 +182,9 @@ def _lookup_name(target: str, index: NoteIndex) -> Resolution | None:
     return _found(index.exact(target)) or _found(index.suffix(target)) or _found(index.alias(target))
 
 
-def _new_note_path(target: str, source: str, config: Config) -> str:
-    """Where Obsidian would create the note a bare ``[[Name]]`` asks for."""
+def _new_note_path(target: str, source: str, config: Config) -> str | None:
+    """Where Obsidian would create the note a bare ``[[Name]]`` asks for; None if the
+    configured folder for new notes lies outside the vault."""
     if "/" in target:
         return target
     if config.new_file_location == "current":
@@ -183,7 +193,7 @@ def _new_note_path(target: str, source: str, config: Config) -> str:
         folder = config.new_file_folder.strip("/")
     else:
         folder = ""
-    return posixpath.join(folder, target) if folder else target
+    return _inside_vault(posixpath.join(folder, target)) if folder else target
 
 
 def resolve_all(notes: Sequence[Note], config: Config) -> list[ResolvedLink]:
