@@ -82,32 +82,33 @@ def _content_runs(text: str) -> Iterable[list[str]]:
             yield run
 
 
-def _is_entity(words: list[str]) -> bool:
-    return all(w[0].isupper() for w in words) and not all(w.isupper() for w in words)
-
-
 def phrase_candidates(texts: Iterable[str]) -> list[Term]:
-    """Every 2–3-word content phrase in ``texts``, counted, with its commonest surface form."""
+    """Every 2–3-word content phrase in ``texts``, counted, labelled with its first surface form.
+
+    Each word is stemmed once per run (stems are cached), since this loop is the bulk of
+    parsing time.
+    """
     counts: Counter[str] = Counter()
     entity_votes: Counter[str] = Counter()
-    surfaces: dict[str, Counter[str]] = {}
+    surfaces: dict[str, str] = {}
     for text in texts:
         for run in _content_runs(text):
+            stems = [stem(w.casefold().replace("’", "'")) for w in run]
+            capital = [w[0].isupper() for w in run]
+            upper = [w.isupper() for w in run]
             for size in range(2, _MAX_WORDS + 1):
                 for i in range(len(run) - size + 1):
-                    words = run[i : i + size]
-                    key = phrase_key(words)
+                    key = " ".join(stems[i : i + size])
                     counts[key] += 1
-                    if _is_entity(words):
+                    if all(capital[i : i + size]) and not all(upper[i : i + size]):
                         entity_votes[key] += 1
-                    surfaces.setdefault(key, Counter())[" ".join(words)] += 1
+                    if key not in surfaces:
+                        surfaces[key] = " ".join(run[i : i + size])
     terms = []
     for key, count in counts.items():
         entity = entity_votes[key] * 2 > count
-        label = surfaces[key].most_common(1)[0][0]
-        terms.append(
-            Term(key, label if entity else label.casefold(), TermKind.ENTITY if entity else TermKind.PHRASE, count)
-        )
+        label = surfaces[key] if entity else surfaces[key].casefold()
+        terms.append(Term(key, label, TermKind.ENTITY if entity else TermKind.PHRASE, count))
     return terms
 
 
