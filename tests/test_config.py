@@ -228,3 +228,28 @@ def test_nan_ratio_is_rejected(make_vault: VaultFactory) -> None:
     root = make_vault({CONFIG_NAME: "max_df_ratio = nan\n"})
     with pytest.raises(ConfigError):
         load_config(root)
+
+
+def test_sync_settings_are_read_and_checked(make_vault: VaultFactory) -> None:
+    root = make_vault(
+        {CONFIG_NAME: 'related_top = 2\nrelated_min_score = 1\nbacklinks = false\nstub_links = ["path"]\n'}
+    )
+    config = load_config(root)
+    assert (config.related_top, config.related_min_score, config.backlinks) == (2, 1.0, False)
+    assert config.stub_links == ("path",)
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ('backlinks = "no"\n', "'backlinks' must be true or false"),
+        ('stub_links = ["link"]\n', "'stub_links' takes link kinds from"),
+    ],
+)
+def test_bad_sync_settings_are_one_line_errors(make_vault: VaultFactory, content: str, expected: str) -> None:
+    root = make_vault({CONFIG_NAME: content})
+    with pytest.raises(ConfigError) as info:
+        load_config(root)
+    assert expected in str(info.value)
+    assert str(root / CONFIG_NAME) in str(info.value)
+    assert "\n" not in str(info.value)

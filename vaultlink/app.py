@@ -133,14 +133,31 @@ def sync(path: str | os.PathLike[str], options: SyncOptions | None = None, *, dr
     With ``dry_run`` nothing is written (and no lock is taken); the report carries a
     unified diff of what would change.
     """
-    options = options or SyncOptions()
     if dry_run:
         scan = scan_vault(path)
-        return _report(scan, _sync_plan(scan, options), dry_run=True)
+        return _report(scan, _sync_plan(scan, options or SyncOptions.from_config(scan.config)), dry_run=True)
     root = vault_root(path)
     with vault_lock(root, "sync"):
         scan = scan_vault(root)
-        return _report(scan, _sync_plan(scan, options), dry_run=False)
+        return _report(scan, _sync_plan(scan, options or SyncOptions.from_config(scan.config)), dry_run=False)
+
+
+def sync_options(
+    path: str | os.PathLike[str],
+    *,
+    top: int | None = None,
+    min_score: float | None = None,
+    backlinks: bool | None = None,
+    stubs: bool | None = None,
+) -> SyncOptions:
+    """The vault's sync settings with the given overrides (None keeps the vault's setting)."""
+    options = SyncOptions.from_config(load_config(vault_root(path)))
+    return SyncOptions(
+        top=options.top if top is None else top,
+        min_score=options.min_score if min_score is None else min_score,
+        backlinks=options.backlinks if backlinks is None else backlinks,
+        stub_kinds=options.stub_kinds if stubs is None or stubs else (),
+    )
 
 
 def clean(path: str | os.PathLike[str], *, dry_run: bool = False) -> SyncReport:

@@ -13,7 +13,6 @@ from typing import NoReturn
 import click
 
 from vaultlink import __version__, app
-from vaultlink.core.plan import SyncOptions
 from vaultlink.errors import NotYetAvailable, VaultlinkError
 
 
@@ -125,19 +124,19 @@ def _print_report(report: app.SyncReport, verb: str, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if anything would change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 50), help="Related notes per note.")
-@click.option("--min-score", default=2.5, show_default=True, type=float, help="Weakest relatedness listed.")
-@click.option("--backlinks/--no-backlinks", default=True, show_default=True, help="Write Backlinks blocks.")
-@click.option("--stubs/--no-stubs", default=True, show_default=True, help="Create notes for missing link targets.")
+@click.option("--top", type=click.IntRange(1, 50), help="Related notes per note (default 5, or related_top).")
+@click.option("--min-score", type=float, help="Weakest relatedness listed (default 2.5, or related_min_score).")
+@click.option("--backlinks/--no-backlinks", default=None, help="Write Backlinks blocks (default on).")
+@click.option("--stubs/--no-stubs", default=None, help="Create notes for missing link targets (default on).")
 def sync(
     vault: str,
     dry_run: bool,
     check_only: bool,
     as_json: bool,
-    top: int,
-    min_score: float,
-    backlinks: bool,
-    stubs: bool,
+    top: int | None,
+    min_score: float | None,
+    backlinks: bool | None,
+    stubs: bool | None,
 ) -> None:
     """Write Related sections, backlinks and stubs into the notes of VAULT.
 
@@ -148,10 +147,8 @@ def sync(
     Example:
         vaultlink sync ~/notes --dry-run
     """
-    options = SyncOptions(
-        top=top, min_score=min_score, backlinks=backlinks, stub_kinds=SyncOptions().stub_kinds if stubs else ()
-    )
     try:
+        options = app.sync_options(vault, top=top, min_score=min_score, backlinks=backlinks, stubs=stubs)
         report = app.sync(vault, options, dry_run=dry_run or check_only)
     except VaultlinkError as exc:
         _fail(exc)

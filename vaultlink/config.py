@@ -25,7 +25,12 @@ _USER_KEYS: dict[str, type] = {
     "min_df": int,
     "max_df_ratio": float,
     "terms_per_note": int,
+    "related_top": int,
+    "related_min_score": float,
+    "backlinks": bool,
+    "stub_links": list,
 }
+STUB_LINK_KINDS = ("wikilink", "path", "markdown", "embed")
 
 
 def load_config(root: Path) -> Config:
@@ -80,6 +85,12 @@ def _checked(path: Path, key: str, value: Any) -> Any:
     expected = _USER_KEYS.get(key)
     if expected is None:
         raise ConfigError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(_USER_KEYS))})")
+    if expected is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: setting '{key}' must be true or false, not {value!r}")
+        return value
+    if key == "stub_links" and isinstance(value, list) and not set(value) <= set(STUB_LINK_KINDS):
+        raise ConfigError(f"{path}: setting 'stub_links' takes link kinds from {', '.join(STUB_LINK_KINDS)}")
     if expected is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{path}: setting '{key}' must be a list of strings, not {value!r}")
@@ -96,7 +107,7 @@ def _checked(path: Path, key: str, value: Any) -> Any:
 
 
 def _type_name(kind: type) -> str:
-    return {list: "a list of strings", int: "a whole number", float: "a number"}[kind]
+    return {list: "a list of strings", int: "a whole number", float: "a number", bool: "true or false"}[kind]
 
 
 def _one_line(exc: Exception) -> str:

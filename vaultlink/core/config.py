@@ -31,6 +31,11 @@ class Config:
     new_file_location: str = "root"
     new_file_folder: str = ""
     use_markdown_links: bool = False
+    # What sync writes (each overridable on the command line).
+    related_top: int = 5
+    related_min_score: float = 2.5
+    backlinks: bool = True
+    stub_links: tuple[str, ...] = ("wikilink", "path")
 
     def is_note_name(self, name: str) -> bool:
         """Does this file name have one of the note extensions (case-insensitive)?"""

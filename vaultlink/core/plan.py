@@ -62,6 +62,16 @@ class SyncOptions:
     backlinks: bool = True
     stub_kinds: tuple[LinkKind, ...] = (LinkKind.WIKILINK, LinkKind.PATH)
 
+    @classmethod
+    def from_config(cls, config: Config) -> SyncOptions:
+        """The vault's own settings (``.vaultlink.toml``), before any command-line override."""
+        return cls(
+            top=config.related_top,
+            min_score=config.related_min_score,
+            backlinks=config.backlinks,
+            stub_kinds=tuple(LinkKind(k) for k in config.stub_links),
+        )
+
 
 @dataclass
 class Plan:
