@@ -17,7 +17,15 @@ from vaultlink.core.note import Diagnostic, Link, LinkKind, Note
 from vaultlink.core.parse import parse_note
 from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, plan_clean, plan_sync
 from vaultlink.core.rank import Suggestion, related
-from vaultlink.core.resolve import NoteIndex, Outcome, ResolvedLink, demote_stub_links, link_diagnostics, resolve_all
+from vaultlink.core.resolve import (
+    NoteIndex,
+    Outcome,
+    ResolvedLink,
+    demote_stub_links,
+    fold,
+    link_diagnostics,
+    resolve_all,
+)
 from vaultlink.core.resolve import resolve_link as resolve_one
 from vaultlink.errors import OutputError, VaultlinkError
 from vaultlink.export import write_graphml
@@ -39,6 +47,8 @@ class VaultScan:
     links: list[ResolvedLink] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     readonly: dict[str, str] = field(default_factory=dict)
+    listed: set[str] = field(default_factory=set)
+    """Every note file found (folded), readable or not: no stub may be planned over one."""
 
     @property
     def linked_notes(self) -> list[Note]:
@@ -51,7 +61,7 @@ def scan_vault(path: str | os.PathLike[str]) -> VaultScan:
     root = vault_root(path)
     config = load_config(root)
     listing = list_notes(root, config)
-    scan = VaultScan(root, config, diagnostics=list(listing.diagnostics))
+    scan = VaultScan(root, config, diagnostics=list(listing.diagnostics), listed={fold(p) for p in listing.paths})
     for rel in listing.paths:
         data = read_note_bytes(root, rel, config.max_bytes)
         if isinstance(data, Diagnostic):
@@ -177,6 +187,8 @@ def _sync_plan(scan: VaultScan, options: SyncOptions) -> Plan:
     rules = IgnoreRules(scan.config)
     kept: list[Edit] = []
     for edit in plan.edits:
+        if edit.old_digest is None and fold(edit.path) in scan.listed:
+            continue  # a note that exists but can't be read (reported by the scan): not a missing note
         if edit.old_digest is None and _ignored(rules, edit.path):
             plan.skipped.append((edit.path, "stub would land in an ignored folder; not created"))
         else:

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import socket
 import stat
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from vaultlink.errors import VaultLocked
 
+_DRIVE = re.compile(r"[A-Za-z]:")
 STATE_DIR = ".vaultlink"
 LOCK_NAME = "lock"
 TEMP_PREFIX = ".vaultlink-"
@@ -32,7 +34,7 @@ class WriteRefused(Exception):
 def contained_path(root: Path, rel: str) -> Path:
     """The absolute path of ``rel``, refusing anything that would land outside the vault:
     ``..``, absolute paths, and folders or files that are symlinks leading out."""
-    if not rel or rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or ":" in rel[:2]:
+    if not rel or rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or _DRIVE.match(rel):
         raise WriteRefused("path leaves the vault")
     real_root = root.resolve()
     path = root / rel
@@ -57,29 +59,42 @@ def _current_digest(path: Path) -> str | None:
 def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     """Atomically replace (or create, when ``expected`` is None) one file.
 
-    Temp file in the same folder, fsync, then ``os.replace``. The file's bytes are hashed
-    again just before the replace: if they are not what the plan was made from, the
-    user changed the file meanwhile and it is left alone.
+    The file's bytes are hashed again just before the replace: if they are not what the
+    plan was made from, the user changed the file meanwhile and it is left alone. A new
+    file never replaces one that appeared meanwhile, and folders made for it are removed
+    again if it can't be written.
     """
     path = contained_path(root, rel)
-    if expected is None:
-        if path.exists() or path.is_symlink():
-            raise WriteRefused("a file appeared at this path; not overwritten")
-        _make_folders(root, path.parent)
-        mode = 0o666 & ~_umask()
-    else:
+    if expected is not None:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError as exc:
             raise WriteRefused("deleted since it was read; left alone") from exc
-    replace_file(path, data, mode, check=lambda: _current_digest(path) == expected)
+        replace_file(path, data, mode, check=lambda: _current_digest(path) == expected)
+        return
+    if path.exists() or path.is_symlink():
+        raise WriteRefused("a file appeared at this path; not overwritten")
+    created = _make_folders(root, path.parent)
+    try:
+        replace_file(path, data, 0o666 & ~_umask(), no_clobber=True)
+    except BaseException:
+        _remove_empty_folders(created)
+        raise
 
 
-def replace_file(path: Path, data: bytes, mode: int | None = None, check: Callable[[], bool] | None = None) -> None:
+def replace_file(
+    path: Path,
+    data: bytes,
+    mode: int | None = None,
+    check: Callable[[], bool] | None = None,
+    *,
+    no_clobber: bool = False,
+) -> None:
     """Atomically put ``data`` at ``path``: temp file in the same folder, fsync, ``os.replace``.
 
     ``mode`` defaults to the existing file's (or the umask's for a new file). ``check`` runs
-    just before the replace; if it fails the file is left alone (WriteRefused).
+    just before the replace; if it fails the file is left alone (WriteRefused). With
+    ``no_clobber`` the file is created with a hard link, which fails if anything is there.
     """
     if mode is None:
         try:
@@ -95,11 +110,24 @@ def replace_file(path: Path, data: bytes, mode: int | None = None, check: Callab
         os.chmod(tmp, mode)
         if check is not None and not check():
             raise WriteRefused("changed since it was read; left alone")
-        os.replace(tmp, path)
-    except BaseException:
+        if no_clobber:
+            _link_new(tmp, path)
+        else:
+            os.replace(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
     _fsync_folder(path.parent)
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError as exc:
+        raise WriteRefused("a file appeared at this path; not overwritten") from exc
+    except OSError:  # no hard links on this file system: check, then rename
+        if path.exists() or path.is_symlink():
+            raise WriteRefused("a file appeared at this path; not overwritten") from None
+        os.replace(tmp, path)
 
 
 def delete_file(root: Path, rel: str, expected: str) -> None:
@@ -118,10 +146,25 @@ def delete_file(root: Path, rel: str, expected: str) -> None:
         folder = folder.parent
 
 
-def _make_folders(root: Path, folder: Path) -> None:
+def _make_folders(root: Path, folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, deepest first."""
+    created: list[Path] = []
+    probe = folder
+    while not probe.exists():
+        created.append(probe)
+        probe = probe.parent
     folder.mkdir(parents=True, exist_ok=True)
     if not folder.resolve().is_relative_to(root.resolve()):
         raise WriteRefused("folder leads outside the vault")
+    return created
+
+
+def _remove_empty_folders(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _umask() -> int:
@@ -163,10 +206,13 @@ def vault_lock(root: Path, command: str) -> Iterator[None]:
     it; a lock left by a dead process on this host is taken over."""
     state = root / STATE_DIR
     created_state = not state.exists()
-    state.mkdir(exist_ok=True)
     lock = state / LOCK_NAME
     info = LockInfo(os.getpid(), socket.gethostname(), command, time.time())
-    _acquire(lock, info)
+    try:
+        state.mkdir(exist_ok=True)
+        _acquire(lock, info)
+    except OSError as exc:
+        raise VaultLocked(f"{lock}: cannot create the vault's lock file: {exc.strerror or exc}") from exc
     try:
         yield
     finally:

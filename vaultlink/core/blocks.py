@@ -88,8 +88,11 @@ def end_marker(name: str) -> str:
 
 
 def newline_of(text: str) -> str:
-    """The note's line ending (its first one), so a CRLF note gets CRLF block lines."""
+    """The note's line ending (its first one), so a CRLF note gets CRLF block lines and an
+    old-Mac note (CR only) CR ones."""
     first = text.find("\n")
+    if first < 0:
+        return "\r" if "\r" in text else "\n"
     return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 
@@ -100,11 +103,8 @@ def render_block(name: str, lines: list[str], nl: str) -> str:
 def content_end_of_text(text: str) -> int:
     """Where a block is appended: just before the note's final line ending, if any, so that
     the final newline (or its absence) stays the note's last byte(s)."""
-    if text.endswith("\r\n"):
-        return len(text) - 2
-    if text.endswith("\n"):
-        return len(text) - 1
-    return len(text)
+    nl = newline_of(text)
+    return len(text) - len(nl) if text.endswith(nl) else len(text)
 
 
 def set_block(text: str, name: str, lines: list[str], anchor: int) -> str:
@@ -126,12 +126,10 @@ def set_block(text: str, name: str, lines: list[str], anchor: int) -> str:
 
 
 def remove_span(text: str, span: BlockSpan) -> str:
-    """Remove a block together with the line ending vaultlink put before it."""
-    start = span.start
-    if text.startswith("\r\n", start - 2):
-        start -= 2
-    elif text.startswith("\n", start - 1):
-        start -= 1
+    """Remove a block together with the line ending vaultlink put before it (the note's own
+    line ending, which the block cannot change since it never holds the first one)."""
+    nl = newline_of(text)
+    start = span.start - len(nl) if text[: span.start].endswith(nl) else span.start
     return text[:start] + text[span.end :]
 
 
@@ -151,11 +149,11 @@ class RelatedAnchor:
     path_prefix: str = ""
 
 
-_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?(related|related notes|see also)(?:\*\*)?:?\s*#*\s*$", re.I)
+_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?(related|related notes|see also):?(?:\*\*)?:?\s*#*\s*$", re.I)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
 _PATH_ENTRY = re.compile(r"^\s{0,3}[-*+]\s+~/([^/\s]+)/")
-_FENCE = re.compile(r"^\s{0,3}(```+|~~~+)")
+_FENCE = re.compile(r"^\s{0,3}(```+|~~~+)(.*)$")
 
 
 def _lines(text: str, start: int) -> list[tuple[int, int, str]]:
@@ -181,7 +179,7 @@ def find_related_anchor(text: str, body_start: int) -> RelatedAnchor | None:
     for i, (_, end, content) in enumerate(lines):
         match = _FENCE.match(content)
         if match:
-            fence = "" if fence and match.group(1)[0] == fence[0] else fence or match.group(1)
+            fence = _next_fence(fence, match.group(1), match.group(2))
             continue
         if fence or not _HEADING.match(content):
             continue
@@ -192,6 +190,15 @@ def find_related_anchor(text: str, body_start: int) -> RelatedAnchor | None:
         prefixes = [m.group(1) for _, _, c in entries if (m := _PATH_ENTRY.match(c))]
         return RelatedAnchor(position, prefixes[0] if prefixes else "")
     return None
+
+
+def _next_fence(open_fence: str, marker: str, rest: str) -> str:
+    """CommonMark: a fence closes only with the same character, at least as long, and
+    nothing but spaces after it."""
+    if not open_fence:
+        return marker
+    closes = marker[0] == open_fence[0] and len(marker) >= len(open_fence) and not rest.strip()
+    return "" if closes else open_fence
 
 
 def _list_after(lines: list[tuple[int, int, str]], i: int) -> list[tuple[int, int, str]]:

@@ -1,0 +1,224 @@
+"""Planning edits: link style, stub text, and the guide's properties over generated vaults.
+
+The property tests write a small generated vault (2-5 notes in any mix of line endings,
+BOM, YAML/TOML frontmatter, final newline or not, links between the notes and to missing
+ones, shared phrases so Related blocks appear) into a fresh temporary folder per example,
+then check that sync touches nothing outside its blocks, is idempotent, is undone by clean,
+never writes outside the vault, and never reads its own output back.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vaultlink import app
+from vaultlink.core.blocks import remove_all_blocks, scan_blocks
+from vaultlink.core.config import Config
+from vaultlink.core.plan import LinkWriter, SyncOptions, _safe_quote, stub_text
+
+# --- LinkWriter -------------------------------------------------------------------------------------------------
+
+
+def test_wikilink_uses_shortest_unique_name() -> None:
+    writer = LinkWriter(["a/Note.md", "b/Other.md"], Config())
+    assert writer.link("a/Note.md", "b/Other.md") == "[[Note]]"
+
+
+def test_wikilink_uses_path_when_stem_is_shared() -> None:
+    writer = LinkWriter(["a/Temp.md", "b/temp.md", "x.md"], Config())
+    assert writer.link("a/Temp.md", "x.md") == "[[a/Temp]]"
+
+
+def test_markdown_links_when_obsidian_uses_them() -> None:
+    writer = LinkWriter(["a/My note.md", "b/x.md"], Config(use_markdown_links=True))
+    assert writer.link("a/My note.md", "b/x.md") == "[My note](../a/My%20note.md)"
+
+
+def test_name_unsafe_in_a_wikilink_becomes_markdown_link() -> None:
+    writer = LinkWriter(["C# [draft].md", "x.md"], Config())
+    link = writer.link("C# [draft].md", "x.md")
+    assert link == "[C# \\[draft\\]](C%23%20%5Bdraft%5D.md)"
+
+
+def test_path_prefix_writes_vault_path() -> None:
+    writer = LinkWriter(["a/b c.md"], Config())
+    assert writer.link("a/b c.md", "x.md", "my-vault") == "~/my-vault/a/b c.md"
+
+
+# --- stub text and quotes ---------------------------------------------------------------------------------------
+
+
+def test_stub_text_is_frontmatter_and_backlinks_block() -> None:
+    text = stub_text(["## Backlinks", "- [[A]] — “line”"])
+    assert text == (
+        "---\nvaultlink: stub\n---\n<!-- vaultlink:backlinks -->\n## Backlinks\n- [[A]] — “line”\n"
+        "<!-- /vaultlink:backlinks -->\n"
+    )
+    assert len(scan_blocks(text).blocks) == 1
+
+
+def test_quote_can_never_open_or_close_a_block() -> None:
+    quoted = _safe_quote("see [[X]] <!-- /vaultlink:backlinks --> and <!-- vaultlink:related -->")
+    assert "<!--" not in quoted and "-->" not in quoted
+    assert scan_blocks(stub_text([f"- [[A]] — “{quoted}”"])).problems == ()
+
+
+def test_quote_is_one_line_and_shortened() -> None:
+    quoted = _safe_quote("word  \t" * 60)
+    assert "\n" not in quoted and "\t" not in quoted
+    assert len(quoted) == 100 and quoted.endswith("…")
+
+
+# --- generated vaults ------------------------------------------------------------------------------------------
+
+NAMES = ["Alpha", "Beta note", "Gämma", "sub/Delta", "sub/deeper/Épsilon"]
+MISSING = ["Ghost", "Nowhere note", "sub/Phantom", "new/dir/Plan"]
+PHRASES = ["sourdough starter", "bulk fermentation", "dark sky site", "light pollution", "research taste"]
+VAULT = "vault"
+
+# Printable text: no control characters (so no stray CR or LF inside a line), no surrogates.
+free_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40)
+odd_target = st.text(st.sampled_from("ab Z./\\:#|^-é"), min_size=1, max_size=8)
+
+
+def _lines_for(names: list[str]) -> st.SearchStrategy[list[str]]:
+    existing = st.sampled_from(names)
+    missing = st.sampled_from(MISSING)
+    phrase = st.sampled_from(PHRASES)
+    line = st.one_of(
+        free_text,
+        st.builds(lambda p, q: f"About the {p} and the {q}.", phrase, phrase),
+        st.builds(lambda n: f"See [[{n}]] for more.", existing),
+        st.builds(lambda n: f"- ~/{VAULT}/{n}.md — why", existing),
+        st.builds(lambda n: f"Plan: [[{n}]]", missing),
+        st.builds(lambda n: f"File against ~/{VAULT}/{n}.md (or create if missing).", missing),
+        st.builds(lambda t: f"odd [[{t}]]", odd_target),
+        st.builds(lambda n: f"- [{n}]({n.replace(' ', '%20')}.md)", st.sampled_from(names + MISSING)),
+        st.sampled_from(["## Related", "Related", "", "- an item", "  continued", "```", "---"]),
+    )
+    return st.lists(line, max_size=10)
+
+
+@dataclass(frozen=True)
+class GeneratedVault:
+    files: dict[str, bytes]
+    options: SyncOptions
+
+
+@st.composite
+def vaults(draw: st.DrawFn) -> GeneratedVault:
+    names = draw(st.lists(st.sampled_from(NAMES), min_size=2, max_size=5, unique=True))
+    files: dict[str, bytes] = {}
+    for name in names:
+        lines = draw(_lines_for(names))
+        # Shared phrases, repeated, so that notes relate to each other.
+        lines += [f"About the {p}." for p in draw(st.lists(st.sampled_from(PHRASES), max_size=4))]
+        lines = draw(st.permutations(lines))
+        front = draw(st.sampled_from(["", "yaml", "toml"]))
+        if front == "yaml":
+            lines = ["---", "tags: [bees, sky]", f"title: {name.split('/')[-1]}", "---", *lines]
+        elif front == "toml":
+            lines = ["+++", f'title = "{name}"', "[taxonomies]", 'tags = ["garden"]', "+++", *lines]
+        style = draw(st.sampled_from(["lf", "crlf", "mixed"]))
+        if style == "mixed":
+            endings = draw(st.lists(st.sampled_from(["\n", "\r\n"]), min_size=len(lines), max_size=len(lines)))
+        else:
+            endings = ["\n" if style == "lf" else "\r\n"] * len(lines)
+        if lines and not draw(st.booleans()):
+            endings[-1] = ""  # no final newline
+        text = "".join(line + end for line, end in zip(lines, endings, strict=True))
+        if draw(st.booleans()):
+            text = "\ufeff" + text
+        files[f"{name}.md"] = text.encode("utf-8")
+    min_score = draw(st.sampled_from([0.0, 2.5]))
+    return GeneratedVault(files, SyncOptions(min_score=min_score))
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder, name)
+            out[path.relative_to(root).as_posix()] = path.read_bytes()
+    return out
+
+
+def folders(root: Path) -> set[str]:
+    return {Path(f).relative_to(root).as_posix() for f, _d, _n in os.walk(root)}
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {rel: (root / rel).stat().st_mtime_ns for rel in snapshot(root)}
+
+
+@contextmanager
+def written(vault: GeneratedVault) -> Iterator[Path]:
+    """The generated vault in a fresh temporary folder (function-scoped fixtures are not reset
+    between hypothesis examples). Yields the vault root; its parent holds nothing else."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / VAULT
+        for rel, data in vault.files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        yield root
+        assert sorted(os.listdir(tmp)) == [VAULT], "something was written outside the vault"
+
+
+PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(vaults())
+def test_sync_changes_nothing_outside_managed_blocks(vault: GeneratedVault) -> None:
+    with written(vault) as root:
+        app.sync(root, vault.options)
+        after = snapshot(root)
+        for rel, data in vault.files.items():
+            assert remove_all_blocks(after[rel].decode("utf-8")) == data.decode("utf-8"), rel
+        for rel in set(after) - set(vault.files):
+            assert after[rel].startswith(b"---\nvaultlink: stub\n---\n"), rel
+        assert ".vaultlink" not in folders(root)
+
+
+@PROPERTY
+@given(vaults())
+def test_second_sync_changes_nothing(vault: GeneratedVault) -> None:
+    with written(vault) as root:
+        app.sync(root, vault.options)
+        before, times = snapshot(root), mtimes(root)
+        report = app.sync(root, vault.options)
+        assert (report.changed, report.created, report.deleted) == ([], [], [])
+        assert snapshot(root) == before
+        assert mtimes(root) == times
+
+
+@PROPERTY
+@given(vaults())
+def test_clean_after_sync_restores_the_original_vault(vault: GeneratedVault) -> None:
+    with written(vault) as root:
+        original_folders = folders(root)
+        app.sync(root, vault.options)
+        app.clean(root)
+        assert snapshot(root) == vault.files
+        assert folders(root) == original_folders
+
+
+@PROPERTY
+@given(vaults())
+def test_what_sync_wrote_is_never_read_back(vault: GeneratedVault) -> None:
+    with written(vault) as root:
+        before = {n.path: n for n in app.scan_vault(root).notes}
+        app.sync(root, vault.options)
+        after = {n.path: n for n in app.scan_vault(root).notes if not n.is_stub}
+        assert set(after) == set(before)
+        for path, note in before.items():
+            assert (after[path].links, after[path].terms, after[path].tags) == (note.links, note.terms, note.tags)
