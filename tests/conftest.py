@@ -6,6 +6,7 @@ machines but not in a user's clone: tests that need it are skipped when it is ab
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -41,3 +42,22 @@ def make_vault(tmp_path: Path) -> VaultFactory:
         return root
 
     return make
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (hidden ones too), by relative path, with its bytes."""
+    files: dict[str, bytes] = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder, name)
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def folders(root: Path) -> set[str]:
+    """Every folder under ``root``, relative, the root itself as "."."""
+    return {Path(f).relative_to(root).as_posix() for f, _d, _n in os.walk(root)}
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {rel: (root / rel).stat().st_mtime_ns for rel in snapshot(root)}

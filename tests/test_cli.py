@@ -10,7 +10,7 @@ import click
 import networkx as nx
 import pytest
 from click.testing import CliRunner, Result
-from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
+from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared, snapshot
 
 from vaultlink import __version__
 from vaultlink.cli import cli
@@ -24,16 +24,6 @@ def run(*args: str) -> Result:
 
 def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under root (hidden ones too), by relative path, with its bytes."""
-    files: dict[str, bytes] = {}
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            path = Path(folder, name)
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
-    return files
 
 
 # --- help and version -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from conftest import folders, mtimes, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -140,23 +141,6 @@ def vaults(draw: st.DrawFn) -> GeneratedVault:
         files[f"{name}.md"] = text.encode("utf-8")
     min_score = draw(st.sampled_from([0.0, 2.5]))
     return GeneratedVault(files, SyncOptions(min_score=min_score))
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            path = Path(folder, name)
-            out[path.relative_to(root).as_posix()] = path.read_bytes()
-    return out
-
-
-def folders(root: Path) -> set[str]:
-    return {Path(f).relative_to(root).as_posix() for f, _d, _n in os.walk(root)}
-
-
-def mtimes(root: Path) -> dict[str, int]:
-    return {rel: (root / rel).stat().st_mtime_ns for rel in snapshot(root)}
 
 
 @contextmanager

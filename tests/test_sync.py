@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SAMPLE_VAULT, VaultFactory
+from conftest import SAMPLE_VAULT, VaultFactory, folders, mtimes, snapshot
 
 from vaultlink import app
 from vaultlink.cli import cli
@@ -29,24 +29,6 @@ BACK_START = "<!-- vaultlink:backlinks -->"
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` (hidden ones too), by relative path, with its bytes."""
-    files: dict[str, bytes] = {}
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            path = Path(folder, name)
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
-    return files
-
-
-def folders(root: Path) -> set[str]:
-    return {Path(f).relative_to(root).as_posix() for f, _d, _n in os.walk(root)}
-
-
-def mtimes(root: Path) -> dict[str, int]:
-    return {rel: (root / rel).stat().st_mtime_ns for rel in snapshot(root)}
 
 
 def read(root: Path, rel: str) -> str:

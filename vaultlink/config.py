@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,18 @@ def load_config(root: Path) -> Config:
     return _apply_user(config, root / CONFIG_NAME)
 
 
+def _load(path: Path, parse: Callable[[str], Any], what: str) -> Any:
+    """Parse a settings file; any failure is one ConfigError line naming it."""
+    try:
+        return parse(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # JSON and TOML errors are ValueErrors
+        raise ConfigError(f"{path}: cannot read {what}: {_one_line(exc)}") from exc
+
+
 def _apply_obsidian(config: Config, path: Path) -> Config:
     if not path.is_file():
         return config
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read Obsidian settings: {_one_line(exc)}") from exc
+    data = _load(path, json.loads, "Obsidian settings")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: Obsidian settings are not a JSON object")
     filters = data.get("userIgnoreFilters") or []
@@ -65,10 +71,7 @@ def _apply_obsidian(config: Config, path: Path) -> Config:
 def _apply_user(config: Config, path: Path) -> Config:
     if not path.is_file():
         return config
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read settings: {_one_line(exc)}") from exc
+    data = _load(path, tomllib.loads, "settings")
     changes: dict[str, Any] = {}
     for key, value in data.items():
         changes[key] = _checked(path, key, value)
