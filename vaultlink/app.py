@@ -63,25 +63,41 @@ def scan_vault(path: str | os.PathLike[str]) -> VaultScan:
     listing = list_notes(root, config)
     scan = VaultScan(root, config, diagnostics=list(listing.diagnostics), listed={fold(p) for p in listing.paths})
     for rel in listing.paths:
-        data = read_note_bytes(root, rel, config.max_bytes)
-        if isinstance(data, Diagnostic):
-            scan.diagnostics.append(data)
+        read = read_note(root, rel, config)
+        scan.diagnostics.extend(read.diagnostics)
+        if read.note is None or read.source is None:
             continue
-        parsed = parse_note(rel, data, config)
-        scan.diagnostics.extend(parsed.diagnostics)
-        if parsed.note is None:
-            continue
-        scan.notes.append(parsed.note)
-        scan.sources[rel] = Source(rel, data.decode("utf-8"), digest(data))
-        for d in parsed.diagnostics:
-            if d.code in _READONLY_CODES:
-                scan.readonly.setdefault(rel, f"{d.code}: {d.message}")
-        if (root / rel).is_symlink():
-            scan.readonly[rel] = "note is a symbolic link; not written through"
+        scan.notes.append(read.note)
+        scan.sources[rel] = read.source
+        if read.readonly:
+            scan.readonly[rel] = read.readonly
     links = resolve_all(scan.notes, config)
     scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
     scan.diagnostics.extend(link_diagnostics(scan.links))
     return scan
+
+
+@dataclass(frozen=True)
+class NoteRead:
+    """One note file read and parsed; ``readonly`` says why it must never be rewritten."""
+
+    note: Note | None
+    source: Source | None
+    diagnostics: tuple[Diagnostic, ...]
+    readonly: str = ""
+
+
+def read_note(root: Path, rel: str, config: Config) -> NoteRead:
+    data = read_note_bytes(root, rel, config.max_bytes)
+    if isinstance(data, Diagnostic):
+        return NoteRead(None, None, (data,))
+    parsed = parse_note(rel, data, config)
+    if parsed.note is None:
+        return NoteRead(None, None, parsed.diagnostics)
+    readonly = next((f"{d.code}: {d.message}" for d in parsed.diagnostics if d.code in _READONLY_CODES), "")
+    if (root / rel).is_symlink():
+        readonly = "note is a symbolic link; not written through"
+    return NoteRead(parsed.note, Source(rel, data.decode("utf-8"), digest(data)), parsed.diagnostics, readonly)
 
 
 def concept_graph(scan: VaultScan) -> nx.DiGraph[str]:
@@ -184,11 +200,16 @@ def clean(path: str | os.PathLike[str], *, dry_run: bool = False) -> SyncReport:
 def _sync_plan(scan: VaultScan, options: SyncOptions) -> Plan:
     graph = concept_graph(scan)
     plan = plan_sync(scan.notes, scan.sources, scan.links, graph, scan.config, options, scan.readonly)
-    rules = IgnoreRules(scan.config)
+    return drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config))
+
+
+def drop_unsafe_creates(plan: Plan, listed: set[str], rules: IgnoreRules) -> Plan:
+    """No stub over a file that exists but can't be read (the scan reported it), and none
+    inside an ignored folder."""
     kept: list[Edit] = []
     for edit in plan.edits:
-        if edit.old_digest is None and fold(edit.path) in scan.listed:
-            continue  # a note that exists but can't be read (reported by the scan): not a missing note
+        if edit.old_digest is None and fold(edit.path) in listed:
+            continue
         if edit.old_digest is None and _ignored(rules, edit.path):
             plan.skipped.append((edit.path, "stub would land in an ignored folder; not created"))
         else:
@@ -211,7 +232,7 @@ def _report(scan: VaultScan, plan: Plan, *, dry_run: bool) -> SyncReport:
             diffs.append(_unified_diff(scan, edit))
         else:
             try:
-                _apply(scan.root, edit)
+                apply_edit(scan.root, edit)
             except WriteRefused as exc:
                 report.skipped.append((edit.path, str(exc)))
                 continue
@@ -223,7 +244,7 @@ def _report(scan: VaultScan, plan: Plan, *, dry_run: bool) -> SyncReport:
     return report
 
 
-def _apply(root: Path, edit: Edit) -> None:
+def apply_edit(root: Path, edit: Edit) -> None:
     if edit.new_text is None:
         assert edit.old_digest is not None
         delete_file(root, edit.path, edit.old_digest)

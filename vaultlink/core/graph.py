@@ -43,6 +43,10 @@ def concept_id(key: str) -> str:
     return f"concept:{key}"
 
 
+def note_attrs(note: Note) -> dict[str, str | int]:
+    return _node_attrs("note", note.title, note.path)
+
+
 def _node_attrs(kind: str, label: str, path: str = "", term_kind: str = "", df: int = 0) -> dict[str, str | int]:
     return {"kind": kind, "label": label, "path": path, "term_kind": term_kind, "df": df}
 
@@ -66,13 +70,14 @@ def build_graph(notes: Sequence[Note], links: Iterable[ResolvedLink], config: Co
     """The concept graph of a vault."""
     graph: nx.DiGraph[str] = nx.DiGraph()
     for note in notes:
-        graph.add_node(note_id(note.path), **_node_attrs("note", note.title, note.path))
-    _add_links(graph, links)
+        graph.add_node(note_id(note.path), **note_attrs(note))
+    add_links(graph, links)
     _add_concepts(graph, notes, config)
     return graph
 
 
-def _add_links(graph: nx.DiGraph[str], links: Iterable[ResolvedLink]) -> None:
+def add_links(graph: nx.DiGraph[str], links: Iterable[ResolvedLink]) -> None:
+    """Link edges (and missing-note nodes) for resolved links; repeated links add weight."""
     for r in links:
         res = r.resolution
         if res.outcome is Outcome.NOTE:
@@ -96,21 +101,32 @@ def _add_concepts(graph: nx.DiGraph[str], notes: Sequence[Note], config: Config)
     df = document_frequencies(notes)
     low, high = concept_bounds(len(notes), config)
     kept = {key for key, n in df.items() if low <= n <= high}
-    best: dict[str, Term] = {}
+    best: dict[str, tuple[tuple[int, str], Term]] = {}
     for note in notes:
         for term in note.terms:
-            if term.key not in kept:
-                continue
-            current = best.get(term.key)
-            if current is None or _KIND_PRIORITY[term.kind] < _KIND_PRIORITY[current.kind]:
-                best[term.key] = term
-    for key, term in best.items():
-        graph.add_node(concept_id(key), **_node_attrs("concept", term.label, "", term.kind.value, df[key]))
+            if term.key in kept:
+                rank = (_KIND_PRIORITY[term.kind], note.path)
+                if term.key not in best or rank < best[term.key][0]:
+                    best[term.key] = (rank, term)
+    for key, (_, term) in best.items():
+        graph.add_node(concept_id(key), **concept_attrs(term, df[key]))
     n = len(notes)
     for note in notes:
         for term in note.terms:
             if term.key in kept:
-                idf = math.log((n + 1) / df[term.key])
-                graph.add_edge(
-                    note_id(note.path), concept_id(term.key), kind="mentions", weight=round(term.count * idf, 4)
-                )
+                graph.add_edge(note_id(note.path), concept_id(term.key), **mention_attrs(term, df[term.key], n))
+
+
+def concept_attrs(term: Term, df: int) -> dict[str, str | int]:
+    """A concept node's attributes, labelled by the term as stated by the note that names it
+    best (tag, then alias, entity, phrase; then by path, so the label never depends on order)."""
+    return _node_attrs("concept", term.label, "", term.kind.value, df)
+
+
+def concept_rank(term: Term, path: str) -> tuple[int, str]:
+    return (_KIND_PRIORITY[term.kind], path)
+
+
+def mention_attrs(term: Term, df: int, note_count: int) -> dict[str, str | float]:
+    """A mention edge: the term's count in the note times its rarity (idf)."""
+    return {"kind": "mentions", "weight": round(term.count * math.log((note_count + 1) / df), 4)}

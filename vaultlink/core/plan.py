@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
@@ -158,17 +158,22 @@ def plan_sync(
     config: Config,
     options: SyncOptions,
     readonly: Mapping[str, str],
+    only: Collection[str] | None = None,
 ) -> Plan:
-    """Every edit that brings the vault's managed blocks and stubs up to date."""
+    """Every edit that brings the vault's managed blocks and stubs up to date; with
+    ``only``, just those notes' blocks (and every stub), for an incremental update."""
     plan = Plan()
-    writer = LinkWriter((n.path for n in notes), config)
+    wanted = wanted_stubs(links, sources, options)
+    # Names are shortest among the notes as they will be after this plan: stubs nobody cites
+    # are about to go, new ones about to come; otherwise the next run would rename links.
+    writer = LinkWriter([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
     outgoing = _outgoing(links)
     incoming: dict[str, set[str]] = defaultdict(set)
     for source_path, targets in outgoing.items():
         for target in targets:
             incoming[target].add(source_path)
     for note in notes:
-        if note.is_stub:
+        if note.is_stub or (only is not None and note.path not in only):
             continue
         reason = readonly.get(note.path) or _damage(sources[note.path].text)
         if reason:
@@ -185,7 +190,7 @@ def plan_sync(
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
             plan.edits.append(Edit(note.path, source.digest, text, "update"))
-    _plan_stubs(plan, notes, sources, links, writer, options, readonly)
+    _plan_stubs(plan, notes, sources, wanted, writer, readonly)
     return plan
 
 
@@ -209,35 +214,47 @@ def _citing_line(text: str, link: Link) -> str:
     return link.raw
 
 
+@dataclass
+class WantedStub:
+    """A missing note some links ask for: where it goes, and who cites it with which line."""
+
+    path: str
+    citers: dict[str, str] = field(default_factory=dict)
+
+
+def wanted_stubs(
+    links: Sequence[ResolvedLink], sources: Mapping[str, Source], options: SyncOptions
+) -> dict[str, WantedStub]:
+    """The stubs the vault's links call for, by folded path."""
+    wanted: dict[str, WantedStub] = {}
+    for r in links:
+        if r.resolution.outcome is not Outcome.MISSING or r.link.kind not in options.stub_kinds:
+            continue
+        stub = wanted.setdefault(fold(r.resolution.target), WantedStub(r.resolution.target))
+        if r.source not in stub.citers:
+            stub.citers[r.source] = _citing_line(sources[r.source].text, r.link)
+    return wanted
+
+
 def _plan_stubs(
     plan: Plan,
     notes: Sequence[Note],
     sources: Mapping[str, Source],
-    links: Sequence[ResolvedLink],
+    wanted: Mapping[str, WantedStub],
     writer: LinkWriter,
-    options: SyncOptions,
     readonly: Mapping[str, str],
 ) -> None:
     """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
     current; delete unedited stubs nobody cites any more."""
-    wanted: dict[str, str] = {}
-    citers: dict[str, dict[str, str]] = defaultdict(dict)
-    for r in links:
-        if r.resolution.outcome is not Outcome.MISSING or r.link.kind not in options.stub_kinds:
-            continue
-        key = fold(r.resolution.target)
-        wanted.setdefault(key, r.resolution.target)
-        if r.source not in citers[key]:
-            citers[key][r.source] = _citing_line(sources[r.source].text, r.link)
     stubs = {fold(n.path): n for n in notes if n.is_stub}
-    for key, path in sorted(wanted.items()):
+    for key, stub in sorted(wanted.items()):
         lines = [
             "## Backlinks",
-            *(f"- {writer.link(src, path)} — “{_safe_quote(line)}”" for src, line in sorted(citers[key].items())),
+            *(f"- {writer.link(src, stub.path)} — “{_safe_quote(line)}”" for src, line in sorted(stub.citers.items())),
         ]
         existing = stubs.get(key)
         if existing is None:
-            plan.edits.append(Edit(path, None, stub_text(lines), "create stub"))
+            plan.edits.append(Edit(stub.path, None, stub_text(lines), "create stub"))
             continue
         source = sources[existing.path]
         if readonly.get(existing.path) or _damage(source.text):
@@ -245,9 +262,9 @@ def _plan_stubs(
         text = set_block(source.text, BACKLINKS, lines, content_end_of_text(source.text))
         if text != source.text:
             plan.edits.append(Edit(existing.path, source.digest, text, "update stub"))
-    for key, stub in sorted(stubs.items()):
+    for key, existing in sorted(stubs.items()):
         if key not in wanted:
-            plan.edits.append(Edit(stub.path, sources[stub.path].digest, None, "delete stub"))
+            plan.edits.append(Edit(existing.path, sources[existing.path].digest, None, "delete stub"))
 
 
 def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: Mapping[str, str]) -> Plan:

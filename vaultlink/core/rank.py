@@ -59,8 +59,14 @@ def related(
             scores[other] += contribution
             shares[other].append((contribution, label))
     excluded = {note_id(p) for p in exclude}
+    # Scores are rounded before ordering so that summation order (which differs between a
+    # graph built at once and one updated in place) can never reorder near-ties.
     ranked = sorted(
-        ((score, node) for node, score in scores.items() if node not in excluded and score >= min_score),
+        (
+            (round(score, 6), node)
+            for node, score in scores.items()
+            if node not in excluded and round(score, 6) >= min_score
+        ),
         key=lambda item: (-item[0], item[1]),
     )
     return [
@@ -71,7 +77,7 @@ def related(
 def _reasons(shared: list[tuple[float, str]]) -> tuple[str, ...]:
     """The strongest shared concepts' labels, without near-repeats: of "Great Red",
     "Red Spot" and "Great Red Spot" only the longest is kept."""
-    ordered = sorted(shared, key=lambda item: (-item[0], item[1]))
+    ordered = sorted(shared, key=lambda item: (-round(item[0], 6), item[1]))
     reasons: list[str] = []
     for _, label in ordered:
         folded = label.casefold()

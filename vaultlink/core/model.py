@@ -1,0 +1,226 @@
+"""VaultModel: the parsed vault kept in memory and updated in place, for the watcher.
+
+``update(changed, removed)`` re-resolves only the links that can have changed, adjusts the
+concept graph edge by edge, and returns the notes whose managed blocks may have to change:
+the changed notes, the notes they link to or are linked from (before and after), and every
+note that mentions a concept whose document frequency changed (their scores move with the
+concept's idf). When the note count moves the concept bounds, or when note names change,
+the affected set widens accordingly. ``graph`` always equals ``build_graph`` over the same
+notes; the tests hold it to that.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import networkx as nx
+
+from vaultlink.core.config import Config
+from vaultlink.core.graph import (
+    add_links,
+    concept_attrs,
+    concept_bounds,
+    concept_id,
+    concept_rank,
+    mention_attrs,
+    missing_id,
+    note_attrs,
+    note_id,
+)
+from vaultlink.core.note import Note, Term
+from vaultlink.core.resolve import NoteIndex, Outcome, ResolvedLink, demote_stub_links, resolve_link
+
+
+def _names(note: Note) -> tuple[object, ...]:
+    """What other notes' links resolve by: the path, the aliases, and being a stub."""
+    return (note.path, note.aliases, note.is_stub)
+
+
+class VaultModel:
+    def __init__(self, notes: Iterable[Note], config: Config) -> None:
+        self.config = config
+        self.notes: dict[str, Note] = {n.path: n for n in notes}
+        self.links: dict[str, list[ResolvedLink]] = {}
+        self.df: Counter[str] = Counter()
+        self.stating: dict[str, set[str]] = defaultdict(set)  # term key -> non-stub notes stating it
+        self.graph: nx.DiGraph[str] = nx.DiGraph()
+        for path in sorted(self.notes):
+            note = self.notes[path]
+            if not note.is_stub:
+                self.graph.add_node(note_id(path), **note_attrs(note))
+                self._count_terms(note, +1)
+        self.index = NoteIndex(self.notes.values(), config)
+        self.links = self._resolve(sorted(self.notes))
+        for path in sorted(self.links):
+            add_links(self.graph, self.links[path])
+        self.bounds = concept_bounds(self.linked_count, config)
+        self._refresh_concepts(set(self.df))
+
+    @property
+    def linked_count(self) -> int:
+        return sum(1 for n in self.notes.values() if not n.is_stub)
+
+    def all_links(self) -> list[ResolvedLink]:
+        """Every resolved link, in source-path order (as a full scan lists them)."""
+        return [r for path in sorted(self.links) for r in self.links[path]]
+
+    # --- updating ------------------------------------------------------------------------------
+
+    def update(self, changed: Iterable[Note], removed: Iterable[str]) -> set[str]:
+        """Apply new versions of ``changed`` notes and drop ``removed`` ones; return the
+        paths of the notes whose Related or Backlinks blocks may differ now."""
+        changed = list(changed)
+        removed_set = set(removed) - {n.path for n in changed}
+        touched_paths = {n.path for n in changed} | (removed_set & self.notes.keys())
+        old = {p: self.notes[p] for p in touched_paths if p in self.notes}
+        names_changed = bool(removed_set & self.notes.keys()) or any(
+            n.path not in self.notes or _names(self.notes[n.path]) != _names(n) for n in changed
+        )
+        affected = set(touched_paths)
+        count_before = self.linked_count
+        touched_terms: set[str] = set()
+        new_versions = {n.path: n for n in changed}
+        for note in old.values():
+            if not note.is_stub:
+                touched_terms |= {t.key for t in note.terms}
+                affected |= self._note_neighbours(note.path)
+                self._count_terms(note, -1)
+                successor = new_versions.get(note.path)
+                if successor is None or successor.is_stub:
+                    # gone as a note; links to it are re-resolved (names changed) and become missing
+                    self.graph.remove_node(note_id(note.path))
+        for path in removed_set:
+            self.notes.pop(path, None)
+        for note in changed:
+            self.notes[note.path] = note
+            if not note.is_stub:
+                self.graph.add_node(note_id(note.path), **note_attrs(note))
+                self._count_terms(note, +1)
+                touched_terms |= {t.key for t in note.terms}
+        affected |= self._update_links(touched_paths, removed_set, names_changed)
+        bounds = concept_bounds(self.linked_count, self.config)
+        if bounds != self.bounds or self.linked_count != count_before:
+            # The note count moved: every idf and possibly the concept bounds changed.
+            self.bounds = bounds
+            touched_terms = set(self.df) | touched_terms
+            affected |= set(self.notes)
+        for path in touched_paths & self.notes.keys():
+            note = self.notes[path]
+            if not note.is_stub:
+                self._add_mentions(note)
+        affected |= self._refresh_concepts(touched_terms)
+        return affected & self.notes.keys()
+
+    def _count_terms(self, note: Note, sign: int) -> None:
+        for term in note.terms:
+            self.df[term.key] += sign
+            if sign > 0:
+                self.stating[term.key].add(note.path)
+            else:
+                self.stating[term.key].discard(note.path)
+                if not self.df[term.key]:
+                    del self.df[term.key]
+                    del self.stating[term.key]
+
+    def _note_neighbours(self, path: str) -> set[str]:
+        """Notes linked to or from ``path`` and notes sharing a concept with it."""
+        node = note_id(path)
+        if node not in self.graph:
+            return set()
+        out: set[str] = set()
+        for other in [*self.graph.successors(node), *self.graph.predecessors(node)]:
+            kind = self.graph.nodes[other]["kind"]
+            if kind == "note":
+                out.add(self.graph.nodes[other]["path"])
+            elif kind == "concept":
+                out |= {self.graph.nodes[n]["path"] for n in self.graph.predecessors(other)}
+        return out
+
+    def _resolve(self, sources: Iterable[str]) -> dict[str, list[ResolvedLink]]:
+        index = self.index
+        stubs = [p for p, n in self.notes.items() if n.is_stub]
+        out: dict[str, list[ResolvedLink]] = {}
+        for path in sources:
+            note = self.notes[path]
+            resolved = [ResolvedLink(path, link, resolve_link(link, path, index)) for link in note.links]
+            out[path] = demote_stub_links(resolved, stubs)
+        return out
+
+    def _update_links(self, touched: set[str], removed: set[str], names_changed: bool) -> set[str]:
+        """Re-resolve what may have changed; swap the link edges of sources whose links did."""
+        if names_changed:
+            self.index = NoteIndex(self.notes.values(), self.config)
+        sources = set(self.notes) if names_changed else touched & self.notes.keys()
+        fresh = self._resolve(sorted(sources))
+        affected: set[str] = set()
+        for path in sorted(sources | removed):
+            before = self.links.get(path, [])
+            after = fresh.get(path, [])
+            if path not in touched and before == after:
+                continue
+            affected |= {path} | _note_targets(before) | _note_targets(after)
+            self._replace_link_edges(path, before, after)
+            if path in self.notes:
+                self.links[path] = after
+            else:
+                self.links.pop(path, None)
+        return affected
+
+    def _replace_link_edges(self, path: str, before: list[ResolvedLink], after: list[ResolvedLink]) -> None:
+        node = note_id(path)
+        if node in self.graph:
+            for target in [t for t in self.graph.successors(node) if self.graph.nodes[t]["kind"] != "concept"]:
+                self.graph.remove_edge(node, target)
+        for r in before:  # drop missing-note nodes nobody links any more
+            if r.resolution.outcome is Outcome.MISSING:
+                missing = _missing_node(r)
+                if missing in self.graph and not self.graph.in_degree(missing):
+                    self.graph.remove_node(missing)
+        if path in self.notes and not self.notes[path].is_stub:
+            add_links(self.graph, after)
+
+    def _add_mentions(self, note: Note) -> None:
+        node = note_id(note.path)
+        for target in [t for t in self.graph.successors(node) if self.graph.nodes[t]["kind"] == "concept"]:
+            self.graph.remove_edge(node, target)
+        low, high = self.bounds
+        n = self.linked_count
+        for term in note.terms:
+            if low <= self.df[term.key] <= high:
+                self.graph.add_edge(node, concept_id(term.key), **mention_attrs(term, self.df[term.key], n))
+
+    def _refresh_concepts(self, keys: set[str]) -> set[str]:
+        """Bring each concept's node, label, df and mention weights up to date; return the
+        notes that state any of them."""
+        low, high = self.bounds
+        n = self.linked_count
+        affected: set[str] = set()
+        for key in keys:
+            node = concept_id(key)
+            stating = self.stating.get(key, set())
+            affected |= stating
+            if node in self.graph:
+                affected |= {self.graph.nodes[p]["path"] for p in self.graph.predecessors(node)}
+            if not low <= self.df.get(key, 0) <= high:
+                if node in self.graph:
+                    self.graph.remove_node(node)
+                continue
+            terms = {path: _term(self.notes[path], key) for path in stating}
+            best = min(stating, key=lambda p: concept_rank(terms[p], p))
+            self.graph.add_node(node, **concept_attrs(terms[best], self.df[key]))
+            for path, term in terms.items():
+                self.graph.add_edge(note_id(path), node, **mention_attrs(term, self.df[key], n))
+        return affected
+
+
+def _term(note: Note, key: str) -> Term:
+    return next(t for t in note.terms if t.key == key)
+
+
+def _note_targets(links: Iterable[ResolvedLink]) -> set[str]:
+    return {r.resolution.target for r in links if r.resolution.outcome is Outcome.NOTE}
+
+
+def _missing_node(r: ResolvedLink) -> str:
+    return missing_id(r.resolution.target)

@@ -1,0 +1,239 @@
+"""LiveVault: a vault held in memory between the watcher's batches.
+
+Only the paths a batch names are read again; a file whose bytes hash to what vaultlink last
+read or wrote is unchanged (that is how the watcher recognises its own writes); the model is
+updated in place, and only the notes it reports as affected are planned. Notes the user
+changed less than ``quiet`` seconds ago are not written; their edits wait (``due``).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultlink.app import apply_edit, drop_unsafe_creates, read_note, scan_vault
+from vaultlink.core.model import VaultModel
+from vaultlink.core.note import Diagnostic, Note
+from vaultlink.core.parse import parse_text
+from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, plan_sync
+from vaultlink.core.resolve import fold
+from vaultlink.vault import IgnoreRules, list_notes
+from vaultlink.writer import WriteRefused, digest
+
+
+@dataclass
+class BatchReport:
+    """What one batch saw and did."""
+
+    seen: int = 0
+    reparsed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def wrote_anything(self) -> bool:
+        return bool(self.written or self.created or self.deleted)
+
+
+class LiveVault:
+    def __init__(
+        self,
+        root: Path,
+        options: SyncOptions | None = None,
+        *,
+        quiet: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        scan = scan_vault(root)
+        self.root = scan.root
+        self.config = scan.config
+        self.options = options or SyncOptions.from_config(self.config)
+        self.rules = IgnoreRules(self.config)
+        self.sources: dict[str, Source] = dict(scan.sources)
+        self.readonly: dict[str, str] = dict(scan.readonly)
+        self.listed: set[str] = set(scan.listed)
+        self.model = VaultModel(scan.notes, self.config)
+        self.diagnostics = scan.diagnostics
+        self.quiet = quiet
+        self.clock = clock
+        self.user_changed_at: dict[str, float] = {}
+        self.due: dict[str, float] = {}
+
+    # --- the batch ------------------------------------------------------------------------------
+
+    def sync_all(self) -> BatchReport:
+        """Plan and write every note (the watcher's first step, a full sync)."""
+        start = time.perf_counter()
+        report = BatchReport(seen=len(self.model.notes))
+        self._write(self._plan(None), report)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def update(self, paths: Iterable[str]) -> BatchReport:
+        """Handle one batch of changed paths (vault-relative; folders too)."""
+        start = time.perf_counter()
+        report = BatchReport()
+        now = self.clock()
+        changed: list[Note] = []
+        removed: list[str] = []
+        for rel in sorted(self._expand(paths)):
+            report.seen += 1
+            self._read_one(rel, now, changed, removed, report)
+        affected = self.model.update(changed, removed) if changed or removed else set()
+        affected |= {p for p, when in self.due.items() if when <= now}
+        if affected or changed or removed:
+            self._write(self._plan(affected), report)
+        if report.created or report.deleted:
+            # A stub came or went: link names elsewhere may have to grow or shrink to stay
+            # unambiguous, so this (rare) batch plans every note once more.
+            self._write(self._plan(None), report)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def next_due(self) -> float | None:
+        """When the earliest waiting note becomes quiet enough to write, on ``clock``'s scale."""
+        return min(self.due.values(), default=None)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _expand(self, paths: Iterable[str]) -> set[str]:
+        """Note paths behind the batch's paths: a folder stands for every note known under it
+        and every note file now in it (folder moves and deletes)."""
+        out: set[str] = set()
+        for rel in paths:
+            rel = rel.strip("/")
+            if not rel or rel.startswith("../"):
+                continue
+            if (self.root / rel).is_dir():
+                out |= {f"{rel}/{p}" for p in list_notes(self.root / rel, self.config).paths}
+            prefix = rel + "/"
+            out |= {p for p in self.model.notes if p.startswith(prefix)}
+            if self.config.is_note_name(rel):
+                out.add(rel)
+        return {p for p in out if not self._ignored(p)}
+
+    def _ignored(self, rel: str) -> bool:
+        parts = rel.split("/")
+        return any(self.rules.ignores("/".join(parts[: i + 1]), i < len(parts) - 1) for i in range(len(parts)))
+
+    def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: BatchReport) -> None:
+        path = self.root / rel
+        if not path.is_file():
+            if rel in self.model.notes:
+                removed.append(rel)
+                report.removed.append(rel)
+                self._forget(rel)
+            self.listed.discard(fold(rel))
+            return
+        self.listed.add(fold(rel))
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return  # gone or unreadable mid-save: the next event brings it back
+        known = self.sources.get(rel)
+        if known is not None and known.digest == digest(data):
+            return  # our own write, or a save that changed nothing
+        if not data and known is not None and known.text:
+            self.due[rel] = now + self.quiet  # empty for a moment mid-save: look again when quiet
+            return
+        read = read_note(self.root, rel, self.config)
+        report.diagnostics.extend(read.diagnostics)
+        if read.note is None or read.source is None:
+            if rel in self.model.notes:
+                removed.append(rel)
+                self._forget(rel)
+            return
+        self.sources[rel] = read.source
+        self._set_readonly(rel, read.readonly)
+        self.user_changed_at[rel] = now
+        changed.append(read.note)
+        report.reparsed.append(rel)
+
+    def _forget(self, rel: str) -> None:
+        self.sources.pop(rel, None)
+        self.readonly.pop(rel, None)
+        self.user_changed_at.pop(rel, None)
+        self.due.pop(rel, None)
+
+    def _set_readonly(self, rel: str, reason: str) -> None:
+        if reason:
+            self.readonly[rel] = reason
+        else:
+            self.readonly.pop(rel, None)
+
+    # --- planning and writing -------------------------------------------------------------------
+
+    def _plan(self, only: set[str] | None) -> Plan:
+        notes = [self.model.notes[p] for p in sorted(self.model.notes)]
+        plan = plan_sync(
+            notes,
+            self.sources,
+            self.model.all_links(),
+            self.model.graph,
+            self.config,
+            self.options,
+            self.readonly,
+            only=only,
+        )
+        return drop_unsafe_creates(plan, self.listed, self.rules)
+
+    def _write(self, plan: Plan, report: BatchReport) -> None:
+        now = self.clock()
+        report.skipped.extend(plan.skipped)
+        for edit in plan.edits:
+            changed_at = self.user_changed_at.get(edit.path)
+            if changed_at is not None and now - changed_at < self.quiet:
+                self.due[edit.path] = changed_at + self.quiet
+                report.waiting.append(edit.path)
+                continue
+            self.due.pop(edit.path, None)
+            try:
+                apply_edit(self.root, edit)
+            except WriteRefused as exc:
+                report.skipped.append((edit.path, str(exc)))
+                continue
+            except OSError as exc:
+                report.skipped.append((edit.path, exc.strerror or str(exc)))
+                continue
+            self._remember_write(edit, report)
+
+    def _remember_write(self, edit: Edit, report: BatchReport) -> None:
+        """Record what we wrote, so the event it causes is recognised as ours."""
+        if edit.new_text is None:
+            self._forget(edit.path)
+            self.listed.discard(fold(edit.path))
+            self.model.update([], [edit.path])
+            report.deleted.append(edit.path)
+            return
+        data = edit.new_text.encode("utf-8")
+        self.sources[edit.path] = Source(edit.path, edit.new_text, digest(data))
+        if edit.old_digest is None:
+            self.listed.add(fold(edit.path))
+            stub = parse_text(edit.path, edit.new_text, self.config).note
+            assert stub is not None
+            self.model.update([stub], [])
+            report.created.append(edit.path)
+        else:
+            report.written.append(edit.path)
+
+
+def relative_to(root: Path, path: str | os.PathLike[str]) -> str | None:
+    """``path`` as a vault-relative ``/`` path, or None if it is outside the vault."""
+    try:
+        rel = os.path.relpath(os.fspath(path), os.fspath(root))
+    except ValueError:
+        return None
+    rel = rel.replace(os.sep, "/")
+    if rel == "." or rel.startswith("../") or rel == "..":
+        return None
+    return posixpath.normpath(rel)
