@@ -6,14 +6,21 @@ Exit codes: 0 fine; 1 ``check`` found problems; 2 vaultlink could not do what wa
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+import time
 from collections import Counter
 from typing import NoReturn
 
 import click
 
 from vaultlink import __version__, app
-from vaultlink.errors import NotYetAvailable, VaultlinkError
+from vaultlink.errors import VaultlinkError
+from vaultlink.live import BatchReport as LiveBatch
+from vaultlink.live import LiveVault
+from vaultlink.vault import vault_root
+from vaultlink.writer import vault_lock
 
 
 class CommandFailed(click.ClickException):
@@ -94,10 +101,6 @@ def check(vault: str, as_json: bool) -> None:
         detail = ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
         click.echo(f"{len(scan.notes)} notes checked, {len(problems)} problems" + (f" ({detail})" if detail else ""))
     sys.exit(1 if problems else 0)
-
-
-def _not_yet(name: str, issue: int) -> None:
-    _fail(NotYetAvailable(f"'vaultlink {name}' is not available yet (tracked in issue {issue}); nothing was done"))
 
 
 def _print_report(report: app.SyncReport, verb: str, as_json: bool) -> None:
@@ -219,16 +222,86 @@ def related(vault: str, note: str | None, all_notes: bool, as_json: bool, top: i
             click.echo("  (nothing related above the threshold)")
 
 
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def watch(args: tuple[str, ...]) -> None:
-    """Keep a vault linked while you write.
+@cli.command()
+@VAULT
+@click.option("--poll", is_flag=True, help="Poll for changes (network drives, containers) instead of OS events.")
+@click.option(
+    "--debounce", default=1.0, show_default=True, type=click.FloatRange(0, 60), help="Quiet seconds before a batch."
+)
+@click.option(
+    "--grace",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Never write into a note edited less than this many seconds ago.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every path read and written.")
+def watch(vault: str, poll: bool, debounce: float, grace: float, quiet: bool, verbose: bool) -> None:
+    """Keep VAULT linked while you write: sync once, then update on every change.
+
+    Saves are gathered into batches; only changed notes are read again and only notes
+    whose blocks really change are written. A note you edited less than --grace
+    seconds ago is left alone until you pause. Stop with Ctrl-C.
 
     \b
     Example:
         vaultlink watch ~/notes
     """
-    _not_yet("watch", 4)
+    from vaultlink import watch as watching
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        root = vault_root(vault)
+        with vault_lock(root, "watch"):
+            if not quiet:
+                click.echo(f"vaultlink: reading {root} …", err=True)
+            live = LiveVault(root, app.sync_options(root), quiet=grace)
+            first = live.sync_all()
+            if not quiet:
+                click.echo(f"synced {len(live.model.notes)} notes: {_batch_line(first)}; watching (Ctrl-C stops)")
+            watching.run_watch(
+                live,
+                watching.WatchSettings(debounce=debounce, quiet=grace, poll=poll),
+                stop,
+                on_batch=lambda paths, report: _print_batch(paths, report, quiet, verbose),
+                on_error=lambda exc: click.echo(f"error in batch (still watching): {exc}", err=True),
+            )
+    except VaultlinkError as exc:
+        _fail(exc)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not quiet:
+        click.echo("stopped")
+
+
+def _batch_line(report: LiveBatch) -> str:
+    parts = [f"{len(report.written)} written"]
+    if report.created:
+        parts.append(f"{len(report.created)} stubs created")
+    if report.deleted:
+        parts.append(f"{len(report.deleted)} stubs removed")
+    if report.waiting:
+        parts.append(f"{len(report.waiting)} waiting for you to pause")
+    if report.skipped:
+        parts.append(f"{len(report.skipped)} skipped")
+    return ", ".join(parts) + f" ({report.seconds:.2f} s)"
+
+
+def _print_batch(paths: set[str], report: LiveBatch, quiet: bool, verbose: bool) -> None:
+    for path, reason in report.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    if quiet or not (verbose or report.reparsed or report.removed or report.wrote_anything):
+        return
+    stamp = time.strftime("%H:%M:%S")
+    changed = [*report.reparsed, *report.removed]
+    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    click.echo(f"{stamp} {len(changed)} changed ({shown or 'nothing'}): {_batch_line(report)}")
+    if verbose:
+        for path in [*report.written, *report.created, *report.deleted]:
+            click.echo(f"  wrote {path}")
 
 
 def main() -> None:

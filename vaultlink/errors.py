@@ -13,10 +13,6 @@ class ConfigError(VaultlinkError):
     """A configuration file is unreadable or holds a bad value; the message names the file."""
 
 
-class NotYetAvailable(VaultlinkError):
-    """A command whose issue has not landed yet."""
-
-
 class VaultLocked(VaultlinkError):
     """Another vaultlink process holds the vault's lock."""
 

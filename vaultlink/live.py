@@ -194,7 +194,8 @@ class LiveVault:
             changed_at = self.user_changed_at.get(edit.path)
             if changed_at is not None and now - changed_at < self.quiet:
                 self.due[edit.path] = changed_at + self.quiet
-                report.waiting.append(edit.path)
+                if edit.path not in report.waiting:
+                    report.waiting.append(edit.path)
                 continue
             self.due.pop(edit.path, None)
             try:

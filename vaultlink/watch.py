@@ -1,0 +1,131 @@
+"""vaultlink watch: watchdog events -> debounced batches -> LiveVault.update.
+
+As in mkdocs' livereload: the watchdog handler only records paths and sets a flag; one loop
+waits for a quiet period (the debounce), takes the batch and updates; an exception in a
+batch is reported and the loop goes on; every wait has a timeout, so a stop request (Ctrl-C,
+SIGTERM) is seen within a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from vaultlink.live import BatchReport, LiveVault, relative_to
+
+TICK = 0.1
+# Editors' temporary and backup files, and sync tools' conflict copies: never notes.
+_EDITOR_NOISE = re.compile(
+    r"(~$|\.swp$|\.swx$|\.tmp$|\.bak$|^4913$|^#.*#$|\.sync-conflict-|\(conflicted copy|\.crswap$)", re.I
+)
+
+
+def is_noise(rel: str) -> bool:
+    """Paths the watcher ignores: dot-folders and dot-files (``.obsidian``, ``.vaultlink``,
+    vaultlink's own temp files, vim's ``.x.swp``) and editors' temp, backup and conflict files."""
+    parts = rel.split("/")
+    return any(p.startswith(".") for p in parts) or _EDITOR_NOISE.search(parts[-1]) is not None
+
+
+class EventCollector(FileSystemEventHandler):
+    """Records the vault-relative paths that events name; nothing else happens on
+    watchdog's thread."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lock = threading.Lock()
+        self.paths: set[str] = set()
+        self.last_event = 0.0
+        self.pending = threading.Event()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        found = False
+        for raw in (event.src_path, event.dest_path):
+            if not raw:
+                continue
+            rel = relative_to(self.root, os.fsdecode(raw))
+            if rel is None or is_noise(rel):
+                continue
+            with self.lock:
+                self.paths.add(rel)
+            found = True
+        if found:
+            self.last_event = time.monotonic()
+            self.pending.set()
+
+    def take(self) -> set[str]:
+        with self.lock:
+            paths, self.paths = self.paths, set()
+            self.pending.clear()
+        return paths
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    debounce: float = 1.0
+    quiet: float = 5.0
+    poll: bool = False
+
+
+def make_observer(poll: bool) -> BaseObserver:
+    return PollingObserver(timeout=0.5) if poll else Observer()
+
+
+def run_watch(
+    live: LiveVault,
+    settings: WatchSettings,
+    stop: threading.Event,
+    on_batch: Callable[[set[str], BatchReport], None],
+    on_error: Callable[[Exception], None],
+    on_ready: Callable[[], None] = lambda: None,
+) -> None:
+    """Watch ``live``'s vault until ``stop`` is set."""
+    collector = EventCollector(live.root)
+    observer = make_observer(settings.poll)
+    observer.schedule(collector, os.fspath(live.root), recursive=True)
+    observer.start()
+    try:
+        on_ready()
+        while not stop.is_set():
+            paths = _next_batch(collector, live, settings, stop)
+            if paths is None:
+                continue
+            try:
+                report = live.update(paths)
+            except Exception as exc:
+                on_error(exc)
+                continue
+            on_batch(paths, report)
+    finally:
+        observer.stop()
+        observer.join(timeout=2)
+
+
+def _next_batch(
+    collector: EventCollector, live: LiveVault, settings: WatchSettings, stop: threading.Event
+) -> set[str] | None:
+    """Wait for events, then for ``debounce`` seconds without any; or for a waiting note to
+    become quiet. None if there is nothing to do yet (or a stop was asked for)."""
+    due = live.next_due()
+    timeout = TICK if due is None else max(0.0, min(TICK, due - live.clock()))
+    if not collector.pending.wait(timeout):
+        due = live.next_due()
+        return set() if due is not None and due <= live.clock() else None
+    while not stop.is_set():
+        quiet_for = time.monotonic() - collector.last_event
+        if quiet_for >= settings.debounce:
+            return collector.take()
+        stop.wait(min(TICK, settings.debounce - quiet_for))
+    return None
