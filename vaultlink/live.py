@@ -75,7 +75,7 @@ class LiveVault:
         """Plan and write every note (the watcher's first step, a full sync)."""
         start = time.perf_counter()
         report = BatchReport(seen=len(self.model.notes))
-        self._write(self._plan(None), report)
+        self._write(self._plan(None, None), report)
         report.seconds = time.perf_counter() - start
         return report
 
@@ -89,14 +89,18 @@ class LiveVault:
         for rel in sorted(self._expand(paths)):
             report.seen += 1
             self._read_one(rel, now, changed, removed, report)
+        touched = [n.path for n in changed] + removed
+        stub_scope = self.model.missing_targets(touched)
         affected = self.model.update(changed, removed) if changed or removed else set()
+        stub_scope |= self.model.missing_targets(touched)
         affected |= {p for p, when in self.due.items() if when <= now}
         if affected or changed or removed:
-            self._write(self._plan(affected), report)
+            names_changed = self.model.names_changed and bool(changed or removed)
+            self._write(self._plan(affected, None if names_changed else stub_scope), report)
         if report.created or report.deleted:
             # A stub came or went: link names elsewhere may have to grow or shrink to stay
             # unambiguous, so this (rare) batch plans every note once more.
-            self._write(self._plan(None), report)
+            self._write(self._plan(None, None), report)
         report.seconds = time.perf_counter() - start
         return report
 
@@ -173,7 +177,7 @@ class LiveVault:
 
     # --- planning and writing -------------------------------------------------------------------
 
-    def _plan(self, only: set[str] | None) -> Plan:
+    def _plan(self, only: set[str] | None, stub_scope: set[str] | None) -> Plan:
         notes = [self.model.notes[p] for p in sorted(self.model.notes)]
         plan = plan_sync(
             notes,
@@ -184,12 +188,15 @@ class LiveVault:
             self.options,
             self.readonly,
             only=only,
+            stub_scope=stub_scope,
         )
         return drop_unsafe_creates(plan, self.listed, self.rules)
 
     def _write(self, plan: Plan, report: BatchReport) -> None:
         now = self.clock()
         report.skipped.extend(plan.skipped)
+        stubs_made: list[Note] = []
+        stubs_gone: list[str] = []
         for edit in plan.edits:
             changed_at = self.user_changed_at.get(edit.path)
             if changed_at is not None and now - changed_at < self.quiet:
@@ -206,14 +213,16 @@ class LiveVault:
             except OSError as exc:
                 report.skipped.append((edit.path, exc.strerror or str(exc)))
                 continue
-            self._remember_write(edit, report)
+            self._remember_write(edit, report, stubs_made, stubs_gone)
+        if stubs_made or stubs_gone:
+            self.model.update(stubs_made, stubs_gone)  # once per batch: it re-resolves every link
 
-    def _remember_write(self, edit: Edit, report: BatchReport) -> None:
+    def _remember_write(self, edit: Edit, report: BatchReport, made: list[Note], gone: list[str]) -> None:
         """Record what we wrote, so the event it causes is recognised as ours."""
         if edit.new_text is None:
             self._forget(edit.path)
             self.listed.discard(fold(edit.path))
-            self.model.update([], [edit.path])
+            gone.append(edit.path)
             report.deleted.append(edit.path)
             return
         data = edit.new_text.encode("utf-8")
@@ -222,7 +231,7 @@ class LiveVault:
             self.listed.add(fold(edit.path))
             stub = parse_text(edit.path, edit.new_text, self.config).note
             assert stub is not None
-            self.model.update([stub], [])
+            made.append(stub)
             report.created.append(edit.path)
         else:
             report.written.append(edit.path)

@@ -39,8 +39,11 @@ def missing_id(path: str) -> str:
     return f"missing:{fold(path)}"
 
 
+CONCEPT_PREFIX = "concept:"
+
+
 def concept_id(key: str) -> str:
-    return f"concept:{key}"
+    return f"{CONCEPT_PREFIX}{key}"
 
 
 def note_attrs(note: Note) -> dict[str, str | int]:

@@ -29,7 +29,7 @@ from vaultlink.core.graph import (
     note_id,
 )
 from vaultlink.core.note import Note, Term
-from vaultlink.core.resolve import NoteIndex, Outcome, ResolvedLink, demote_stub_links, resolve_link
+from vaultlink.core.resolve import NoteIndex, Outcome, ResolvedLink, demote_stub_links, fold, resolve_link
 
 
 def _names(note: Note) -> tuple[object, ...]:
@@ -56,10 +56,21 @@ class VaultModel:
             add_links(self.graph, self.links[path])
         self.bounds = concept_bounds(self.linked_count, config)
         self._refresh_concepts(set(self.df))
+        self.names_changed = False
+        """Whether the last update changed what links resolve to (notes added, removed, renamed)."""
 
     @property
     def linked_count(self) -> int:
         return sum(1 for n in self.notes.values() if not n.is_stub)
+
+    def missing_targets(self, paths: Iterable[str]) -> set[str]:
+        """The (folded) missing notes that the links of ``paths`` ask for."""
+        return {
+            fold(r.resolution.target)
+            for p in paths
+            for r in self.links.get(p, [])
+            if r.resolution.outcome is Outcome.MISSING
+        }
 
     def all_links(self) -> list[ResolvedLink]:
         """Every resolved link, in source-path order (as a full scan lists them)."""
@@ -77,14 +88,14 @@ class VaultModel:
         names_changed = bool(removed_set & self.notes.keys()) or any(
             n.path not in self.notes or _names(self.notes[n.path]) != _names(n) for n in changed
         )
+        self.names_changed = names_changed
         affected = set(touched_paths)
         count_before = self.linked_count
         touched_terms: set[str] = set()
         new_versions = {n.path: n for n in changed}
         for note in old.values():
             if not note.is_stub:
-                touched_terms |= {t.key for t in note.terms}
-                affected |= self._note_neighbours(note.path)
+                touched_terms |= _changed_terms(note, new_versions.get(note.path))
                 self._count_terms(note, -1)
                 successor = new_versions.get(note.path)
                 if successor is None or successor.is_stub:
@@ -97,7 +108,7 @@ class VaultModel:
             if not note.is_stub:
                 self.graph.add_node(note_id(note.path), **note_attrs(note))
                 self._count_terms(note, +1)
-                touched_terms |= {t.key for t in note.terms}
+                touched_terms |= _changed_terms(old.get(note.path), note)
         affected |= self._update_links(touched_paths, removed_set, names_changed)
         bounds = concept_bounds(self.linked_count, self.config)
         if bounds != self.bounds or self.linked_count != count_before:
@@ -122,20 +133,6 @@ class VaultModel:
                 if not self.df[term.key]:
                     del self.df[term.key]
                     del self.stating[term.key]
-
-    def _note_neighbours(self, path: str) -> set[str]:
-        """Notes linked to or from ``path`` and notes sharing a concept with it."""
-        node = note_id(path)
-        if node not in self.graph:
-            return set()
-        out: set[str] = set()
-        for other in [*self.graph.successors(node), *self.graph.predecessors(node)]:
-            kind = self.graph.nodes[other]["kind"]
-            if kind == "note":
-                out.add(self.graph.nodes[other]["path"])
-            elif kind == "concept":
-                out |= {self.graph.nodes[n]["path"] for n in self.graph.predecessors(other)}
-        return out
 
     def _resolve(self, sources: Iterable[str]) -> dict[str, list[ResolvedLink]]:
         index = self.index
@@ -212,6 +209,14 @@ class VaultModel:
             for path, term in terms.items():
                 self.graph.add_edge(note_id(path), node, **mention_attrs(term, self.df[key], n))
         return affected
+
+
+def _changed_terms(before: Note | None, after: Note | None) -> set[str]:
+    """Terms whose document frequency or whose count in this note differs between versions:
+    only these move any score."""
+    old = {t.key: t for t in before.terms} if before is not None and not before.is_stub else {}
+    new = {t.key: t for t in after.terms} if after is not None and not after.is_stub else {}
+    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
 
 
 def _term(note: Note, key: str) -> Term:

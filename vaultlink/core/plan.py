@@ -159,11 +159,13 @@ def plan_sync(
     options: SyncOptions,
     readonly: Mapping[str, str],
     only: Collection[str] | None = None,
+    stub_scope: Collection[str] | None = None,
 ) -> Plan:
-    """Every edit that brings the vault's managed blocks and stubs up to date; with
-    ``only``, just those notes' blocks (and every stub), for an incremental update."""
+    """Every edit that brings the vault's managed blocks and stubs up to date. For an
+    incremental update, ``only`` limits the notes planned and ``stub_scope`` the stubs
+    (by folded path) to those whose blocks can have changed."""
     plan = Plan()
-    wanted = wanted_stubs(links, sources, options)
+    wanted = wanted_stubs(links, options)
     # Names are shortest among the notes as they will be after this plan: stubs nobody cites
     # are about to go, new ones about to come; otherwise the next run would rename links.
     writer = LinkWriter([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
@@ -190,7 +192,7 @@ def plan_sync(
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
             plan.edits.append(Edit(note.path, source.digest, text, "update"))
-    _plan_stubs(plan, notes, sources, wanted, writer, readonly)
+    _plan_stubs(plan, notes, sources, wanted, writer, readonly, stub_scope)
     return plan
 
 
@@ -219,20 +221,17 @@ class WantedStub:
     """A missing note some links ask for: where it goes, and who cites it with which line."""
 
     path: str
-    citers: dict[str, str] = field(default_factory=dict)
+    citers: dict[str, Link] = field(default_factory=dict)
 
 
-def wanted_stubs(
-    links: Sequence[ResolvedLink], sources: Mapping[str, Source], options: SyncOptions
-) -> dict[str, WantedStub]:
+def wanted_stubs(links: Sequence[ResolvedLink], options: SyncOptions) -> dict[str, WantedStub]:
     """The stubs the vault's links call for, by folded path."""
     wanted: dict[str, WantedStub] = {}
     for r in links:
         if r.resolution.outcome is not Outcome.MISSING or r.link.kind not in options.stub_kinds:
             continue
         stub = wanted.setdefault(fold(r.resolution.target), WantedStub(r.resolution.target))
-        if r.source not in stub.citers:
-            stub.citers[r.source] = _citing_line(sources[r.source].text, r.link)
+        stub.citers.setdefault(r.source, r.link)
     return wanted
 
 
@@ -243,14 +242,20 @@ def _plan_stubs(
     wanted: Mapping[str, WantedStub],
     writer: LinkWriter,
     readonly: Mapping[str, str],
+    scope: Collection[str] | None,
 ) -> None:
     """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
     current; delete unedited stubs nobody cites any more."""
     stubs = {fold(n.path): n for n in notes if n.is_stub}
     for key, stub in sorted(wanted.items()):
+        if scope is not None and key not in scope:
+            continue
         lines = [
             "## Backlinks",
-            *(f"- {writer.link(src, stub.path)} — “{_safe_quote(line)}”" for src, line in sorted(stub.citers.items())),
+            *(
+                f"- {writer.link(src, stub.path)} — “{_safe_quote(_citing_line(sources[src].text, link))}”"
+                for src, link in sorted(stub.citers.items())
+            ),
         ]
         existing = stubs.get(key)
         if existing is None:
@@ -263,7 +268,7 @@ def _plan_stubs(
         if text != source.text:
             plan.edits.append(Edit(existing.path, source.digest, text, "update stub"))
     for key, existing in sorted(stubs.items()):
-        if key not in wanted:
+        if key not in wanted and (scope is None or key in scope):
             plan.edits.append(Edit(existing.path, sources[existing.path].digest, None, "delete stub"))
 
 

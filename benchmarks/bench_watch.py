@@ -1,0 +1,105 @@
+"""Watch latency: from a note's save to its and its neighbours' blocks being written.
+
+    python benchmarks/bench_watch.py [VAULT] [--notes 10000] [--saves 40] [--debounce 0.2]
+
+Without VAULT, a synthetic vault (benchmarks/make_vault.py, seed 1) is generated in a temp
+folder; with VAULT, a copy is used (the original is never touched). A real watchdog observer
+runs; each trial appends a sentence and a link to a random note. Latency is the time from the
+save until the batch that re-read the note has written every block it changes, minus the
+debounce (the quiet period the watcher waits on purpose). Target: p95 under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from vaultlink.live import BatchReport, LiveVault
+from vaultlink.watch import WatchSettings, run_watch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from make_vault import Generator
+
+
+def prepare(vault: Path | None, notes: int) -> Path:
+    target = Path(tempfile.mkdtemp()) / "vault"
+    if vault is None:
+        Generator(notes, seed=1).write(target)
+    else:
+        shutil.copytree(vault, target, symlinks=True)
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("vault", type=Path, nargs="?")
+    parser.add_argument("--notes", type=int, default=10000)
+    parser.add_argument("--saves", type=int, default=40)
+    parser.add_argument("--debounce", type=float, default=0.2)
+    args = parser.parse_args()
+    root = prepare(args.vault, args.notes)
+    start = time.perf_counter()
+    live = LiveVault(root, quiet=0.0)
+    loaded = time.perf_counter()
+    first = live.sync_all()
+    print(f"vault {root}: {len(live.model.notes)} notes; load {loaded - start:.1f} s, first sync {first.seconds:.1f} s")
+
+    batches: queue.Queue[tuple[float, BatchReport]] = queue.Queue()
+    stop = threading.Event()
+    ready = threading.Event()
+    watcher = threading.Thread(
+        target=run_watch,
+        args=(live, WatchSettings(debounce=args.debounce, quiet=0.0), stop),
+        kwargs={
+            "on_batch": lambda _paths, report: batches.put((time.perf_counter(), report)),
+            "on_error": lambda exc: print("error:", exc),
+            "on_ready": ready.set,
+        },
+        daemon=True,
+    )
+    watcher.start()
+    ready.wait(10)
+    rng = random.Random(2)
+    paths = sorted(p for p, n in live.model.notes.items() if not n.is_stub)
+    latencies: list[float] = []
+    written: list[int] = []
+    batch_seconds: list[float] = []
+    for trial in range(args.saves):
+        rel = rng.choice(paths)
+        other = Path(rng.choice(paths)).stem
+        sentence = live.model.notes[rng.choice(paths)].terms[0].label if live.model.notes[rel].terms else "idea"
+        saved = time.perf_counter()
+        with open(root / rel, "a", encoding="utf-8") as f:
+            f.write(f"\nMore on {sentence} in [[{other}]] (trial {trial}).\n")
+        while True:
+            done, report = batches.get(timeout=30)
+            if rel in report.reparsed:
+                break
+        latencies.append(done - saved - args.debounce)
+        written.append(len(report.written) + len(report.created) + len(report.deleted))
+        batch_seconds.append(report.seconds)
+        time.sleep(args.debounce * 2)  # let the batch caused by our own writes pass
+        while not batches.empty():
+            batches.get()
+    stop.set()
+    watcher.join(5)
+    latencies.sort()
+    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
+    print(
+        f"{len(latencies)} saves: latency after debounce median {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms; "
+        f"update() median {statistics.median(batch_seconds) * 1000:.0f} ms; "
+        f"files written per save median {statistics.median(written):.0f}, max {max(written)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

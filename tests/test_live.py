@@ -1,0 +1,491 @@
+"""LiveVault driven directly, batch by batch (no watchdog): after every batch the vault is in
+the state a full sync would leave it in; own writes are recognised; a quiet vault is left
+alone; notes the user is editing wait for the grace period; only changed notes are read."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_VAULT, VaultFactory, mtimes, snapshot
+
+import vaultlink.live
+from vaultlink import app
+from vaultlink.app import NoteRead
+from vaultlink.core.config import Config
+from vaultlink.live import BatchReport, LiveVault
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def prose(*phrases: str, times: int = 2) -> str:
+    return " ".join(f"About the {p}." for p in phrases for _ in range(times)) + "\n"
+
+
+FILLER = (
+    "Knitting socks on a rainy afternoon.",
+    "Repairing the garden shed roof.",
+    "Learning a few chords on the ukulele.",
+    "Sorting old photographs into albums.",
+    "Planning a trip to the seaside.",
+)
+
+# Twelve notes: concepts live between 2 and 3 notes (max_df_ratio 0.25 of 12).
+VAULT: dict[str, str] = {
+    "Alpha.md": "# Alpha\n\nSee [[Beta]].\n\n" + prose("sourdough starter", "rye flour"),
+    "Beta.md": "# Beta\n\n" + prose("bulk fermentation", "proofing basket"),
+    "Gamma.md": "# Gamma\n\n" + prose("sourdough starter", "rye flour"),
+    "Delta.md": "# Delta\n\n" + prose("dark sky", "light pollution"),
+    "sub/Epsilon.md": "# Epsilon\n\nAlso [[Ghost]].\n\n" + prose("dark sky", "light pollution"),
+    "sub/Zeta.md": "# Zeta\n\n" + prose("index funds", "expense ratio"),
+    "Eta.md": "# Eta\n\n" + prose("index funds", "expense ratio"),
+    **{f"Filler {i}.md": f"# Filler {i}\n\n{text}\n" for i, text in enumerate(FILLER)},
+}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def start(root: Path, clock: FakeClock, quiet: float = 0.0) -> LiveVault:
+    live = LiveVault(root, quiet=quiet, clock=clock)
+    live.sync_all()
+    assert_converged(live)
+    return live
+
+
+def assert_converged(live: LiveVault) -> None:
+    """The watcher's state is the one a full sync reaches: a dry-run sync has nothing to do."""
+    report = app.sync(live.root, live.options, dry_run=True)
+    assert report.pending == 0, report.diff
+
+
+def read(root: Path, rel: str) -> str:
+    return (root / rel).read_text(encoding="utf-8")
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text, encoding="utf-8")
+
+
+def block(text: str, name: str) -> str:
+    match = re.search(rf"<!-- vaultlink:{name} -->\n(.*?)<!-- /vaultlink:{name} -->", text, re.S)
+    return match.group(1) if match else ""
+
+
+def names(text: str, name: str) -> set[str]:
+    """The note each entry of a block names (an entry's first link; stubs quote the citing line after it)."""
+    return set(re.findall(r"^- \[\[([^\]|#]+)", block(text, name), re.M))
+
+
+def all_block_names(root: Path) -> set[str]:
+    found: set[str] = set()
+    for rel in snapshot(root):
+        if rel.endswith(".md"):
+            text = read(root, rel)
+            found |= names(text, "related") | names(text, "backlinks")
+    return found
+
+
+def nothing_written(report: BatchReport) -> bool:
+    return not report.wrote_anything and not report.waiting
+
+
+@pytest.fixture
+def vault(make_vault: VaultFactory) -> Path:
+    return make_vault(VAULT)
+
+
+# --- the vault before any change -----------------------------------------------------------------
+
+
+def test_first_sync_writes_the_blocks_the_tests_rely_on(vault: Path, clock: FakeClock) -> None:
+    start(vault, clock)
+    assert names(read(vault, "Gamma.md"), "related") == {"Alpha"}
+    assert names(read(vault, "Beta.md"), "backlinks") == {"Alpha"}
+    assert names(read(vault, "Delta.md"), "related") == {"Epsilon"}
+    assert (vault / "Ghost.md").is_file()
+    assert names(read(vault, "Ghost.md"), "backlinks") == {"Epsilon"}
+
+
+def test_sample_vault_converges_after_the_first_sync(tmp_path: Path, clock: FakeClock) -> None:
+    root = tmp_path / "vault"
+    shutil.copytree(SAMPLE_VAULT, root)
+    start(root, clock)
+
+
+# --- each kind of change, one batch each ----------------------------------------------------------
+
+
+def test_edit_adding_a_shared_phrase_changes_related(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
+    report = live.update(["Gamma.md"])
+    assert report.reparsed == ["Gamma.md"]
+    assert "Beta.md" in report.written
+    assert "Gamma" in names(read(vault, "Beta.md"), "related")
+    assert "Beta" in names(read(vault, "Gamma.md"), "related")
+    assert_converged(live)
+
+
+def test_new_note(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    write(vault, "Omega.md", "# Omega\n\nSee [[Delta]].\n\n" + prose("index funds", "expense ratio"))
+    report = live.update(["Omega.md"])
+    assert report.reparsed == ["Omega.md"]
+    assert "Omega" in names(read(vault, "Delta.md"), "backlinks")
+    assert_converged(live)
+
+
+def test_deleted_note_disappears_from_other_notes_blocks(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    assert "Alpha" in all_block_names(vault)
+    (vault / "Alpha.md").unlink()
+    report = live.update(["Alpha.md"])
+    assert report.removed == ["Alpha.md"]
+    assert "Alpha" not in all_block_names(vault)
+    assert "Alpha.md" not in live.model.notes
+    assert_converged(live)
+
+
+def test_renamed_note_is_followed_by_the_entries_that_pointed_at_it(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    os.rename(vault / "Alpha.md", vault / "Prime.md")
+    report = live.update(["Alpha.md", "Prime.md"])
+    assert report.removed == ["Alpha.md"]
+    assert report.reparsed == ["Prime.md"]
+    assert names(read(vault, "Beta.md"), "backlinks") == {"Prime"}
+    assert names(read(vault, "Gamma.md"), "related") == {"Prime"}
+    assert "Alpha" not in all_block_names(vault)
+    assert_converged(live)
+
+
+def test_renamed_folder_moves_its_notes(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    os.rename(vault / "sub", vault / "moved")
+    report = live.update(["sub", "moved"])
+    assert sorted(report.removed) == ["sub/Epsilon.md", "sub/Zeta.md"]
+    assert sorted(report.reparsed) == ["moved/Epsilon.md", "moved/Zeta.md"]
+    assert {p for p in live.model.notes if p.startswith(("sub/", "moved/"))} == {"moved/Epsilon.md", "moved/Zeta.md"}
+    assert names(read(vault, "Delta.md"), "related") == {"Epsilon"}
+    assert names(read(vault, "Ghost.md"), "backlinks") == {"Epsilon"}
+    assert_converged(live)
+
+
+def test_deleted_folder(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    shutil.rmtree(vault / "sub")
+    report = live.update(["sub"])
+    assert sorted(report.removed) == ["sub/Epsilon.md", "sub/Zeta.md"]
+    assert "Ghost.md" in report.deleted  # its only citer went with the folder
+    assert "Epsilon" not in all_block_names(vault)
+    assert_converged(live)
+
+
+def test_removing_the_last_link_to_a_stub_deletes_it(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    write(vault, "sub/Epsilon.md", read(vault, "sub/Epsilon.md").replace("Also [[Ghost]].", "Also nothing."))
+    report = live.update(["sub/Epsilon.md"])
+    assert report.deleted == ["Ghost.md"]
+    assert not (vault / "Ghost.md").exists()
+    assert "Ghost.md" not in live.model.notes
+    assert_converged(live)
+
+
+def test_edited_stub_is_kept_when_its_last_link_goes(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    write(vault, "Ghost.md", read(vault, "Ghost.md") + "\nMy own words now.\n")
+    live.update(["Ghost.md"])
+    write(vault, "sub/Epsilon.md", read(vault, "sub/Epsilon.md").replace("Also [[Ghost]].", "Also nothing."))
+    report = live.update(["sub/Epsilon.md"])
+    assert report.deleted == []
+    assert "My own words now." in read(vault, "Ghost.md")
+    assert_converged(live)
+
+
+def test_link_to_a_missing_note_creates_its_stub(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    write(vault, "Delta.md", read(vault, "Delta.md") + "\nLater: [[Phantom Idea]].\n")
+    report = live.update(["Delta.md"])
+    assert report.created == ["Phantom Idea.md"]
+    assert names(read(vault, "Phantom Idea.md"), "backlinks") == {"Delta"}
+    assert_converged(live)
+    assert nothing_written(live.update(["Phantom Idea.md"]))  # the stub's own event
+
+
+def test_sample_vault_edits_creates_deletes_and_moves(tmp_path: Path, clock: FakeClock) -> None:
+    root = tmp_path / "vault"
+    shutil.copytree(SAMPLE_VAULT, root)
+    live = start(root, clock)
+    rel = "cooking/Sauerkraut.md"
+    write(root, rel, read(root, rel) + "\nThe dark sky over the jar, and [[Brine Ratios]].\n")
+    live.update([rel])
+    assert_converged(live)
+    write(root, "gardening/Mulch.md", "# Mulch\n\nSee [[Composting basics]] and [[Worm bin]].\n")
+    live.update(["gardening/Mulch.md"])
+    assert_converged(live)
+    (root / "cycling/Bike fit.md").unlink()
+    live.update(["cycling/Bike fit.md"])
+    assert_converged(live)
+    os.rename(root / "astronomy", root / "sky")
+    live.update(["astronomy", "sky"])
+    assert_converged(live)
+
+
+# --- own writes and an untouched vault --------------------------------------------------------------
+
+
+def test_own_writes_are_recognised(vault: Path, clock: FakeClock) -> None:
+    live = LiveVault(vault, quiet=0.0, clock=clock)
+    first = live.sync_all()
+    assert first.written and first.created
+    before = snapshot(vault)
+    report = live.update([*first.written, *first.created])
+    assert report.reparsed == []
+    assert nothing_written(report)
+    write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation"))
+    edited = live.update(["Gamma.md"])
+    assert edited.written
+    echo = live.update([*edited.written, *edited.created, *edited.deleted])
+    assert echo.reparsed == [] and nothing_written(echo)
+    assert snapshot(vault) != before
+
+
+def test_untouched_vault_sees_no_writes(tmp_path: Path, clock: FakeClock) -> None:
+    root = tmp_path / "vault"
+    shutil.copytree(SAMPLE_VAULT, root)
+    live = start(root, clock)
+    stamps, files = mtimes(root), snapshot(root)
+    assert nothing_written(live.update([]))
+    report = live.update(sorted(files))
+    assert report.reparsed == [] and nothing_written(report)
+    clock.now += 100
+    assert nothing_written(live.update([]))
+    assert mtimes(root) == stamps
+    assert snapshot(root) == files
+
+
+def test_a_save_that_changes_nothing_is_not_reparsed(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    stamps = mtimes(vault)
+    (vault / "Gamma.md").write_bytes((vault / "Gamma.md").read_bytes())  # saved again, same bytes
+    report = live.update(["Gamma.md"])
+    assert report.reparsed == [] and nothing_written(report)
+    assert {k: v for k, v in mtimes(vault).items() if k != "Gamma.md"} == {
+        k: v for k, v in stamps.items() if k != "Gamma.md"
+    }
+
+
+# --- grace: never write into a note the user is editing ----------------------------------------------
+
+
+def test_edited_note_waits_for_the_grace_period_its_neighbours_do_not(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock, quiet=5.0)
+    clock.now += 60
+    edited = read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket")
+    write(vault, "Gamma.md", edited)
+    report = live.update(["Gamma.md"])
+    assert report.waiting == ["Gamma.md"]
+    assert "Beta.md" in report.written and "Gamma.md" not in report.written
+    assert read(vault, "Gamma.md") == edited
+    assert "Gamma" in names(read(vault, "Beta.md"), "related")
+    assert live.next_due() == pytest.approx(clock.now + 5.0)
+
+    clock.now += 4.0
+    early = live.update([])
+    assert "Gamma.md" not in early.written
+    assert read(vault, "Gamma.md") == edited
+
+    clock.now += 1.5
+    due = live.update([])
+    assert due.written == ["Gamma.md"]
+    assert due.waiting == []
+    assert "Beta" in names(read(vault, "Gamma.md"), "related")
+    assert live.next_due() is None
+    assert_converged(live)
+
+
+def test_grace_restarts_with_every_save(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock, quiet=5.0)
+    clock.now += 60
+    write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
+    assert live.update(["Gamma.md"]).waiting == ["Gamma.md"]
+    clock.now += 3
+    write(vault, "Gamma.md", read(vault, "Gamma.md") + "\nOne more sentence.\n")
+    assert live.update(["Gamma.md"]).waiting == ["Gamma.md"]
+    clock.now += 3  # 6 s after the first save, 3 s after the last
+    assert "Gamma.md" not in live.update([]).written
+    clock.now += 2.5
+    assert live.update([]).written == ["Gamma.md"]
+    assert_converged(live)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a waiting note whose own block no longer needs a change (the user undid the edit) "
+    "stays in `due` forever: due entries are only dropped when an edit is written, so next_due() "
+    "stays in the past and run_watch spins",
+)
+def test_waiting_note_whose_change_was_undone_is_no_longer_due(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock, quiet=5.0)
+    clock.now += 60
+    original = read(vault, "Gamma.md")
+    write(vault, "Gamma.md", original + "\n" + prose("bulk fermentation", "proofing basket"))
+    assert live.update(["Gamma.md"]).waiting == ["Gamma.md"]
+    clock.now += 1
+    write(vault, "Gamma.md", original)  # undone: Gamma's blocks are right as they are
+    live.update(["Gamma.md"])
+    assert_converged(live)
+    clock.now += 10
+    assert nothing_written(live.update([]))
+    assert live.next_due() is None
+
+
+# --- empty for a moment mid-save --------------------------------------------------------------------
+
+
+def test_file_empty_for_a_moment_is_not_read_as_an_empty_note(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    files = snapshot(vault)
+    original = read(vault, "Alpha.md")
+    (vault / "Alpha.md").write_bytes(b"")
+    report = live.update(["Alpha.md"])
+    assert report.reparsed == [] and report.removed == []
+    assert nothing_written(report)
+    assert {k: v for k, v in snapshot(vault).items() if k != "Alpha.md"} == {
+        k: v for k, v in files.items() if k != "Alpha.md"
+    }
+    assert "Alpha.md" in live.model.notes
+    write(vault, "Alpha.md", original + "\n" + prose("dark sky", "light pollution"))
+    back = live.update(["Alpha.md"])
+    assert back.reparsed == ["Alpha.md"]
+    assert_converged(live)
+
+
+def test_file_empty_for_a_moment_then_restored_unchanged(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    files = snapshot(vault)
+    data = (vault / "Alpha.md").read_bytes()
+    (vault / "Alpha.md").write_bytes(b"")
+    assert nothing_written(live.update(["Alpha.md"]))
+    (vault / "Alpha.md").write_bytes(data)
+    report = live.update(["Alpha.md"])
+    assert report.reparsed == [] and nothing_written(report)
+    assert snapshot(vault) == files
+    assert_converged(live)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a note left empty past the quiet period is never read again: update() only "
+    "re-plans the due note from its old source (the write is refused), so the vault never converges",
+)
+def test_note_that_stays_empty_is_read_as_empty_once_quiet(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock, quiet=5.0)
+    clock.now += 60
+    (vault / "Alpha.md").write_bytes(b"")
+    assert nothing_written(live.update(["Alpha.md"]))
+    clock.now += 6
+    live.update([])  # the watcher's batch for a note that became due
+    assert read(vault, "Alpha.md") == ""
+    assert "Alpha" not in names(read(vault, "Beta.md"), "backlinks")
+    assert_converged(live)
+
+
+# --- mass change and incremental reading ----------------------------------------------------------
+
+
+TOPICS = tuple(
+    f"{a} {b}"
+    for a, b in zip(
+        "amber basalt cedar dune ember fjord glacier harbor iris juniper".split(),
+        "lantern meadow orchard quarry river summit tundra valley willow yarrow".split(),
+        strict=True,
+    )
+)
+
+
+def test_mass_change_is_one_batch_and_converges(make_vault: VaultFactory, clock: FakeClock) -> None:
+    files = {
+        f"notes/n{i:03}.md": f"# Note {i}\n\nSee [[n{(i + 1) % 220:03}]].\n\n" + prose(TOPICS[i % 10], times=2)
+        for i in range(220)
+    }
+    root = make_vault(files)
+    live = start(root, clock)
+    edited = sorted(files)[:200]
+    for i, rel in enumerate(edited):
+        write(root, rel, files[rel] + "\n" + prose(TOPICS[(i * 3) % 10], times=1) + f"\nAnd [[extra {i % 7}]].\n")
+    report = live.update(edited)
+    assert sorted(report.reparsed) == edited
+    assert len(report.created) == 7
+    assert_converged(live)
+    assert nothing_written(live.update([]))
+
+
+def test_single_edit_reads_only_that_note_and_never_rescans(
+    vault: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = start(vault, clock)
+    reads: list[str] = []
+    real_read = app.read_note
+
+    def counting(root: Path, rel: str, config: Config) -> NoteRead:
+        reads.append(rel)
+        return real_read(root, rel, config)
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a save must not rescan the vault")
+
+    monkeypatch.setattr(vaultlink.live, "read_note", counting)
+    monkeypatch.setattr(vaultlink.live, "scan_vault", no_scan)
+    monkeypatch.setattr(vaultlink.live, "list_notes", no_scan)
+    write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation"))
+    report = live.update(["Gamma.md"])
+    assert report.reparsed == ["Gamma.md"]
+    assert reads == ["Gamma.md"]
+    assert report.written  # the update did happen
+    monkeypatch.undo()
+    assert_converged(live)
+
+
+def test_untouched_notes_are_not_rewritten_by_an_edit(vault: Path, clock: FakeClock) -> None:
+    live = start(vault, clock)
+    files = snapshot(vault)
+    write(vault, "Eta.md", read(vault, "Eta.md") + "\nA quiet afterthought.\n")
+    report = live.update(["Eta.md"])
+    now = snapshot(vault)
+    changed = {rel for rel in now if now[rel] != files.get(rel)} - {"Eta.md"}
+    assert changed == set(report.written) - {"Eta.md"} == set()
+
+
+# --- a rename that makes a name ambiguous ------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a rename that gives a second note an existing stem leaves other notes' blocks "
+    "with the now-ambiguous short link ([[Alpha]] instead of [[sub/Alpha]]): those notes are not "
+    "in the affected set, so they are not re-planned",
+)
+def test_rename_that_makes_a_link_name_ambiguous_rewrites_the_entries(make_vault: VaultFactory) -> None:
+    clock = FakeClock()
+    files = {k: v for k, v in VAULT.items() if k not in ("Alpha.md", "sub/Epsilon.md")}
+    files["sub/Alpha.md"] = "# Alpha\n\n" + prose("sourdough starter", "rye flour")
+    root = make_vault(files)
+    live = start(root, clock)
+    assert names(read(root, "Gamma.md"), "related") == {"Alpha"}
+    os.rename(root / "Filler 0.md", root / "Alpha.md")  # now two notes are called Alpha
+    live.update(["Filler 0.md", "Alpha.md"])
+    assert names(read(root, "Gamma.md"), "related") == {"sub/Alpha"}
+    assert_converged(live)
