@@ -199,7 +199,8 @@ def clean(path: str | os.PathLike[str], *, dry_run: bool = False) -> SyncReport:
 
 def _sync_plan(scan: VaultScan, options: SyncOptions) -> Plan:
     graph = concept_graph(scan)
-    plan = plan_sync(scan.notes, scan.sources, scan.links, graph, scan.config, options, scan.readonly)
+    notes = {n.path: n for n in scan.notes}
+    plan = plan_sync(notes, scan.sources, scan.links, graph, scan.config, options, scan.readonly)
     return drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config))
 
 

@@ -19,7 +19,17 @@ from vaultlink.app import apply_edit, drop_unsafe_creates, read_note, scan_vault
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Diagnostic, Note
 from vaultlink.core.parse import parse_text
-from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, plan_sync
+from vaultlink.core.plan import (
+    Edit,
+    LinkIndex,
+    LinkWriter,
+    Plan,
+    Source,
+    SyncOptions,
+    plan_sync,
+    stub_aware_writer,
+    wanted_stubs,
+)
 from vaultlink.core.resolve import fold
 from vaultlink.vault import IgnoreRules, list_notes
 from vaultlink.writer import WriteRefused, digest
@@ -67,6 +77,7 @@ class LiveVault:
         self.quiet = quiet
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
+        self.writer: LinkWriter | None = None
         self.due: dict[str, float] = {}
 
     # --- the batch ------------------------------------------------------------------------------
@@ -178,9 +189,10 @@ class LiveVault:
     # --- planning and writing -------------------------------------------------------------------
 
     def _plan(self, only: set[str] | None, stub_scope: set[str] | None) -> Plan:
-        notes = [self.model.notes[p] for p in sorted(self.model.notes)]
+        """Plan ``only`` these notes and these stubs (None: all, from scratch)."""
+        index = None if only is None or stub_scope is None else self._link_index(stub_scope)
         plan = plan_sync(
-            notes,
+            self.model.notes,
             self.sources,
             self.model.all_links(),
             self.model.graph,
@@ -189,8 +201,23 @@ class LiveVault:
             self.readonly,
             only=only,
             stub_scope=stub_scope,
+            index=index,
         )
+        if index is None:
+            self.writer = None  # names may have changed: rebuild on the next incremental plan
         return drop_unsafe_creates(plan, self.listed, self.rules)
+
+    def _link_index(self, scope: set[str]) -> LinkIndex:
+        """The planner's view of the links from the model's own indexes, with the stubs in
+        ``scope`` only: no walk over every link."""
+        model = self.model
+        citing = sorted({source for key in scope for source in model.citing.get(key, ())})
+        cited = wanted_stubs([r for source in citing for r in model.links[source]], self.options)
+        wanted = {key: stub for key, stub in cited.items() if key in scope}
+        if self.writer is None:
+            all_wanted = wanted_stubs(model.all_links(), self.options)
+            self.writer = stub_aware_writer(model.notes.values(), all_wanted, self.config)
+        return LinkIndex(model.outgoing, model.incoming, wanted, model.stub_paths(), self.writer)
 
     def _write(self, plan: Plan, report: BatchReport) -> None:
         now = self.clock()

@@ -41,6 +41,7 @@ class VaultModel:
     def __init__(self, notes: Iterable[Note], config: Config) -> None:
         self.config = config
         self.notes: dict[str, Note] = {n.path: n for n in notes}
+        self._stubs: dict[str, str] = {fold(p): p for p, n in self.notes.items() if n.is_stub}
         self.links: dict[str, list[ResolvedLink]] = {}
         self.df: Counter[str] = Counter()
         self.stating: dict[str, set[str]] = defaultdict(set)  # term key -> non-stub notes stating it
@@ -52,6 +53,12 @@ class VaultModel:
                 self._count_terms(note, +1)
         self.index = NoteIndex(self.notes.values(), config)
         self.links = self._resolve(sorted(self.notes))
+        # Indexes over the links, kept in step with them so a batch never walks every link.
+        self.outgoing: dict[str, set[str]] = defaultdict(set)  # note -> notes it links to
+        self.incoming: dict[str, set[str]] = defaultdict(set)  # note -> notes linking to it
+        self.citing: dict[str, set[str]] = defaultdict(set)  # folded missing path -> notes citing it
+        for path, resolved in self.links.items():
+            self._index_links(path, resolved, +1)
         for path in sorted(self.links):
             add_links(self.graph, self.links[path])
         self.bounds = concept_bounds(self.linked_count, config)
@@ -61,7 +68,32 @@ class VaultModel:
 
     @property
     def linked_count(self) -> int:
-        return sum(1 for n in self.notes.values() if not n.is_stub)
+        """Notes that take part in the graph (all but unedited stubs): its note nodes."""
+        return len(self.notes) - len(self.stub_paths())
+
+    def stub_paths(self) -> dict[str, str]:
+        """Unedited stubs, by folded path."""
+        return self._stubs
+
+    def _index_links(self, path: str, resolved: list[ResolvedLink], sign: int) -> None:
+        for r in resolved:
+            target = r.resolution.target
+            if r.resolution.outcome is Outcome.NOTE:
+                for index, key, value in ((self.outgoing, path, target), (self.incoming, target, path)):
+                    if sign > 0:
+                        index[key].add(value)
+                    else:
+                        index[key].discard(value)
+                        if not index[key]:
+                            del index[key]
+            elif r.resolution.outcome is Outcome.MISSING:
+                key = fold(target)
+                if sign > 0:
+                    self.citing[key].add(path)
+                else:
+                    self.citing[key].discard(path)
+                    if not self.citing[key]:
+                        del self.citing[key]
 
     def missing_targets(self, paths: Iterable[str]) -> set[str]:
         """The (folded) missing notes that the links of ``paths`` ask for."""
@@ -103,8 +135,13 @@ class VaultModel:
                     self.graph.remove_node(note_id(note.path))
         for path in removed_set:
             self.notes.pop(path, None)
+            self._stubs.pop(fold(path), None)
         for note in changed:
             self.notes[note.path] = note
+            if note.is_stub:
+                self._stubs[fold(note.path)] = note.path
+            else:
+                self._stubs.pop(fold(note.path), None)
             if not note.is_stub:
                 self.graph.add_node(note_id(note.path), **note_attrs(note))
                 self._count_terms(note, +1)
@@ -158,8 +195,10 @@ class VaultModel:
                 continue
             affected |= {path} | _note_targets(before) | _note_targets(after)
             self._replace_link_edges(path, before, after)
+            self._index_links(path, before, -1)
             if path in self.notes:
                 self.links[path] = after
+                self._index_links(path, after, +1)
             else:
                 self.links.pop(path, None)
         return affected

@@ -150,8 +150,40 @@ def related_lines(
     return (["## Related", *entries] if entries else []), content_end_of_text(source.text)
 
 
+@dataclass
+class LinkIndex:
+    """What planning needs to know about the links as a whole. ``build`` computes it from
+    scratch; the watcher keeps its own copy current instead (``live.py``)."""
+
+    outgoing: Mapping[str, set[str]]
+    incoming: Mapping[str, set[str]]
+    wanted: Mapping[str, WantedStub]
+    stubs: Mapping[str, str]
+    writer: LinkWriter
+
+    @classmethod
+    def build(
+        cls, notes: Iterable[Note], links: Sequence[ResolvedLink], config: Config, options: SyncOptions
+    ) -> LinkIndex:
+        notes = list(notes)
+        outgoing = _outgoing(links)
+        incoming: dict[str, set[str]] = defaultdict(set)
+        for source_path, targets in outgoing.items():
+            for target in targets:
+                incoming[target].add(source_path)
+        wanted = wanted_stubs(links, options)
+        stubs = {fold(n.path): n.path for n in notes if n.is_stub}
+        return cls(outgoing, incoming, wanted, stubs, stub_aware_writer(notes, wanted, config))
+
+
+def stub_aware_writer(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkWriter:
+    """Names are shortest among the notes as they will be after the plan: stubs nobody cites
+    are about to go, new ones about to come; otherwise the next run would rename links."""
+    return LinkWriter([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
+
+
 def plan_sync(
-    notes: Sequence[Note],
+    notes: Mapping[str, Note],
     sources: Mapping[str, Source],
     links: Sequence[ResolvedLink],
     graph: nx.DiGraph[str],
@@ -160,39 +192,35 @@ def plan_sync(
     readonly: Mapping[str, str],
     only: Collection[str] | None = None,
     stub_scope: Collection[str] | None = None,
+    index: LinkIndex | None = None,
 ) -> Plan:
     """Every edit that brings the vault's managed blocks and stubs up to date. For an
     incremental update, ``only`` limits the notes planned and ``stub_scope`` the stubs
-    (by folded path) to those whose blocks can have changed."""
+    (by folded path) to those whose blocks can have changed; ``index`` saves walking every
+    link again."""
     plan = Plan()
-    wanted = wanted_stubs(links, options)
-    # Names are shortest among the notes as they will be after this plan: stubs nobody cites
-    # are about to go, new ones about to come; otherwise the next run would rename links.
-    writer = LinkWriter([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
-    outgoing = _outgoing(links)
-    incoming: dict[str, set[str]] = defaultdict(set)
-    for source_path, targets in outgoing.items():
-        for target in targets:
-            incoming[target].add(source_path)
-    for note in notes:
-        if note.is_stub or (only is not None and note.path not in only):
+    index = index or LinkIndex.build(notes.values(), links, config, options)
+    writer, outgoing, incoming = index.writer, index.outgoing, index.incoming
+    empty: set[str] = set()
+    for path in sorted(notes if only is None else set(only) & notes.keys()):
+        note = notes[path]
+        if note.is_stub:
             continue
         reason = readonly.get(note.path) or _damage(sources[note.path].text)
         if reason:
             plan.skipped.append((note.path, reason))
             continue
         source = sources[note.path]
-        suggestions = related(
-            graph, note.path, top=options.top, min_score=options.min_score, exclude=outgoing[note.path]
-        )
+        mine = outgoing.get(note.path, empty)
+        suggestions = related(graph, note.path, top=options.top, min_score=options.min_score, exclude=mine)
         lines, anchor = related_lines(note, source, suggestions, writer)
         text = set_block(source.text, RELATED, lines, anchor)
-        backlinks = sorted(incoming[note.path] - outgoing[note.path] - {note.path}) if options.backlinks else []
+        backlinks = sorted(incoming.get(note.path, empty) - mine - {note.path}) if options.backlinks else []
         back_lines = ["## Backlinks", *(f"- {writer.link(p, note.path)}" for p in backlinks)] if backlinks else []
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
             plan.edits.append(Edit(note.path, source.digest, text, "update"))
-    _plan_stubs(plan, notes, sources, wanted, writer, readonly, stub_scope)
+    _plan_stubs(plan, sources, index, readonly, stub_scope)
     return plan
 
 
@@ -237,16 +265,14 @@ def wanted_stubs(links: Sequence[ResolvedLink], options: SyncOptions) -> dict[st
 
 def _plan_stubs(
     plan: Plan,
-    notes: Sequence[Note],
     sources: Mapping[str, Source],
-    wanted: Mapping[str, WantedStub],
-    writer: LinkWriter,
+    index: LinkIndex,
     readonly: Mapping[str, str],
     scope: Collection[str] | None,
 ) -> None:
     """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
     current; delete unedited stubs nobody cites any more."""
-    stubs = {fold(n.path): n for n in notes if n.is_stub}
+    wanted, stubs, writer = index.wanted, index.stubs, index.writer
     for key, stub in sorted(wanted.items()):
         if scope is not None and key not in scope:
             continue
@@ -261,15 +287,15 @@ def _plan_stubs(
         if existing is None:
             plan.edits.append(Edit(stub.path, None, stub_text(lines), "create stub"))
             continue
-        source = sources[existing.path]
-        if readonly.get(existing.path) or _damage(source.text):
+        source = sources[existing]
+        if readonly.get(existing) or _damage(source.text):
             continue
         text = set_block(source.text, BACKLINKS, lines, content_end_of_text(source.text))
         if text != source.text:
-            plan.edits.append(Edit(existing.path, source.digest, text, "update stub"))
+            plan.edits.append(Edit(existing, source.digest, text, "update stub"))
     for key, existing in sorted(stubs.items()):
         if key not in wanted and (scope is None or key in scope):
-            plan.edits.append(Edit(existing.path, sources[existing.path].digest, None, "delete stub"))
+            plan.edits.append(Edit(existing, sources[existing].digest, None, "delete stub"))
 
 
 def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: Mapping[str, str]) -> Plan:
