@@ -10,7 +10,7 @@ import click
 import networkx as nx
 import pytest
 from click.testing import CliRunner, Result
-from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared, snapshot
+from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
 
 from vaultlink import __version__
 from vaultlink.cli import cli
@@ -188,21 +188,6 @@ def test_check_reports_non_utf8_file_name(make_vault: VaultFactory) -> None:
 
 
 # --- commands that are not there yet ------------------------------------------------------------------------
-
-NOT_YET = [("watch",)]
-
-
-@pytest.mark.parametrize("command", NOT_YET, ids=[" ".join(c) for c in NOT_YET])
-def test_unavailable_commands_say_so_and_write_nothing(make_vault: VaultFactory, command: tuple[str, ...]) -> None:
-    root = make_vault({"A.md": "# A\n\n[[B]]\n", "B.md": "# B\r\n\r\ntext\r\n", "sub/C.md": "c"})
-    before = snapshot(root)
-    result = run(command[0], str(root), *command[1:])
-    assert result.exit_code != 0
-    [line] = lines(result.output)
-    assert "not available yet" in line
-    assert f"vaultlink {command[0]}" in line
-    assert snapshot(root) == before
-
 
 # --- a real vault ----------------------------------------------------------------------------------------------
 

@@ -331,12 +331,6 @@ def test_grace_restarts_with_every_save(vault: Path, clock: FakeClock) -> None:
     assert_converged(live)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a waiting note whose own block no longer needs a change (the user undid the edit) "
-    "stays in `due` forever: due entries are only dropped when an edit is written, so next_due() "
-    "stays in the past and run_watch spins",
-)
 def test_waiting_note_whose_change_was_undone_is_no_longer_due(vault: Path, clock: FakeClock) -> None:
     live = start(vault, clock, quiet=5.0)
     clock.now += 60
@@ -386,11 +380,6 @@ def test_file_empty_for_a_moment_then_restored_unchanged(vault: Path, clock: Fak
     assert_converged(live)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a note left empty past the quiet period is never read again: update() only "
-    "re-plans the due note from its old source (the write is refused), so the vault never converges",
-)
 def test_note_that_stays_empty_is_read_as_empty_once_quiet(vault: Path, clock: FakeClock) -> None:
     live = start(vault, clock, quiet=5.0)
     clock.now += 60
@@ -472,12 +461,6 @@ def test_untouched_notes_are_not_rewritten_by_an_edit(vault: Path, clock: FakeCl
 # --- a rename that makes a name ambiguous ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a rename that gives a second note an existing stem leaves other notes' blocks "
-    "with the now-ambiguous short link ([[Alpha]] instead of [[sub/Alpha]]): those notes are not "
-    "in the affected set, so they are not re-planned",
-)
 def test_rename_that_makes_a_link_name_ambiguous_rewrites_the_entries(make_vault: VaultFactory) -> None:
     clock = FakeClock()
     files = {k: v for k, v in VAULT.items() if k not in ("Alpha.md", "sub/Epsilon.md")}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import networkx as nx
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -249,11 +248,6 @@ def test_batch_of_several_changes_matches_a_fresh_build() -> None:
 
 # Obsidian's names are case-insensitive: [[Ghost]] and [[ghost]] ask for one missing note.
 # The missing node's label and path must not depend on which of its citers came and went.
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a missing-note node keeps the label/path of the link that first created it; "
-    "after that citer goes, build_graph labels it from the remaining citer's spelling",
-)
 def test_missing_note_spelled_in_two_cases_follows_its_remaining_citer() -> None:
     model = VaultModel(
         [parse("A.md", "See [[Ghost]].\n"), parse("B.md", "See [[ghost]].\n"), parse("C.md", "Nothing.\n")], CONFIG

@@ -18,10 +18,11 @@ from types import TracebackType
 
 import pytest
 from conftest import ROOT, VaultFactory
+from watchdog.observers.api import BaseObserver
 
 from vaultlink import app
 from vaultlink.live import BatchReport, LiveVault
-from vaultlink.watch import WatchSettings, is_noise, run_watch
+from vaultlink.watch import EventCollector, WatchSettings, is_noise, run_watch, start_observer
 
 Batch = tuple[set[str], BatchReport]
 
@@ -68,7 +69,9 @@ def pending(root: Path) -> int:
 class Watcher:
     """run_watch in a background thread; batches and errors arrive on queues."""
 
-    def __init__(self, live: LiveVault, settings: WatchSettings) -> None:
+    def __init__(
+        self, live: LiveVault, settings: WatchSettings, started: tuple[BaseObserver, EventCollector] | None = None
+    ) -> None:
         self.live = live
         self.batches: queue.Queue[Batch] = queue.Queue()
         self.errors: queue.Queue[Exception] = queue.Queue()
@@ -76,7 +79,7 @@ class Watcher:
         self.ready = threading.Event()
         self.thread = threading.Thread(
             target=run_watch,
-            args=(live, settings, self.stop, self._batch, self.errors.put, self.ready.set),
+            args=(live, settings, self.stop, self._batch, self.errors.put, self.ready.set, started),
             daemon=True,
         )
 
@@ -243,11 +246,6 @@ def test_file_empty_for_a_moment_is_not_an_emptied_note(vault: Path) -> None:
     assert pending(vault) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a file seen empty mid-save is put in `due`; when its bytes come back unchanged "
-    "nothing is written for it, so the due entry stays and run_watch spins on empty batches",
-)
 def test_file_empty_for_a_moment_then_restored_leaves_the_watcher_quiet(vault: Path) -> None:
     with watch(vault) as w:
         data = (vault / "Alpha.md").read_bytes()
@@ -323,7 +321,6 @@ SUBFOLDER_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=SUBFOLDER_BUG)
 def test_save_in_a_subfolder_reads_only_that_note(make_vault: VaultFactory) -> None:
     files = {f"notes/n{i:02}.md": f"# N{i}\n\nJust note {i}.\n" for i in range(30)}
     root = make_vault(files)
@@ -335,7 +332,6 @@ def test_save_in_a_subfolder_reads_only_that_note(make_vault: VaultFactory) -> N
         assert report.seen == 1
 
 
-@pytest.mark.xfail(strict=True, reason=SUBFOLDER_BUG)
 def test_noise_file_in_a_subfolder_causes_no_batch(vault: Path) -> None:
     with watch(vault) as w:
         (vault / "sub/.Zeta.md.swp").write_text("scratch\n")
@@ -373,11 +369,6 @@ def test_grace_note_is_written_when_quiet_without_another_event(vault: Path) -> 
     assert pending(vault) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a waiting note whose edit is no longer needed stays due forever; "
-    "run_watch then calls live.update(set()) in a loop without waiting (busy spin)",
-)
 def test_undone_edit_does_not_make_the_watcher_spin(vault: Path) -> None:
     with watch(vault, quiet=0.5) as w:
         original = read(vault, "Gamma.md")
@@ -391,19 +382,15 @@ def test_undone_edit_does_not_make_the_watcher_spin(vault: Path) -> None:
         assert len(extra) <= 3, f"{len(extra)} empty batches in 1.5 s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `vaultlink watch` reads the vault and runs its first sync before the observer "
-    "starts (cli.watch: LiveVault(...) -> sync_all() -> run_watch); a note saved in between is "
-    "refused by the first sync (changed since read) and no event ever brings it back",
-)
 def test_save_during_startup_is_not_lost(vault: Path) -> None:
-    live = LiveVault(vault, quiet=0.0)  # the command's first read of the vault
+    # The command's order: observer first, then the first read and sync of the vault.
+    started = start_observer(vault, poll=False)
+    live = LiveVault(vault, quiet=0.0)
     with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
         f.write(SHARED_WITH_BETA)  # the user saves while the first sync runs
     live.sync_all()
-    with Watcher(live, WatchSettings(debounce=0.2, quiet=0.0)):
-        assert wait_until(lambda: "Gamma" in block_names(read(vault, "Beta.md"), "related"), 2.0)
+    with Watcher(live, WatchSettings(debounce=0.2, quiet=0.0), started):
+        assert wait_until(lambda: "Gamma" in block_names(read(vault, "Beta.md"), "related"), 5.0)
 
 
 def test_an_error_in_a_batch_is_reported_and_watching_goes_on(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:

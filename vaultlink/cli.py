@@ -257,6 +257,7 @@ def watch(vault: str, poll: bool, debounce: float, grace: float, quiet: bool, ve
         with vault_lock(root, "watch"):
             if not quiet:
                 click.echo(f"vaultlink: reading {root} …", err=True)
+            started = watching.start_observer(root, poll)
             live = LiveVault(root, app.sync_options(root), quiet=grace)
             first = live.sync_all()
             if not quiet:
@@ -267,6 +268,7 @@ def watch(vault: str, poll: bool, debounce: float, grace: float, quiet: bool, ve
                 stop,
                 on_batch=lambda paths, report: _print_batch(paths, report, quiet, verbose),
                 on_error=lambda exc: click.echo(f"error in batch (still watching): {exc}", err=True),
+                started=started,
             )
     except VaultlinkError as exc:
         _fail(exc)

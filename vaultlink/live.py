@@ -35,6 +35,10 @@ from vaultlink.vault import IgnoreRules, list_notes
 from vaultlink.writer import WriteRefused, digest
 
 
+# How long a note that turned empty is taken for a save in progress, even without --grace.
+EMPTY_HOLD = 1.0
+
+
 @dataclass
 class BatchReport:
     """What one batch saw and did."""
@@ -78,6 +82,7 @@ class LiveVault:
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
         self.writer: LinkWriter | None = None
+        self.emptied: dict[str, float] = {}  # note -> when it was first seen empty
         self.due: dict[str, float] = {}
 
     # --- the batch ------------------------------------------------------------------------------
@@ -97,17 +102,25 @@ class LiveVault:
         now = self.clock()
         changed: list[Note] = []
         removed: list[str] = []
-        for rel in sorted(self._expand(paths)):
+        # Notes whose wait is over are read again (one may have been empty mid-save) and
+        # planned again; a note still not writable goes back on the list in _write.
+        due_now = {p for p, when in self.due.items() if when <= now}
+        for rel in due_now:
+            del self.due[rel]
+        for rel in sorted(self._expand(paths) | due_now):
             report.seen += 1
             self._read_one(rel, now, changed, removed, report)
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
         affected = self.model.update(changed, removed) if changed or removed else set()
         stub_scope |= self.model.missing_targets(touched)
-        affected |= {p for p, when in self.due.items() if when <= now}
-        if affected or changed or removed:
-            names_changed = self.model.names_changed and bool(changed or removed)
-            self._write(self._plan(affected, None if names_changed else stub_scope), report)
+        affected |= due_now & self.model.notes.keys()
+        if (changed or removed) and self.model.names_changed:
+            # Notes came, went or were renamed: link names elsewhere may have to grow or
+            # shrink to stay unambiguous, so every note is planned (rare: not on a save).
+            self._write(self._plan(None, None), report)
+        elif affected or changed or removed:
+            self._write(self._plan(affected, stub_scope), report)
         if report.created or report.deleted:
             # A stub came or went: link names elsewhere may have to grow or shrink to stay
             # unambiguous, so this (rare) batch plans every note once more.
@@ -157,10 +170,15 @@ class LiveVault:
             return  # gone or unreadable mid-save: the next event brings it back
         known = self.sources.get(rel)
         if known is not None and known.digest == digest(data):
+            self.emptied.pop(rel, None)
             return  # our own write, or a save that changed nothing
         if not data and known is not None and known.text:
-            self.due[rel] = now + self.quiet  # empty for a moment mid-save: look again when quiet
-            return
+            since = self.emptied.setdefault(rel, now)
+            hold = max(self.quiet, EMPTY_HOLD)
+            if now - since < hold:
+                self.due[rel] = since + hold  # empty for a moment mid-save: look again later
+                return
+        self.emptied.pop(rel, None)
         read = read_note(self.root, rel, self.config)
         report.diagnostics.extend(read.diagnostics)
         if read.note is None or read.source is None:

@@ -51,6 +51,8 @@ class EventCollector(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # a folder "changes" whenever a file in it does; that file has its own event
         found = False
         for raw in (event.src_path, event.dest_path):
             if not raw:
@@ -83,6 +85,16 @@ def make_observer(poll: bool) -> BaseObserver:
     return PollingObserver(timeout=0.5) if poll else Observer()
 
 
+def start_observer(root: Path, poll: bool) -> tuple[BaseObserver, EventCollector]:
+    """Start watching ``root``. Start it before reading the vault, so that no save made while
+    the vault is read and first synced is missed (vaultlink's own writes are recognised later)."""
+    collector = EventCollector(root)
+    observer = make_observer(poll)
+    observer.schedule(collector, os.fspath(root), recursive=True)
+    observer.start()
+    return observer, collector
+
+
 def run_watch(
     live: LiveVault,
     settings: WatchSettings,
@@ -90,12 +102,10 @@ def run_watch(
     on_batch: Callable[[set[str], BatchReport], None],
     on_error: Callable[[Exception], None],
     on_ready: Callable[[], None] = lambda: None,
+    started: tuple[BaseObserver, EventCollector] | None = None,
 ) -> None:
-    """Watch ``live``'s vault until ``stop`` is set."""
-    collector = EventCollector(live.root)
-    observer = make_observer(settings.poll)
-    observer.schedule(collector, os.fspath(live.root), recursive=True)
-    observer.start()
+    """Watch ``live``'s vault until ``stop`` is set (with an observer already ``started``, or a new one)."""
+    observer, collector = started or start_observer(live.root, settings.poll)
     try:
         on_ready()
         while not stop.is_set():

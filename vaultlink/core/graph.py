@@ -46,6 +46,10 @@ def concept_id(key: str) -> str:
     return f"{CONCEPT_PREFIX}{key}"
 
 
+def missing_attrs(path: str) -> dict[str, str | int]:
+    return _node_attrs("missing", _stem(path), path)
+
+
 def note_attrs(note: Note) -> dict[str, str | int]:
     return _node_attrs("note", note.title, note.path)
 
@@ -88,7 +92,7 @@ def add_links(graph: nx.DiGraph[str], links: Iterable[ResolvedLink]) -> None:
         elif res.outcome is Outcome.MISSING:
             target = missing_id(res.target)
             if target not in graph:
-                graph.add_node(target, **_node_attrs("missing", _stem(res.target), res.target))
+                graph.add_node(target, **missing_attrs(res.target))
         else:
             continue
         source = note_id(r.source)

@@ -24,6 +24,7 @@ from vaultlink.core.graph import (
     concept_id,
     concept_rank,
     mention_attrs,
+    missing_attrs,
     missing_id,
     note_attrs,
     note_id,
@@ -188,12 +189,14 @@ class VaultModel:
         sources = set(self.notes) if names_changed else touched & self.notes.keys()
         fresh = self._resolve(sorted(sources))
         affected: set[str] = set()
+        missing: set[str] = set()
         for path in sorted(sources | removed):
             before = self.links.get(path, [])
             after = fresh.get(path, [])
             if path not in touched and before == after:
                 continue
             affected |= {path} | _note_targets(before) | _note_targets(after)
+            missing |= {_missing_node(r) for r in before if r.resolution.outcome is Outcome.MISSING}
             self._replace_link_edges(path, before, after)
             self._index_links(path, before, -1)
             if path in self.notes:
@@ -201,6 +204,8 @@ class VaultModel:
                 self._index_links(path, after, +1)
             else:
                 self.links.pop(path, None)
+        for node in missing & set(self.graph):
+            self._relabel_missing(node)
         return affected
 
     def _replace_link_edges(self, path: str, before: list[ResolvedLink], after: list[ResolvedLink]) -> None:
@@ -208,13 +213,21 @@ class VaultModel:
         if node in self.graph:
             for target in [t for t in self.graph.successors(node) if self.graph.nodes[t]["kind"] != "concept"]:
                 self.graph.remove_edge(node, target)
+        if path in self.notes and not self.notes[path].is_stub:
+            add_links(self.graph, after)
         for r in before:  # drop missing-note nodes nobody links any more
             if r.resolution.outcome is Outcome.MISSING:
                 missing = _missing_node(r)
                 if missing in self.graph and not self.graph.in_degree(missing):
                     self.graph.remove_node(missing)
-        if path in self.notes and not self.notes[path].is_stub:
-            add_links(self.graph, after)
+
+    def _relabel_missing(self, missing: str) -> None:
+        """A missing note is named as its first citer (in path order) spells it, as in a full build."""
+        first = min(self.graph.nodes[s]["path"] for s in self.graph.predecessors(missing))
+        for r in self.links.get(first, []):
+            if r.resolution.outcome is Outcome.MISSING and _missing_node(r) == missing:
+                self.graph.add_node(missing, **missing_attrs(r.resolution.target))
+                return
 
     def _add_mentions(self, note: Note) -> None:
         node = note_id(note.path)
