@@ -34,7 +34,6 @@ from vaultlink.core.resolve import fold
 from vaultlink.vault import IgnoreRules, list_notes
 from vaultlink.writer import WriteRefused, digest
 
-
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
 
