@@ -30,6 +30,7 @@ from vaultlink.core.plan import (
     stub_aware_writer,
     wanted_stubs,
 )
+from vaultlink.core.rank import Suggestion, ranking_may_change
 from vaultlink.core.resolve import fold
 from vaultlink.vault import IgnoreRules, list_notes
 from vaultlink.writer import WriteRefused, digest
@@ -81,6 +82,7 @@ class LiveVault:
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
         self.writer: LinkWriter | None = None
+        self.rankings: dict[str, list[Suggestion]] = {}  # each note's Related list as last planned
         self.emptied: dict[str, float] = {}  # note -> when it was first seen empty
         self.due: dict[str, float] = {}
 
@@ -112,6 +114,8 @@ class LiveVault:
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
         affected = self.model.update(changed, removed) if changed or removed else set()
+        if changed or removed:
+            affected |= self._rankings_moved(self.model.pair_affected)
         stub_scope |= self.model.missing_targets(touched)
         affected |= due_now & self.model.notes.keys()
         if (changed or removed) and self.model.names_changed:
@@ -222,7 +226,26 @@ class LiveVault:
         )
         if index is None:
             self.writer = None  # names may have changed: rebuild on the next incremental plan
+        self.rankings.update(plan.rankings)
         return drop_unsafe_creates(plan, self.listed, self.rules)
+
+    def _rankings_moved(self, pair_affected: dict[str, set[str]]) -> set[str]:
+        """Of the notes whose scores moved only with a few others, those whose Related list
+        can actually differ from the one last planned."""
+        moved = set()
+        for path, others in pair_affected.items():
+            previous = self.rankings.get(path)
+            if previous is None or ranking_may_change(
+                self.model.graph,
+                path,
+                others,
+                previous,
+                top=self.options.top,
+                min_score=self.options.min_score,
+                exclude=self.model.outgoing.get(path, set()),
+            ):
+                moved.add(path)
+        return moved
 
     def _link_index(self, scope: set[str]) -> LinkIndex:
         """The planner's view of the links from the model's own indexes, with the stubs in

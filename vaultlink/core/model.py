@@ -65,6 +65,7 @@ class VaultModel:
         self.bounds = concept_bounds(self.linked_count, config)
         self._refresh_concepts(set(self.df))
         self.names_changed = False
+        self.pair_affected: dict[str, set[str]] = {}
         """Whether the last update changed what links resolve to (notes added, removed, renamed)."""
 
     @property
@@ -124,11 +125,12 @@ class VaultModel:
         self.names_changed = names_changed
         affected = set(touched_paths)
         count_before = self.linked_count
-        touched_terms: set[str] = set()
+        touched_terms: set[str] = set()  # terms whose document frequency or label may have changed
+        recounted: dict[str, set[str]] = defaultdict(set)  # term -> notes whose count of it changed
         new_versions = {n.path: n for n in changed}
         for note in old.values():
             if not note.is_stub:
-                touched_terms |= _changed_terms(note, new_versions.get(note.path))
+                touched_terms |= _changed_terms(note, new_versions.get(note.path), recounted)
                 self._count_terms(note, -1)
                 successor = new_versions.get(note.path)
                 if successor is None or successor.is_stub:
@@ -146,7 +148,7 @@ class VaultModel:
             if not note.is_stub:
                 self.graph.add_node(note_id(note.path), **note_attrs(note))
                 self._count_terms(note, +1)
-                touched_terms |= _changed_terms(old.get(note.path), note)
+                touched_terms |= _changed_terms(old.get(note.path), note, recounted)
         affected |= self._update_links(touched_paths, removed_set, names_changed)
         bounds = concept_bounds(self.linked_count, self.config)
         if bounds != self.bounds or self.linked_count != count_before:
@@ -159,7 +161,24 @@ class VaultModel:
             if not note.is_stub:
                 self._add_mentions(note)
         affected |= self._refresh_concepts(touched_terms)
+        self.pair_affected = self._pair_affected(recounted, touched_terms, affected)
         return affected & self.notes.keys()
+
+    def _pair_affected(
+        self, recounted: dict[str, set[str]], touched_terms: set[str], affected: set[str]
+    ) -> dict[str, set[str]]:
+        """Notes whose ranking can change only through their score with the recounted notes:
+        a term whose count changed in note X (and nothing else about it) moves only the scores
+        of pairs (Y, X). ``rank.ranking_may_change`` tells whether Y's list can differ."""
+        out: dict[str, set[str]] = defaultdict(set)
+        low, high = self.bounds
+        for key, changed_in in recounted.items():
+            if key in touched_terms or not low <= self.df.get(key, 0) <= high:
+                continue
+            for other in self.stating.get(key, ()):
+                if other not in affected and other not in changed_in:
+                    out[other] |= changed_in
+        return out
 
     def _count_terms(self, note: Note, sign: int) -> None:
         for term in note.terms:
@@ -263,12 +282,21 @@ class VaultModel:
         return affected
 
 
-def _changed_terms(before: Note | None, after: Note | None) -> set[str]:
-    """Terms whose document frequency or whose count in this note differs between versions:
-    only these move any score."""
+def _changed_terms(before: Note | None, after: Note | None, recounted: dict[str, set[str]]) -> set[str]:
+    """Terms the note gained or lost, or whose label or kind changed: these move document
+    frequencies or concept labels. A term only counted a different number of times is
+    recorded in ``recounted`` instead (it moves this note's scores only)."""
     old = {t.key: t for t in before.terms} if before is not None and not before.is_stub else {}
     new = {t.key: t for t in after.terms} if after is not None and not after.is_stub else {}
-    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+    touched = set(old.keys() ^ new.keys())
+    for key in old.keys() & new.keys():
+        a, b = old[key], new[key]
+        if (a.label, a.kind) != (b.label, b.kind):
+            touched.add(key)
+        elif a.count != b.count:
+            assert after is not None
+            recounted[key].add(after.path)
+    return touched
 
 
 def _term(note: Note, key: str) -> Term:

@@ -77,6 +77,8 @@ class SyncOptions:
 class Plan:
     edits: list[Edit] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    rankings: dict[str, list[Suggestion]] = field(default_factory=dict)
+    """Each planned note's ranked related notes (the watcher keeps them to skip re-ranking)."""
 
 
 class LinkWriter:
@@ -213,6 +215,7 @@ def plan_sync(
         source = sources[note.path]
         mine = outgoing.get(note.path, empty)
         suggestions = related(graph, note.path, top=options.top, min_score=options.min_score, exclude=mine)
+        plan.rankings[note.path] = suggestions
         lines, anchor = related_lines(note, source, suggestions, writer)
         text = set_block(source.text, RELATED, lines, anchor)
         backlinks = sorted(incoming.get(note.path, empty) - mine - {note.path}) if options.backlinks else []

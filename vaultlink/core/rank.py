@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,3 +96,42 @@ def _reasons(graph: nx.DiGraph[str], concepts: list[tuple[str, float]], other: s
         if len(reasons) == MAX_REASONS:
             break
     return tuple(reasons)
+
+
+def pair_score(graph: nx.DiGraph[str], path: str, other: str) -> float:
+    """The relatedness of two notes, as ``related`` scores it (rounded the same way)."""
+    a, b = note_id(path), note_id(other)
+    if a not in graph or b not in graph:
+        return 0.0
+    pred: Adjacency = graph._pred  # type: ignore[attr-defined]
+    succ: Adjacency = graph._succ  # type: ignore[attr-defined]
+    total = 0.0
+    for concept, attrs in succ[b].items():
+        if concept.startswith(CONCEPT_PREFIX) and a in pred[concept]:
+            total += math.sqrt(attrs["weight"] * pred[concept][a]["weight"])
+    return round(total, 6)
+
+
+def ranking_may_change(
+    graph: nx.DiGraph[str],
+    path: str,
+    others: Collection[str],
+    previous: Sequence[Suggestion],
+    *,
+    top: int,
+    min_score: float,
+    exclude: Collection[str] = (),
+) -> bool:
+    """Can ``related(path)`` differ from ``previous`` when only its scores with ``others``
+    moved? Only if one of them is listed (its score or reasons changed), or now scores high
+    enough to enter the list."""
+    listed = {s.path for s in previous}
+    for other in others:
+        if other in exclude or other == path:
+            continue
+        if other in listed:
+            return True
+        score = pair_score(graph, path, other)
+        if score >= min_score and (len(previous) < top or score >= previous[-1].score):
+            return True
+    return False
