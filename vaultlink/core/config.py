@@ -37,6 +37,14 @@ class Config:
     backlinks: bool = True
     stub_links: tuple[str, ...] = ("wikilink", "path")
 
+    def without_extension(self, path: str) -> str:
+        """``path`` without its note extension, if it has one."""
+        lower = path.lower()
+        for ext in self.extensions:
+            if lower.endswith(ext):
+                return path[: -len(ext)]
+        return path
+
     def is_note_name(self, name: str) -> bool:
         """Does this file name have one of the note extensions (case-insensitive)?"""
         lower = name.lower()

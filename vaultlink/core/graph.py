@@ -20,15 +20,10 @@ from collections.abc import Iterable, Sequence
 import networkx as nx
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import Note, Term, TermKind
+from vaultlink.core.note import Note, Term, TermKind, path_stem
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 _KIND_PRIORITY = {TermKind.TAG: 0, TermKind.ALIAS: 1, TermKind.ENTITY: 2, TermKind.PHRASE: 3}
-
-
-def _stem(path: str) -> str:
-    name = path.rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[0] if "." in name else name
 
 
 def note_id(path: str) -> str:
@@ -47,7 +42,7 @@ def concept_id(key: str) -> str:
 
 
 def missing_attrs(path: str) -> dict[str, str | int]:
-    return _node_attrs("missing", _stem(path), path)
+    return _node_attrs("missing", path_stem(path), path)
 
 
 def note_attrs(note: Note) -> dict[str, str | int]:

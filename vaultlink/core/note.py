@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+def path_stem(path: str) -> str:
+    """A vault path's file name without folder and extension (Obsidian's link name)."""
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
 class LinkKind(StrEnum):
     """How a link was written in the note."""
 
@@ -101,8 +107,7 @@ class Note:
     @property
     def stem(self) -> str:
         """File name without folder and extension (Obsidian's link name)."""
-        name = self.path.rsplit("/", 1)[-1]
-        return name.rsplit(".", 1)[0] if "." in name else name
+        return path_stem(self.path)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from vaultlink.core.blocks import scan_blocks, strip_managed_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.frontmatter import split_frontmatter
 from vaultlink.core.markdown import parse_ast
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, path_stem
 
 BOM = "\ufeff"
 # Tokens whose text is not prose: code, raw HTML, math.
@@ -66,7 +66,7 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
     meta = fm.metadata
     aliases = _dedupe(_strings(meta.get("aliases", meta.get("alias"))))
     tags = _dedupe(_frontmatter_tags(meta, config.tag_keys) + walk.tags, key=str.casefold)
-    stem = _stem(path)
+    stem = path_stem(path)
     title = _title(meta) or walk.first_h1 or stem
     names = [*aliases, title] if title != stem else [*aliases, stem]
     terms = term_extraction.select_terms(
@@ -207,11 +207,6 @@ def _plain_text(tokens: Iterable[dict[str, Any]]) -> Iterator[str]:
         if "raw" in token and token["type"] not in ("block_code", "block_html"):
             yield token["raw"]
         yield from _plain_text(token.get("children", ()))
-
-
-def _stem(path: str) -> str:
-    name = posixpath.basename(path)
-    return name.rsplit(".", 1)[0] if "." in name else name
 
 
 def _title(meta: dict[str, Any]) -> str:

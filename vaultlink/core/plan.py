@@ -25,7 +25,7 @@ from vaultlink.core.blocks import (
     set_block,
 )
 from vaultlink.core.config import Config
-from vaultlink.core.note import Link, LinkKind, Note
+from vaultlink.core.note import Link, LinkKind, Note, path_stem
 from vaultlink.core.rank import Suggestion, related
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
@@ -90,29 +90,20 @@ class LinkWriter:
         self.config = config
         self.stem_counts: dict[str, int] = defaultdict(int)
         for path in paths:
-            self.stem_counts[fold(_stem(path))] += 1
+            self.stem_counts[fold(path_stem(path))] += 1
 
     def link(self, target: str, source: str, path_prefix: str = "") -> str:
         if path_prefix:
             return f"~/{path_prefix}/{target}"
-        name = _stem(target) if self.stem_counts[fold(_stem(target))] == 1 else _without_ext(target, self.config)
+        name = (
+            path_stem(target)
+            if self.stem_counts[fold(path_stem(target))] == 1
+            else self.config.without_extension(target)
+        )
         if self.config.use_markdown_links or not _wikilink_safe(name):
             relative = posixpath.relpath(target, posixpath.dirname(source) or ".")
-            return f"[{_md_text(_stem(target))}]({quote(relative, safe='/')})"
+            return f"[{_md_text(path_stem(target))}]({quote(relative, safe='/')})"
         return f"[[{name}]]"
-
-
-def _stem(path: str) -> str:
-    name = path.rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[0] if "." in name else name
-
-
-def _without_ext(path: str, config: Config) -> str:
-    lower = path.lower()
-    for ext in config.extensions:
-        if lower.endswith(ext):
-            return path[: -len(ext)]
-    return path
 
 
 def _wikilink_safe(name: str) -> bool:

@@ -58,14 +58,6 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
 
 
-def _without_note_extension(path: str, config: Config) -> str:
-    lower = path.lower()
-    for ext in config.extensions:
-        if lower.endswith(ext):
-            return path[: -len(ext)]
-    return path
-
-
 def _is_absolute(path: str) -> bool:
     """A POSIX or Windows absolute path (``/x``, ``\\x``, ``C:x``)."""
     return path.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", path) is not None
@@ -91,7 +83,7 @@ class NoteIndex:
         self.by_suffix: dict[str, list[str]] = defaultdict(list)
         self.by_alias: dict[str, list[str]] = defaultdict(list)
         for note in notes:
-            key = fold(_without_note_extension(note.path, config))
+            key = fold(config.without_extension(note.path))
             self.by_path[key].append(note.path)
             parts = key.split("/")
             for i in range(len(parts)):  # "a/b/c" is found as "c", "b/c" and "a/b/c"
@@ -100,10 +92,10 @@ class NoteIndex:
                 self.by_alias[fold(alias)].append(note.path)
 
     def exact(self, path: str) -> list[str]:
-        return self.by_path.get(fold(_without_note_extension(path, self.config)), [])
+        return self.by_path.get(fold(self.config.without_extension(path)), [])
 
     def suffix(self, path: str) -> list[str]:
-        return self.by_suffix.get(fold(_without_note_extension(path, self.config)), [])
+        return self.by_suffix.get(fold(self.config.without_extension(path)), [])
 
     def alias(self, name: str) -> list[str]:
         return self.by_alias.get(fold(name), [])
