@@ -225,3 +225,12 @@ def test_real_vault_problem_paths_exist(knowledge_check: Result) -> None:
     assert problems
     for problem in problems:
         assert (VAULT_OF_KNOWLEDGE / problem["path"]).is_file(), problem
+
+
+def test_check_says_a_link_to_an_unreadable_note_is_not_broken(make_vault: VaultFactory) -> None:
+    root = make_vault({"A.md": "See [[bin]].\n", "bin.md": b"\x00\x01binary"})
+    result = run("check", str(root))
+    assert result.exit_code == 1
+    assert "A.md: unreadable-target: [[bin]] leads to bin.md, which can't be read" in result.output
+    assert "broken-link" not in result.output
+    assert "bin.md: binary:" in result.output

@@ -73,7 +73,8 @@ def scan_vault(path: str | os.PathLike[str]) -> VaultScan:
             scan.readonly[rel] = read.readonly
     links = resolve_all(scan.notes, config)
     scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
-    scan.diagnostics.extend(link_diagnostics(scan.links))
+    unreadable = scan.listed - {fold(n.path) for n in scan.notes}
+    scan.diagnostics.extend(link_diagnostics(scan.links, unreadable))
     return scan
 
 

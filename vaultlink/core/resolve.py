@@ -14,7 +14,7 @@ import posixpath
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -194,8 +194,12 @@ def resolve_all(notes: Sequence[Note], config: Config) -> list[ResolvedLink]:
     return [ResolvedLink(n.path, link, resolve_link(link, n.path, index)) for n in notes for link in n.links]
 
 
-def link_diagnostics(resolved: Iterable[ResolvedLink]) -> list[Diagnostic]:
-    """Ambiguous, refused and broken links, one diagnostic each, naming the linking note."""
+def link_diagnostics(resolved: Iterable[ResolvedLink], unreadable: Collection[str] = ()) -> list[Diagnostic]:
+    """Ambiguous, refused and broken links, one diagnostic each, naming the linking note.
+
+    ``unreadable`` holds the folded paths of note files that exist but could not be read
+    (binary, invalid UTF-8, too large): a link to one is not a link to nothing.
+    """
     out: list[Diagnostic] = []
     for r in resolved:
         res = r.resolution
@@ -209,6 +213,9 @@ def link_diagnostics(resolved: Iterable[ResolvedLink]) -> list[Diagnostic]:
             )
         elif res.outcome is Outcome.REFUSED:
             out.append(Diagnostic(r.source, "outside-vault", f"{r.link.raw} points outside the vault; ignored"))
+        elif res.outcome is Outcome.MISSING and fold(res.target) in unreadable:
+            message = f"{r.link.raw} leads to {res.target}, which can't be read (see its own problem)"
+            out.append(Diagnostic(r.source, "unreadable-target", message))
         elif res.outcome is Outcome.MISSING:
             out.append(Diagnostic(r.source, "broken-link", f"{r.link.raw} has no note; it would be {res.target}"))
     return out
