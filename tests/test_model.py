@@ -266,3 +266,20 @@ def test_missing_note_spelled_in_two_cases_follows_its_remaining_citer() -> None
     graph, _ = fresh_state(model.notes)
     assert graph.nodes["missing:ghost.md"]["label"] == "ghost"
     assert_same_graph(model.graph, graph)
+
+
+def test_a_model_given_the_scans_links_equals_one_that_resolves_them() -> None:
+    texts = {
+        "A.md": "# A\n\nSee [[B]] and [[Ghost]]. About the sourdough starter.\n",
+        "sub/B.md": "# B\n\nAbout the sourdough starter. Back to [[A]].\n",
+        "Stub.md": "---\nvaultlink: stub\n---\n",
+        "C.md": "Links [[Stub]].\n",
+    }
+    notes = {p: note for p, t in texts.items() if (note := parse_text(p, t, CONFIG).note) is not None}
+    _, links = fresh_state(notes)
+    given = VaultModel(notes.values(), CONFIG, links)
+    resolved = VaultModel(notes.values(), CONFIG)
+    assert given.links == resolved.links
+    assert given.all_links() == links
+    assert_same_graph(given.graph, resolved.graph)
+    assert (given.outgoing, given.incoming, given.citing) == (resolved.outgoing, resolved.incoming, resolved.citing)

@@ -15,7 +15,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.graph import build_graph
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note
 from vaultlink.core.parse import parse_note
-from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, plan_clean, plan_sync
+from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, outgoing_links, plan_clean, plan_sync
 from vaultlink.core.rank import Suggestion, related
 from vaultlink.core.resolve import (
     NoteIndex,
@@ -212,18 +212,12 @@ def drop_unsafe_creates(plan: Plan, listed: set[str], rules: IgnoreRules) -> Pla
     for edit in plan.edits:
         if edit.old_digest is None and fold(edit.path) in listed:
             continue
-        if edit.old_digest is None and _ignored(rules, edit.path):
+        if edit.old_digest is None and rules.ignores_path(edit.path):
             plan.skipped.append((edit.path, "stub would land in an ignored folder; not created"))
         else:
             kept.append(edit)
     plan.edits = kept
     return plan
-
-
-def _ignored(rules: IgnoreRules, path: str) -> bool:
-    parts = path.split("/")
-    folders = ["/".join(parts[: i + 1]) for i in range(len(parts) - 1)]
-    return any(rules.ignores(f, is_dir=True) for f in folders) or rules.ignores(path, is_dir=False)
 
 
 def _report(scan: VaultScan, plan: Plan, *, dry_run: bool) -> SyncReport:
@@ -233,25 +227,28 @@ def _report(scan: VaultScan, plan: Plan, *, dry_run: bool) -> SyncReport:
         if dry_run:
             diffs.append(_unified_diff(scan, edit))
         else:
-            try:
-                apply_edit(scan.root, edit)
-            except WriteRefused as exc:
-                report.skipped.append((edit.path, str(exc)))
-                continue
-            except OSError as exc:
-                report.skipped.append((edit.path, exc.strerror or str(exc)))
+            refused = try_edit(scan.root, edit)
+            if refused:
+                report.skipped.append((edit.path, refused))
                 continue
         _count(report, edit)
     report.diff = "".join(diffs)
     return report
 
 
-def apply_edit(root: Path, edit: Edit) -> None:
-    if edit.new_text is None:
-        assert edit.old_digest is not None
-        delete_file(root, edit.path, edit.old_digest)
-    else:
-        write_file(root, edit.path, edit.new_text.encode("utf-8"), edit.old_digest)
+def try_edit(root: Path, edit: Edit) -> str:
+    """Apply one edit; "" when done, else why this file was left alone (the run goes on)."""
+    try:
+        if edit.new_text is None:
+            assert edit.old_digest is not None
+            delete_file(root, edit.path, edit.old_digest)
+        else:
+            write_file(root, edit.path, edit.new_text.encode("utf-8"), edit.old_digest)
+    except WriteRefused as exc:
+        return str(exc)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
 
 
 def _count(report: SyncReport, edit: Edit) -> None:
@@ -295,10 +292,7 @@ def related_notes(
     """Ranked related notes (with scores and reasons) of one note, or of every note."""
     scan = scan_vault(path)
     graph = concept_graph(scan)
-    outgoing: dict[str, set[str]] = {}
-    for r in scan.links:
-        if r.resolution.outcome is Outcome.NOTE:
-            outgoing.setdefault(r.source, set()).add(r.resolution.target)
+    outgoing = outgoing_links(scan.links)
     notes = [find_note(scan, name)] if name is not None else scan.linked_notes
     return {
         n.path: related(graph, n.path, top=top, min_score=min_score, exclude=outgoing.get(n.path, set())) for n in notes

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultlink.app import apply_edit, drop_unsafe_creates, read_note, scan_vault
+from vaultlink.app import drop_unsafe_creates, read_note, scan_vault, try_edit
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Diagnostic, Note
 from vaultlink.core.parse import parse_text
@@ -33,7 +33,7 @@ from vaultlink.core.plan import (
 from vaultlink.core.rank import Suggestion, ranking_may_change
 from vaultlink.core.resolve import fold
 from vaultlink.vault import IgnoreRules, list_notes
-from vaultlink.writer import WriteRefused, digest
+from vaultlink.writer import digest
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
@@ -76,7 +76,7 @@ class LiveVault:
         self.sources: dict[str, Source] = dict(scan.sources)
         self.readonly: dict[str, str] = dict(scan.readonly)
         self.listed: set[str] = set(scan.listed)
-        self.model = VaultModel(scan.notes, self.config)
+        self.model = VaultModel(scan.notes, self.config, scan.links)
         self.diagnostics = scan.diagnostics
         self.quiet = quiet
         self.clock = clock
@@ -151,11 +151,7 @@ class LiveVault:
             out |= {p for p in self.model.notes if p.startswith(prefix)}
             if self.config.is_note_name(rel):
                 out.add(rel)
-        return {p for p in out if not self._ignored(p)}
-
-    def _ignored(self, rel: str) -> bool:
-        parts = rel.split("/")
-        return any(self.rules.ignores("/".join(parts[: i + 1]), i < len(parts) - 1) for i in range(len(parts)))
+        return {p for p in out if not self.rules.ignores_path(p)}
 
     def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: BatchReport) -> None:
         path = self.root / rel
@@ -272,13 +268,9 @@ class LiveVault:
                     report.waiting.append(edit.path)
                 continue
             self.due.pop(edit.path, None)
-            try:
-                apply_edit(self.root, edit)
-            except WriteRefused as exc:
-                report.skipped.append((edit.path, str(exc)))
-                continue
-            except OSError as exc:
-                report.skipped.append((edit.path, exc.strerror or str(exc)))
+            refused = try_edit(self.root, edit)
+            if refused:
+                report.skipped.append((edit.path, refused))
                 continue
             self._remember_write(edit, report, stubs_made, stubs_gone)
         if stubs_made or stubs_gone:

@@ -52,6 +52,11 @@ class IgnoreRules:
             elif entry.strip():
                 self.prefixes.append(entry.strip())
 
+    def ignores_path(self, rel: str) -> bool:
+        """Is ``rel`` ignored itself or through any of its folders (a path not yet walked)?"""
+        parts = rel.split("/")
+        return any(self.ignores("/".join(parts[: i + 1]), is_dir=i < len(parts) - 1) for i in range(len(parts)))
+
     def ignores(self, rel: str, is_dir: bool) -> bool:
         name = rel.rsplit("/", 1)[-1]
         if name.startswith("."):

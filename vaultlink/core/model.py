@@ -39,7 +39,9 @@ def _names(note: Note) -> tuple[object, ...]:
 
 
 class VaultModel:
-    def __init__(self, notes: Iterable[Note], config: Config) -> None:
+    def __init__(self, notes: Iterable[Note], config: Config, links: Iterable[ResolvedLink] | None = None) -> None:
+        """``links``, if given, are the notes' links already resolved (and stubs demoted),
+        as a scan has them: they are not resolved a second time."""
         self.config = config
         self.notes: dict[str, Note] = {n.path: n for n in notes}
         self._stubs: dict[str, str] = {fold(p): p for p, n in self.notes.items() if n.is_stub}
@@ -53,7 +55,12 @@ class VaultModel:
                 self.graph.add_node(note_id(path), **note_attrs(note))
                 self._count_terms(note, +1)
         self.index = NoteIndex(self.notes.values(), config)
-        self.links = self._resolve(sorted(self.notes))
+        if links is None:
+            self.links = self._resolve(sorted(self.notes))
+        else:
+            self.links = {path: [] for path in self.notes}
+            for r in links:
+                self.links[r.source].append(r)
         # Indexes over the links, kept in step with them so a batch never walks every link.
         self.outgoing: dict[str, set[str]] = defaultdict(set)  # note -> notes it links to
         self.incoming: dict[str, set[str]] = defaultdict(set)  # note -> notes linking to it

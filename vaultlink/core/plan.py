@@ -122,7 +122,7 @@ def _safe_quote(line: str) -> str:
     return text.replace("<!--", "<!‐‐").replace("-->", "‐‐>")
 
 
-def _outgoing(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
+def outgoing_links(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     for r in links:
         if r.resolution.outcome is Outcome.NOTE:
@@ -159,7 +159,7 @@ class LinkIndex:
         cls, notes: Iterable[Note], links: Sequence[ResolvedLink], config: Config, options: SyncOptions
     ) -> LinkIndex:
         notes = list(notes)
-        outgoing = _outgoing(links)
+        outgoing = outgoing_links(links)
         incoming: dict[str, set[str]] = defaultdict(set)
         for source_path, targets in outgoing.items():
             for target in targets:
