@@ -72,8 +72,9 @@ class VaultModel:
         self.bounds = concept_bounds(self.linked_count, config)
         self._refresh_concepts(set(self.df))
         self.names_changed = False
-        self.pair_affected: dict[str, set[str]] = {}
         """Whether the last update changed what links resolve to (notes added, removed, renamed)."""
+        self.pair_affected: dict[str, set[str]] = {}
+        """Notes the last update moved only through their scores with a few others (see update)."""
 
     @property
     def linked_count(self) -> int:
