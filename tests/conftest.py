@@ -21,6 +21,7 @@ VAULT_OF_KNOWLEDGE = SHARED / "vaults" / "vaultofknowledge"
 requires_shared = pytest.mark.skipif(not VAULT_OF_KNOWLEDGE.is_dir(), reason="../shared/ is not beside the project")
 requires_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the project")
 
+STATE_DIR = ".vaultlink"
 VaultFactory = Callable[[Mapping[str, str | bytes]], Path]
 
 
@@ -45,9 +46,12 @@ def make_vault(tmp_path: Path) -> VaultFactory:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` (hidden ones too), by relative path, with its bytes."""
+    """Every file under ``root`` (hidden ones too), by relative path, with its bytes; but not
+    ``.vaultlink/``, vaultlink's own state (cache and lock), which is not the user's."""
     files: dict[str, bytes] = {}
-    for folder, _dirs, names in os.walk(root):
+    for folder, dirs, names in os.walk(root):
+        if Path(folder) == root:
+            dirs[:] = [d for d in dirs if d != STATE_DIR]
         for name in names:
             path = Path(folder, name)
             files[path.relative_to(root).as_posix()] = path.read_bytes()
@@ -55,8 +59,22 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def folders(root: Path) -> set[str]:
-    """Every folder under ``root``, relative, the root itself as "."."""
-    return {Path(f).relative_to(root).as_posix() for f, _d, _n in os.walk(root)}
+    """Every folder under ``root``, relative, the root itself as "."; not ``.vaultlink/``."""
+    found = set()
+    for folder, dirs, _names in os.walk(root):
+        if Path(folder) == root:
+            dirs[:] = [d for d in dirs if d != STATE_DIR]
+        found.add(Path(folder).relative_to(root).as_posix())
+    return found
+
+
+def state_files(root: Path) -> list[str]:
+    """What vaultlink keeps in the vault's ``.vaultlink/`` (its cache and nothing else, between runs)."""
+    state = root / STATE_DIR
+    return sorted(p.name for p in state.iterdir()) if state.is_dir() else []
+
+
+CACHE_ONLY = [".gitignore", "cache.sqlite"]
 
 
 def mtimes(root: Path) -> dict[str, int]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from vaultlink.core.blocks import BlockSpan, scan_blocks, strip_managed_blocks
+from vaultlink.core.blocks import BlockSpan, remove_all_blocks, scan_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.note import LinkKind, Note, Severity
 from vaultlink.core.parse import parse_text
@@ -84,42 +81,24 @@ def test_duplicated_block_is_reported() -> None:
     assert "related" in problem and "more than once" in problem
 
 
-# --- strip_managed_blocks ----------------------------------------------------------
+# --- remove_all_blocks: what the parser reads ---------------------------------------
 
 
-def test_strip_removes_block_contents_and_keeps_line_count() -> None:
+def test_remove_takes_out_block_contents() -> None:
     text = "Before\n" + block("- [[Generated]]\n- [[Another]]") + "After\n"
-    stripped = strip_managed_blocks(text)
-    assert "Generated" not in stripped and "vaultlink" not in stripped
-    assert stripped.startswith("Before\n")
-    assert stripped.endswith("After\n")
-    assert stripped.count("\n") == text.count("\n")
-    assert stripped.splitlines().index("After") == text.splitlines().index("After")
+    removed = remove_all_blocks(text)
+    assert "Generated" not in removed and "vaultlink" not in removed
+    assert removed.startswith("Before") and removed.endswith("After\n")
 
 
-def test_strip_without_blocks_returns_text_unchanged() -> None:
+def test_remove_without_blocks_returns_text_unchanged() -> None:
     text = "No blocks\r\nhere\n"
-    assert strip_managed_blocks(text) == text
+    assert remove_all_blocks(text) == text
 
 
-def test_strip_leaves_an_unclosed_block_alone() -> None:
+def test_remove_leaves_an_unclosed_block_alone() -> None:
     text = f"{START}\n- [[x]]\n"
-    assert strip_managed_blocks(text) == text
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.one_of(st.text(alphabet="ab\n[]#", max_size=10), st.sampled_from([START, END, "\n"])),
-        max_size=12,
-    )
-)
-def test_strip_always_keeps_line_count(pieces: list[str]) -> None:
-    text = "".join(pieces)
-    stripped = strip_managed_blocks(text)
-    assert stripped.count("\n") == text.count("\n")
-    if not scan_blocks(text).blocks:
-        assert stripped == text
+    assert remove_all_blocks(text) == text
 
 
 # --- Through the parser: damage is a warning ---------------------------------------

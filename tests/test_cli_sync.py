@@ -11,6 +11,7 @@ import stat
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -64,6 +65,8 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
     """Every file (bytes) and folder (None) under root, hidden ones too, by relative path."""
     entries: dict[str, bytes | None] = {}
     for folder, dirs, names in os.walk(root):
+        if Path(folder) == root:
+            dirs[:] = [d for d in dirs if d != writer.STATE_DIR]  # vaultlink's cache, not the user's
         for name in dirs:
             entries[Path(folder, name).relative_to(root).as_posix()] = None
         for name in names:
@@ -279,13 +282,13 @@ def test_lock_file_names_the_holder_while_held(vault: Path) -> None:
 
 def test_sync_holds_the_lock_while_it_writes(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[dict[str, object]] = []
-    real_scan = app.scan_vault
+    real_read = app.read_vault
 
-    def scan_and_look(path: Path) -> app.VaultScan:
+    def read_and_look(*args: Any) -> app.VaultScan:
         seen.append(json.loads((vault / ".vaultlink" / "lock").read_text()))
-        return real_scan(path)
+        return real_read(*args)
 
-    monkeypatch.setattr(app, "scan_vault", scan_and_look)
+    monkeypatch.setattr(app, "read_vault", read_and_look)
     app.sync(vault)
     assert [(s["pid"], s["command"]) for s in seen] == [(os.getpid(), "sync")]
 
@@ -332,32 +335,38 @@ def test_unreadable_lock_file_refuses_with_a_clear_line(vault: Path, garbage: st
 
 
 def test_sync_removes_the_lock_and_the_state_folder_it_created(vault: Path) -> None:
-    app.sync(vault)
+    app.sync(vault, cache=app.NO_CACHE)
     assert not (vault / ".vaultlink").exists()
+
+
+def test_sync_leaves_only_its_cache_in_the_state_folder(vault: Path) -> None:
+    app.sync(vault)
+    assert sorted(p.name for p in (vault / ".vaultlink").iterdir()) == [".gitignore", "cache.sqlite"]
+    assert (vault / ".vaultlink" / ".gitignore").read_text() == "*\n"
 
 
 def test_sync_leaves_a_state_folder_that_already_existed(vault: Path) -> None:
     (vault / ".vaultlink").mkdir()
     (vault / ".vaultlink" / "cache.json").write_text("{}")
-    app.sync(vault)
+    app.sync(vault, cache=app.NO_CACHE)
     assert sorted(p.name for p in (vault / ".vaultlink").iterdir()) == ["cache.json"]
 
 
 def test_sync_leaves_an_empty_state_folder_that_already_existed(vault: Path) -> None:
     (vault / ".vaultlink").mkdir()
-    app.sync(vault)
+    app.sync(vault, cache=app.NO_CACHE)
     assert (vault / ".vaultlink").is_dir()
     assert list((vault / ".vaultlink").iterdir()) == []
 
 
 def test_lock_is_released_when_sync_fails(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(path: Path) -> app.VaultScan:
+    def boom(*args: Any) -> app.VaultScan:
         raise RuntimeError("scan failed")
 
-    monkeypatch.setattr(app, "scan_vault", boom)
+    monkeypatch.setattr(app, "read_vault", boom)
     with pytest.raises(RuntimeError):
         app.sync(vault)
-    assert not (vault / ".vaultlink").exists()
+    assert not (vault / ".vaultlink" / "lock").exists()
     monkeypatch.undo()
     assert app.sync(vault).pending > 0
 

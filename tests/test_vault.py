@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import VaultFactory
 
-from vaultlink import app, vault
+from vaultlink import app, parallel, vault
 from vaultlink.config import load_config
 from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultNotFound
@@ -184,13 +184,13 @@ def test_file_over_max_bytes_is_too_large_and_not_parsed(
 ) -> None:
     root = make_vault({".vaultlink.toml": "max_bytes = 100\n", "big.md": "x" * 101, "small.md": "x" * 100})
     parsed: list[str] = []
-    real_parse = app.parse_note
+    real_parse = parallel.parse_note
 
     def spy(path, data, config):  # type: ignore[no-untyped-def]
         parsed.append(path)
         return real_parse(path, data, config)
 
-    monkeypatch.setattr(app, "parse_note", spy)
+    monkeypatch.setattr(parallel, "parse_note", spy)
     scan = app.scan_vault(root)
     assert parsed == ["small.md"]
     assert [n.path for n in scan.notes] == ["small.md"]

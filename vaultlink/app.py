@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import difflib
+import json
 import os
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 
+from vaultlink.cache import ScanCache, fingerprint, open_cache, remove_cache
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
 from vaultlink.core.graph import build_graph
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note
-from vaultlink.core.parse import parse_note
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote
+from vaultlink.core.parse import parse_key, parse_note
 from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, outgoing_links, plan_clean, plan_sync
 from vaultlink.core.rank import Suggestion, related
 from vaultlink.core.resolve import (
@@ -29,8 +34,9 @@ from vaultlink.core.resolve import (
 from vaultlink.core.resolve import resolve_link as resolve_one
 from vaultlink.errors import OutputError, VaultlinkError
 from vaultlink.export import write_graphml
-from vaultlink.vault import IgnoreRules, list_notes, read_note_bytes, vault_root
-from vaultlink.writer import WriteRefused, delete_file, digest, vault_lock, write_file
+from vaultlink.parallel import parse_many
+from vaultlink.vault import IgnoreRules, Listing, NoteFile, list_notes, note_stamp, read_note_file, vault_root
+from vaultlink.writer import STATE_DIR, WriteRefused, delete_file, digest, vault_lock, write_file
 
 # Diagnostics that make a note read-only: it was read "as well as possible", never rewritten.
 _READONLY_CODES = frozenset({"frontmatter", "managed-block"})
@@ -49,6 +55,8 @@ class VaultScan:
     readonly: dict[str, str] = field(default_factory=dict)
     listed: set[str] = field(default_factory=set)
     """Every note file found (folded), readable or not: no stub may be planned over one."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """About vaultlink's own state (the cache), not the vault: printed, never a failure."""
 
     @property
     def linked_notes(self) -> list[Note]:
@@ -56,26 +64,97 @@ class VaultScan:
         return [n for n in self.notes if not n.is_stub]
 
 
-def scan_vault(path: str | os.PathLike[str]) -> VaultScan:
-    """Read and parse every note, then resolve every link."""
+@dataclass(frozen=True)
+class CacheOptions:
+    """Whether and where the scan cache lives (``None``: the vault's ``.vaultlink/``).
+
+    Not ``writable``: an existing cache is used but nothing is created or updated, for
+    the commands that promise to write nothing (``check``, ``graph``, ``related``, dry runs).
+    """
+
+    enabled: bool = True
+    folder: str | os.PathLike[str] | None = None
+    writable: bool = True
+
+    def read_only(self) -> CacheOptions:
+        return dataclasses.replace(self, writable=False)
+
+    def folder_for(self, root: Path) -> Path:
+        return Path(self.folder) if self.folder is not None else root / STATE_DIR
+
+
+NO_CACHE = CacheOptions(enabled=False)
+READ_CACHE = CacheOptions(writable=False)
+
+
+@contextlib.contextmanager
+def open_vault_cache(
+    root: Path, config: Config, options: CacheOptions, warnings: list[Diagnostic]
+) -> Iterator[ScanCache | None]:
+    """The vault's cache for the duration (saved at the end), or None; problems become warnings."""
+    if not options.enabled:
+        yield None
+        return
+    cache, warning = open_cache(options.folder_for(root), config, writable=options.writable)
+    if warning is not None:
+        warnings.append(warning)
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            failed = cache.save()
+            if failed is not None:
+                warnings.append(failed)
+            cache.close()
+
+
+def scan_vault(path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE) -> VaultScan:
+    """Read and parse every note (reusing the cache's parses), then resolve every link."""
     root = vault_root(path)
     config = load_config(root)
-    listing = list_notes(root, config)
+    warnings: list[Diagnostic] = []
+    with open_vault_cache(root, config, cache, warnings) as store:
+        scan = read_vault(root, config, list_notes(root, config), store)
+    scan.warnings.extend(warnings)
+    return scan
+
+
+def read_vault(root: Path, config: Config, listing: Listing, cache: ScanCache | None) -> VaultScan:
+    """The scan of the listed notes; parses come from ``cache`` where their bytes are unchanged."""
     scan = VaultScan(root, config, diagnostics=list(listing.diagnostics), listed={fold(p) for p in listing.paths})
-    for rel in listing.paths:
-        read = read_note(root, rel, config)
+    for read in _read_notes(root, listing.paths, config, cache):
         scan.diagnostics.extend(read.diagnostics)
         if read.note is None or read.source is None:
             continue
         scan.notes.append(read.note)
-        scan.sources[rel] = read.source
+        scan.sources[read.note.path] = read.source
         if read.readonly:
-            scan.readonly[rel] = read.readonly
+            scan.readonly[read.note.path] = read.readonly
+    if cache is not None:
+        cache.keep_only(listing.paths)
     links = resolve_all(scan.notes, config)
     scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
     unreadable = scan.listed - {fold(n.path) for n in scan.notes}
     scan.diagnostics.extend(link_diagnostics(scan.links, unreadable))
     return scan
+
+
+def _read_notes(root: Path, paths: list[str], config: Config, cache: ScanCache | None) -> list[NoteRead]:
+    files = {rel: read_note_file(root, rel, config.max_bytes) for rel in paths}
+    keys = {rel: parse_key(f.data) for rel, f in files.items() if isinstance(f, NoteFile)}
+    parsed = {rel: cache.parsed(rel, key) for rel, key in keys.items()} if cache is not None else {}
+    misses = [(rel, f.data) for rel, f in files.items() if isinstance(f, NoteFile) and parsed.get(rel) is None]
+    fresh = dict(zip((rel for rel, _ in misses), parse_many(misses, config), strict=True))
+    reads: list[NoteRead] = []
+    for rel, file in files.items():
+        if isinstance(file, Diagnostic):
+            reads.append(NoteRead(None, None, (file,)))
+            continue
+        note = parsed.get(rel) or fresh[rel]
+        if cache is not None:
+            cache.record(rel, file.stamp, digest(file.data), keys[rel], note if rel in fresh else None)
+        reads.append(_note_read(root, rel, file.data, note))
+    return reads
 
 
 @dataclass(frozen=True)
@@ -89,10 +168,13 @@ class NoteRead:
 
 
 def read_note(root: Path, rel: str, config: Config) -> NoteRead:
-    data = read_note_bytes(root, rel, config.max_bytes)
-    if isinstance(data, Diagnostic):
-        return NoteRead(None, None, (data,))
-    parsed = parse_note(rel, data, config)
+    file = read_note_file(root, rel, config.max_bytes)
+    if isinstance(file, Diagnostic):
+        return NoteRead(None, None, (file,))
+    return _note_read(root, rel, file.data, parse_note(rel, file.data, config))
+
+
+def _note_read(root: Path, rel: str, data: bytes, parsed: ParsedNote) -> NoteRead:
     if parsed.note is None:
         return NoteRead(None, None, parsed.diagnostics)
     readonly = next((f"{d.code}: {d.message}" for d in parsed.diagnostics if d.code in _READONLY_CODES), "")
@@ -121,9 +203,11 @@ def summarize(graph: nx.DiGraph[str]) -> GraphSummary:
     return GraphSummary(kinds["note"], kinds["missing"], kinds["concept"], sum(edge_kinds.values()), mentions)
 
 
-def export_graph(path: str | os.PathLike[str], out: str | os.PathLike[str]) -> tuple[GraphSummary, VaultScan]:
+def export_graph(
+    path: str | os.PathLike[str], out: str | os.PathLike[str], cache: CacheOptions = READ_CACHE
+) -> tuple[GraphSummary, VaultScan]:
     """Build the concept graph of the vault at ``path`` and write it as GraphML to ``out``."""
-    scan = scan_vault(path)
+    scan = scan_vault(path, cache)
     graph = concept_graph(scan)
     try:
         write_graphml(graph, Path(out))
@@ -132,9 +216,9 @@ def export_graph(path: str | os.PathLike[str], out: str | os.PathLike[str]) -> t
     return summarize(graph), scan
 
 
-def check_vault(path: str | os.PathLike[str]) -> VaultScan:
+def check_vault(path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE) -> VaultScan:
     """Everything wrong with a vault: broken, ambiguous and refused links, bad files."""
-    return scan_vault(path)
+    return scan_vault(path, cache)
 
 
 @dataclass
@@ -148,25 +232,117 @@ class SyncReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     diff: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Problems found in the vault; none when the run ended early (``unchanged``)."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """About vaultlink's own state (the cache), not the vault: printed, never a failure."""
+    unchanged: bool = False
+    """No note changed since a sync that left nothing to do: the run ended after a stat."""
 
     @property
     def pending(self) -> int:
         return len(self.changed) + len(self.created) + len(self.deleted)
 
 
-def sync(path: str | os.PathLike[str], options: SyncOptions | None = None, *, dry_run: bool = False) -> SyncReport:
+def sync(
+    path: str | os.PathLike[str],
+    options: SyncOptions | None = None,
+    *,
+    dry_run: bool = False,
+    cache: CacheOptions = CacheOptions(),
+) -> SyncReport:
     """Bring every Related block, Backlinks block and stub up to date.
 
     With ``dry_run`` nothing is written (and no lock is taken); the report carries a
-    unified diff of what would change.
+    unified diff of what would change. When no note changed since a sync that left nothing
+    to do, the cache says so and the run ends after a stat of each note.
     """
-    if dry_run:
-        scan = scan_vault(path)
-        return _report(scan, _sync_plan(scan, options or SyncOptions.from_config(scan.config)), dry_run=True)
     root = vault_root(path)
-    with vault_lock(root, "sync"):
-        scan = scan_vault(root)
-        return _report(scan, _sync_plan(scan, options or SyncOptions.from_config(scan.config)), dry_run=False)
+    with contextlib.nullcontext() if dry_run else vault_lock(root, "sync"):
+        config = load_config(root)
+        options = options or SyncOptions.from_config(config)
+        warnings: list[Diagnostic] = []
+        with open_vault_cache(root, config, cache.read_only() if dry_run else cache, warnings) as store:
+            listing = list_notes(root, config)
+            unchanged = _unchanged_since_sync(root, config, listing, options, store)
+            if unchanged is not None:
+                report = unchanged
+            else:
+                scan = read_vault(root, config, listing, store)
+                plan = _sync_plan(scan, options)
+                report = _report(scan, plan, dry_run=dry_run)
+                if store is not None and not dry_run:
+                    _remember_sync(store, root, listing, options, plan, report)
+        report.warnings.extend(warnings)
+        return report
+
+
+def _sync_fingerprint(digests: Iterable[tuple[str, str]], listing: Listing, options: SyncOptions) -> str:
+    return fingerprint(digests, repr(options), *(d.line() for d in listing.diagnostics))
+
+
+def _unchanged_since_sync(
+    root: Path, config: Config, listing: Listing, options: SyncOptions, store: ScanCache | None
+) -> SyncReport | None:
+    """The last sync's outcome if no note changed since it left nothing to do, else None.
+
+    Notes whose stat stamp proves them unchanged are not read; the few the stamp can't
+    vouch for (changed too close to when it was taken) are read and hashed.
+    """
+    finished = store.finished_sync() if store is not None else None
+    if store is None or finished is None:
+        return None
+    digests: list[tuple[str, str]] = []
+    for rel in listing.paths:
+        row = store.rows.get(rel)
+        stamp = note_stamp(root, rel)
+        if row is None or stamp is None:
+            return None
+        if not row.trusted(stamp):
+            file = read_note_file(root, rel, config.max_bytes)
+            if isinstance(file, Diagnostic) or digest(file.data) != row.digest:
+                return None
+            store.record(rel, file.stamp, row.digest, row.parse_key or parse_key(file.data), None)
+        digests.append((rel, row.digest))
+    if _sync_fingerprint(digests, listing, options) != finished[0]:
+        return None
+    return _report_from_json(finished[1])
+
+
+def _remember_sync(
+    store: ScanCache, root: Path, listing: Listing, options: SyncOptions, plan: Plan, report: SyncReport
+) -> None:
+    """Record what sync wrote, and, if every planned edit landed, the vault's fingerprint: the
+    next run over an unchanged vault then ends early with this report."""
+    applied = set(report.changed) | set(report.created) | set(report.deleted)
+    for edit in plan.edits:
+        if edit.path not in applied:
+            continue
+        if edit.new_text is None:
+            store.forget(edit.path)
+            continue
+        data = edit.new_text.encode("utf-8")
+        stamp = note_stamp(root, edit.path)
+        if stamp is not None:
+            store.record(edit.path, stamp, digest(data), parse_key(data), None)
+    paths = (set(listing.paths) | set(report.created)) - set(report.deleted)
+    rows = [(rel, store.rows.get(rel)) for rel in paths]
+    if len(applied) < len(plan.edits) or any(row is None for _, row in rows):
+        store.set_finished_sync(None)
+        return
+    digests = [(rel, row.digest) for rel, row in rows if row is not None]
+    scanned = report.scanned + len(report.created) - len(report.deleted)
+    outcome = json.dumps({"scanned": scanned, "skipped": report.skipped}, ensure_ascii=False)
+    store.set_finished_sync(_sync_fingerprint(digests, listing, options), outcome)
+
+
+def _report_from_json(text: str) -> SyncReport | None:
+    try:
+        data = json.loads(text)
+        return SyncReport(
+            scanned=int(data["scanned"]), skipped=[(str(p), str(r)) for p, r in data["skipped"]], unchanged=True
+        )
+    except (ValueError, TypeError, KeyError):
+        return None  # not what we wrote: do the full run
 
 
 def sync_options(
@@ -187,15 +363,19 @@ def sync_options(
     )
 
 
-def clean(path: str | os.PathLike[str], *, dry_run: bool = False) -> SyncReport:
-    """Remove every managed block and every stub nobody edited."""
+def clean(path: str | os.PathLike[str], *, dry_run: bool = False, cache: CacheOptions = CacheOptions()) -> SyncReport:
+    """Remove every managed block, every stub nobody edited, and vaultlink's cache."""
     if dry_run:
-        scan = scan_vault(path)
+        scan = scan_vault(path, cache.read_only())
         return _report(scan, plan_clean(scan.notes, scan.sources, scan.readonly), dry_run=True)
     root = vault_root(path)
     with vault_lock(root, "clean"):
-        scan = scan_vault(root)
-        return _report(scan, plan_clean(scan.notes, scan.sources, scan.readonly), dry_run=False)
+        scan = scan_vault(root, cache.read_only())
+        report = _report(scan, plan_clean(scan.notes, scan.sources, scan.readonly), dry_run=False)
+    if cache.enabled:
+        remove_cache(cache.folder_for(root))
+    report.warnings.extend(scan.warnings)
+    return report
 
 
 def _sync_plan(scan: VaultScan, options: SyncOptions) -> Plan:
@@ -287,10 +467,15 @@ def find_note(scan: VaultScan, name: str) -> Note:
 
 
 def related_notes(
-    path: str | os.PathLike[str], name: str | None, *, top: int, min_score: float = 0.0
+    path: str | os.PathLike[str],
+    name: str | None,
+    *,
+    top: int,
+    min_score: float = 0.0,
+    cache: CacheOptions = READ_CACHE,
 ) -> dict[str, list[Suggestion]]:
     """Ranked related notes (with scores and reasons) of one note, or of every note."""
-    scan = scan_vault(path)
+    scan = scan_vault(path, cache)
     graph = concept_graph(scan)
     outgoing = outgoing_links(scan.links)
     notes = [find_note(scan, name)] if name is not None else scan.linked_notes

@@ -11,11 +11,13 @@ import sys
 import threading
 import time
 from collections import Counter
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from vaultlink import __version__, app
+from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultlinkError
 from vaultlink.live import BatchReport as LiveBatch
 from vaultlink.live import LiveVault
@@ -32,6 +34,27 @@ def _fail(error: VaultlinkError) -> NoReturn:
 
 
 VAULT = click.argument("vault", type=click.Path(file_okay=False, path_type=str))
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cache_flags(command: F) -> F:
+    """``--cache-dir`` and ``--no-cache``, for every command that reads the vault."""
+    command = click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")(command)
+    return click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=str),
+        help="Keep the cache here instead of VAULT/.vaultlink/.",
+    )(command)
+
+
+def _cache(cache_dir: str | None, no_cache: bool, *, writable: bool = True) -> app.CacheOptions:
+    return app.CacheOptions(enabled=not no_cache, folder=cache_dir, writable=writable)
+
+
+def _warn(warnings: list[Diagnostic]) -> None:
+    """Notes about vaultlink's own state (its cache): on stderr, never a failure."""
+    for warning in warnings:
+        click.echo(f"warning: {warning.line()}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +71,8 @@ def cli() -> None:
 @cli.command()
 @VAULT
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="GraphML file to write.")
-def graph(vault: str, output: str) -> None:
+@cache_flags
+def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool) -> None:
     """Export the concept graph of VAULT as GraphML.
 
     Nodes are notes, missing notes (link targets that don't exist yet) and concepts
@@ -60,9 +84,10 @@ def graph(vault: str, output: str) -> None:
         vaultlink graph ~/notes -o concepts.graphml
     """
     try:
-        summary, scan = app.export_graph(vault, output)
+        summary, scan = app.export_graph(vault, output, _cache(cache_dir, no_cache, writable=False))
     except VaultlinkError as exc:
         _fail(exc)
+    _warn(scan.warnings)
     click.echo(
         f"wrote {output}: {summary.notes} notes, {summary.missing} missing notes, {summary.concepts} concepts, "
         f"{summary.links} links, {summary.mentions} mentions ({len(scan.diagnostics)} problems; see 'vaultlink check')"
@@ -72,7 +97,8 @@ def graph(vault: str, output: str) -> None:
 @cli.command()
 @VAULT
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as one JSON object.")
-def check(vault: str, as_json: bool) -> None:
+@cache_flags
+def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool) -> None:
     """Report broken, ambiguous and refused links, invalid frontmatter and unreadable files.
 
     Exits 1 if there is anything to report, 0 if the vault is clean.
@@ -82,9 +108,10 @@ def check(vault: str, as_json: bool) -> None:
         vaultlink check ~/notes --json
     """
     try:
-        scan = app.check_vault(vault)
+        scan = app.check_vault(vault, _cache(cache_dir, no_cache, writable=False))
     except VaultlinkError as exc:
         _fail(exc)
+    _warn(scan.warnings)
     problems = sorted(scan.diagnostics, key=lambda d: (d.path, d.code, d.message))
     if as_json:
         payload = {
@@ -131,6 +158,7 @@ def _print_report(report: app.SyncReport, verb: str, as_json: bool) -> None:
 @click.option("--min-score", type=float, help="Weakest relatedness listed (default 2.5, or related_min_score).")
 @click.option("--backlinks/--no-backlinks", default=None, help="Write Backlinks blocks (default on).")
 @click.option("--stubs/--no-stubs", default=None, help="Create notes for missing link targets (default on).")
+@cache_flags
 def sync(
     vault: str,
     dry_run: bool,
@@ -140,6 +168,8 @@ def sync(
     min_score: float | None,
     backlinks: bool | None,
     stubs: bool | None,
+    cache_dir: str | None,
+    no_cache: bool,
 ) -> None:
     """Write Related sections, backlinks and stubs into the notes of VAULT.
 
@@ -152,9 +182,10 @@ def sync(
     """
     try:
         options = app.sync_options(vault, top=top, min_score=min_score, backlinks=backlinks, stubs=stubs)
-        report = app.sync(vault, options, dry_run=dry_run or check_only)
+        report = app.sync(vault, options, dry_run=dry_run or check_only, cache=_cache(cache_dir, no_cache))
     except VaultlinkError as exc:
         _fail(exc)
+    _warn(report.warnings)
     if dry_run and report.diff:
         click.echo(report.diff, nl=False)
     _print_report(report, "would change" if dry_run or check_only else "changed", as_json)
@@ -166,7 +197,8 @@ def sync(
 @VAULT
 @click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def clean(vault: str, dry_run: bool, as_json: bool) -> None:
+@cache_flags
+def clean(vault: str, dry_run: bool, as_json: bool, cache_dir: str | None, no_cache: bool) -> None:
     """Remove everything vaultlink wrote into VAULT, restoring every note byte for byte.
 
     Managed blocks are removed and stubs nobody edited are deleted.
@@ -176,9 +208,10 @@ def clean(vault: str, dry_run: bool, as_json: bool) -> None:
         vaultlink clean ~/notes
     """
     try:
-        report = app.clean(vault, dry_run=dry_run)
+        report = app.clean(vault, dry_run=dry_run, cache=_cache(cache_dir, no_cache))
     except VaultlinkError as exc:
         _fail(exc)
+    _warn(report.warnings)
     if dry_run and report.diff:
         click.echo(report.diff, nl=False)
     _print_report(report, "would be cleaned" if dry_run else "cleaned", as_json)
@@ -190,7 +223,10 @@ def clean(vault: str, dry_run: bool, as_json: bool) -> None:
 @click.option("--all", "all_notes", is_flag=True, help="Every note (use with --json).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: note path -> related note paths, best first.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many per note.")
-def related(vault: str, note: str | None, all_notes: bool, as_json: bool, top: int) -> None:
+@cache_flags
+def related(
+    vault: str, note: str | None, all_notes: bool, as_json: bool, top: int, cache_dir: str | None, no_cache: bool
+) -> None:
     """Show the notes related to NOTE (a name, path or alias), with scores and reasons.
 
     \b
@@ -201,7 +237,7 @@ def related(vault: str, note: str | None, all_notes: bool, as_json: bool, top: i
     if (note is None) == (not all_notes):
         raise click.UsageError("give either a NOTE or --all")
     try:
-        ranked = app.related_notes(vault, note, top=top)
+        ranked = app.related_notes(vault, note, top=top, cache=_cache(cache_dir, no_cache, writable=False))
     except VaultlinkError as exc:
         _fail(exc)
     if as_json:
@@ -237,7 +273,17 @@ def related(vault: str, note: str | None, all_notes: bool, as_json: bool, top: i
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every path read and written.")
-def watch(vault: str, poll: bool, debounce: float, grace: float, quiet: bool, verbose: bool) -> None:
+@cache_flags
+def watch(
+    vault: str,
+    poll: bool,
+    debounce: float,
+    grace: float,
+    quiet: bool,
+    verbose: bool,
+    cache_dir: str | None,
+    no_cache: bool,
+) -> None:
     """Keep VAULT linked while you write: sync once, then update on every change.
 
     Saves are gathered into batches; only changed notes are read again and only notes
@@ -258,7 +304,8 @@ def watch(vault: str, poll: bool, debounce: float, grace: float, quiet: bool, ve
             if not quiet:
                 click.echo(f"vaultlink: reading {root} …", err=True)
             started = watching.start_observer(root, poll)
-            live = LiveVault(root, app.sync_options(root), quiet=grace)
+            live = LiveVault(root, app.sync_options(root), quiet=grace, cache=_cache(cache_dir, no_cache))
+            _warn(live.warnings)
             first = live.sync_all()
             if not quiet:
                 click.echo(f"synced {len(live.model.notes)} notes: {_batch_line(first)}; watching (Ctrl-C stops)")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultlink.app import drop_unsafe_creates, read_note, scan_vault, try_edit
+from vaultlink.app import NO_CACHE, CacheOptions, drop_unsafe_creates, read_note, scan_vault, try_edit
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Diagnostic, Note
 from vaultlink.core.parse import parse_text
@@ -67,8 +67,10 @@ class LiveVault:
         *,
         quiet: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        cache: CacheOptions = NO_CACHE,
     ) -> None:
-        scan = scan_vault(root)
+        scan = scan_vault(root, cache)
+        self.warnings = scan.warnings
         self.root = scan.root
         self.config = scan.config
         self.options = options or SyncOptions.from_config(self.config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,13 +128,47 @@ def _printable(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def read_note_bytes(root: Path, rel: str, max_bytes: int) -> bytes | Diagnostic:
-    """A note's bytes; a file over ``max_bytes`` is not read at all."""
+@dataclass(frozen=True)
+class FileStamp:
+    """What ``stat`` says of a file (if any of it differs, the file may have changed), and
+    ``seen_ns``: the wall-clock time just *before* the stat, not part of the comparison."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    seen_ns: int = field(default=0, compare=False)
+
+
+def stamp_of(st: os.stat_result, seen_ns: int) -> FileStamp:
+    return FileStamp(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, seen_ns)
+
+
+def note_stamp(root: Path, rel: str) -> FileStamp | None:
+    """The note's stamp, or None if it can't be stat'ed (gone, or no permission)."""
+    seen = time.time_ns()
+    try:
+        return stamp_of(os.stat(root / rel), seen)
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    """A note's bytes and its stamp, taken *before* the read: a change during the read then
+    leaves a stamp that no longer matches, so the next run reads the file again."""
+
+    data: bytes
+    stamp: FileStamp
+
+
+def read_note_file(root: Path, rel: str, max_bytes: int) -> NoteFile | Diagnostic:
+    """A note's bytes and stamp; a file over ``max_bytes`` is not read at all."""
     try:
         with open(root / rel, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > max_bytes:
-                return too_large(rel, size, max_bytes)
-            return f.read(max_bytes + 1)
+            stamp = stamp_of(os.fstat(f.fileno()), time.time_ns())
+            if stamp.size > max_bytes:
+                return too_large(rel, stamp.size, max_bytes)
+            return NoteFile(f.read(max_bytes + 1), stamp)
     except OSError as exc:
         return Diagnostic(rel, "unreadable", exc.strerror or str(exc))

@@ -59,26 +59,6 @@ def scan_blocks(text: str) -> BlockScan:
     return BlockScan(tuple(blocks), tuple(problems))
 
 
-def strip_managed_blocks(text: str) -> str:
-    """The text with every well-formed managed block blanked out.
-
-    What vaultlink wrote must never be read back as the user's own words or links
-    (GUIDE property 6). Each block is replaced by its own newlines so line numbers
-    of the rest of the note are kept.
-    """
-    scan = scan_blocks(text)
-    if not scan.blocks:
-        return text
-    parts: list[str] = []
-    pos = 0
-    for block in scan.blocks:
-        parts.append(text[pos : block.start])
-        parts.append("\n" * text.count("\n", block.start, block.end))
-        pos = block.end
-    parts.append(text[pos:])
-    return "".join(parts)
-
-
 def start_marker(name: str) -> str:
     return f"<!-- vaultlink:{name} -->"
 

@@ -79,6 +79,29 @@ def split_frontmatter(text: str) -> Frontmatter:
     the whole text is body. Frontmatter that fails to parse keeps its extent, so the body
     is still read, and carries the parser's error for a diagnostic.
     """
+    found = _find(text)
+    if found is None:
+        return Frontmatter()
+    name, handler, fm, offset = found
+    try:
+        data = handler.load(fm)
+    except Exception as exc:
+        return Frontmatter(name, {}, offset, _one_line(exc))
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return Frontmatter(name, {}, offset, "frontmatter is not a mapping of keys to values")
+    return Frontmatter(name, data, offset)
+
+
+def frontmatter_extent(text: str) -> int:
+    """Where the body starts, without parsing the frontmatter (cheap: for cache keys)."""
+    found = _find(text)
+    return 0 if found is None else found[3]
+
+
+def _find(text: str) -> tuple[str, BaseHandler, str, int] | None:
+    """(format, handler, frontmatter text, body offset) of the frontmatter, if there is one."""
     first = _first_line(text)
     for name, opener, handler in _OPENERS:
         if not _opens(first, opener):
@@ -86,18 +109,9 @@ def split_frontmatter(text: str) -> Frontmatter:
         try:
             fm, content = handler.split(text)
         except ValueError:
-            return Frontmatter()
-        offset = len(text) - len(content)
-        try:
-            data = handler.load(fm)
-        except Exception as exc:
-            return Frontmatter(name, {}, offset, _one_line(exc))
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            return Frontmatter(name, {}, offset, "frontmatter is not a mapping of keys to values")
-        return Frontmatter(name, data, offset)
-    return Frontmatter()
+            return None
+        return name, handler, fm, len(text) - len(content)
+    return None
 
 
 def _opens(first_line: str, opener: str) -> bool:

@@ -1,12 +1,15 @@
 """The records the core passes around: notes, links, terms and diagnostics.
 
-All are frozen so that a parsed vault can be shared, cached and compared safely.
+All are immutable so that a parsed vault can be shared, cached and compared safely. The
+small, numerous ones (links, terms, diagnostics) are named tuples: a vault has hundreds of
+thousands of them, and a frozen dataclass costs several times more to build.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 def path_stem(path: str) -> str:
@@ -33,8 +36,7 @@ class TermKind(StrEnum):
     ENTITY = "entity"
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """One link as the note states it, before resolution.
 
     ``target`` is the link path as written (URL-decoded for markdown links, without
@@ -51,8 +53,7 @@ class Link:
     display: str = ""
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """A concept candidate found in one note.
 
     ``key`` is the normalised (casefolded, stemmed) identity used to match notes;
@@ -62,7 +63,7 @@ class Term:
     key: str
     label: str
     kind: TermKind
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, which no caller needs
 
 
 class Severity(StrEnum):
@@ -70,8 +71,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """Something about the vault a user should know, always naming the file."""
 
     path: str

@@ -1,0 +1,293 @@
+"""The scan cache: ``.vaultlink/cache.sqlite`` in the vault, or ``--cache-dir``.
+
+It makes the next run cheap and is never needed for correctness (deleting it changes no
+output):
+
+- a parsed note is reused only for the same path, config, vaultlink version and
+  ``parse_key`` (computed from the bytes just read), so a stale row can't be used;
+- a file's content digest is trusted without reading the file only when its stat stamp is
+  unchanged and was taken well after the file's last change (git's "racy" rule: a save in
+  the same clock tick as the stamp would otherwise go unseen). That is used for one thing:
+  to see that nothing at all changed since a sync finished, and skip the whole run;
+- a cache that is corrupt, unreadable or from another version is discarded with a warning.
+
+Rows are JSON (``core.codec``), never pickle: the file sits in the vault, where other
+people's sync tools may write, and unpickling a crafted file would run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultlink import __version__
+from vaultlink.core.codec import decode_parsed, encode_parsed
+from vaultlink.core.config import Config
+from vaultlink.core.note import Diagnostic, ParsedNote, Severity
+from vaultlink.vault import FileStamp
+
+CACHE_FILE = "cache.sqlite"
+FORMAT = f"vaultlink-cache/1 vaultlink/{__version__}"
+# A stamp is trusted only if the file's mtime is older than the stat by more than the file
+# system's time granularity: whole-second times (FAT, HFS+, ext3) may be 2 s coarse; others
+# are at worst a kernel tick (10 ms) coarse.
+COARSE_RACY_NS = 2_500_000_000
+FINE_RACY_NS = 100_000_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    stamped_ns INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    parse_key TEXT,
+    parsed TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """What the cache knows of one note file."""
+
+    stamp: FileStamp
+    digest: str
+    parse_key: str | None
+    parsed: str | None
+
+    def trusted(self, stamp: FileStamp) -> bool:
+        """Does ``stamp`` prove the file still holds ``digest``?"""
+        mtime = self.stamp.mtime_ns
+        margin = COARSE_RACY_NS if mtime % 1_000_000_000 == 0 else FINE_RACY_NS
+        return stamp == self.stamp and mtime < self.stamp.seen_ns - margin
+
+
+def config_key(config: Config) -> str:
+    """Changes whenever anything that changes how notes are read changes."""
+    return hashlib.sha256(f"{FORMAT}\0{config!r}".encode()).hexdigest()
+
+
+class ScanCache:
+    """The cache of one vault, loaded whole at open (one row per note), written in one
+    transaction by ``save``."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, config: Config, *, writable: bool = True) -> None:
+        self.path = path
+        self.writable = writable
+        self._db = connection
+        self.rows: dict[str, FileRow] = {}
+        self._dirty: dict[str, FileRow | None] = {}
+        self._meta: dict[str, str] = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        if self._meta.get("config") != config_key(config):
+            if writable:
+                self._db.execute("DELETE FROM files")
+            self._meta = {"format": FORMAT, "config": config_key(config)}
+            self._meta_dirty = True
+        else:
+            self._meta_dirty = False
+            for path_, size, mtime, ctime, inode, stamped, digest, key, parsed in connection.execute(
+                "SELECT * FROM files"
+            ):
+                self.rows[path_] = FileRow(FileStamp(size, mtime, ctime, inode, stamped), digest, key, parsed)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def parsed(self, rel: str, parse_key: str) -> ParsedNote | None:
+        """The cached parse of ``rel`` if its bytes still have ``parse_key``."""
+        row = self.rows.get(rel)
+        if row is None or row.parse_key != parse_key or row.parsed is None:
+            return None
+        try:
+            parsed = decode_parsed(row.parsed)
+        except ValueError:
+            return None
+        return parsed if parsed.path == rel else None
+
+    def trusted_digest(self, rel: str, stamp: FileStamp | None) -> str | None:
+        row = self.rows.get(rel)
+        return row.digest if row is not None and stamp is not None and row.trusted(stamp) else None
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def record(self, rel: str, stamp: FileStamp, digest: str, parse_key: str, parsed: ParsedNote | None) -> None:
+        """Remember one file as just read, or just written by vaultlink (``parsed`` None: keep
+        the parse already cached if the file's ``parse_key`` is unchanged)."""
+        old = self.rows.get(rel)
+        known = old is not None and old.digest == digest and old.parse_key == parse_key and old.trusted(stamp)
+        if known and (parsed is None or (old is not None and old.parsed is not None)):
+            return  # nothing new to remember
+        if parsed is not None:
+            text: str | None = encode_parsed(parsed)
+        else:
+            text = old.parsed if old is not None and old.parse_key == parse_key else None
+        self._put(rel, FileRow(stamp, digest, parse_key, text))
+
+    def forget(self, rel: str) -> None:
+        if rel in self.rows:
+            del self.rows[rel]
+            self._dirty[rel] = None
+
+    def keep_only(self, paths: Iterable[str]) -> None:
+        """Drop the rows of files that are gone."""
+        keep = set(paths)
+        for rel in [p for p in self.rows if p not in keep]:
+            self.forget(rel)
+
+    def _put(self, rel: str, row: FileRow) -> None:
+        self.rows[rel] = row
+        self._dirty[rel] = row
+
+    # --- the last finished sync ------------------------------------------------------------------
+
+    def finished_sync(self) -> tuple[str, str] | None:
+        """(fingerprint, report JSON) of the last sync that left nothing to do."""
+        fingerprint, report = self._meta.get("synced"), self._meta.get("synced_report")
+        return (fingerprint, report) if fingerprint and report else None
+
+    def set_finished_sync(self, fingerprint: str | None, report: str = "") -> None:
+        self._meta["synced"] = fingerprint or ""
+        self._meta["synced_report"] = report
+        self._meta_dirty = True
+
+    def save(self) -> Diagnostic | None:
+        """Write what changed, in one transaction; a warning if that failed."""
+        if not self.writable:
+            return None
+        try:
+            with self._db:
+                if self._meta_dirty:
+                    self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._meta.items())
+                self._db.executemany(
+                    "DELETE FROM files WHERE path = ?", [(p,) for p, r in self._dirty.items() if r is None]
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(p, *_columns(r)) for p, r in self._dirty.items() if r is not None],
+                )
+        except sqlite3.Error as exc:
+            return cache_warning(self.path, f"could not be updated ({exc}); the next run reads more")
+        self._dirty.clear()
+        self._meta_dirty = False
+        return None
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _columns(row: FileRow) -> tuple[int | str | None, ...]:
+    s = row.stamp
+    return (s.size, s.mtime_ns, s.ctime_ns, s.inode, s.seen_ns, row.digest, row.parse_key, row.parsed)
+
+
+def cache_warning(path: Path, message: str) -> Diagnostic:
+    return Diagnostic(str(path), "cache", message, Severity.WARNING)
+
+
+def open_cache(folder: Path, config: Config, *, writable: bool = True) -> tuple[ScanCache | None, Diagnostic | None]:
+    """The cache in ``folder`` (made if missing), or None and a warning saying why not.
+
+    A file that is not our cache, is damaged or was written by another version is deleted
+    and started anew: a cache is never trusted past doubt. Not ``writable``: an existing
+    cache is read, nothing is created or changed (for commands that promise to write nothing).
+    """
+    path = folder / CACHE_FILE
+    if not writable:
+        return _open_read_only(path, config)
+    try:
+        _make_folder(folder)
+    except OSError as exc:
+        return None, cache_warning(path, f"cannot be created ({exc.strerror or exc}); running without a cache")
+    try:
+        return ScanCache(path, _connect(path), config), None
+    except _Foreign as exc:
+        reason = str(exc)
+    except sqlite3.DatabaseError as exc:
+        reason = f"damaged ({exc})"
+    except sqlite3.Error as exc:
+        return None, cache_warning(path, f"cannot be opened ({exc}); running without a cache")
+    try:
+        path.unlink(missing_ok=True)
+        return ScanCache(path, _connect(path), config), cache_warning(path, f"{reason}; discarded and rebuilt")
+    except (OSError, sqlite3.Error) as exc:
+        return None, cache_warning(path, f"{reason} and cannot be replaced ({exc}); running without a cache")
+
+
+def _open_read_only(path: Path, config: Config) -> tuple[ScanCache | None, Diagnostic | None]:
+    if not path.is_file():
+        return None, None
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as exc:
+        return None, cache_warning(path, f"cannot be opened ({exc}); running without a cache")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if row is None or row[0] != FORMAT:
+            raise _Foreign("was written by another version")
+        return ScanCache(path, db, config, writable=False), None
+    except (_Foreign, sqlite3.Error) as exc:
+        db.close()
+        return None, cache_warning(path, f"not used ({exc}); running without a cache")
+
+
+class _Foreign(Exception):
+    pass
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=5.0)
+    try:
+        db.executescript(_SCHEMA)
+        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if row is None:
+            db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
+            db.commit()
+        elif row[0] != FORMAT:
+            raise _Foreign(f"was written by another version ({row[0]})")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+GITIGNORE = "*\n"
+
+
+def _make_folder(folder: Path) -> None:
+    """The cache folder, with a ``.gitignore`` so a vault kept in git never commits the cache."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        with contextlib.suppress(OSError):
+            ignore.write_text(GITIGNORE)
+
+
+def remove_cache(folder: Path) -> None:
+    """Delete the cache, the ``.gitignore`` made for it, and the folder if that leaves it
+    empty (``clean`` leaves no trace)."""
+    with contextlib.suppress(OSError):
+        (folder / CACHE_FILE).unlink(missing_ok=True)
+        ignore = folder / ".gitignore"
+        if ignore.is_file() and ignore.read_text() == GITIGNORE:
+            ignore.unlink()
+        folder.rmdir()
+
+
+def fingerprint(entries: Iterable[tuple[str, str]], *extra: str) -> str:
+    """One digest of (path, content digest) pairs plus whatever else a result depends on."""
+    h = hashlib.sha256()
+    for part in extra:
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    for rel, digest in sorted(entries):
+        h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def report_json(payload: dict[str, object]) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+

@@ -1,0 +1,102 @@
+"""ParsedNote <-> JSON text, for the scan cache.
+
+JSON rather than pickle: the cache lives inside the vault, which other people or sync tools
+may write to, and unpickling a crafted file would run code. Records are encoded as compact
+positional lists (field order as declared) so a cached vault loads fast; any malformed input
+raises ``ValueError``, and the caller then parses the note again instead of trusting it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, Term, TermKind
+
+
+def encode_parsed(parsed: ParsedNote) -> str:
+    note = parsed.note
+    return json.dumps(
+        [
+            parsed.path,
+            None if note is None else _encode_note(note),
+            [[d.path, d.code, d.message, d.severity.value] for d in parsed.diagnostics],
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _encode_note(note: Note) -> list[Any]:
+    return [
+        note.path,
+        note.title,
+        note.aliases,
+        note.tags,
+        note.headings,
+        [[x.target, x.kind.value, x.raw, x.heading, x.block, x.display] for x in note.links],
+        [[t.key, t.label, t.kind.value, t.count] for t in note.terms],
+        note.frontmatter_format,
+        note.metadata_keys,
+        note.body_offset,
+        note.is_stub,
+    ]
+
+
+def decode_parsed(text: str) -> ParsedNote:
+    """The ParsedNote ``encode_parsed`` wrote; ``ValueError`` for anything else."""
+    try:
+        path, note, diagnostics = json.loads(text)
+        return ParsedNote(
+            _str(path),
+            None if note is None else _decode_note(note),
+            tuple(Diagnostic(_str(p), _str(c), _str(m), Severity(s)) for p, c, m, s in diagnostics),
+        )
+    except (TypeError, KeyError, AttributeError) as exc:  # wrong shapes: not our encoding
+        raise ValueError(f"not a cached note: {exc}") from exc
+
+
+_LINK_KINDS = {k.value: k for k in LinkKind}
+_TERM_KINDS = {k.value: k for k in TermKind}
+
+
+def _decode_note(fields: list[Any]) -> Note:
+    path, title, aliases, tags, headings, links, terms, fm_format, keys, offset, is_stub = fields
+    # Built first and checked in one pass: this loop runs for every term of every cached note.
+    link_rows = tuple(Link(t, _LINK_KINDS[k], r, h, b, d) for t, k, r, h, b, d in links)
+    term_rows = tuple(Term(key, label, _TERM_KINDS[kind], n) for key, label, kind, n in terms)
+    if not all(type(x) is str for link in link_rows for x in (link[0], *link[2:])):
+        raise ValueError("a link field is not a string")
+    if not all(type(t[0]) is str and type(t[1]) is str and type(t[3]) is int for t in term_rows):
+        raise ValueError("a term field has the wrong type")
+    return Note(
+        path=_str(path),
+        title=_str(title),
+        aliases=_strs(aliases),
+        tags=_strs(tags),
+        headings=_strs(headings),
+        links=link_rows,
+        terms=term_rows,
+        frontmatter_format=_str(fm_format),
+        metadata_keys=_strs(keys),
+        body_offset=_int(offset),
+        is_stub=bool(is_stub),
+    )
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _strs(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, list):
+        raise ValueError(f"expected a list, got {type(values).__name__}")
+    return tuple(_str(v) for v in values)
