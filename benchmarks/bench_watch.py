@@ -5,8 +5,11 @@
 Without VAULT, a synthetic vault (benchmarks/make_vault.py, seed 1) is generated in a temp
 folder; with VAULT, a copy is used (the original is never touched). A real watchdog observer
 runs; each trial appends a sentence and a link to a random note. Latency is the time from the
-save until the batch that re-read the note has written every block it changes, minus the
-debounce (the quiet period the watcher waits on purpose). Target: p95 under 300 ms.
+save until the batch that re-read the note has written its block and its neighbours' blocks,
+minus the debounce (the quiet period the watcher waits on purpose). Target: p95 under 300 ms.
+Notes whose Related list moves only because a term the save added or removed changed weight
+(document frequency) are written by the batch right after; the time until that one is done
+is reported too ("until ... written too").
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ def main() -> None:
     rng = random.Random(2)
     paths = sorted(p for p, n in live.model.notes.items() if not n.is_stub)
     latencies: list[float] = []
+    converged: list[float] = []
     written: list[int] = []
     batch_seconds: list[float] = []
     for trial in range(args.saves):
@@ -84,6 +88,10 @@ def main() -> None:
             if rel in report.reparsed:
                 break
         latencies.append(done - saved - args.debounce)
+        settled = done
+        if report.deferred:  # the notes it left for the next batch, which runs at once
+            settled, _ = batches.get(timeout=30)
+        converged.append(settled - saved - args.debounce)
         written.append(len(report.written) + len(report.created) + len(report.deleted))
         batch_seconds.append(report.seconds)
         time.sleep(args.debounce * 2)  # let the batch caused by our own writes pass
@@ -92,10 +100,14 @@ def main() -> None:
     stop.set()
     watcher.join(5)
     latencies.sort()
+    converged.sort()
     p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
+    p95_all = converged[max(0, round(0.95 * len(converged)) - 1)]
     print(
         f"{len(latencies)} saves: latency after debounce median {statistics.median(latencies) * 1000:.0f} ms, "
         f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms; "
+        f"until notes moved only by a term's weight are written too: median "
+        f"{statistics.median(converged) * 1000:.0f} ms, p95 {p95_all * 1000:.0f} ms; "
         f"update() median {statistics.median(batch_seconds) * 1000:.0f} ms; "
         f"files written per save median {statistics.median(written):.0f}, max {max(written)}"
     )

@@ -65,7 +65,11 @@ def start(root: Path, clock: FakeClock, quiet: float = 0.0) -> LiveVault:
 
 
 def assert_converged(live: LiveVault) -> None:
-    """The watcher's state is the one a full sync reaches: a dry-run sync has nothing to do."""
+    """The watcher's state is the one a full sync reaches: a dry-run sync has nothing to do,
+    once the batch that follows a save (for the notes it deferred) has run."""
+    if live.deferred:
+        live.update([])
+        assert not live.deferred
     report = app.sync(live.root, live.options, dry_run=True)
     assert report.pending == 0, report.diff
 
@@ -472,3 +476,27 @@ def test_rename_that_makes_a_link_name_ambiguous_rewrites_the_entries(make_vault
     live.update(["Filler 0.md", "Alpha.md"])
     assert names(read(root, "Gamma.md"), "related") == {"sub/Alpha"}
     assert_converged(live)
+
+
+# --- notes moved only by a term's new weight wait for the next batch -------------------------------
+
+
+def test_notes_moved_only_by_a_terms_weight_are_planned_in_the_next_batch(tmp_path: Path, clock: FakeClock) -> None:
+    """40 notes; "river delta" is stated by 8 of them, which also pair up through their own
+    phrases. A 9th note gaining "river delta" changes that concept's weight for all 8, but its
+    own score with them stays under the threshold: they wait for the batch right after (which
+    the watcher runs at once: ``next_due`` is now), and then the vault is converged."""
+    files = {f"Pair {i}.md": f"# Pair {i}\n\n" + prose("river delta", f"tide pool {i // 2}") for i in range(8)}
+    files |= {f"Other {i}.md": f"# Other {i}\n\n" + prose(f"night sky {i // 2}") for i in range(31)}
+    files["Lonely.md"] = "# Lonely\n\nNothing in common yet.\n"
+    root = tmp_path / "vault"
+    for rel, text in files.items():
+        write(root, rel, text)
+    live = start(root, clock)
+    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
+    report = live.update(["Lonely.md"])
+    assert report.reparsed == ["Lonely.md"]
+    assert live.deferred and live.deferred <= {f"Pair {i}.md" for i in range(8)}
+    assert live.next_due() == clock.now
+    assert_converged(live)
+    assert not live.deferred and live.next_due() is None

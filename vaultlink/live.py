@@ -52,6 +52,8 @@ class BatchReport:
     waiting: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    deferred: int = 0
+    """Notes left for the batch right after this one (moved only by a term's new weight)."""
     seconds: float = 0.0
 
     @property
@@ -68,6 +70,7 @@ class LiveVault:
         quiet: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         cache: CacheOptions = NO_CACHE,
+        defer: bool = True,
     ) -> None:
         scan = scan_vault(root, cache)
         self.warnings = scan.warnings
@@ -87,6 +90,8 @@ class LiveVault:
         self.rankings: dict[str, list[Suggestion]] = {}  # each note's Related list as last planned
         self.emptied: dict[str, float] = {}  # note -> when it was first seen empty
         self.due: dict[str, float] = {}
+        self.defer = defer
+        self.deferred: set[str] = set()  # notes to plan in the next batch (see _only_by_term_weights)
 
     # --- the batch ------------------------------------------------------------------------------
 
@@ -115,12 +120,18 @@ class LiveVault:
             self._read_one(rel, now, changed, removed, report)
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
+        carried, self.deferred = self.deferred, set()
         affected = self.model.update(changed, removed) if changed or removed else set()
         if changed or removed:
             affected |= self._rankings_moved(self.model.pair_affected)
+            if self.defer and not self.model.names_changed:
+                self.deferred = self._only_by_term_weights(self.model.sharing_only & affected, set(touched)) - carried
+                affected -= self.deferred
+        affected |= carried & self.model.notes.keys()
         stub_scope |= self.model.missing_targets(touched)
         affected |= due_now & self.model.notes.keys()
         if (changed or removed) and self.model.names_changed:
+            self.deferred = set()  # every note is planned now
             # Notes came, went or were renamed: link names elsewhere may have to grow or
             # shrink to stay unambiguous, so every note is planned (rare: not on a save).
             self._write(self._plan(None, None), report)
@@ -129,13 +140,38 @@ class LiveVault:
         if report.created or report.deleted:
             # A stub came or went: link names elsewhere may have to grow or shrink to stay
             # unambiguous, so this (rare) batch plans every note once more.
+            self.deferred = set()
             self._write(self._plan(None, None), report)
+        report.deferred = len(self.deferred)
         report.seconds = time.perf_counter() - start
         return report
 
     def next_due(self) -> float | None:
-        """When the earliest waiting note becomes quiet enough to write, on ``clock``'s scale."""
+        """When the earliest waiting note becomes quiet enough to write, on ``clock``'s scale
+        (now, if notes were deferred to the batch after a save)."""
+        if self.deferred:
+            return self.clock()
         return min(self.due.values(), default=None)
+
+    def _only_by_term_weights(self, sharing: set[str], touched: set[str]) -> set[str]:
+        """Of the notes that share a gained or lost term with the saved notes, those whose
+        Related list can't change through their score with the saved notes themselves: only
+        the term's new weight (document frequency) moves their scores with each other. They are
+        planned in the next batch, so the saved note and its real neighbours are written first."""
+        later = set()
+        for path in sharing:
+            previous = self.rankings.get(path)
+            if previous is not None and not ranking_may_change(
+                self.model.graph,
+                path,
+                touched,
+                previous,
+                top=self.options.top,
+                min_score=self.options.min_score,
+                exclude=self.model.outgoing.get(path, set()),
+            ):
+                later.add(path)
+        return later
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -75,6 +75,9 @@ class VaultModel:
         """Whether the last update changed what links resolve to (notes added, removed, renamed)."""
         self.pair_affected: dict[str, set[str]] = {}
         """Notes the last update moved only through their scores with a few others (see update)."""
+        self.sharing_only: set[str] = set()
+        """Of the notes the last update affected, those only because they state a term that was
+        gained, lost or relabelled: their scores with each other moved with its document frequency."""
 
     @property
     def linked_count(self) -> int:
@@ -168,7 +171,9 @@ class VaultModel:
             note = self.notes[path]
             if not note.is_stub:
                 self._add_mentions(note)
-        affected |= self._refresh_concepts(touched_terms)
+        sharing = self._refresh_concepts(touched_terms)
+        self.sharing_only = sharing - affected
+        affected |= sharing
         self.pair_affected = self._pair_affected(recounted, touched_terms, affected)
         return affected & self.notes.keys()
 
