@@ -271,13 +271,15 @@ def sync(
                 plan = _sync_plan(scan, options)
                 report = _report(scan, plan, dry_run=dry_run)
                 if store is not None and not dry_run:
-                    _remember_sync(store, root, listing, options, plan, report)
+                    _remember_sync(store, root, config, listing, options, plan, report)
         report.warnings.extend(warnings)
         return report
 
 
-def _sync_fingerprint(digests: Iterable[tuple[str, str]], listing: Listing, options: SyncOptions) -> str:
-    return fingerprint(digests, repr(options), *(d.line() for d in listing.diagnostics))
+def _sync_fingerprint(
+    digests: Iterable[tuple[str, str]], config: Config, listing: Listing, options: SyncOptions
+) -> str:
+    return fingerprint(digests, repr(config), repr(options), *(d.line() for d in listing.diagnostics))
 
 
 def _unchanged_since_sync(
@@ -303,13 +305,19 @@ def _unchanged_since_sync(
                 return None
             store.record(rel, file.stamp, row.digest, row.parse_key or parse_key(file.data), None)
         digests.append((rel, row.digest))
-    if _sync_fingerprint(digests, listing, options) != finished[0]:
+    if _sync_fingerprint(digests, config, listing, options) != finished[0]:
         return None
     return _report_from_json(finished[1])
 
 
 def _remember_sync(
-    store: ScanCache, root: Path, listing: Listing, options: SyncOptions, plan: Plan, report: SyncReport
+    store: ScanCache,
+    root: Path,
+    config: Config,
+    listing: Listing,
+    options: SyncOptions,
+    plan: Plan,
+    report: SyncReport,
 ) -> None:
     """Record what sync wrote, and, if every planned edit landed, the vault's fingerprint: the
     next run over an unchanged vault then ends early with this report."""
@@ -332,7 +340,7 @@ def _remember_sync(
     digests = [(rel, row.digest) for rel, row in rows if row is not None]
     scanned = report.scanned + len(report.created) - len(report.deleted)
     outcome = json.dumps({"scanned": scanned, "skipped": report.skipped}, ensure_ascii=False)
-    store.set_finished_sync(_sync_fingerprint(digests, listing, options), outcome)
+    store.set_finished_sync(_sync_fingerprint(digests, config, listing, options), outcome)
 
 
 def _report_from_json(text: str) -> SyncReport | None:

@@ -94,6 +94,8 @@ class ScanCache:
             for path_, size, mtime, ctime, inode, stamped, digest, key, parsed in connection.execute(
                 "SELECT * FROM files"
             ):
+                if not _row_types_ok(path_, (size, mtime, ctime, inode, stamped), digest, key, parsed):
+                    raise _Foreign("damaged (a row holds values of the wrong type)")
                 self.rows[path_] = FileRow(FileStamp(size, mtime, ctime, inode, stamped), digest, key, parsed)
 
     # --- reading ---------------------------------------------------------------------------------
@@ -162,7 +164,8 @@ class ScanCache:
         try:
             with self._db:
                 if self._meta_dirty:
-                    self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._meta.items())
+                    self._db.execute("DELETE FROM meta")  # a key dropped in memory (a reset) goes too
+                    self._db.executemany("INSERT INTO meta VALUES (?, ?)", self._meta.items())
                 self._db.executemany(
                     "DELETE FROM files WHERE path = ?", [(p,) for p, r in self._dirty.items() if r is None]
                 )
@@ -178,6 +181,16 @@ class ScanCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _row_types_ok(path: object, stamp: tuple[object, ...], digest: object, key: object, parsed: object) -> bool:
+    return (
+        type(path) is str
+        and all(type(v) is int for v in stamp)
+        and type(digest) is str
+        and (key is None or type(key) is str)
+        and (parsed is None or type(parsed) is str)
+    )
 
 
 def _columns(row: FileRow) -> tuple[int | str | None, ...]:

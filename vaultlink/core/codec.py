@@ -47,12 +47,14 @@ def decode_parsed(text: str) -> ParsedNote:
     """The ParsedNote ``encode_parsed`` wrote; ``ValueError`` for anything else."""
     try:
         path, note, diagnostics = json.loads(text)
+        if type(diagnostics) is not list:
+            raise ValueError("diagnostics are not a list")
         return ParsedNote(
             _str(path),
             None if note is None else _decode_note(note),
             tuple(Diagnostic(_str(p), _str(c), _str(m), Severity(s)) for p, c, m, s in diagnostics),
         )
-    except (TypeError, KeyError, AttributeError) as exc:  # wrong shapes: not our encoding
+    except (TypeError, KeyError, AttributeError, RecursionError) as exc:  # wrong shapes: not our encoding
         raise ValueError(f"not a cached note: {exc}") from exc
 
 
@@ -62,6 +64,8 @@ _TERM_KINDS = {k.value: k for k in TermKind}
 
 def _decode_note(fields: list[Any]) -> Note:
     path, title, aliases, tags, headings, links, terms, fm_format, keys, offset, is_stub = fields
+    if type(links) is not list or type(terms) is not list or type(is_stub) is not bool:
+        raise ValueError("links, terms or is_stub have the wrong type")
     # Built first and checked in one pass: this loop runs for every term of every cached note.
     link_rows = tuple(Link(t, _LINK_KINDS[k], r, h, b, d) for t, k, r, h, b, d in links)
     term_rows = tuple(Term(key, label, _TERM_KINDS[kind], n) for key, label, kind, n in terms)
@@ -80,7 +84,7 @@ def _decode_note(fields: list[Any]) -> Note:
         frontmatter_format=_str(fm_format),
         metadata_keys=_strs(keys),
         body_offset=_int(offset),
-        is_stub=bool(is_stub),
+        is_stub=is_stub,
     )
 
 
