@@ -158,20 +158,21 @@ class LiveVault:
         Related list can't change through their score with the saved notes themselves: only
         the term's new weight (document frequency) moves their scores with each other. They are
         planned in the next batch, so the saved note and its real neighbours are written first."""
-        later = set()
-        for path in sharing:
-            previous = self.rankings.get(path)
-            if previous is not None and not ranking_may_change(
-                self.model.graph,
-                path,
-                touched,
-                previous,
-                top=self.options.top,
-                min_score=self.options.min_score,
-                exclude=self.model.outgoing.get(path, set()),
-            ):
-                later.add(path)
-        return later
+        return {path for path in sharing if not self._list_may_change(path, touched)}
+
+    def _list_may_change(self, path: str, others: set[str]) -> bool:
+        """Can ``path``'s Related list differ from the one last planned, if only its scores with
+        ``others`` moved? (Always, if it was never planned.)"""
+        previous = self.rankings.get(path)
+        return previous is None or ranking_may_change(
+            self.model.graph,
+            path,
+            others,
+            previous,
+            top=self.options.top,
+            min_score=self.options.min_score,
+            exclude=self.model.outgoing.get(path, set()),
+        )
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -266,20 +267,7 @@ class LiveVault:
     def _rankings_moved(self, pair_affected: dict[str, set[str]]) -> set[str]:
         """Of the notes whose scores moved only with a few others, those whose Related list
         can actually differ from the one last planned."""
-        moved = set()
-        for path, others in pair_affected.items():
-            previous = self.rankings.get(path)
-            if previous is None or ranking_may_change(
-                self.model.graph,
-                path,
-                others,
-                previous,
-                top=self.options.top,
-                min_score=self.options.min_score,
-                exclude=self.model.outgoing.get(path, set()),
-            ):
-                moved.add(path)
-        return moved
+        return {path for path, others in pair_affected.items() if self._list_may_change(path, others)}
 
     def _link_index(self, scope: set[str]) -> LinkIndex:
         """The planner's view of the links from the model's own indexes, with the stubs in
