@@ -185,9 +185,9 @@ class DiskFills:
         if op == "mkstemp":
             monkeypatch.setattr(tempfile, "mkstemp", failing)
         elif op == "write":
-            monkeypatch.setattr(writer.os, "fdopen", failing)
+            monkeypatch.setattr(os, "fdopen", failing)
         else:
-            monkeypatch.setattr(writer.os, op, failing)
+            monkeypatch.setattr(os, op, failing)
 
 
 @pytest.mark.parametrize(
@@ -309,8 +309,8 @@ def _before_first_replace(monkeypatch: pytest.MonkeyPatch, action: Callable[[str
 
         return call
 
-    monkeypatch.setattr(writer.os, "replace", wrap(real_replace))
-    monkeypatch.setattr(writer.os, "link", wrap(real_link))
+    monkeypatch.setattr(os, "replace", wrap(real_replace))
+    monkeypatch.setattr(os, "link", wrap(real_link))
 
 
 def test_note_replaced_by_a_folder_between_read_and_write_is_reported(
