@@ -110,12 +110,18 @@ def _peer_child(root: Path) -> tuple[float, float, dict[str, Any]]:
     return imported - start, done - imported, {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}
 
 
-def _live_child(root: Path, updates: int, seed: int) -> tuple[float, float, dict[str, Any]]:
+def _live_child(root: Path, updates: int, seed: int, cache_dir: str) -> tuple[float, float, dict[str, Any]]:
     start = time.perf_counter()
+    import inspect
+
+    from vaultlink import app
     from vaultlink.live import LiveVault
 
     imported = time.perf_counter()
-    live = LiveVault(root, quiet=0.0)
+    extra: dict[str, Any] = {}
+    if "cache" in inspect.signature(LiveVault).parameters:  # the CLI's cache, as 'vaultlink watch' uses it
+        extra["cache"] = app.CacheOptions(folder=cache_dir or None)
+    live = LiveVault(root, quiet=0.0, **extra)
     loaded = time.perf_counter()
     first = live.sync_all()
     rng = random.Random(seed)
@@ -125,11 +131,17 @@ def _live_child(root: Path, updates: int, seed: int) -> tuple[float, float, dict
         rel = rng.choice(paths)
         append_sentence(root, rel, rng, paths)
         report = live.update([rel])
+        written = len(report.written) + len(report.created) + len(report.deleted)
+        # Notes a save moves only through a term's weight may be left to the next batch
+        # ('deferred'); that batch runs at once, and is timed apart.
+        later = live.update([]) if getattr(live, "deferred", None) else None
         samples.append(
             {
                 "path": rel,
                 "seconds": report.seconds,
-                "written": len(report.written) + len(report.created) + len(report.deleted),
+                "written": written,
+                "deferred_seconds": later.seconds if later else 0.0,
+                "deferred_written": len(later.written) if later else 0,
             }
         )
     info = {
@@ -152,7 +164,7 @@ def child(argv: list[str]) -> None:
     elif kind == "peer":
         imports, work, info = _peer_child(Path(rest[0]))
     elif kind == "live":
-        imports, work, info = _live_child(Path(rest[0]), int(rest[1]), int(rest[2]))
+        imports, work, info = _live_child(Path(rest[0]), int(rest[1]), int(rest[2]), rest[3])
     else:
         raise SystemExit(f"unknown step kind {kind}")
     Path(result).write_text(json.dumps({"import_s": imports, "work_s": work, "info": info}))
@@ -369,7 +381,8 @@ def run_all(args: argparse.Namespace, bench: Bench, source: Path) -> dict[str, A
         for _ in range(args.repeat):
             bench.measure("graph export (after sync)", "cli", "graph", str(copy), "-o", out_graph, *flags)
     if args.updates and "live" not in skip:
-        bench.measure("watch update (LiveVault)", "live", str(copy), str(args.updates), str(args.seed))
+        cache_arg = str(cache) if sync_cache else ""
+        bench.measure("watch update (LiveVault)", "live", str(copy), str(args.updates), str(args.seed), cache_arg)
     return {"sync_cache_dir": sync_cache, "graph_cache_dir": graph_cache, "peer_installed": peer_installed}
 
 
@@ -424,6 +437,13 @@ def report(bench: Bench, header: dict[str, Any]) -> list[str]:
             f"max {max(ms):,.0f} ms; files written per update median {statistics.median(written):.0f}, "
             f"max {max(written)}",
         ]
+        total = [(u["seconds"] + u.get("deferred_seconds", 0.0)) * 1000 for u in info["updates"]]
+        if total != ms:
+            lines.append(
+                f"with the batch after it (notes deferred because only a term's weight moved them): "
+                f"median {statistics.median(total):,.0f} ms, p95 {percentile(total, 0.95):,.0f} ms, "
+                f"max {max(total):,.0f} ms"
+            )
         median = statistics.median(ms)
         targets.append(f"- one-note update < 100 ms: median {median:,.0f} ms ({'met' if median < 100 else 'not met'})")
     peer = steps.get("obsidiantools Vault().connect()")
