@@ -9,10 +9,10 @@ Works on temporary copies of VAULT (the original is never touched; its ``.vaultl
 copied). Every measured step runs in a subprocess of its own, so its wall time and memory are
 that step's alone. Memory is given twice: "peak RSS" is ``ru_maxrss`` from ``os.wait4``, the
 largest single process (this process stays small on purpose, since a child's ``ru_maxrss``
-starts from its parent's RSS at the fork); "all processes" is the peak, sampled every 0.2 s from
-/proc, of the summed proportional set size (PSS) of the step's process and its descendants,
-which counts the parallel parser's worker processes too. Steps, each repeated ``--repeat``
-times (medians quoted, memory the largest):
+starts from its parent's RSS at the fork); "all processes" is the peak, sampled from /proc
+every 0.2 s (less often for large processes), of the summed proportional set size (PSS) of the
+step's process and its descendants, which counts the parallel parser's worker processes too.
+Steps, each repeated ``--repeat`` times (medians quoted, memory the largest):
 
 - floor: list the notes, read every one and split it into words, in Python (benchlib.py);
 - graph export: ``vaultlink graph COPY -o out.graphml`` on the untouched copy, no cache;
@@ -278,16 +278,20 @@ def _tree_kb(pid: int) -> int:
 
 def wait_sampling(pid: int) -> tuple[int, os.struct_rusage, int]:
     """Wait for ``pid``; its status, its rusage, and the peak memory of its process tree (worker
-    processes included, which ``ru_maxrss`` leaves out), sampled every 0.2 s where /proc allows."""
+    processes included, which ``ru_maxrss`` leaves out), sampled where /proc allows: every 0.2 s,
+    or less often when reading the large processes' page tables costs more than 5% of a core."""
     sampling = Path("/proc/self/smaps_rollup").exists()
     peak, pause = 0, 0.02
     while True:
         done, status, usage = os.wait4(pid, os.WNOHANG)
         if done:
             return status, usage, peak
+        cost = 0.0
         if sampling:
+            start = time.perf_counter()
             peak = max(peak, _tree_kb(pid))
-        time.sleep(pause)
+            cost = time.perf_counter() - start
+        time.sleep(max(pause, 20 * cost))
         pause = min(0.2, pause * 2)
 
 
