@@ -151,9 +151,10 @@ def _read_notes(root: Path, paths: list[str], config: Config, cache: ScanCache |
             reads.append(NoteRead(None, None, (file,)))
             continue
         note = parsed.get(rel) or fresh[rel]
+        file_digest = digest(file.data)
         if cache is not None:
-            cache.record(rel, file.stamp, digest(file.data), keys[rel], note if rel in fresh else None)
-        reads.append(_note_read(root, rel, file.data, note))
+            cache.record(rel, file.stamp, file_digest, keys[rel], note if rel in fresh else None)
+        reads.append(_note_read(root, rel, file.data, file_digest, note))
     return reads
 
 
@@ -171,16 +172,16 @@ def read_note(root: Path, rel: str, config: Config) -> NoteRead:
     file = read_note_file(root, rel, config.max_bytes)
     if isinstance(file, Diagnostic):
         return NoteRead(None, None, (file,))
-    return _note_read(root, rel, file.data, parse_note(rel, file.data, config))
+    return _note_read(root, rel, file.data, digest(file.data), parse_note(rel, file.data, config))
 
 
-def _note_read(root: Path, rel: str, data: bytes, parsed: ParsedNote) -> NoteRead:
+def _note_read(root: Path, rel: str, data: bytes, data_digest: str, parsed: ParsedNote) -> NoteRead:
     if parsed.note is None:
         return NoteRead(None, None, parsed.diagnostics)
     readonly = next((f"{d.code}: {d.message}" for d in parsed.diagnostics if d.code in _READONLY_CODES), "")
     if (root / rel).is_symlink():
         readonly = "note is a symbolic link; not written through"
-    return NoteRead(parsed.note, Source(rel, data.decode("utf-8"), digest(data)), parsed.diagnostics, readonly)
+    return NoteRead(parsed.note, Source(rel, data.decode("utf-8"), data_digest), parsed.diagnostics, readonly)
 
 
 def concept_graph(scan: VaultScan) -> nx.DiGraph[str]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -299,8 +298,3 @@ def fingerprint(entries: Iterable[tuple[str, str]], *extra: str) -> str:
     for rel, digest in sorted(entries):
         h.update(f"{rel}\0{digest}\n".encode("utf-8", "surrogatepass"))
     return h.hexdigest()
-
-
-def report_json(payload: dict[str, object]) -> str:
-    return json.dumps(payload, ensure_ascii=False)
-
