@@ -22,6 +22,32 @@ requires_shared = pytest.mark.skipif(not VAULT_OF_KNOWLEDGE.is_dir(), reason="..
 requires_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the project")
 
 STATE_DIR = ".vaultlink"
+def prose(*phrases: str, times: int = 2) -> str:
+    """Sentences stating each phrase ``times`` times, so it becomes one of the note's terms."""
+    return " ".join(f"About the {p}." for p in phrases for _ in range(times)) + "\n"
+
+
+FILLER = (
+    "Knitting socks on a rainy afternoon.",
+    "Repairing the garden shed roof.",
+    "Learning a few chords on the ukulele.",
+    "Sorting old photographs into albums.",
+    "Planning a trip to the seaside.",
+)
+
+# The watcher's small test vault. Twelve notes: concepts live between 2 and 3 notes
+# (max_df_ratio 0.25 of 12); Alpha links Beta, Epsilon links a missing Ghost.
+SMALL_VAULT: dict[str, str] = {
+    "Alpha.md": "# Alpha\n\nSee [[Beta]].\n\n" + prose("sourdough starter", "rye flour"),
+    "Beta.md": "# Beta\n\n" + prose("bulk fermentation", "proofing basket"),
+    "Gamma.md": "# Gamma\n\n" + prose("sourdough starter", "rye flour"),
+    "Delta.md": "# Delta\n\n" + prose("dark sky", "light pollution"),
+    "sub/Epsilon.md": "# Epsilon\n\nAlso [[Ghost]].\n\n" + prose("dark sky", "light pollution"),
+    "sub/Zeta.md": "# Zeta\n\n" + prose("index funds", "expense ratio"),
+    "Eta.md": "# Eta\n\n" + prose("index funds", "expense ratio"),
+    **{f"Filler {i}.md": f"# Filler {i}\n\n{text}\n" for i, text in enumerate(FILLER)},
+}
+
 VaultFactory = Callable[[Mapping[str, str | bytes]], Path]
 
 

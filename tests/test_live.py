@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_VAULT, VaultFactory, mtimes, snapshot
+from conftest import SAMPLE_VAULT, SMALL_VAULT, VaultFactory, mtimes, prose, snapshot
 
 import vaultlink.live
 from vaultlink import app
@@ -25,31 +25,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def prose(*phrases: str, times: int = 2) -> str:
-    return " ".join(f"About the {p}." for p in phrases for _ in range(times)) + "\n"
-
-
-FILLER = (
-    "Knitting socks on a rainy afternoon.",
-    "Repairing the garden shed roof.",
-    "Learning a few chords on the ukulele.",
-    "Sorting old photographs into albums.",
-    "Planning a trip to the seaside.",
-)
-
-# Twelve notes: concepts live between 2 and 3 notes (max_df_ratio 0.25 of 12).
-VAULT: dict[str, str] = {
-    "Alpha.md": "# Alpha\n\nSee [[Beta]].\n\n" + prose("sourdough starter", "rye flour"),
-    "Beta.md": "# Beta\n\n" + prose("bulk fermentation", "proofing basket"),
-    "Gamma.md": "# Gamma\n\n" + prose("sourdough starter", "rye flour"),
-    "Delta.md": "# Delta\n\n" + prose("dark sky", "light pollution"),
-    "sub/Epsilon.md": "# Epsilon\n\nAlso [[Ghost]].\n\n" + prose("dark sky", "light pollution"),
-    "sub/Zeta.md": "# Zeta\n\n" + prose("index funds", "expense ratio"),
-    "Eta.md": "# Eta\n\n" + prose("index funds", "expense ratio"),
-    **{f"Filler {i}.md": f"# Filler {i}\n\n{text}\n" for i, text in enumerate(FILLER)},
-}
 
 
 @pytest.fixture
@@ -108,7 +83,7 @@ def nothing_written(report: BatchReport) -> bool:
 
 @pytest.fixture
 def vault(make_vault: VaultFactory) -> Path:
-    return make_vault(VAULT)
+    return make_vault(SMALL_VAULT)
 
 
 # --- the vault before any change -----------------------------------------------------------------
@@ -467,7 +442,7 @@ def test_untouched_notes_are_not_rewritten_by_an_edit(vault: Path, clock: FakeCl
 
 def test_rename_that_makes_a_link_name_ambiguous_rewrites_the_entries(make_vault: VaultFactory) -> None:
     clock = FakeClock()
-    files = {k: v for k, v in VAULT.items() if k not in ("Alpha.md", "sub/Epsilon.md")}
+    files = {k: v for k, v in SMALL_VAULT.items() if k not in ("Alpha.md", "sub/Epsilon.md")}
     files["sub/Alpha.md"] = "# Alpha\n\n" + prose("sourdough starter", "rye flour")
     root = make_vault(files)
     live = start(root, clock)

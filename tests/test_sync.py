@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SAMPLE_VAULT, VaultFactory, folders, mtimes, snapshot
+from conftest import SAMPLE_VAULT, VaultFactory, folders, mtimes, prose, snapshot
 
 from vaultlink import app
 from vaultlink.cli import cli
@@ -43,11 +43,6 @@ def block_lines(text: str, name: str = "related") -> list[str]:
 
 def linked_names(lines: list[str]) -> list[str]:
     return [m.group(1) for line in lines for m in re.finditer(r"\[\[([^\]|#]+)", line)]
-
-
-def prose(*phrases: str, times: int = 2) -> str:
-    """A paragraph stating each phrase ``times`` times, one clause each."""
-    return " ".join(f"About the {p}." for p in phrases for _ in range(times)) + "\n"
 
 
 BREAD = ("sourdough starter", "bulk fermentation", "rye flour")

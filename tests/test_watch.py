@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 import pytest
-from conftest import ROOT, VaultFactory
+from conftest import ROOT, SMALL_VAULT, VaultFactory, prose
 from watchdog.observers.api import BaseObserver
 
 from vaultlink import app
@@ -27,20 +27,6 @@ from vaultlink.watch import EventCollector, WatchSettings, is_noise, run_watch, 
 Batch = tuple[set[str], BatchReport]
 
 
-def prose(*phrases: str, times: int = 2) -> str:
-    return " ".join(f"About the {p}." for p in phrases for _ in range(times)) + "\n"
-
-
-VAULT: dict[str, str] = {
-    "Alpha.md": "# Alpha\n\nSee [[Beta]].\n\n" + prose("sourdough starter", "rye flour"),
-    "Beta.md": "# Beta\n\n" + prose("bulk fermentation", "proofing basket"),
-    "Gamma.md": "# Gamma\n\n" + prose("sourdough starter", "rye flour"),
-    "Delta.md": "# Delta\n\n" + prose("dark sky", "light pollution"),
-    "sub/Epsilon.md": "# Epsilon\n\nAlso [[Ghost]].\n\n" + prose("dark sky", "light pollution"),
-    "sub/Zeta.md": "# Zeta\n\n" + prose("index funds", "expense ratio"),
-    "Eta.md": "# Eta\n\n" + prose("index funds", "expense ratio"),
-    **{f"Filler {i}.md": f"# Filler {i}\n\nNothing much, item {w}.\n" for i, w in enumerate("abcde")},
-}
 SHARED_WITH_BETA = "\n" + prose("bulk fermentation", "proofing basket")
 
 
@@ -136,7 +122,7 @@ def assert_quiet(batches: list[Batch]) -> None:
 
 @pytest.fixture
 def vault(make_vault: VaultFactory) -> Path:
-    return make_vault(VAULT)
+    return make_vault(SMALL_VAULT)
 
 
 def watch(root: Path, *, quiet: float = 0.0, poll: bool = False, debounce: float = 0.2) -> Watcher:
@@ -232,12 +218,12 @@ def test_vim_style_save_with_backup_and_4913(vault: Path) -> None:
 
 def test_file_empty_for_a_moment_is_not_an_emptied_note(vault: Path) -> None:
     with watch(vault) as w:
-        files = {rel: (vault / rel).read_bytes() for rel in VAULT}
+        files = {rel: (vault / rel).read_bytes() for rel in SMALL_VAULT}
         text = read(vault, "Alpha.md")
         (vault / "Alpha.md").write_bytes(b"")  # the editor truncated; its write comes later
         (_, empty), _ = w.until(lambda b: "Alpha.md" in b[0])
         assert empty.reparsed == [] and empty.removed == [] and not empty.wrote_anything
-        assert {rel: (vault / rel).read_bytes() for rel in VAULT if rel != "Alpha.md"} == {
+        assert {rel: (vault / rel).read_bytes() for rel in SMALL_VAULT if rel != "Alpha.md"} == {
             rel: data for rel, data in files.items() if rel != "Alpha.md"
         }
         (vault / "Alpha.md").write_text(text + "\n" + prose("dark sky", "light pollution"), encoding="utf-8")
