@@ -217,7 +217,9 @@ def hostile_vault(make_vault: VaultFactory) -> Path:
     about = "About the sourdough starter and the bulk fermentation, the sourdough starter again.\n"
     notes: dict[str, str | bytes] = {f"{name}.md": about + "[[Ghost & <friends>]]\n" for name in HOSTILE_NAMES}
     hub = "".join(f"[[{name}]] " for name in HOSTILE_NAMES if "\n" not in name) + "\n"
-    notes["hub.md"] = hub + '[[quote " <b>missing</b> &amp;]] [nl](new%0Aline.md) [esc](esc%20%1B%5B31mred%1B%5B0m.md)\n'
+    notes["hub.md"] = (
+        hub + '[[quote " <b>missing</b> &amp;]] [nl](new%0Aline.md) [esc](esc%20%1B%5B31mred%1B%5B0m.md)\n'
+    )
     notes["fm.md"] = '---\ntitle: "T\\u0000\\u0007<x>&\\"]]>"\ntags: ["<t>", "&", "\\u0001"]\n---\n' + about
     return make_vault(notes)
 
