@@ -266,3 +266,59 @@ def test_vault_that_is_a_file_raises_vault_not_found(tmp_path: Path) -> None:
     not_a_folder.write_text("x")
     with pytest.raises(VaultNotFound, match=r"file\.md"):
         vault.vault_root(not_a_folder)
+
+
+def _stale_fstat(monkeypatch: pytest.MonkeyPatch, shrink_by: int) -> None:
+    """``os.fstat`` reporting a smaller size, as if the file grew between the stat and the read."""
+    real = os.fstat
+
+    def fstat(fd: int) -> os.stat_result:
+        st = real(fd)
+        return os.stat_result(
+            (
+                st.st_mode,
+                st.st_ino,
+                st.st_dev,
+                st.st_nlink,
+                st.st_uid,
+                st.st_gid,
+                st.st_size - shrink_by,
+                st.st_atime,
+                st.st_mtime,
+                st.st_ctime,
+            )
+        )
+
+    monkeypatch.setattr(vault.os, "fstat", fstat)
+
+
+def test_a_note_that_grows_after_its_stat_is_read_whole(
+    make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault({"grows.md": "first line\nsecond line, written while vaultlink read\n"})
+    _stale_fstat(monkeypatch, shrink_by=30)
+    file = vault.read_note_file(root, "grows.md", max_bytes=1000)
+    assert isinstance(file, vault.NoteFile)
+    assert file.data == (root / "grows.md").read_bytes()
+
+
+def test_a_note_that_grows_past_the_limit_is_still_caught(
+    make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault({"grows.md": "x" * 150})
+    _stale_fstat(monkeypatch, shrink_by=60)  # stat says 90 bytes, under the limit of 100
+    file = vault.read_note_file(root, "grows.md", max_bytes=100)
+    assert isinstance(file, vault.NoteFile)
+    assert len(file.data) == 101  # one past the limit: decode_note then reports it too large
+
+
+def test_read_only_commands_accept_a_relative_vault_path_with_a_cache(
+    make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault({"a.md": "# A\n\nSee [[b]].\n", "b.md": "# B\n"})
+    app.sync(root)
+    assert (root / ".vaultlink" / "cache.sqlite").is_file()
+    monkeypatch.chdir(root.parent)
+    scan = app.check_vault(root.name)
+    assert scan.warnings == []
+    assert sorted(n.path for n in scan.notes) == ["a.md", "b.md"]

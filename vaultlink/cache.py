@@ -234,7 +234,7 @@ def _open_read_only(path: Path, config: Config) -> tuple[ScanCache | None, Diagn
     if not path.is_file():
         return None, None
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
     except sqlite3.Error as exc:
         return None, cache_warning(path, f"cannot be opened ({exc}); running without a cache")
     try:

@@ -169,6 +169,11 @@ def read_note_file(root: Path, rel: str, max_bytes: int) -> NoteFile | Diagnosti
             stamp = stamp_of(os.fstat(f.fileno()), time.time_ns())
             if stamp.size > max_bytes:
                 return too_large(rel, stamp.size, max_bytes)
-            return NoteFile(f.read(max_bytes + 1), stamp)
+            # Ask for the size stat gave, not the limit: a 5 MB request per note leaves a
+            # memory mapping behind each time, and 65k of them exhaust the process's map limit.
+            data = f.read(stamp.size + 1)
+            if len(data) > stamp.size:  # it grew since the stat: the rest, up to the limit
+                data += f.read(max_bytes + 1 - len(data))
+            return NoteFile(data, stamp)
     except OSError as exc:
         return Diagnostic(rel, "unreadable", exc.strerror or str(exc))
