@@ -286,7 +286,7 @@ def test_codec_round_trips_generated_notes(text: str, path: str) -> None:
     assert decode_parsed(encode_parsed(parsed)) == parsed
 
 
-NOTE_FIELDS = '"a.md","T",[],[],[],[],[],"",[],0,false'
+NOTE_FIELDS = '"a.md","T",[],[],[],[],[],"",[],0,[],[],false'
 MALFORMED = {
     "not-json": "not json at all",
     "empty": "",
@@ -335,7 +335,7 @@ WRONG_TYPES_ACCEPTED = {
     "is-stub-string": f'["a.md", [{NOTE_FIELDS[: -len("false")]}"yes"], []]',
     "is-stub-null": f'["a.md", [{NOTE_FIELDS[: -len("false")]}null], []]',
     "diagnostics-object": '["a.md", null, {}]',
-    "links-string": '["a.md", ["a.md","T",[],[],[],"",[],"",[],0,false], []]',
+    "links-string": '["a.md", ["a.md","T",[],[],[],"",[],"",[],0,[],[],false], []]',
 }
 
 

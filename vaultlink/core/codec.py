@@ -39,6 +39,8 @@ def _encode_note(note: Note) -> list[Any]:
         note.frontmatter_format,
         note.metadata_keys,
         note.body_offset,
+        note.words,
+        note.word_counts,
         note.is_stub,
     ]
 
@@ -63,7 +65,7 @@ _TERM_KINDS = {k.value: k for k in TermKind}
 
 
 def _decode_note(fields: list[Any]) -> Note:
-    path, title, aliases, tags, headings, links, terms, fm_format, keys, offset, is_stub = fields
+    path, title, aliases, tags, headings, links, terms, fm_format, keys, offset, words, counts, is_stub = fields
     if type(links) is not list or type(terms) is not list or type(is_stub) is not bool:
         raise ValueError("links, terms or is_stub have the wrong type")
     # Built first and checked in one pass: this loop runs for every term of every cached note.
@@ -85,6 +87,8 @@ def _decode_note(fields: list[Any]) -> Note:
         metadata_keys=_strs(keys),
         body_offset=_int(offset),
         is_stub=is_stub,
+        words=_strs(words),
+        word_counts=_ints(counts),
     )
 
 
@@ -104,3 +108,9 @@ def _strs(values: Any) -> tuple[str, ...]:
     if not isinstance(values, list):
         raise ValueError(f"expected a list, got {type(values).__name__}")
     return tuple(_str(v) for v in values)
+
+
+def _ints(values: Any) -> tuple[int, ...]:
+    if not isinstance(values, list):
+        raise ValueError(f"expected a list, got {type(values).__name__}")
+    return tuple(_int(v) for v in values)

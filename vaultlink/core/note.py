@@ -89,6 +89,7 @@ class Note:
     """A parsed note. ``path`` is vault-relative with ``/`` separators and is the note's id.
 
     ``body_offset`` indexes the body (after any frontmatter) in the BOM-less text;
+    ``words``/``word_counts`` are the note's word bag, parallel tuples;
     ``is_stub`` marks a stub vaultlink created and nobody has edited since.
     """
 
@@ -103,6 +104,10 @@ class Note:
     metadata_keys: tuple[str, ...] = field(default=())
     body_offset: int = 0
     is_stub: bool = False
+    words: tuple[str, ...] = ()
+    """The note's content words (title, file name and aliases included), one casefolded surface
+    form per stem, sorted by stem: what ranking compares (``terms.WordBag``)."""
+    word_counts: tuple[int, ...] = ()
 
     @property
     def stem(self) -> str:

@@ -88,8 +88,9 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
     stem = path_stem(path)
     title = _title(meta) or walk.first_h1 or stem
     names = [*aliases, title] if title != stem else [*aliases, stem]
+    phrases, bag = term_extraction.analyse_prose(walk.prose, {stem, title, *aliases})
     terms = term_extraction.select_terms(
-        term_extraction.phrase_candidates(walk.prose),
+        phrases,
         term_extraction.tag_terms(tags),
         term_extraction.name_terms(names),
         config.terms_per_note,
@@ -106,6 +107,8 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
         metadata_keys=tuple(str(k) for k in meta),
         body_offset=fm.body_offset,
         is_stub=is_unedited_stub(meta, body),
+        words=bag.words,
+        word_counts=bag.counts,
     )
     return ParsedNote(path, note, tuple(diagnostics))
 

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -82,8 +83,21 @@ def _content_runs(text: str) -> Iterable[list[str]]:
             yield run
 
 
+class WordBag(NamedTuple):
+    """A note's content words: one casefolded surface form per stem (``stem`` of it gives the
+    stem back), sorted, with how often the note uses the stem. What ranking reads as its text."""
+
+    words: tuple[str, ...]
+    counts: tuple[int, ...]
+
+
 def phrase_candidates(texts: Iterable[str]) -> list[Term]:
-    """Every 2–3-word content phrase in ``texts``, counted, labelled with its first surface form.
+    """Every 2–3-word content phrase in ``texts``, counted, labelled with its first surface form."""
+    return analyse_prose(texts)[0]
+
+
+def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list[Term], WordBag]:
+    """The phrase candidates of ``texts`` and the word bag of ``texts`` and ``names``, in one pass.
 
     Each word is stemmed once per run (stems are cached), since this loop is the bulk of
     parsing time.
@@ -91,9 +105,15 @@ def phrase_candidates(texts: Iterable[str]) -> list[Term]:
     counts: Counter[str] = Counter()
     entity_votes: Counter[str] = Counter()
     surfaces: dict[str, str] = {}
+    word_counts: Counter[str] = Counter()
+    word_forms: dict[str, str] = {}
     for text in texts:
         for run in _content_runs(text):
-            stems = [stem(w.casefold().replace("’", "'")) for w in run]
+            folded = [w.casefold().replace("’", "'") for w in run]
+            stems = [stem(w) for w in folded]
+            word_counts.update(stems)
+            for key, form in zip(stems, folded, strict=True):
+                word_forms.setdefault(key, form)
             capital = [w[0].isupper() for w in run]
             upper = [w.isupper() for w in run]
             for size in range(2, _MAX_WORDS + 1):
@@ -109,7 +129,20 @@ def phrase_candidates(texts: Iterable[str]) -> list[Term]:
         entity = entity_votes[key] * 2 > count
         label = surfaces[key] if entity else surfaces[key].casefold()
         terms.append(Term(key, label, TermKind.ENTITY if entity else TermKind.PHRASE, count))
-    return terms
+    for run in _content_runs("\n".join(names)):
+        for word in run:
+            form = word.casefold().replace("’", "'")
+            key = stem(form)
+            word_counts[key] += 1
+            word_forms.setdefault(key, form)
+    ordered = sorted(word_counts)
+    return terms, WordBag(tuple(word_forms[k] for k in ordered), tuple(word_counts[k] for k in ordered))
+
+
+def name_stems(name: str) -> tuple[str, ...]:
+    """The stems of a note name's content words, as ``analyse_prose`` counts them: a name is
+    mentioned by a note whose word bag holds all of them."""
+    return tuple(stem(w.casefold().replace("’", "'")) for run in _content_runs(name) for w in run)
 
 
 def tag_key(tag: str) -> str:
