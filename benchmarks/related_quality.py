@@ -40,7 +40,7 @@ from vaultlink.app import VaultScan
 from vaultlink.core.blocks import remove_all_blocks
 from vaultlink.core.markdown import WIKILINK_PATTERN
 from vaultlink.core.note import Link, LinkKind, Note, path_stem
-from vaultlink.core.rank import related
+from vaultlink.core.rank import RankIndex
 from vaultlink.core.resolve import NoteIndex, Outcome, ResolvedLink, resolve_link
 
 MAX_RANK = 100
@@ -68,10 +68,10 @@ def scan_vault(path: Path) -> VaultScan:
 def vaultlink_ranker(scan: VaultScan) -> Ranker:
     """vaultlink's Related ranking: the one place this benchmark calls it. Point it at a new ranker
     here; it is asked for its full list (up to ``MAX_RANK``), not cut by ``related_min_score``."""
-    graph = app.concept_graph(scan)
+    index = RankIndex(scan.notes, scan.links, scan.config)
 
     def rank(path: str, exclude: frozenset[str]) -> list[str]:
-        return [s.path for s in related(graph, path, top=MAX_RANK, min_score=0.0, exclude=exclude)]
+        return [s.path for s in index.related(path, top=MAX_RANK, min_score=0.0, exclude=exclude, reasons=False)]
 
     return rank
 

@@ -27,7 +27,7 @@ from vaultlink.writer import vault_lock
 # whitespace and a note without a final newline.
 VAULT: dict[str, str | bytes] = {
     "Sourdough.md": "# Sourdough\n\nA sourdough starter holds wild yeast. Feed the sourdough starter; wild yeast "
-    "grows. Rye flour helps.\nSee [[Missing idea]].\n",
+    "grows. Spelt flour helps.\nSee [[Missing idea]].\n",
     "sub/Starter care.md": "# Starter care\n\nThe sourdough starter needs wild yeast. Keep the sourdough starter warm "
     "so wild yeast thrives.\n",
     "Telescope.md": "# Telescope\n\nThe dobsonian telescope fights light pollution. A dobsonian telescope; light "
@@ -553,7 +553,7 @@ def test_related_note_prints_path_then_scored_lines_with_reasons(vault: Path) ->
         score, path = head.split(maxsplit=1)
         parsed.append((float(score), path.strip(), reasons))
     assert {p for _, p, _ in parsed} == {"Bike.md", "Sourdough.md"}
-    assert dict((p, r) for _, p, r in parsed) == {"Bike.md": "hill climbs", "Sourdough.md": "rye flour"}
+    assert dict((p, r) for _, p, r in parsed) == {"Bike.md": "hill climbs", "Sourdough.md": "flour"}
     scores = [s for s, _, _ in parsed]
     assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
 

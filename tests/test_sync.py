@@ -67,8 +67,9 @@ def test_related_never_lists_the_note_itself_or_notes_it_links_to(make_vault: Va
     app.sync(root)
     alpha = linked_names(block_lines(read(root, "Alpha.md")))
     assert alpha == ["Gamma"]
-    beta = linked_names(block_lines(read(root, "Beta.md")))
-    assert beta == ["Alpha"]  # Beta does not link Alpha, so Alpha may be suggested to it
+    # Alpha links to Beta: its Backlinks block shows Alpha, so its Related list does not.
+    assert linked_names(block_lines(read(root, "Beta.md"))) == []
+    assert "[[Alpha]]" in "".join(block_lines(read(root, "Beta.md"), "backlinks"))
     for rel in snapshot(root):
         names = linked_names(block_lines(read(root, rel)))
         assert Path(rel).stem not in names
@@ -352,7 +353,7 @@ def test_json_summary(make_vault: VaultFactory) -> None:
     payload = json.loads(result.stdout)
     assert set(payload) == {"scanned", "changed", "created", "deleted", "skipped"}
     assert payload["scanned"] == 3
-    assert payload["changed"] == ["B.md"]
+    assert payload["changed"] == ["A.md", "B.md"]  # A and Bad both link to B: Bad is related to A
     assert payload["created"] == ["Ghost.md"]
     assert payload["deleted"] == []
     assert [s["path"] for s in payload["skipped"]] == ["Bad.md"]
@@ -380,6 +381,8 @@ def test_markdown_link_setting_writes_links_that_resolve_back(make_vault: VaultF
             ".obsidian/app.json": json.dumps({"useMarkdownLinks": True}),
             "kitchen/Bread notes.md": "# Bread\n\n" + prose(*BREAD),
             "garden/Rye & grain.md": "# Rye\n\n" + prose(*BREAD) + "Back to [[Bread notes]].\n",
+            "garden/Loaf & tin.md": "# Loaf\n\n" + prose(*BREAD),
+            **{f"other/Filler {i}.md": f"filler {i}\n" for i in range(3)},  # so half the vault is not bread
             "other/C.md": "c\n",
             "other/D.md": "d\n",
         }
@@ -401,7 +404,7 @@ def test_markdown_link_setting_writes_links_that_resolve_back(make_vault: VaultF
             resolution = resolve_link(link, source, index)
             assert resolution.outcome is Outcome.NOTE
             seen.append(resolution.target)
-    assert seen == ["garden/Rye & grain.md", "garden/Rye & grain.md"]
+    assert seen == ["garden/Loaf & tin.md", "garden/Rye & grain.md"]
 
 
 def test_wikilink_uses_path_when_file_name_is_ambiguous(make_vault: VaultFactory) -> None:

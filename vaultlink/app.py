@@ -8,7 +8,7 @@ import difflib
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from vaultlink.core.config import Config
 from vaultlink.core.graph import build_graph
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote
 from vaultlink.core.parse import parse_key, parse_note
-from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, outgoing_links, plan_clean, plan_sync
-from vaultlink.core.rank import Suggestion, related
+from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, linked_either_way, plan_clean, plan_sync
+from vaultlink.core.rank import RankIndex, Suggestion
 from vaultlink.core.resolve import (
     NoteIndex,
     Outcome,
@@ -388,9 +388,9 @@ def clean(path: str | os.PathLike[str], *, dry_run: bool = False, cache: CacheOp
 
 
 def _sync_plan(scan: VaultScan, options: SyncOptions) -> Plan:
-    graph = concept_graph(scan)
+    rankings = rank_all(scan, options.top, options.min_score)
     notes = {n.path: n for n in scan.notes}
-    plan = plan_sync(notes, scan.sources, scan.links, graph, scan.config, options, scan.readonly)
+    plan = plan_sync(notes, scan.sources, scan.links, rankings, scan.config, options, scan.readonly)
     return drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config))
 
 
@@ -485,9 +485,14 @@ def related_notes(
 ) -> dict[str, list[Suggestion]]:
     """Ranked related notes (with scores and reasons) of one note, or of every note."""
     scan = scan_vault(path, cache)
-    graph = concept_graph(scan)
-    outgoing = outgoing_links(scan.links)
-    notes = [find_note(scan, name)] if name is not None else scan.linked_notes
-    return {
-        n.path: related(graph, n.path, top=top, min_score=min_score, exclude=outgoing.get(n.path, set())) for n in notes
-    }
+    only = [find_note(scan, name).path] if name is not None else None
+    return rank_all(scan, top, min_score, only)
+
+
+def rank_all(
+    scan: VaultScan, top: int, min_score: float, only: Collection[str] | None = None
+) -> dict[str, list[Suggestion]]:
+    """Each note's Related list (or only those of ``only``): the notes it links to, or that link
+    to it, left out (they are connected already)."""
+    index = RankIndex(scan.notes, scan.links, scan.config)
+    return index.related_all(top=top, min_score=min_score, exclude=linked_either_way(scan.links), only=only)

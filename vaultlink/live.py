@@ -30,7 +30,7 @@ from vaultlink.core.plan import (
     stub_aware_writer,
     wanted_stubs,
 )
-from vaultlink.core.rank import Suggestion, ranking_may_change
+from vaultlink.core.rank import NoteRow, RankIndex, Suggestion, Vocabulary, note_row
 from vaultlink.core.resolve import fold
 from vaultlink.vault import IgnoreRules, list_notes
 from vaultlink.writer import digest
@@ -53,7 +53,8 @@ class BatchReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     deferred: int = 0
-    """Notes left for the batch right after this one (moved only by a term's new weight)."""
+    """Notes whose Related lists the batch right after this one checks again (every note after
+    a change: document frequencies and name counts move scores all over the vault)."""
     seconds: float = 0.0
 
     @property
@@ -91,7 +92,11 @@ class LiveVault:
         self.emptied: dict[str, float] = {}  # note -> when it was first seen empty
         self.due: dict[str, float] = {}
         self.defer = defer
-        self.deferred: set[str] = set()  # notes to plan in the next batch (see _only_by_term_weights)
+        self.deferred: set[str] = set()  # notes whose lists the next batch checks (see update)
+        self.vocabulary = Vocabulary()
+        self._rows: dict[str, tuple[Note, NoteRow]] = {}  # each note's ranking row, while it is that note
+        self._index: RankIndex | None = None  # the ranking of the model as it is now (None: stale)
+        self._fresh: dict[str, list[Suggestion]] = {}  # Related lists computed from ``_index``
 
     # --- the batch ------------------------------------------------------------------------------
 
@@ -123,11 +128,20 @@ class LiveVault:
         carried, self.deferred = self.deferred, set()
         affected = self.model.update(changed, removed) if changed or removed else set()
         if changed or removed:
-            affected |= self._rankings_moved(self.model.pair_affected)
+            self._stale()
+            # Scores moved with the saved notes, and with every document frequency and name count
+            # they changed. The lists that can move through the saved notes are planned now; all
+            # others are checked in the next batch (at once if not deferring).
+            affected -= self.model.sharing_only
+            affected |= self._lists_through(set(touched))
             if self.defer and not self.model.names_changed:
-                self.deferred = self._only_by_term_weights(self.model.sharing_only & affected, set(touched)) - carried
-                affected -= self.deferred
-        affected |= carried & self.model.notes.keys()
+                self.deferred = set(self.model.notes) - affected
+            else:
+                affected |= self._lists_changed()
+        if carried:
+            affected |= self._lists_changed()
+            self.deferred = set()  # that check covered this batch's changes too
+        affected &= self.model.notes.keys()
         stub_scope |= self.model.missing_targets(touched)
         affected |= due_now & self.model.notes.keys()
         if (changed or removed) and self.model.names_changed:
@@ -153,26 +167,72 @@ class LiveVault:
             return self.clock()
         return min(self.due.values(), default=None)
 
-    def _only_by_term_weights(self, sharing: set[str], touched: set[str]) -> set[str]:
-        """Of the notes that share a gained or lost term with the saved notes, those whose
-        Related list can't change through their score with the saved notes themselves: only
-        the term's new weight (document frequency) moves their scores with each other. They are
-        planned in the next batch, so the saved note and its real neighbours are written first."""
-        return {path for path in sharing if not self._list_may_change(path, touched)}
+    def _lists_through(self, saved: set[str]) -> set[str]:
+        """Notes whose Related list can differ through their scores with the ``saved`` notes:
+        those listing one of them, and those a saved note now scores high enough to enter
+        (scores are symmetric, so one row of each saved note tells). Never-planned notes too."""
+        index = self._rank_index()
+        out = {p for p in self.model.notes if p not in self.rankings}
+        for path, listed in self.rankings.items():
+            if any(s.path in saved for s in listed):
+                out.add(path)
+        top, floor = self.options.top, self.options.min_score
+        for path in saved & index.row_of.keys():
+            for other, score in index.scores_with(path).items():
+                previous = self.rankings.get(other)
+                if previous is None or path in self._linked(other):
+                    continue
+                lowest = previous[-1].score if len(previous) >= top else floor
+                # A pair's score from the other note's row may differ in its last rounded digit.
+                if score >= min(floor, lowest) - 2e-6 and score >= lowest - 2e-6:
+                    out.add(other)
+        return out
 
-    def _list_may_change(self, path: str, others: set[str]) -> bool:
-        """Can ``path``'s Related list differ from the one last planned, if only its scores with
-        ``others`` moved? (Always, if it was never planned.)"""
-        previous = self.rankings.get(path)
-        return previous is None or ranking_may_change(
-            self.model.graph,
-            path,
-            others,
-            previous,
-            top=self.options.top,
-            min_score=self.options.min_score,
-            exclude=self.model.outgoing.get(path, set()),
-        )
+    def _lists_changed(self) -> set[str]:
+        """Every note whose Related list now differs from the one last planned."""
+        fresh = self._rankings(None)
+        return {path for path, ranked in fresh.items() if self.rankings.get(path) != ranked}
+
+    # --- ranking ------------------------------------------------------------------------------
+
+    def _linked(self, path: str) -> set[str]:
+        """The notes ``path`` links to or is linked from: never in its Related list."""
+        return self.model.outgoing.get(path, set()) | self.model.incoming.get(path, set())
+
+    def _stale(self) -> None:
+        self._index = None
+        self._fresh = {}
+
+    def _rank_index(self) -> RankIndex:
+        """The ranking of the model as it is now; unchanged notes keep their rows."""
+        if self._index is None:
+            rows: dict[str, NoteRow] = {}
+            for path, note in self.model.notes.items():
+                cached = self._rows.get(path)
+                if cached is None or cached[0] is not note:
+                    cached = self._rows[path] = (note, note_row(note, self.vocabulary))
+                rows[path] = cached[1]
+            for path in self._rows.keys() - self.model.notes.keys():
+                del self._rows[path]
+            self._index = RankIndex(
+                self.model.notes.values(), self.model.all_links(), self.config, vocabulary=self.vocabulary, rows=rows
+            )
+        return self._index
+
+    def _rankings(self, only: set[str] | None) -> dict[str, list[Suggestion]]:
+        """The Related lists of ``only`` these notes (None: all), from the current ranking."""
+        wanted = set(self.model.notes) if only is None else only & self.model.notes.keys()
+        missing = wanted - self._fresh.keys()
+        if missing:
+            self._fresh.update(
+                self._rank_index().related_all(
+                    top=self.options.top,
+                    min_score=self.options.min_score,
+                    exclude={p: self._linked(p) for p in missing},
+                    only=missing,
+                )
+            )
+        return {p: self._fresh[p] for p in wanted}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -251,7 +311,7 @@ class LiveVault:
             self.model.notes,
             self.sources,
             self.model.all_links(),
-            self.model.graph,
+            self._rankings(only),
             self.config,
             self.options,
             self.readonly,
@@ -263,11 +323,6 @@ class LiveVault:
             self.writer = None  # names may have changed: rebuild on the next incremental plan
         self.rankings.update(plan.rankings)
         return drop_unsafe_creates(plan, self.listed, self.rules)
-
-    def _rankings_moved(self, pair_affected: dict[str, set[str]]) -> set[str]:
-        """Of the notes whose scores moved only with a few others, those whose Related list
-        can actually differ from the one last planned."""
-        return {path for path, others in pair_affected.items() if self._list_may_change(path, others)}
 
     def _link_index(self, scope: set[str]) -> LinkIndex:
         """The planner's view of the links from the model's own indexes, with the stubs in
@@ -301,6 +356,7 @@ class LiveVault:
             self._remember_write(edit, report, stubs_made, stubs_gone)
         if stubs_made or stubs_gone:
             self.model.update(stubs_made, stubs_gone)  # once per batch: it re-resolves every link
+            self._stale()
 
     def _remember_write(self, edit: Edit, report: BatchReport, made: list[Note], gone: list[str]) -> None:
         """Record what we wrote, so the event it causes is recognised as ours."""

@@ -3,10 +3,11 @@
 ``update(changed, removed)`` re-resolves only the links that can have changed, adjusts the
 concept graph edge by edge, and returns the notes whose managed blocks may have to change:
 the changed notes, the notes they link to or are linked from (before and after), and every
-note that mentions a concept whose document frequency changed (their scores move with the
-concept's idf). When the note count moves the concept bounds, or when note names change,
-the affected set widens accordingly. ``graph`` always equals ``build_graph`` over the same
-notes; the tests hold it to that.
+note that states a concept whose document frequency changed (``sharing_only`` tells those
+apart: their graph edges moved, not their links). When the note count moves the concept
+bounds, or when note names change, the affected set widens accordingly. ``graph`` always
+equals ``build_graph`` over the same notes; the tests hold it to that. Related lists are
+not the model's business: ``rank.RankIndex`` ranks, and the watcher compares lists.
 """
 
 from __future__ import annotations
@@ -73,8 +74,6 @@ class VaultModel:
         self._refresh_concepts(set(self.df))
         self.names_changed = False
         """Whether the last update changed what links resolve to (notes added, removed, renamed)."""
-        self.pair_affected: dict[str, set[str]] = {}
-        """Notes the last update moved only through their scores with a few others (see update)."""
         self.sharing_only: set[str] = set()
         """Of the notes the last update affected, those only because they state a term that was
         gained, lost or relabelled: their scores with each other moved with its document frequency."""
@@ -137,11 +136,10 @@ class VaultModel:
         affected = set(touched_paths)
         count_before = self.linked_count
         touched_terms: set[str] = set()  # terms whose document frequency or label may have changed
-        recounted: dict[str, set[str]] = defaultdict(set)  # term -> notes whose count of it changed
         new_versions = {n.path: n for n in changed}
         for note in old.values():
             if not note.is_stub:
-                touched_terms |= _changed_terms(note, new_versions.get(note.path), recounted)
+                touched_terms |= _changed_terms(note, new_versions.get(note.path))
                 self._count_terms(note, -1)
                 successor = new_versions.get(note.path)
                 if successor is None or successor.is_stub:
@@ -159,7 +157,7 @@ class VaultModel:
             if not note.is_stub:
                 self.graph.add_node(note_id(note.path), **note_attrs(note))
                 self._count_terms(note, +1)
-                touched_terms |= _changed_terms(old.get(note.path), note, recounted)
+                touched_terms |= _changed_terms(old.get(note.path), note)
         affected |= self._update_links(touched_paths, removed_set, names_changed)
         bounds = concept_bounds(self.linked_count, self.config)
         if bounds != self.bounds or self.linked_count != count_before:
@@ -174,24 +172,7 @@ class VaultModel:
         sharing = self._refresh_concepts(touched_terms)
         self.sharing_only = sharing - affected
         affected |= sharing
-        self.pair_affected = self._pair_affected(recounted, touched_terms, affected)
         return affected & self.notes.keys()
-
-    def _pair_affected(
-        self, recounted: dict[str, set[str]], touched_terms: set[str], affected: set[str]
-    ) -> dict[str, set[str]]:
-        """Notes whose ranking can change only through their score with the recounted notes:
-        a term whose count changed in note X (and nothing else about it) moves only the scores
-        of pairs (Y, X). ``rank.ranking_may_change`` tells whether Y's list can differ."""
-        out: dict[str, set[str]] = defaultdict(set)
-        low, high = self.bounds
-        for key, changed_in in recounted.items():
-            if key in touched_terms or not low <= self.df.get(key, 0) <= high:
-                continue
-            for other in self.stating.get(key, ()):
-                if other not in affected and other not in changed_in:
-                    out[other] |= changed_in
-        return out
 
     def _count_terms(self, note: Note, sign: int) -> None:
         for term in note.terms:
@@ -295,10 +276,10 @@ class VaultModel:
         return affected
 
 
-def _changed_terms(before: Note | None, after: Note | None, recounted: dict[str, set[str]]) -> set[str]:
+def _changed_terms(before: Note | None, after: Note | None) -> set[str]:
     """Terms the note gained or lost, or whose label or kind changed: these move document
-    frequencies or concept labels. A term only counted a different number of times is
-    recorded in ``recounted`` instead (it moves this note's scores only)."""
+    frequencies or concept labels (a term only counted a different number of times moves
+    this note's mention weights, which ``_add_mentions`` redoes)."""
     old = {t.key: t for t in before.terms} if before is not None and not before.is_stub else {}
     new = {t.key: t for t in after.terms} if after is not None and not after.is_stub else {}
     touched = set(old.keys() ^ new.keys())
@@ -306,9 +287,6 @@ def _changed_terms(before: Note | None, after: Note | None, recounted: dict[str,
         a, b = old[key], new[key]
         if (a.label, a.kind) != (b.label, b.kind):
             touched.add(key)
-        elif a.count != b.count:
-            assert after is not None
-            recounted[key].add(after.path)
     return touched
 
 

@@ -14,8 +14,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
-import networkx as nx
-
 from vaultlink.core.blocks import (
     content_end_of_text,
     find_related_anchor,
@@ -26,7 +24,7 @@ from vaultlink.core.blocks import (
 )
 from vaultlink.core.config import Config
 from vaultlink.core.note import Link, LinkKind, Note, path_stem
-from vaultlink.core.rank import Suggestion, related
+from vaultlink.core.rank import Suggestion
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 RELATED = "related"
@@ -58,7 +56,7 @@ class Edit:
 @dataclass(frozen=True)
 class SyncOptions:
     top: int = 5
-    min_score: float = 2.5
+    min_score: float = 0.35
     backlinks: bool = True
     stub_kinds: tuple[LinkKind, ...] = (LinkKind.WIKILINK, LinkKind.PATH)
 
@@ -130,6 +128,16 @@ def outgoing_links(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
     return out
 
 
+def linked_either_way(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
+    """Each note's explicit neighbours: the notes it links to and the notes linking to it."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for r in links:
+        if r.resolution.outcome is Outcome.NOTE:
+            out[r.source].add(r.resolution.target)
+            out[r.resolution.target].add(r.source)
+    return out
+
+
 def related_lines(
     note: Note, source: Source, suggestions: Sequence[Suggestion], writer: LinkWriter
 ) -> tuple[list[str], int]:
@@ -179,7 +187,7 @@ def plan_sync(
     notes: Mapping[str, Note],
     sources: Mapping[str, Source],
     links: Sequence[ResolvedLink],
-    graph: nx.DiGraph[str],
+    rankings: Mapping[str, list[Suggestion]],
     config: Config,
     options: SyncOptions,
     readonly: Mapping[str, str],
@@ -187,7 +195,8 @@ def plan_sync(
     stub_scope: Collection[str] | None = None,
     index: LinkIndex | None = None,
 ) -> Plan:
-    """Every edit that brings the vault's managed blocks and stubs up to date. For an
+    """Every edit that brings the vault's managed blocks and stubs up to date, given each note's
+    ranked related notes (``rankings``, the notes it links to already left out). For an
     incremental update, ``only`` limits the notes planned and ``stub_scope`` the stubs
     (by folded path) to those whose blocks can have changed; ``index`` saves walking every
     link again."""
@@ -205,7 +214,7 @@ def plan_sync(
             continue
         source = sources[note.path]
         mine = outgoing.get(note.path, empty)
-        suggestions = related(graph, note.path, top=options.top, min_score=options.min_score, exclude=mine)
+        suggestions = rankings.get(note.path, [])
         plan.rankings[note.path] = suggestions
         lines, anchor = related_lines(note, source, suggestions, writer)
         text = set_block(source.text, RELATED, lines, anchor)

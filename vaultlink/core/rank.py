@@ -1,27 +1,58 @@
-"""related(graph, note) -> the notes that share the most rare concepts with it, with reasons.
+"""RankIndex(notes, links, config).related(path) -> the notes most related to one note, with reasons.
 
-Ranking v1: two notes score the sum, over the concepts both mention, of the geometric mean
-of their mention weights (count × idf). The concepts that contribute most are the reasons.
-Only concepts inside the graph's document-frequency bounds exist, so a term carried by
-nearly every note never contributes, and the work per note is bounded by its concepts'
-sizes rather than by the vault's.
+Ranking v2. The score of two notes a and b is the sum of four symmetric parts:
+
+- **text**: cosine of their TF-IDF word vectors (sublinear tf, stemmed content words, words
+  carried by too many notes dropped);
+- **names**: the words of each note's names (file name, title, aliases) found in the other
+  note's text, weighted the same way: how people refer to a note;
+- **mentions**: a note that states every content word of the other's name mentions it
+  (Obsidian's "unlinked mentions"), weighted down for names many notes mention and for notes
+  that mention many names;
+- **links**: Adamic-Adar over the explicit links: shared neighbours, each counting less the
+  more notes it links with.
+
+The weights were chosen on the link-prediction benchmark (``benchmarks/related_quality.py``,
+``docs/related_quality.md``). Everything is a sparse matrix (scipy), and rows are scored in
+chunks whose products are bounded, so ranking every note of a large vault never builds a dense
+n×n matrix. One row is computed by the same arithmetic whether it is ranked alone or in a
+chunk, so ``related`` and ``related_all`` agree bit for bit; scores are rounded to 6 decimals
+before ordering, and ties are broken by path.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
+import numpy as np
+import scipy.sparse as sp
 
-from vaultlink.core.graph import CONCEPT_PREFIX, note_id
+from vaultlink.core.config import Config
+from vaultlink.core.note import Note, TermKind, path_stem
+from vaultlink.core.resolve import Outcome, ResolvedLink, fold
+from vaultlink.core.terms import name_stems, stem
 
+TEXT_WEIGHT = 1.0
+NAME_WEIGHT = 1.0
+MENTION_WEIGHT = 1.2
+LINK_WEIGHT = 0.3
+WORD_MAX_DF_RATIO = 0.05
+"""A word in more than this share of the notes relates nothing (at least half the notes, up to
+50, still count in a small vault, where 5% would be one or two notes)."""
 MAX_REASONS = 3
-Adjacency = dict[str, dict[str, dict[str, Any]]]
+CHUNK_PRODUCTS = 4_000_000
+"""About how many multiply-adds one chunk of rows may cost: bounds the memory of a chunk's scores."""
+ROUND = 6
+
+NAMED_HERE = "mentioned here"
+NAMES_THIS_NOTE = "mentions this note"
+SHARED_LINKS = "shared links"
+
+Matrix = Any
+"""A scipy sparse matrix (scipy ships no type information)."""
 
 
 @dataclass(frozen=True)
@@ -31,107 +62,374 @@ class Suggestion:
     reasons: tuple[str, ...]
 
 
-def related(
-    graph: nx.DiGraph[str],
-    path: str,
-    *,
-    top: int = 5,
-    min_score: float = 0.0,
-    exclude: Collection[str] = (),
-) -> list[Suggestion]:
-    """The ``top`` notes most related to the note at ``path``, best first.
+@dataclass
+class Vocabulary:
+    """Word stems by id; kept by the watcher across rebuilds, so unchanged notes keep their rows."""
 
-    Never the note itself, nor any path in ``exclude`` (e.g. the notes it already links
-    to), nor a note scoring below ``min_score``. Ties are broken by path so the order is
-    stable from run to run.
-    """
-    source = note_id(path)
-    if source not in graph:
-        return []
-    # networkx's own adjacency dicts (``_succ``/``_pred``), not its read-only views: this loop
-    # is the hot path of every sync and every watch batch, and the views cost ~3x here.
-    pred: Adjacency = graph._pred  # type: ignore[attr-defined]
-    succ: Adjacency = graph._succ  # type: ignore[attr-defined]
-    concepts = [(c, attrs["weight"]) for c, attrs in succ[source].items() if c.startswith(CONCEPT_PREFIX)]
-    scores: dict[str, float] = defaultdict(float)
-    for concept, w_source in concepts:
-        for other, attrs in pred[concept].items():
-            scores[other] += math.sqrt(w_source * attrs["weight"])
-    excluded = {note_id(p) for p in exclude}
-    excluded.add(source)
-    candidates = [(score, node) for node, score in scores.items() if node not in excluded]
-    if len(candidates) > top:
-        # Only near-winners need the exact (rounded) comparison below.
-        cutoff = heapq.nlargest(top, (score for score, _ in candidates))[-1] - 1e-5
-        candidates = [(score, node) for score, node in candidates if score >= cutoff]
-    # Scores are rounded before ordering so that summation order (which differs between a
-    # graph built at once and one updated in place) can never reorder near-ties.
-    ranked = sorted(
-        ((round(score, 6), node) for score, node in candidates if round(score, 6) >= min_score),
-        key=lambda item: (-item[0], item[1]),
-    )[:top]
-    return [Suggestion(graph.nodes[node]["path"], score, _reasons(graph, concepts, node)) for score, node in ranked]
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def id_of(self, key: str) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.ids)
+        return found
 
 
-def _shared(graph: nx.DiGraph[str], concepts: list[tuple[str, float]], other: str) -> list[tuple[float, str]]:
-    shared = []
-    for concept, w_source in concepts:
-        attrs = graph.pred[concept].get(other)
-        if attrs is not None:
-            shared.append((math.sqrt(w_source * attrs["weight"]), graph.nodes[concept]["label"]))
-    return shared
+@dataclass(frozen=True)
+class NoteRow:
+    """What ranking reads of one note, with word ids from a ``Vocabulary``."""
+
+    words: np.ndarray  # word ids, ascending
+    tf: np.ndarray  # 1 + log(count), parallel to ``words``
+    names: tuple[tuple[int, ...], ...]  # each name's content-word ids (empty names left out)
 
 
-def _reasons(graph: nx.DiGraph[str], concepts: list[tuple[str, float]], other: str) -> tuple[str, ...]:
-    """The strongest shared concepts' labels, without near-repeats: of "Great Red",
-    "Red Spot" and "Great Red Spot" only the longest is kept."""
-    ordered = sorted(_shared(graph, concepts, other), key=lambda item: (-round(item[0], 6), item[1]))
-    reasons: list[str] = []
-    for _, label in ordered:
-        folded = label.casefold()
-        if any(folded in r.casefold() for r in reasons):
+def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
+    """The note's words, plus its multi-word terms and tags as features of their own (a shared
+    phrase says more than its words apart)."""
+    counts = dict(zip((stem(w) for w in note.words), note.word_counts, strict=True))
+    for term in note.terms:
+        if term.kind is TermKind.TAG:
+            counts["#" + term.key] = term.count
+        elif " " in term.key:
+            counts[term.key] = term.count
+    ids = sorted((vocabulary.id_of(key), n) for key, n in counts.items())
+    words = np.array([i for i, _ in ids], dtype=np.int64)
+    tf = np.array([1.0 + math.log(n) for _, n in ids], dtype=np.float64)
+    names: set[tuple[int, ...]] = set()
+    for name in {path_stem(note.path), note.title, *note.aliases}:
+        stems = name_stems(name)
+        if stems and all(s in vocabulary.ids for s in stems):
+            names.add(tuple(sorted({vocabulary.ids[s] for s in stems})))
+    return NoteRow(words, tf, tuple(sorted(names)))
+
+
+class RankIndex:
+    """The ranking of a set of notes (stubs left out) and their resolved links."""
+
+    def __init__(
+        self,
+        notes: Iterable[Note],
+        links: Iterable[ResolvedLink],
+        config: Config,
+        *,
+        vocabulary: Vocabulary | None = None,
+        rows: Mapping[str, NoteRow] | None = None,
+    ) -> None:
+        """``vocabulary`` and ``rows`` (by path, for these very notes) let a caller that
+        rebuilds the index often skip recomputing the rows of unchanged notes."""
+        self.notes = sorted((n for n in notes if not n.is_stub), key=lambda n: n.path)
+        self.paths = [n.path for n in self.notes]
+        self.row_of = {p: i for i, p in enumerate(self.paths)}
+        self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
+        given = rows or {}
+        self.rows = [given.get(n.path) or note_row(n, self.vocabulary) for n in self.notes]
+        self.config = config
+        n = len(self.notes)
+        canonical = _canonical_ids(self.vocabulary)
+        self._bag = _bag_matrix(self.rows, canonical, n)
+        self._text = _tfidf(self._bag, _kept_words(self._bag, config, n), n)
+        self._names = _name_matrix(self.rows, canonical, self._text.shape[1], _idf(self._bag, n), self._text)
+        self._mentions = _mention_matrix(self.rows, canonical, self._bag)
+        adjacency = _adjacency(links, self.row_of)
+        self._links = sp.csr_matrix(adjacency[:n])
+        self._stems = sorted(self.vocabulary.ids)  # each column's key: a stem, a phrase or a #tag
+        self._mix = sp.csr_matrix(self._text * TEXT_WEIGHT + self._names * NAME_WEIGHT)
+        self._mix.sort_indices()
+        self._text_t = self._mix.T.tocsr()
+        self._names_t = (self._text * NAME_WEIGHT).T.tocsr()
+        self._mention_sym = (self._mentions + self._mentions.T).tocsr()
+        for matrix in (self._text, self._names, self._mentions, self._links):
+            matrix.sort_indices()
+        self._links_t = sp.csr_matrix(_link_weights(adjacency) @ self._links.T)
+
+    # --- ranking ------------------------------------------------------------------------------
+
+    def related(
+        self,
+        path: str,
+        *,
+        top: int = 5,
+        min_score: float = 0.0,
+        exclude: Collection[str] = (),
+        reasons: bool = True,
+    ) -> list[Suggestion]:
+        """The ``top`` notes most related to ``path``, best first: never the note itself, nor a
+        path in ``exclude`` (the notes it links to), nor one scoring below ``min_score``.
+        Without ``reasons`` each suggestion's reasons are left empty (faster)."""
+        row = self.row_of.get(path)
+        if row is None:
+            return []
+        return self._rank_rows(np.array([row]), top, min_score, {path: exclude}, reasons)[path]
+
+    def related_all(
+        self,
+        *,
+        top: int = 5,
+        min_score: float = 0.0,
+        exclude: Mapping[str, Collection[str]] | None = None,
+        only: Collection[str] | None = None,
+    ) -> dict[str, list[Suggestion]]:
+        """``related`` of every note (or of those in ``only``), scored in bounded chunks."""
+        exclude = exclude or {}
+        paths = self.paths if only is None else sorted(set(only) & self.row_of.keys())
+        rows = np.array([self.row_of[p] for p in paths], dtype=np.int64)
+        out: dict[str, list[Suggestion]] = {p: [] for p in only or ()}  # stubs and unknown paths: none
+        for chunk in self._chunks(rows):
+            out.update(self._rank_rows(chunk, top, min_score, exclude, True))
+        return out
+
+    def scores_with(self, path: str) -> dict[str, float]:
+        """Every other note's positive score with ``path`` (rounded), from ``path``'s own row."""
+        row = self.row_of.get(path)
+        if row is None:
+            return {}
+        scores = self._scores(np.array([row]))
+        values = np.round(scores.data, ROUND)
+        return {self.paths[c]: float(v) for c, v in zip(scores.indices, values, strict=True) if c != row and v > 0}
+
+    def score(self, path: str, other: str) -> float:
+        """The two notes' score, as ``related`` rounds it (0 if either is unknown)."""
+        a, b = self.row_of.get(path), self.row_of.get(other)
+        if a is None or b is None:
+            return 0.0
+        return float(np.round(self._scores(np.array([a]))[0, b], ROUND))
+
+    def _scores(self, rows: np.ndarray) -> Matrix:
+        scores = self._text[rows] @ self._text_t + self._names[rows] @ self._names_t
+        scores = scores + self._mention_sym[rows] * MENTION_WEIGHT + (self._links[rows] @ self._links_t) * LINK_WEIGHT
+        return sp.csr_matrix(scores)
+
+    def _chunks(self, rows: np.ndarray) -> Iterable[np.ndarray]:
+        """``rows`` in runs whose estimated products stay under ``CHUNK_PRODUCTS``."""
+        if not len(rows):
+            return
+        per_word = np.diff(self._text_t.indptr).astype(np.float64)
+        cost = (self._text[rows] != 0) @ per_word + np.diff(self._links.indptr)[rows] * 50.0 + 1.0
+        start, total = 0, 0.0
+        for k, c in enumerate(cost):
+            if total and total + c > CHUNK_PRODUCTS:
+                yield rows[start:k]
+                start, total = k, 0.0
+            total += c
+        yield rows[start:]
+
+    def _rank_rows(
+        self, rows: np.ndarray, top: int, min_score: float, exclude: Mapping[str, Collection[str]], reasons: bool
+    ) -> dict[str, list[Suggestion]]:
+        scores = self._scores(rows)
+        out: dict[str, list[Suggestion]] = {}
+        for k, row in enumerate(rows):
+            path = self.paths[row]
+            lo, hi = scores.indptr[k], scores.indptr[k + 1]
+            cols, values = scores.indices[lo:hi], np.round(scores.data[lo:hi], ROUND)
+            keep = (cols != row) & (values > 0) & (values >= min_score)
+            skipped = [self.row_of[p] for p in exclude.get(path, ()) if p in self.row_of]
+            if skipped:
+                keep &= ~np.isin(cols, skipped)
+            cols, values = cols[keep], values[keep]
+            best = np.lexsort((cols, -values))[:top]
+            out[path] = [
+                Suggestion(self.paths[c], float(v), self._reasons(int(row), int(c)) if reasons else ())
+                for c, v in zip(cols[best], values[best], strict=True)
+            ]
+        return out
+
+    # --- reasons ------------------------------------------------------------------------------
+
+    def _reasons(self, row: int, other: int) -> tuple[str, ...]:
+        """Why ``other`` is related to ``row``: a mention either way first, then the key phrases
+        both notes state (most repeated first), then the shared words that weigh most and no
+        phrase already shows, then shared links. Computed on the raw CSR arrays: this runs for
+        every suggestion of every note."""
+        reasons: list[str] = []
+        if _holds(self._mentions, row, other):
+            reasons.append(NAMED_HERE)
+        if _holds(self._mentions, other, row):
+            reasons.append(NAMES_THIS_NOTE)
+        for label in _shared_phrases(self.notes[row], self.notes[other]):
+            if len(reasons) >= MAX_REASONS:
+                return tuple(reasons)
+            reasons.append(label)
+        shown = " ".join(reasons).casefold().split()
+        forms = {stem(w): w for w in self.notes[row].words}  # shared words, as this note writes them
+        words, weights = _shared(self._text, row, self._mix, other)
+        name_words, name_weights = _shared(self._names, row, self._text, other)
+        words = np.concatenate([words, name_words])
+        weights = np.round(np.concatenate([weights, name_weights * NAME_WEIGHT]), ROUND)
+        for word in words[np.lexsort((words, -weights))]:
+            key = self._stems[word]
+            if len(reasons) >= MAX_REASONS:
+                break
+            if " " in key or key.startswith("#"):
+                continue  # a phrase or tag: shown above if it is one to show
+            label = forms.get(key, key)
+            if label not in shown:
+                shown.append(label)
+                reasons.append(label)
+        if len(reasons) < MAX_REASONS and len(_shared(self._links, row, self._links, other)[0]):
+            reasons.append(SHARED_LINKS)
+        return tuple(reasons)
+
+
+def _shared_phrases(note: Note, other: Note) -> list[str]:
+    """The multi-word terms both notes state, most repeated first, labelled as ``note`` states them."""
+    theirs = {t.key: t.count for t in other.terms if " " in t.key}
+    shared = [(t.count * theirs[t.key], t.key, t.label) for t in note.terms if t.key in theirs]
+    return [label for _, _, label in sorted(shared, key=lambda item: (-item[0], item[1]))]
+
+
+def _row(matrix: Matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
+    return matrix.indices[lo:hi], matrix.data[lo:hi]
+
+
+def _holds(matrix: Matrix, row: int, column: int) -> bool:
+    columns, _ = _row(matrix, row)
+    k = int(np.searchsorted(columns, column))
+    return k < len(columns) and int(columns[k]) == column
+
+
+def _shared(left: Matrix, row: int, right: Matrix, other: int) -> tuple[np.ndarray, np.ndarray]:
+    """The columns two rows (of matrices with sorted indices) share, and their products."""
+    a_cols, a_data = _row(left, row)
+    b_cols, b_data = _row(right, other)
+    common, ia, ib = np.intersect1d(a_cols, b_cols, assume_unique=True, return_indices=True)
+    return common, a_data[ia] * b_data[ib]
+
+
+# --- building the matrices --------------------------------------------------------------------
+
+
+def _canonical_ids(vocabulary: Vocabulary) -> np.ndarray:
+    """Each word id's column: words in stem order, so two indexes over the same notes have the
+    same columns (and the same sums, term by term) however their vocabularies grew."""
+    keys = list(vocabulary.ids)
+    columns = np.empty(len(keys), dtype=np.int64)
+    for column, key in enumerate(sorted(keys)):
+        columns[vocabulary.ids[key]] = column
+    return columns
+
+
+def _bag_matrix(rows: Sequence[NoteRow], canonical: np.ndarray, n: int) -> Matrix:
+    """Notes × words, each note's 1 + log(count)."""
+    lengths = [len(r.words) for r in rows]
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    words = np.concatenate([r.words for r in rows]) if rows else np.zeros(0, dtype=np.int64)
+    tf = np.concatenate([r.tf for r in rows]) if rows else np.zeros(0)
+    matrix = sp.csr_matrix((tf, canonical[words] if len(words) else words, indptr), shape=(n, len(canonical)))
+    matrix.sort_indices()
+    return matrix
+
+
+def _kept_words(bag: Matrix, config: Config, n: int) -> np.ndarray:
+    """Which words relate notes: carried by at least ``min_df`` notes and not by too many."""
+    df = np.diff(bag.tocsc().indptr)
+    upper = max(config.min_df, WORD_MAX_DF_RATIO * n, min(0.5 * n, 50.0))
+    return np.asarray((df >= config.min_df) & (df <= upper))
+
+
+def _idf(bag: Matrix, n: int) -> np.ndarray:
+    df: np.ndarray = np.diff(bag.tocsc().indptr).astype(np.float64)
+    idf: np.ndarray = np.log((n + 1) / np.maximum(df, 1.0))
+    return idf
+
+
+def _normalise(matrix: Matrix) -> Matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+
+
+def _tfidf(bag: Matrix, kept: np.ndarray, n: int) -> Matrix:
+    """Sublinear tf × idf over the kept words, each row of unit length."""
+    weights = _idf(bag, n) * kept
+    return _normalise(sp.csr_matrix(bag @ sp.diags(weights)))
+
+
+def _name_matrix(rows: Sequence[NoteRow], canonical: np.ndarray, width: int, idf: np.ndarray, text: Matrix) -> Matrix:
+    """Notes × words: the words of each note's names, idf-weighted (kept words only), unit rows."""
+    kept = np.asarray(text.sum(axis=0)).ravel() > 0
+    data: list[float] = []
+    cols: list[int] = []
+    indptr = [0]
+    for row in rows:
+        words = sorted({int(canonical[w]) for name in row.names for w in name})
+        words = [w for w in words if kept[w]]
+        cols.extend(words)
+        data.extend(idf[w] for w in words)
+        indptr.append(len(cols))
+    matrix = sp.csr_matrix(
+        (np.array(data, dtype=np.float64), np.array(cols, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+        shape=(len(rows), width),
+    )
+    return _normalise(matrix)
+
+
+def _mention_matrix(rows: Sequence[NoteRow], canonical: np.ndarray, bag: Matrix) -> Matrix:
+    """Notes × notes: a → b weighs ``2 / (log(2 + names a mentions) · log(2 + notes mentioning b))``
+    when a's words hold every content word of one of b's names."""
+    n = len(rows)
+    owners: list[int] = []
+    cols: list[int] = []
+    indptr = [0]
+    for owner, row in enumerate(rows):
+        for name in row.names:
+            owners.append(owner)
+            cols.extend(int(canonical[w]) for w in name)
+            indptr.append(len(cols))
+    if not owners:
+        return sp.csr_matrix((n, n))
+    names = sp.csr_matrix(
+        (np.ones(len(cols)), np.array(cols, dtype=np.int64), indptr), shape=(len(owners), bag.shape[1])
+    )
+    sizes = np.diff(names.indptr)
+    hits = sp.csr_matrix((bag != 0).astype(np.float64) @ names.T).tocoo()
+    full = hits.data == sizes[hits.col]
+    mentioner, mentioned = hits.row[full], np.array(owners, dtype=np.int64)[hits.col[full]]
+    other = mentioner != mentioned
+    binary = sp.csr_matrix((np.ones(int(other.sum())), (mentioner[other], mentioned[other])), shape=(n, n))
+    binary.data[:] = 1.0  # a note naming b twice (two of b's names) mentions it once
+    outgoing = np.diff(binary.indptr)
+    incoming = np.diff(binary.tocsc().indptr)
+    left = sp.diags(1.0 / np.log(2.0 + outgoing))
+    right = sp.diags(1.0 / np.log(2.0 + incoming))
+    return sp.csr_matrix(left @ binary @ right * 2.0)
+
+
+def _adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> Matrix:
+    """Nodes × nodes (the notes first, in row order, then stubs and missing notes): 1 where an
+    explicit link joins them, either way."""
+    extra: dict[str, int] = {}
+    pairs: set[tuple[int, int]] = set()
+
+    def node(key: str) -> int:
+        found = row_of.get(key)
+        if found is None:
+            found = extra.setdefault(key, len(row_of) + len(extra))
+        return found
+
+    for r in links:
+        if r.resolution.outcome is Outcome.NOTE:
+            target = node(r.resolution.target)
+        elif r.resolution.outcome is Outcome.MISSING:
+            target = node("\0missing:" + fold(r.resolution.target))
+        else:
             continue
-        reasons = [r for r in reasons if r.casefold() not in folded]
-        reasons.append(label)
-        if len(reasons) == MAX_REASONS:
-            break
-    return tuple(reasons)
+        source = node(r.source)
+        if source != target:
+            pairs |= {(source, target), (target, source)}
+    size = len(row_of) + len(extra)
+    ordered = sorted(pairs)
+    return sp.csr_matrix(
+        (np.ones(len(ordered)), ([a for a, _ in ordered], [b for _, b in ordered])), shape=(size, size)
+    )
 
 
-def pair_score(graph: nx.DiGraph[str], path: str, other: str) -> float:
-    """The relatedness of two notes, as ``related`` scores it (rounded the same way)."""
-    a, b = note_id(path), note_id(other)
-    if a not in graph or b not in graph:
-        return 0.0
-    pred: Adjacency = graph._pred  # type: ignore[attr-defined]
-    succ: Adjacency = graph._succ  # type: ignore[attr-defined]
-    total = 0.0
-    for concept, attrs in succ[b].items():
-        if concept.startswith(CONCEPT_PREFIX) and a in pred[concept]:
-            total += math.sqrt(attrs["weight"] * pred[concept][a]["weight"])
-    return round(total, 6)
-
-
-def ranking_may_change(
-    graph: nx.DiGraph[str],
-    path: str,
-    others: Collection[str],
-    previous: Sequence[Suggestion],
-    *,
-    top: int,
-    min_score: float,
-    exclude: Collection[str] = (),
-) -> bool:
-    """Can ``related(path)`` differ from ``previous`` when only its scores with ``others``
-    moved? Only if one of them is listed (its score or reasons changed), or now scores high
-    enough to enter the list."""
-    listed = {s.path for s in previous}
-    for other in others:
-        if other in exclude or other == path:
-            continue
-        if other in listed:
-            return True
-        score = pair_score(graph, path, other)
-        if score >= min_score and (len(previous) < top or score >= previous[-1].score):
-            return True
-    return False
+def _link_weights(adjacency: Matrix) -> Matrix:
+    """Diagonal nodes × nodes: 1 / log(degree) for a node with two or more neighbours (Adamic-Adar)."""
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    weights = np.zeros_like(degree)
+    many = degree >= 2
+    weights[many] = 1.0 / np.log(degree[many])
+    return sp.csr_matrix(sp.diags(weights))
