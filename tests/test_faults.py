@@ -650,12 +650,6 @@ def _session_members(sid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux /proc needed")
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: SIGKILL of a run that parses in worker processes (200+ notes) leaves the workers running "
-    "forever, orphaned and blocked on their task queue",
-)
 def test_killed_run_leaves_no_worker_process_behind(tmp_path: Path) -> None:
     parallel = pytest.importorskip("vaultlink.parallel")
     vault = tmp_path / "vault"
