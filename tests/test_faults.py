@@ -578,45 +578,159 @@ def test_two_syncs_started_together_end_in_the_reference_vault(case: Case, vault
     assert not (vault / LOCK).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: taking over a stale lock deletes whatever lock file is there by then: when another "
-    "process took it over first, both runs hold the vault's lock at once",
-)
-def test_two_processes_taking_over_one_stale_lock_do_not_both_hold_it(
-    vault: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Both see a stale lock; the other process takes it over between our reading it and our removing it."""
+def _write_stale_lock(vault: Path) -> Path:
+    """A lock file naming a dead process of this host, held by nobody."""
     lock = vault / LOCK
-    lock.parent.mkdir()
+    lock.parent.mkdir(exist_ok=True)
     dead = subprocess.Popen(["true"])
     dead.wait()
     lock.write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname(), "command": "sync", "started": 0}))
-    real_read = writer._read_lock
+    return lock
+
+
+def _after_opening_the_lock_file(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    """Run ``action`` once, right after this process opens the lock file and before it locks it."""
+    real_open = os.open
+    done: list[bool] = []
+
+    def open_then_act(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        fd = real_open(path, flags, mode, **kwargs)
+        if Path(path).name == writer.LOCK_NAME and not done:
+            done.append(True)
+            action()
+        return fd
+
+    monkeypatch.setattr(writer.os, "open", open_then_act)
+
+
+def _start_holder(vault: Path, holders: list[subprocess.Popen[str]]) -> subprocess.Popen[str]:
+    holder = _python("-c", HOLD_LOCK, str(vault), stdin=subprocess.PIPE)
+    holders.append(holder)
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == "locked\n", holder.stderr.read() if holder.stderr else ""
+    return holder
+
+
+def _stop(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None
+    if not holder.stdin.closed:
+        holder.stdin.close()
+    holder.wait(timeout=60)
+
+
+def test_two_processes_taking_over_one_stale_lock_do_not_both_hold_it(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both see a stale lock; the other process takes it over between our opening the lock file and our
+    locking it. (The first version of this test lost the race between reading the stale lock and removing
+    it, which the flock-based lock no longer does: it never removes another run's lock file.)"""
+    _write_stale_lock(vault)
     holders: list[subprocess.Popen[str]] = []
 
-    def read_then_lose_the_race(path: Path) -> writer.LockInfo | None:
-        stale = real_read(path)
-        if not holders:
-            holders.append(_python("-c", HOLD_LOCK, str(vault), stdin=subprocess.PIPE))
-            assert holders[0].stdout is not None
-            assert holders[0].stdout.readline() == "locked\n"  # it took the stale lock over
-        return stale
+    def another_run_takes_it_over() -> None:
+        _start_holder(vault, holders)
 
-    monkeypatch.setattr(writer, "_read_lock", read_then_lose_the_race)
-    refused = False
+    _after_opening_the_lock_file(monkeypatch, another_run_takes_it_over)
     try:
-        with writer.vault_lock(vault, "sync"):
-            pass
-    except VaultLocked:
-        refused = True
+        with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
+            pytest.fail("this process took the lock while the other process held it")
+        assert f"pid {holders[0].pid} on {socket.gethostname()}" in str(refused.value)
     finally:
         for holder in holders:
-            assert holder.stdin is not None
-            holder.stdin.close()
-            holder.wait(timeout=60)
-    assert refused, "this process took the lock while the other process held it"
+            _stop(holder)
+
+
+def test_lock_released_and_taken_again_while_we_open_it_is_not_held_twice(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """We open the lock file of a run that is just finishing; it removes that file and lets go; a third run
+    makes a new lock file and holds it. Locking the file we opened succeeds, but it is no longer the lock."""
+    holders: list[subprocess.Popen[str]] = []
+    first = _start_holder(vault, holders)
+
+    def first_finishes_and_another_starts() -> None:
+        _stop(first)
+        _start_holder(vault, holders)
+
+    _after_opening_the_lock_file(monkeypatch, first_finishes_and_another_starts)
+    try:
+        with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
+            pytest.fail("this process locked a lock file that was already removed")
+        assert f"pid {holders[1].pid} on" in str(refused.value)
+    finally:
+        for holder in holders:
+            _stop(holder)
+
+
+def test_lock_file_replaced_again_and_again_is_one_clear_line(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each time this process opens the lock file, it is removed before it can be locked: vaultlink gives up
+    after a few tries and says so."""
+    lock = vault / LOCK
+    real_open = os.open
+
+    def open_then_remove(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        fd = real_open(path, flags, mode, **kwargs)
+        if Path(path).name == writer.LOCK_NAME:
+            os.unlink(path)
+        return fd
+
+    monkeypatch.setattr(writer.os, "open", open_then_remove)
+    with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
+        pytest.fail("locked a file that was gone")
+    assert str(refused.value) == f"{lock}: the lock file was replaced 5 times while taking it; try again"
+    monkeypatch.undo()
+    with writer.vault_lock(vault, "sync"):
+        assert writer.holds_lock(vault)
+    assert not lock.exists()
+
+
+def test_file_system_without_locks_is_one_clear_line(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_locks(_fd: int, _op: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(writer.fcntl, "flock", no_locks)
+    with pytest.raises(VaultLocked) as refused:
+        app.sync(vault)
+    assert str(refused.value) == f"{vault / LOCK}: cannot lock the vault: {os.strerror(errno.ENOLCK)}"
+
+
+# Takes the vault's lock, forks a child that outlives it (as a parse worker may), and waits.
+LOCK_THEN_FORK = """
+import os, sys, time
+from pathlib import Path
+from vaultlink.writer import holds_lock, vault_lock
+root = Path(sys.argv[1])
+with vault_lock(root, "sync"):
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(w, b"%d" % holds_lock(root))
+        time.sleep(120)
+        os._exit(0)
+    print(child, "locked; the child holds it:", os.read(r, 1).decode(), flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_forked_child_of_a_killed_run_does_not_keep_the_vault_locked(case: Case, vault: Path) -> None:
+    holder = _python("-c", LOCK_THEN_FORK, str(vault), stdin=subprocess.PIPE)
+    assert holder.stdout is not None
+    child = 0
+    try:
+        line = holder.stdout.readline()
+        assert line.endswith(" locked; the child holds it: 0\n"), line
+        child = int(line.split()[0])
+        holder.kill()
+        holder.wait(timeout=60)
+        report = app.sync(vault)
+        os.kill(child, 0)  # the child still runs, with its copy of the lock file's descriptor closed
+        assert report.skipped == []
+        assert snapshot(vault) == case.reference
+    finally:
+        if child:
+            os.kill(child, signal.SIGKILL)
+        holder.kill()
+        holder.wait(timeout=60)
 
 
 # A sync whose forks tell the test, through an inherited pipe, that a child process exists.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -190,52 +191,122 @@ class LockInfo:
     started: float
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+# --- the vault's state folder and lock ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _HeldLock:
+    """The open lock file of a vault this process holds: ``flock`` on it is the lock itself,
+    so the kernel releases it when the process dies, however it dies."""
+
+    fd: int
+    pid: int
+    file: tuple[int, int]  # (st_dev, st_ino) of the lock file
+
+
+_HELD: dict[Path, _HeldLock] = {}
+_LOCK_ATTEMPTS = 5
+
+
+def holds_lock(root: Path) -> bool:
+    """Does this process hold ``root``'s lock (inside ``vault_lock``)?"""
+    held = _HELD.get(root.resolve())
+    return held is not None and held.pid == os.getpid()
+
+
+def _forget_inherited_locks() -> None:
+    """In a forked child: close its copies of the parent's lock files. That leaves the
+    parent's lock held (a ``flock`` is released when the last descriptor of its open file
+    closes), and a child outliving its parent can't keep the vault locked."""
+    for held in _HELD.values():
+        with contextlib.suppress(OSError):
+            os.close(held.fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_locks)
 
 
 @contextlib.contextmanager
 def vault_lock(root: Path, command: str) -> Iterator[None]:
-    """Hold ``.vaultlink/lock`` for the duration. A second process is refused with who holds
-    it; a lock left by a dead process on this host is taken over."""
+    """Hold the vault's lock (``flock`` on ``.vaultlink/lock``) for the duration. A second
+    process is refused with who holds it (the lock file names it); a lock whose process died
+    is free again by itself."""
     state = root / STATE_DIR
     created_state = not state.exists()
     lock = state / LOCK_NAME
     info = LockInfo(os.getpid(), socket.gethostname(), command, time.time())
     try:
         state.mkdir(exist_ok=True)
-        _acquire(lock, info)
+        held = _acquire(lock, info)
     except OSError as exc:
         raise VaultLocked(f"{lock}: cannot create the vault's lock file: {exc.strerror or exc}") from exc
+    key = root.resolve()
+    _HELD[key] = held
     try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        _HELD.pop(key, None)
+        _release(lock, held)
         if created_state:
             with contextlib.suppress(OSError):
                 state.rmdir()
 
 
-def _acquire(lock: Path, info: LockInfo) -> None:
-    for _ in range(2):
+def _acquire(lock: Path, info: LockInfo) -> _HeldLock:
+    for _ in range(_LOCK_ATTEMPTS):
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            holder = _read_lock(lock)
-            if holder is not None and holder.host == info.host and not _pid_alive(holder.pid):
-                lock.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            raise VaultLocked(_locked_message(lock, holder)) from None
-        with os.fdopen(fd, "w") as f:
-            json.dump(info.__dict__, f)
+            held = _lock(fd, lock, info)
+        except BaseException:
+            os.close(fd)
+            raise
+        if held is not None:
+            return held
+        os.close(fd)
+    raise VaultLocked(f"{lock}: the lock file was replaced {_LOCK_ATTEMPTS} times while taking it; try again")
+
+
+def _lock(fd: int, lock: Path, info: LockInfo) -> _HeldLock | None:
+    """Take the lock on the open lock file ``fd``; None if the file was removed meanwhile
+    (its holder released it after we opened it: the lock is the file now at the path)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise VaultLocked(_locked_message(lock, _read_lock(lock))) from None
+    except OSError as exc:
+        raise VaultLocked(f"{lock}: cannot lock the vault: {exc.strerror or exc}") from exc
+    mine = os.fstat(fd)
+    try:
+        there = os.lstat(lock)
+    except FileNotFoundError:
+        return None
+    if (there.st_dev, there.st_ino) != (mine.st_dev, mine.st_ino):
+        return None
+    previous = _read_lock(lock)
+    if previous is not None and previous.host != info.host:
+        # A vault shared between machines: their locks may not see each other, so a lock
+        # file naming another host is honoured until someone removes it.
+        raise VaultLocked(_locked_message(lock, previous))
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(info.__dict__).encode("utf-8"), 0)
+    return _HeldLock(fd, os.getpid(), (mine.st_dev, mine.st_ino))
+
+
+def _release(lock: Path, held: _HeldLock) -> None:
+    """Remove the lock file while still holding it (whoever opened it meanwhile then sees it
+    gone and opens the new one), then let go. Never from a forked child."""
+    if held.pid != os.getpid():
         return
-    raise VaultLocked(_locked_message(lock, _read_lock(lock)))
+    try:
+        there = os.lstat(lock)
+        if (there.st_dev, there.st_ino) == held.file:
+            os.unlink(lock)
+    except OSError:
+        pass
+    finally:
+        os.close(held.fd)
 
 
 def _read_lock(lock: Path) -> LockInfo | None:
