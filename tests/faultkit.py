@@ -2,9 +2,9 @@
 
 - Vault snapshots that leave out ``.vaultlink/`` (vaultlink's own state: lock, cache) and, where asked,
   leftover temp files, so "same vault" means "same notes".
-- ``Recorder``: a ``sys.audit`` hook that records every file operation and every attempt to run a process
-  or open a network connection while it is active, so a test can assert where vaultlink read and wrote,
-  and that it never executed or fetched anything.
+- ``Recorder``: a ``sys.audit`` hook that records every file operation (SQLite databases included) and
+  every attempt to run a process or open a network connection while it is active, so a test can assert
+  where vaultlink read and wrote, and that it never executed or fetched anything.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -152,6 +153,8 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
         (rec.writes if writes else rec.reads).append(path)
     elif event in _WRITE_EVENTS:
         rec.writes.extend(p for i in _WRITE_EVENTS[event] if i < len(args) and (p := _path_arg(args[i])))
+    elif event == "sqlite3.connect":
+        _record_database(rec, args[0])
     elif event in _READ_EVENTS:
         rec.reads.extend(p for i in _READ_EVENTS[event] if i < len(args) and (p := _path_arg(args[i])))
     elif event in ("exec", "compile"):
@@ -163,6 +166,17 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
             rec.forbidden.append((event, repr(args)[:200]))
     elif event.startswith(_FORBIDDEN_PREFIXES) and event != "socket.gethostname":
         rec.forbidden.append((event, repr(args)[:200]))
+
+
+def _record_database(rec: Recorder, database: object) -> None:
+    """An SQLite database opened by path (written) or by a ``file:`` URI with ``mode=ro`` (read)."""
+    if isinstance(database, str) and database.startswith("file:"):
+        uri = urllib.parse.urlparse(database)
+        path = _path_arg(urllib.parse.unquote(uri.path))
+        if path is not None:
+            (rec.reads if "mode=ro" in uri.query else rec.writes).append(path)
+    elif database != ":memory:" and (path := _path_arg(database)) is not None:
+        rec.writes.append(path)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from vaultlink.cache import ScanCache, fingerprint, open_cache, remove_cache
+from vaultlink.cache import ScanCache, cache_warning, fingerprint, open_cache, remove_cache
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
 from vaultlink.core.graph import build_graph
@@ -36,7 +36,15 @@ from vaultlink.errors import OutputError, VaultlinkError
 from vaultlink.export import write_graphml
 from vaultlink.parallel import parse_many
 from vaultlink.vault import IgnoreRules, Listing, NoteFile, list_notes, note_stamp, read_note_file, vault_root
-from vaultlink.writer import STATE_DIR, WriteRefused, delete_file, digest, vault_lock, write_file
+from vaultlink.writer import (
+    STATE_DIR,
+    WriteRefused,
+    delete_file,
+    digest,
+    state_folder_problem,
+    vault_lock,
+    write_file,
+)
 
 # Diagnostics that make a note read-only: it was read "as well as possible", never rewritten.
 _READONLY_CODES = frozenset({"frontmatter", "managed-block"})
@@ -93,6 +101,11 @@ def open_vault_cache(
 ) -> Iterator[ScanCache | None]:
     """The vault's cache for the duration (saved at the end), or None; problems become warnings."""
     if not options.enabled:
+        yield None
+        return
+    unsafe = state_folder_problem(root) if options.folder is None else ""
+    if unsafe:
+        warnings.append(cache_warning(root / STATE_DIR, f"{unsafe}; running without a cache"))
         yield None
         return
     cache, warning = open_cache(options.folder_for(root), config, writable=options.writable)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaultlink.errors import VaultLocked
+from vaultlink.errors import UnsafeStateFolder, VaultLocked
 
 _DRIVE = re.compile(r"[A-Za-z]:")
 STATE_DIR = ".vaultlink"
@@ -194,6 +194,30 @@ class LockInfo:
 # --- the vault's state folder and lock ------------------------------------------------------------------------
 
 
+def state_folder_problem(root: Path) -> str:
+    """Why ``root/.vaultlink`` must not be used, or "": a symbolic link leading out of the
+    vault would put the lock and the cache outside it."""
+    state = root / STATE_DIR
+    if not state.is_symlink():
+        return ""
+    target = state.resolve()
+    if target.is_relative_to(root.resolve()):
+        return ""
+    return (
+        f"is a symbolic link to {target}, outside the vault, and vaultlink writes nothing outside the vault; "
+        "remove the link (--cache-dir keeps the cache elsewhere)"
+    )
+
+
+def state_folder(root: Path) -> Path:
+    """``root/.vaultlink``, checked to stay inside the vault (UnsafeStateFolder if not)."""
+    state = root / STATE_DIR
+    problem = state_folder_problem(root)
+    if problem:
+        raise UnsafeStateFolder(f"{state}: {problem}")
+    return state
+
+
 @dataclass(frozen=True)
 class _HeldLock:
     """The open lock file of a vault this process holds: ``flock`` on it is the lock itself,
@@ -233,7 +257,7 @@ def vault_lock(root: Path, command: str) -> Iterator[None]:
     """Hold the vault's lock (``flock`` on ``.vaultlink/lock``) for the duration. A second
     process is refused with who holds it (the lock file names it); a lock whose process died
     is free again by itself."""
-    state = root / STATE_DIR
+    state = state_folder(root)
     created_state = not state.exists()
     lock = state / LOCK_NAME
     info = LockInfo(os.getpid(), socket.gethostname(), command, time.time())
