@@ -132,10 +132,36 @@ _active: list[Recorder] = []
 _installed = False
 
 
-def _path_arg(value: object) -> str | None:
-    if isinstance(value, (str, bytes, os.PathLike)):
-        return os.path.abspath(os.fsdecode(value))
-    return None  # a file descriptor
+# Where the events that take a ``dir_fd`` have it: path argument position -> dir_fd argument position
+# (CPython passes -1 when none was given; a relative path is then relative to the current folder).
+_DIR_FDS = {
+    "os.remove": {0: 1},
+    "os.rmdir": {0: 1},
+    "os.rename": {0: 2, 1: 3},
+    "os.link": {0: 2, 1: 3},
+    "os.mkdir": {0: 2},
+    "os.chmod": {0: 2},
+    "os.symlink": {1: 2},
+}
+
+
+def _path_arg(value: object, dir_fd: object = -1) -> str | None:
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        return None  # a file descriptor
+    path = os.fsdecode(value)
+    if isinstance(dir_fd, int) and dir_fd >= 0 and not os.path.isabs(path):
+        return os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)  # Linux: the folder's path now
+    return os.path.abspath(path)
+
+
+def _event_paths(event: str, args: tuple[object, ...], positions: tuple[int, ...]) -> list[str]:
+    dir_fds = _DIR_FDS.get(event, {})
+    found = []
+    for i in positions:
+        fd = args[dir_fds[i]] if i in dir_fds and dir_fds[i] < len(args) else -1
+        if i < len(args) and (path := _path_arg(args[i], fd)):
+            found.append(path)
+    return found
 
 
 def _hook(event: str, args: tuple[object, ...]) -> None:
@@ -152,11 +178,11 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
         )
         (rec.writes if writes else rec.reads).append(path)
     elif event in _WRITE_EVENTS:
-        rec.writes.extend(p for i in _WRITE_EVENTS[event] if i < len(args) and (p := _path_arg(args[i])))
+        rec.writes.extend(_event_paths(event, args, _WRITE_EVENTS[event]))
     elif event == "sqlite3.connect":
         _record_database(rec, args[0])
     elif event in _READ_EVENTS:
-        rec.reads.extend(p for i in _READ_EVENTS[event] if i < len(args) and (p := _path_arg(args[i])))
+        rec.reads.extend(_event_paths(event, args, _READ_EVENTS[event]))
     elif event in ("exec", "compile"):
         # Importing a module compiles and runs a file's code; anything else is code made at run time.
         code = args[0] if event == "exec" else None

@@ -425,12 +425,6 @@ def test_folder_renamed_before_its_notes_are_written_is_reported_per_file(
     assert snapshot(vault) == snapshot(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: a folder renamed while one of its notes is being written keeps vaultlink's temp file "
-    "(.vaultlink-*.tmp) forever: the cleanup unlinks it under the folder's old name",
-)
 def test_folder_renamed_while_one_of_its_notes_is_written_leaves_no_temp_file(
     case: Case, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -137,6 +137,56 @@ def test_write_refuses_when_the_file_is_deleted_right_before_the_replace(
     assert temp_files(vault) == []
 
 
+# --- temp files -------------------------------------------------------------------------------------------
+
+
+def test_temp_file_is_removed_from_a_folder_renamed_before_the_replace(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cleanup finds the temp file through its folder's descriptor, wherever the folder went."""
+    real_replace = os.replace
+
+    def rename_folder_then_replace(src: str, dst: Path) -> None:
+        os.rename(vault / "sub", vault / "renamed")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "replace", rename_folder_then_replace)
+    with pytest.raises(FileNotFoundError):
+        write_file(vault, "sub/deep.md", b"deeper\n", digest(b"deep\n"))
+    monkeypatch.undo()
+    assert temp_files(vault) == []
+    assert (vault / "renamed" / "deep.md").read_bytes() == b"deep\n"
+
+
+def test_cleanup_never_removes_another_file_under_the_temp_files_name(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def swap_temp_then_fail(src: str, _dst: Path) -> None:
+        os.rename(src, vault / "moved away")  # (kept: a freed inode number could be reused at once)
+        Path(src).write_bytes(b"someone else's\n")
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(writer.os, "replace", swap_temp_then_fail)
+    with pytest.raises(OSError):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    [other] = temp_files(vault)
+    assert other.read_bytes() == b"someone else's\n"
+
+
+def test_temp_file_is_removed_by_path_when_its_folder_cannot_be_opened(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "_open_folder", lambda _folder: None)
+    monkeypatch.setattr(writer.os, "replace", enospc)
+    with pytest.raises(OSError):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    assert temp_files(vault) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(writer, "_open_folder", lambda _folder: None)
+    write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    assert (vault / "note.md").read_bytes() == NEW
+
+
 # --- write_file: creating -----------------------------------------------------------------------------------
 
 

@@ -96,28 +96,65 @@ def replace_file(
     ``mode`` defaults to the existing file's (or the umask's for a new file). ``check`` runs
     just before the replace; if it fails the file is left alone (WriteRefused). With
     ``no_clobber`` the file is created with a hard link, which fails if anything is there.
+
+    The temp file is removed again through a handle on its folder, not by path: a folder
+    renamed meanwhile would otherwise keep it.
     """
     if mode is None:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+    folder = _open_folder(path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        if check is not None and not check():
-            raise WriteRefused("changed since it was read; left alone")
-        if no_clobber:
-            _link_new(tmp, path)
-        else:
-            os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+        temp = _TempFile(tmp, os.fstat(fd), folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, mode)
+            if check is not None and not check():
+                raise WriteRefused("changed since it was read; left alone")
+            if no_clobber:
+                _link_new(tmp, path)
+            else:
+                os.replace(tmp, path)
+        finally:
+            temp.remove()
+        _fsync_folder(path.parent, folder)
     finally:
-        Path(tmp).unlink(missing_ok=True)
-    _fsync_folder(path.parent)
+        if folder is not None:
+            os.close(folder)
+
+
+@dataclass(frozen=True)
+class _TempFile:
+    """A temp file just made, and its folder's descriptor (None if it could not be opened)."""
+
+    path: str
+    st: os.stat_result
+    folder: int | None
+
+    def remove(self) -> None:
+        """Unlink the temp file wherever its folder is now; a failure never masks what
+        happened to the note."""
+        with contextlib.suppress(OSError):
+            if self.folder is None:
+                os.unlink(self.path)
+                return
+            name = os.path.basename(self.path)
+            now = os.stat(name, dir_fd=self.folder, follow_symlinks=False)
+            if (now.st_dev, now.st_ino) == (self.st.st_dev, self.st.st_ino):  # ours, not a namesake
+                os.unlink(name, dir_fd=self.folder)
+
+
+def _open_folder(folder: Path) -> int | None:
+    try:
+        return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
 
 
 def _link_new(tmp: str, path: Path) -> None:
@@ -174,8 +211,12 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync_folder(folder: Path, fd: int | None = None) -> None:
+    """Make a rename in ``folder`` durable (through ``fd`` when the folder is already open)."""
     with contextlib.suppress(OSError):
+        if fd is not None:
+            os.fsync(fd)
+            return
         fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(fd)
