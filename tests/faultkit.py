@@ -28,8 +28,8 @@ def is_state(rel: str) -> bool:
 
 
 def is_temp(rel: str) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return name.startswith(writer.TEMP_PREFIX) and name.endswith(".tmp")
+    """Named as vaultlink names its temp files (exactly: look-alikes are the user's files)."""
+    return writer.is_temp_name(rel.rsplit("/", 1)[-1])
 
 
 def snapshot(root: Path, *, temps: bool = False) -> dict[str, bytes]:

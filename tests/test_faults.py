@@ -474,20 +474,54 @@ def test_killed_with_a_temp_file_written_leaves_every_note_and_the_next_sync_con
     assert report.skipped == []
     assert snapshot(vault) == case.reference
     assert not (vault / LOCK).exists()
-    assert temp_files(vault) == leftovers  # see the xfail below
+    assert temp_files(vault) == []  # the leftover, removed by the run that took the lock over
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: temp files (.vaultlink-*.tmp) left by a killed run stay in the vault; the next run "
-    "ignores them as dot-files and never removes them",
-)
-def test_temp_file_left_by_a_killed_run_is_removed_by_the_next_run(case: Case, vault: Path) -> None:
+# Files of the user's whose names look like vaultlink's temp files but are not exactly its pattern
+# (".vaultlink-tmp-" + 8 of [a-z0-9_] + ".tmp"), and a symlink that has the pattern.
+LOOK_ALIKES = {
+    "area1/.vaultlink-abcdefgh.tmp": b"named like an older vaultlink's temp file\n",
+    "area1/.vaultlink-tmp-abcdefgh.tmp.md": b"a note\n",
+    "area1/.vaultlink-tmp-ABCDEFGH.tmp": b"upper case\n",
+    "area1/.vaultlink-tmp-abcdefghi.tmp": b"nine characters\n",
+    "area1/vaultlink-tmp-abcdefgh.tmp": b"no dot\n",
+}
+
+
+def test_temp_file_left_by_a_killed_run_is_removed_by_the_next_run(case: Case, vault: Path, tmp_path: Path) -> None:
     assert _killed_at_first_fsync(vault).returncode == -signal.SIGKILL
-    assert temp_files(vault)
+    [leftover] = temp_files(vault)
+    for rel, data in LOOK_ALIKES.items():
+        (vault / rel).write_bytes(data)
+    (tmp_path / "target").write_bytes(b"not vaultlink's\n")
+    (vault / "area1" / ".vaultlink-tmp-zzzzzzzz.tmp").symlink_to(tmp_path / "target")
+    app.check_vault(vault)
+    app.sync(vault, dry_run=True)
+    assert temp_files(vault) == sorted([leftover, "area1/.vaultlink-tmp-zzzzzzzz.tmp"])  # no lock: not touched
     app.sync(vault)
-    assert temp_files(vault) == []
+    assert temp_files(vault) == ["area1/.vaultlink-tmp-zzzzzzzz.tmp"]  # a symlink is never vaultlink's
+    assert (tmp_path / "target").read_bytes() == b"not vaultlink's\n"
+    after = snapshot(vault)
+    assert {rel: after[rel] for rel in LOOK_ALIKES} == LOOK_ALIKES
+
+
+def test_temp_file_that_cannot_be_removed_is_one_warning_naming_it(
+    case: Case, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _killed_at_first_fsync(vault).returncode == -signal.SIGKILL
+    [leftover] = temp_files(vault)
+
+    def refuse(root: Path, rel: str) -> None:
+        raise PermissionError(errno.EACCES, EACCES, str(root / rel))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(app, "remove_temp_file", refuse)
+        report = app.sync(vault)
+    assert [w.line() for w in report.warnings] == [
+        f"{vault / leftover}: temp-file: temp file left by an interrupted run; cannot be removed ({EACCES})"
+    ]
+    assert snapshot(vault) == case.reference  # the run went on
+    assert temp_files(vault) == [leftover]
 
 
 # --- two processes at once ----------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_write_replaces_atomically_with_a_new_inode(vault: Path, monkeypatch: py
     def spy(src: str, dst: str | Path) -> None:
         calls.append((str(src), str(dst)))
         assert Path(src).parent == path.parent
-        assert Path(src).name.startswith(writer.TEMP_PREFIX)
+        assert writer.is_temp_name(Path(src).name)  # the exact name the next run's cleanup looks for
         assert Path(src).read_bytes() == NEW
         assert path.read_bytes() == ORIGINAL  # untouched until the swap
         real_replace(src, dst)
@@ -185,6 +185,34 @@ def test_temp_file_is_removed_by_path_when_its_folder_cannot_be_opened(
     monkeypatch.setattr(writer, "_open_folder", lambda _folder: None)
     write_file(vault, "note.md", NEW, digest(ORIGINAL))
     assert (vault / "note.md").read_bytes() == NEW
+
+
+@pytest.mark.parametrize(
+    ("name", "ours"),
+    [
+        (".vaultlink-tmp-a1b_c2d3.tmp", True),
+        (".vaultlink-a1b_c2d3.tmp", False),
+        (".vaultlink-tmp-a1b_c2d.tmp", False),
+        (".vaultlink-tmp-A1B_C2D3.tmp", False),
+        (".vaultlink-tmp-a1b_c2d3.tmp.md", False),
+        ("x.vaultlink-tmp-a1b_c2d3.tmp", False),
+    ],
+)
+def test_temp_names_are_recognised_exactly(name: str, ours: bool) -> None:
+    assert writer.is_temp_name(name) is ours
+
+
+def test_remove_temp_file_removes_only_a_regular_temp_file(vault: Path, tmp_path: Path) -> None:
+    (vault / "sub" / ".vaultlink-tmp-aaaaaaaa.tmp").write_bytes(b"left by a killed run")
+    (tmp_path / "target").write_bytes(b"x")
+    (vault / ".vaultlink-tmp-bbbbbbbb.tmp").symlink_to(tmp_path / "target")
+    writer.remove_temp_file(vault, "sub/.vaultlink-tmp-aaaaaaaa.tmp")
+    writer.remove_temp_file(vault, ".vaultlink-tmp-bbbbbbbb.tmp")
+    assert not (vault / "sub" / ".vaultlink-tmp-aaaaaaaa.tmp").exists()
+    assert (vault / ".vaultlink-tmp-bbbbbbbb.tmp").is_symlink() and (tmp_path / "target").exists()
+    with pytest.raises(ValueError, match="not a vaultlink temp file"):
+        writer.remove_temp_file(vault, "note.md")
+    assert (vault / "note.md").exists()
 
 
 # --- write_file: creating -----------------------------------------------------------------------------------

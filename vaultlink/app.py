@@ -18,7 +18,7 @@ from vaultlink.cache import ScanCache, cache_warning, fingerprint, open_cache, r
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
 from vaultlink.core.graph import build_graph
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity
 from vaultlink.core.parse import parse_key, parse_note
 from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, outgoing_links, plan_clean, plan_sync
 from vaultlink.core.rank import Suggestion, related
@@ -41,6 +41,8 @@ from vaultlink.writer import (
     WriteRefused,
     delete_file,
     digest,
+    holds_lock,
+    remove_temp_file,
     state_folder_problem,
     vault_lock,
     write_file,
@@ -127,9 +129,25 @@ def scan_vault(path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE) -
     config = load_config(root)
     warnings: list[Diagnostic] = []
     with open_vault_cache(root, config, cache, warnings) as store:
-        scan = read_vault(root, config, list_notes(root, config), store)
+        scan = read_vault(root, config, list_vault(root, config, warnings), store)
     scan.warnings.extend(warnings)
     return scan
+
+
+def list_vault(root: Path, config: Config, warnings: list[Diagnostic]) -> Listing:
+    """The vault's notes. Holding the vault's lock, also remove the temp files a run killed
+    mid-write left behind (no other run can be writing then); one that can't be removed is
+    a warning."""
+    listing = list_notes(root, config)
+    if holds_lock(root):
+        for rel in listing.temp_files:
+            try:
+                remove_temp_file(root, rel)
+            except (OSError, WriteRefused) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                message = f"temp file left by an interrupted run; cannot be removed ({why})"
+                warnings.append(Diagnostic(str(root / rel), "temp-file", message, Severity.WARNING))
+    return listing
 
 
 def read_vault(root: Path, config: Config, listing: Listing, cache: ScanCache | None) -> VaultScan:
@@ -276,7 +294,7 @@ def sync(
         options = options or SyncOptions.from_config(config)
         warnings: list[Diagnostic] = []
         with open_vault_cache(root, config, cache.read_only() if dry_run else cache, warnings) as store:
-            listing = list_notes(root, config)
+            listing = list_vault(root, config, warnings)
             unchanged = _unchanged_since_sync(root, config, listing, options, store)
             if unchanged is not None:
                 report = unchanged

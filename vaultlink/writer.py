@@ -21,7 +21,11 @@ from vaultlink.errors import UnsafeStateFolder, VaultLocked
 _DRIVE = re.compile(r"[A-Za-z]:")
 STATE_DIR = ".vaultlink"
 LOCK_NAME = "lock"
-TEMP_PREFIX = ".vaultlink-"
+# Temp files are ".vaultlink-tmp-XXXXXXXX.tmp": distinctive enough that the next run can
+# remove what a killed run left without ever touching a file of the user's.
+TEMP_PREFIX = ".vaultlink-tmp-"
+TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
 
 
 def digest(data: bytes) -> str:
@@ -107,7 +111,7 @@ def replace_file(
             mode = 0o666 & ~_umask()
     folder = _open_folder(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
         temp = _TempFile(tmp, os.fstat(fd), folder)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -138,8 +142,8 @@ class _TempFile:
     folder: int | None
 
     def remove(self) -> None:
-        """Unlink the temp file wherever its folder is now; a failure never masks what
-        happened to the note."""
+        """Unlink the temp file wherever its folder is now; a failure leaves it for the next
+        run to remove (``remove_temp_file``), never masks what happened to the note."""
         with contextlib.suppress(OSError):
             if self.folder is None:
                 os.unlink(self.path)
@@ -155,6 +159,22 @@ def _open_folder(folder: Path) -> int | None:
         return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
         return None
+
+
+def is_temp_name(name: str) -> bool:
+    """Is ``name`` one of vaultlink's temp files? (``mkstemp`` puts 8 characters of
+    ``[a-z0-9_]`` between prefix and suffix; a test pins that.)"""
+    return _TEMP_NAME.fullmatch(name) is not None
+
+
+def remove_temp_file(root: Path, rel: str) -> None:
+    """Remove a temp file left by a run that was killed mid-write. Only while holding the
+    vault's lock: then no other run is writing, and every such file is a leftover."""
+    if not is_temp_name(rel.rsplit("/", 1)[-1]):
+        raise ValueError(f"{rel}: not a vaultlink temp file")
+    if not stat.S_ISREG((root / rel).lstat().st_mode):
+        return  # a symbolic link or a folder with that name is not a file vaultlink made
+    contained_path(root, rel).unlink()
 
 
 def _link_new(tmp: str, path: Path) -> None:
