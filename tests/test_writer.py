@@ -137,6 +137,65 @@ def test_write_refuses_when_the_file_is_deleted_right_before_the_replace(
     assert temp_files(vault) == []
 
 
+def test_write_refuses_a_note_swapped_for_a_symlink_before_the_hash_recheck(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Swapped after the temp file is written (at its chmod): the hash would read the same bytes through the
+    link; the lstat before it says the note is no longer the file it was."""
+    path = vault / "note.md"
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(ORIGINAL)
+    real_chmod = os.chmod
+
+    def chmod_then_swap(target: str, mode: int) -> None:
+        real_chmod(target, mode)
+        path.unlink()
+        path.symlink_to(outside)
+
+    monkeypatch.setattr(writer.os, "chmod", chmod_then_swap)
+    with pytest.raises(WriteRefused, match=r"^became a symbolic link since it was read; left alone$"):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    monkeypatch.undo()
+    assert path.is_symlink() and outside.read_bytes() == ORIGINAL
+    assert temp_files(vault) == []
+
+
+def test_write_refuses_a_note_swapped_for_a_symlink_after_the_hash_recheck(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = vault / "note.md"
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(ORIGINAL)
+    real = writer._current_digest
+
+    def hash_then_swap(p: Path) -> str | None:
+        found = real(p)
+        path.unlink()
+        path.symlink_to(outside)
+        return found
+
+    monkeypatch.setattr(writer, "_current_digest", hash_then_swap)
+    with pytest.raises(WriteRefused, match=r"^became a symbolic link since it was read; left alone$"):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    assert path.is_symlink() and outside.read_bytes() == ORIGINAL
+    assert temp_files(vault) == []
+
+
+def test_write_refuses_a_note_that_became_a_folder(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = vault / "note.md"
+    real_chmod = os.chmod
+
+    def chmod_then_swap(target: str, mode: int) -> None:
+        real_chmod(target, mode)
+        path.unlink()
+        path.mkdir()
+
+    monkeypatch.setattr(writer.os, "chmod", chmod_then_swap)
+    with pytest.raises(WriteRefused, match=r"^replaced by another file since it was read; left alone$"):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    assert path.is_dir()
+
+
 # --- temp files -------------------------------------------------------------------------------------------
 
 

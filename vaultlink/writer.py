@@ -65,17 +65,18 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     """Atomically replace (or create, when ``expected`` is None) one file.
 
     The file's bytes are hashed again just before the replace: if they are not what the
-    plan was made from, the user changed the file meanwhile and it is left alone. A new
-    file never replaces one that appeared meanwhile, and folders made for it are removed
-    again if it can't be written.
+    plan was made from, the user changed the file meanwhile and it is left alone; so is a
+    file that is no longer the one found at the start (swapped for a symbolic link or
+    another file). A new file never replaces one that appeared meanwhile, and folders made
+    for it are removed again if it can't be written.
     """
     path = contained_path(root, rel)
     if expected is not None:
         try:
-            mode = stat.S_IMODE(path.stat().st_mode)
+            seen = path.lstat()
         except FileNotFoundError as exc:
             raise WriteRefused("deleted since it was read; left alone") from exc
-        replace_file(path, data, mode, check=lambda: _current_digest(path) == expected)
+        replace_file(path, data, stat.S_IMODE(seen.st_mode), check=lambda: _unchanged(path, expected, seen))
         return
     if path.exists() or path.is_symlink():
         raise WriteRefused("a file appeared at this path; not overwritten")
@@ -85,6 +86,29 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     except BaseException:
         _remove_empty_folders(created)
         raise
+
+
+def _unchanged(path: Path, expected: str, seen: os.stat_result) -> bool:
+    """Does ``path`` still hold ``expected``, in the very file ``seen`` at the start? The
+    identity is checked on both sides of the hash: the hash reads through a symbolic link,
+    and a file swapped in after the hash must not be replaced either. (Between this check
+    and the rename there is no way, with ``rename(2)``, to close the last instant.)"""
+    _same_file(path, seen)
+    if _current_digest(path) != expected:
+        return False
+    _same_file(path, seen)
+    return True
+
+
+def _same_file(path: Path, seen: os.stat_result) -> None:
+    try:
+        now = path.lstat()
+    except FileNotFoundError as exc:
+        raise WriteRefused("deleted since it was read; left alone") from exc
+    if stat.S_ISLNK(now.st_mode):
+        raise WriteRefused("became a symbolic link since it was read; left alone")
+    if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (seen.st_dev, seen.st_ino):
+        raise WriteRefused("replaced by another file since it was read; left alone")
 
 
 def replace_file(
