@@ -278,17 +278,50 @@ def test_read_only_note_if_written_keeps_its_mode_and_the_run_goes_on(case: Case
     assert all(snapshot(vault)[rel] == case.reference[rel] for rel in others)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: a note the user made read-only (chmod 444) is rewritten through os.replace, not reported",
-)
 def test_read_only_note_is_left_alone_and_reported(case: Case, vault: Path) -> None:
     note = vault / "area1" / "crlf note.md"
     note.chmod(0o444)
     report = app.sync(vault)
     assert note.read_bytes() == case.original["area1/crlf note.md"]
-    assert [p for p, _ in report.skipped] == ["area1/crlf note.md"]
+    assert report.skipped == [("area1/crlf note.md", writer.READ_ONLY)]
+    after = snapshot(vault)
+    assert all(after[rel] == case.reference[rel] for rel in case.planned - {"area1/crlf note.md"})
+
+
+def test_read_only_note_is_named_on_one_line_by_the_cli(vault: Path) -> None:
+    (vault / "area1" / "crlf note.md").chmod(0o444)
+    done = _sync_cli(vault)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"skipped area1/crlf note.md: {writer.READ_ONLY}"]
+
+
+def test_read_only_note_is_not_cleaned_and_is_reported(case: Case, vault: Path) -> None:
+    app.sync(vault)
+    synced = (vault / "area1" / "crlf note.md").read_bytes()
+    (vault / "area1" / "crlf note.md").chmod(0o444)
+    report = app.clean(vault)
+    assert report.skipped == [("area1/crlf note.md", writer.READ_ONLY)]
+    assert (vault / "area1" / "crlf note.md").read_bytes() == synced
+    after = snapshot(vault)
+    assert all(after[rel] == case.original[rel] for rel in set(case.original) - {"area1/crlf note.md"})
+
+
+def test_read_only_stub_is_not_deleted_by_clean(vault: Path) -> None:
+    app.sync(vault)
+    stub = vault / "plans" / "deep" / "new-plan.md"
+    stub.chmod(0o444)
+    report = app.clean(vault)
+    assert ("plans/deep/new-plan.md", writer.READ_ONLY) in report.skipped
+    assert stub.is_file()
+
+
+def test_dry_run_reports_a_read_only_note_instead_of_its_diff(case: Case, vault: Path) -> None:
+    (vault / "area1" / "crlf note.md").chmod(0o444)
+    report = app.sync(vault, dry_run=True)
+    assert report.skipped == [("area1/crlf note.md", writer.READ_ONLY)]
+    assert "crlf note.md" not in report.diff
+    assert "area1/crlf note.md" not in report.changed
+    assert snapshot(vault) == case.original
 
 
 # --- a note or folder changed under vaultlink between read and write -------------------------------------------

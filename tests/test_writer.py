@@ -53,13 +53,41 @@ def test_write_into_a_subfolder(vault: Path) -> None:
     assert temp_files(vault) == []
 
 
-@pytest.mark.parametrize("mode", [0o640, 0o600, 0o755, 0o444])
+@pytest.mark.parametrize("mode", [0o640, 0o600, 0o755, 0o464])
 def test_write_keeps_the_files_mode(vault: Path, mode: int) -> None:
     path = vault / "note.md"
     path.chmod(mode)
     write_file(vault, "note.md", NEW, digest(ORIGINAL))
     assert path.read_bytes() == NEW
     assert mode_of(path) == mode
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555, 0o000])
+def test_write_refuses_a_file_nobody_may_write(vault: Path, mode: int) -> None:
+    """No write bit for anyone: the user made the note read-only, and that holds even for root (which
+    ``os.access`` would say may write anyway). It used to be replaced, keeping its mode."""
+    path = vault / "note.md"
+    path.chmod(mode)
+    with pytest.raises(WriteRefused, match=r"^read-only \(no write permission\); left alone$"):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    path.chmod(0o644)
+    assert path.read_bytes() == ORIGINAL
+    assert temp_files(vault) == []
+
+
+def test_delete_refuses_a_file_nobody_may_write(vault: Path) -> None:
+    path = vault / "note.md"
+    path.chmod(0o444)
+    with pytest.raises(WriteRefused, match="read-only"):
+        delete_file(vault, "note.md", digest(ORIGINAL))
+    assert path.read_bytes() == ORIGINAL
+
+
+def test_read_only_reason_names_only_read_only_files(vault: Path) -> None:
+    (vault / "note.md").chmod(0o444)
+    assert writer.read_only_reason(vault, "note.md") == writer.READ_ONLY
+    assert writer.read_only_reason(vault, "sub/deep.md") == ""
+    assert writer.read_only_reason(vault, "missing.md") == ""
 
 
 def test_write_replaces_atomically_with_a_new_inode(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,7 @@ from vaultlink.writer import (
     delete_file,
     digest,
     holds_lock,
+    read_only_reason,
     remove_temp_file,
     state_folder_problem,
     vault_lock,
@@ -445,6 +446,10 @@ def _report(scan: VaultScan, plan: Plan, *, dry_run: bool) -> SyncReport:
     diffs: list[str] = []
     for edit in plan.edits:
         if dry_run:
+            refused = read_only_reason(scan.root, edit.path) if edit.old_digest is not None else ""
+            if refused:
+                report.skipped.append((edit.path, refused))
+                continue
             diffs.append(_unified_diff(scan, edit))
         else:
             refused = try_edit(scan.root, edit)

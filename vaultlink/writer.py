@@ -26,6 +26,7 @@ LOCK_NAME = "lock"
 TEMP_PREFIX = ".vaultlink-tmp-"
 TEMP_SUFFIX = ".tmp"
 _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
+READ_ONLY = "read-only (no write permission); left alone"
 
 
 def digest(data: bytes) -> str:
@@ -67,8 +68,8 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     The file's bytes are hashed again just before the replace: if they are not what the
     plan was made from, the user changed the file meanwhile and it is left alone; so is a
     file that is no longer the one found at the start (swapped for a symbolic link or
-    another file). A new file never replaces one that appeared meanwhile, and folders made
-    for it are removed again if it can't be written.
+    another file), and a file the user made read-only. A new file never replaces one that
+    appeared meanwhile, and folders made for it are removed again if it can't be written.
     """
     path = contained_path(root, rel)
     if expected is not None:
@@ -76,6 +77,7 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
             seen = path.lstat()
         except FileNotFoundError as exc:
             raise WriteRefused("deleted since it was read; left alone") from exc
+        _refuse_read_only(seen)
         replace_file(path, data, stat.S_IMODE(seen.st_mode), check=lambda: _unchanged(path, expected, seen))
         return
     if path.exists() or path.is_symlink():
@@ -86,6 +88,24 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     except BaseException:
         _remove_empty_folders(created)
         raise
+
+
+def _refuse_read_only(st: os.stat_result) -> None:
+    """A note with no write permission for anyone was made read-only on purpose: never
+    replaced or deleted. (Mode bits, not ``os.access``: root may write anything.)"""
+    if stat.S_ISREG(st.st_mode) and not stat.S_IMODE(st.st_mode) & 0o222:
+        raise WriteRefused(READ_ONLY)
+
+
+def read_only_reason(root: Path, rel: str) -> str:
+    """Why ``rel`` would be left alone as read-only, or "" (for a dry run's report)."""
+    try:
+        _refuse_read_only((root / rel).lstat())
+    except WriteRefused as exc:
+        return str(exc)
+    except OSError:
+        pass
+    return ""
 
 
 def _unchanged(path: Path, expected: str, seen: os.stat_result) -> bool:
@@ -215,6 +235,10 @@ def _link_new(tmp: str, path: Path) -> None:
 def delete_file(root: Path, rel: str, expected: str) -> None:
     """Delete a file only if it still holds the bytes the plan saw; drop folders this leaves empty."""
     path = contained_path(root, rel)
+    try:
+        _refuse_read_only(path.lstat())
+    except FileNotFoundError as exc:
+        raise WriteRefused("deleted since it was read; left alone") from exc
     if _current_digest(path) != expected:
         raise WriteRefused("changed since it was read; left alone")
     path.unlink()
