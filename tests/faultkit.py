@@ -150,7 +150,10 @@ def _path_arg(value: object, dir_fd: object = -1) -> str | None:
         return None  # a file descriptor
     path = os.fsdecode(value)
     if isinstance(dir_fd, int) and dir_fd >= 0 and not os.path.isabs(path):
-        return os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)  # Linux: the folder's path now
+        try:
+            return os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)  # Linux: the folder's path now
+        except OSError:
+            return f"<unknown folder (dir_fd {dir_fd})>/{path}"  # never raise in an audit hook
     return os.path.abspath(path)
 
 
