@@ -2,9 +2,9 @@
 
 - Vault snapshots that leave out ``.vaultlink/`` (vaultlink's own state: lock, cache) and, where asked,
   leftover temp files, so "same vault" means "same notes".
-- ``Recorder``: a ``sys.audit`` hook that records every file operation and every attempt to run a process
-  or open a network connection while it is active, so a test can assert where vaultlink read and wrote,
-  and that it never executed or fetched anything.
+- ``Recorder``: a ``sys.audit`` hook that records every file operation (SQLite databases included) and
+  every attempt to run a process or open a network connection while it is active, so a test can assert
+  where vaultlink read and wrote, and that it never executed or fetched anything.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ def is_state(rel: str) -> bool:
 
 
 def is_temp(rel: str) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return name.startswith(writer.TEMP_PREFIX) and name.endswith(".tmp")
+    """Named as vaultlink names its temp files (exactly: look-alikes are the user's files)."""
+    return writer.is_temp_name(rel.rsplit("/", 1)[-1])
 
 
 def snapshot(root: Path, *, temps: bool = False) -> dict[str, bytes]:
@@ -131,10 +132,39 @@ _active: list[Recorder] = []
 _installed = False
 
 
-def _path_arg(value: object) -> str | None:
-    if isinstance(value, (str, bytes, os.PathLike)):
-        return os.path.abspath(os.fsdecode(value))
-    return None  # a file descriptor
+# Where the events that take a ``dir_fd`` have it: path argument position -> dir_fd argument position
+# (CPython passes -1 when none was given; a relative path is then relative to the current folder).
+_DIR_FDS = {
+    "os.remove": {0: 1},
+    "os.rmdir": {0: 1},
+    "os.rename": {0: 2, 1: 3},
+    "os.link": {0: 2, 1: 3},
+    "os.mkdir": {0: 2},
+    "os.chmod": {0: 2},
+    "os.symlink": {1: 2},
+}
+
+
+def _path_arg(value: object, dir_fd: object = -1) -> str | None:
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        return None  # a file descriptor
+    path = os.fsdecode(value)
+    if isinstance(dir_fd, int) and dir_fd >= 0 and not os.path.isabs(path):
+        try:
+            return os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)  # Linux: the folder's path now
+        except OSError:
+            return f"<unknown folder (dir_fd {dir_fd})>/{path}"  # never raise in an audit hook
+    return os.path.abspath(path)
+
+
+def _event_paths(event: str, args: tuple[object, ...], positions: tuple[int, ...]) -> list[str]:
+    dir_fds = _DIR_FDS.get(event, {})
+    found = []
+    for i in positions:
+        fd = args[dir_fds[i]] if i in dir_fds and dir_fds[i] < len(args) else -1
+        if i < len(args) and (path := _path_arg(args[i], fd)):
+            found.append(path)
+    return found
 
 
 def _hook(event: str, args: tuple[object, ...]) -> None:
@@ -151,9 +181,11 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
         )
         (rec.writes if writes else rec.reads).append(path)
     elif event in _WRITE_EVENTS:
-        rec.writes.extend(p for i in _WRITE_EVENTS[event] if i < len(args) and (p := _path_arg(args[i])))
+        rec.writes.extend(_event_paths(event, args, _WRITE_EVENTS[event]))
+    elif event == "sqlite3.connect":
+        _record_database(rec, args[0])
     elif event in _READ_EVENTS:
-        rec.reads.extend(p for i in _READ_EVENTS[event] if i < len(args) and (p := _path_arg(args[i])))
+        rec.reads.extend(_event_paths(event, args, _READ_EVENTS[event]))
     elif event in ("exec", "compile"):
         # Importing a module compiles and runs a file's code; anything else is code made at run time.
         code = args[0] if event == "exec" else None
@@ -163,6 +195,17 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
             rec.forbidden.append((event, repr(args)[:200]))
     elif event.startswith(_FORBIDDEN_PREFIXES) and event != "socket.gethostname":
         rec.forbidden.append((event, repr(args)[:200]))
+
+
+def _record_database(rec: Recorder, database: object) -> None:
+    """An SQLite database opened by path (written) or by a ``file:`` URI with ``mode=ro`` (read)."""
+    if isinstance(database, str) and database.startswith("file:"):
+        uri = urllib.parse.urlparse(database)
+        path = _path_arg(urllib.parse.unquote(uri.path))
+        if path is not None:
+            (rec.reads if "mode=ro" in uri.query else rec.writes).append(path)
+    elif database != ":memory:" and (path := _path_arg(database)) is not None:
+        rec.writes.append(path)
 
 
 @contextmanager

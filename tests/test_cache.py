@@ -7,6 +7,7 @@ one with the cache and one with ``app.NO_CACHE``, and compares what they wrote a
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import sqlite3
@@ -964,6 +965,30 @@ def test_parse_many_in_processes_equals_serial(monkeypatch: pytest.MonkeyPatch) 
     assert parallel.parse_many(items, config, workers=2) == serial
     assert parallel.parse_many(items[:1], config, workers=2) == serial[:1]
     assert parallel.parse_many([], config, workers=2) == []
+
+
+class _NoProcesses:
+    """A process pool on a machine out of processes (or a sandbox without semaphores)."""
+
+    def __init__(self, *_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+
+def _worker_dies(_job: object) -> list[ParsedNote]:
+    os._exit(1)  # as if the OOM killer took it: the pool breaks
+
+
+@pytest.mark.parametrize("fault", ["no worker can start", "a worker dies"])
+def test_parse_many_parses_here_when_the_workers_fail(monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    items = sample_items()
+    config = load_config(SAMPLE_VAULT)
+    serial = [parse_note(rel, data, config) for rel, data in items]
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    if fault == "no worker can start":
+        monkeypatch.setattr(parallel, "ProcessPoolExecutor", _NoProcesses)
+    else:
+        monkeypatch.setattr(parallel, "_parse_chunk", _worker_dies)
+    assert parallel.parse_many(items, config, workers=2) == serial
 
 
 # --- 13. what the cache folder holds ---------------------------------------------------------------

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import socket
 import stat
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -319,19 +322,46 @@ def test_lock_of_a_dead_pid_on_another_host_is_not_taken_over(vault: Path) -> No
     assert snapshot(vault) == before
 
 
-@pytest.mark.parametrize("garbage", ["", "not json at all", '{"pid": "x"}', "[1, 2]", '{"pid": 1}'])
-def test_unreadable_lock_file_refuses_with_a_clear_line(vault: Path, garbage: str) -> None:
+GARBAGE = ["", "not json at all", '{"pid": "x"}', "[1, 2]", '{"pid": 1}']
+
+
+@contextmanager
+def flock_held(lock: Path) -> Iterator[None]:
+    """The lock held as another run holds it: ``flock`` on its own open file (a separate open file conflicts
+    even within one process)."""
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_unreadable_lock_file_of_a_run_holding_it_refuses_with_a_clear_line(vault: Path, garbage: str) -> None:
+    """(Before the lock was a ``flock``, any unreadable lock file refused: nothing told whether its run was alive.)"""
     lock = write_lock(vault, garbage)
     before = snapshot(vault)
-    with pytest.raises(VaultLocked, match="unreadable lock file"):
-        app.sync(vault)
-    result = run("sync", str(vault))
+    with flock_held(lock):
+        with pytest.raises(VaultLocked, match="unreadable lock file"):
+            app.sync(vault)
+        result = run("sync", str(vault))
     assert result.exit_code == 2
     [line] = lines(result.output)
     assert line.startswith("Error: ")
     assert str(lock) in line
     assert "unreadable lock file" in line
     assert snapshot(vault) == before
+    assert lock.read_text() == garbage
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_unreadable_lock_file_nobody_holds_is_taken_over(vault: Path, garbage: str) -> None:
+    """E.g. a run killed between creating its lock file and writing who it is: the kernel released its lock."""
+    lock = write_lock(vault, garbage)
+    report = app.sync(vault)
+    assert report.pending > 0 and report.skipped == []
+    assert not lock.exists()
 
 
 def test_sync_removes_the_lock_and_the_state_folder_it_created(vault: Path) -> None:

@@ -65,10 +65,22 @@ class Run:
     after_clean: Tree
 
 
+def make_writable(root: Path) -> None:
+    """Give the owner write permission, as in a user's own vault: the shared copy is read-only (files 0444,
+    folders 0555) to protect it, and vaultlink leaves alone a note nobody may write."""
+    for folder, dirs, names in os.walk(root):
+        for name in [*dirs, *names]:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                path.chmod(stat.S_IMODE(path.lstat().st_mode) | stat.S_IWUSR)
+    root.chmod(stat.S_IMODE(root.stat().st_mode) | stat.S_IWUSR)
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     root = tmp_path_factory.mktemp("real") / "vaultofknowledge"
     shutil.copytree(VAULT_OF_KNOWLEDGE, root, symlinks=True)
+    make_writable(root)
     original = tree(root)
     first = app.sync(root)
     after_first = tree(root)

@@ -173,12 +173,6 @@ def test_hard_link_to_a_file_outside_the_vault_is_not_written_through(
     assert (root / "Linked.md").read_bytes() == SECRET
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: a .vaultlink folder that is a symlink out of the vault is followed: the lock file and the "
-    "cache are written outside the vault",
-)
 def test_state_folder_that_is_a_symlink_out_of_the_vault_is_not_written_through(
     make_vault: VaultFactory, tmp_path: Path
 ) -> None:
@@ -189,6 +183,77 @@ def test_state_folder_that_is_a_symlink_out_of_the_vault_is_not_written_through(
     with recording() as rec, contextlib.suppress(VaultlinkError):  # refusing to run is fine
         app.sync(root)
     assert [p for p in rec.writes if os.path.realpath(p).startswith(str(elsewhere))] == []
+
+
+@pytest.fixture
+def state_linked_out(make_vault: VaultFactory, tmp_path: Path) -> tuple[Path, Path]:
+    """A vault whose ``.vaultlink`` is a symlink to a folder outside it that holds a cache of the vault."""
+    elsewhere = tmp_path / "elsewhere"
+    root = make_vault({"A.md": "[[B]] [[Ghost]]\n", "B.md": "# B\n"})
+    app.scan_vault(root, app.CacheOptions(folder=elsewhere))
+    assert (elsewhere / "cache.sqlite").is_file()
+    (root / ".vaultlink").symlink_to(elsewhere, target_is_directory=True)
+    return root, elsewhere
+
+
+@pytest.mark.parametrize("command", ["sync", "clean", "watch"])
+def test_writing_commands_refuse_a_state_folder_linked_out_of_the_vault(
+    state_linked_out: tuple[Path, Path], command: str
+) -> None:
+    root, elsewhere = state_linked_out
+    before, outside_before = snapshot(root), snapshot(elsewhere)
+    result = CliRunner().invoke(cli, [command, str(root)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"Error: {root / '.vaultlink'}: is a symbolic link to {elsewhere}, outside the vault, and vaultlink "
+        "writes nothing outside the vault; remove the link (--cache-dir keeps the cache elsewhere)"
+    ]
+    assert snapshot(root) == before
+    assert snapshot(elsewhere) == outside_before
+
+
+@pytest.mark.parametrize("args", [["check"], ["sync", "--dry-run"], ["graph", "-o", "-"]])
+def test_reading_commands_skip_a_cache_linked_out_of_the_vault_with_one_warning(
+    state_linked_out: tuple[Path, Path], args: list[str]
+) -> None:
+    """They write nothing anyway: the vault is read without the cache, and the user is told why."""
+    root, elsewhere = state_linked_out
+    args = [str(elsewhere.parent / "g.graphml") if arg == "-" else arg for arg in args]
+    with recording() as rec:
+        result = CliRunner().invoke(cli, [args[0], str(root), *args[1:]])
+    assert result.exit_code in (0, 1), result.output
+    warning = (
+        f"warning: {root / '.vaultlink'}: cache: is a symbolic link to {elsewhere}, outside the vault, and "
+        "vaultlink writes nothing outside the vault; remove the link (--cache-dir keeps the cache elsewhere); "
+        "running without a cache"
+    )
+    assert result.stderr.splitlines() == [warning]
+    assert [p for p in rec.reads + rec.writes if os.path.realpath(p).startswith(str(elsewhere))] == []
+
+
+def test_related_skips_a_cache_linked_out_of_the_vault(state_linked_out: tuple[Path, Path]) -> None:
+    root, elsewhere = state_linked_out
+    with recording() as rec:
+        ranked = app.related_notes(root, None, top=5)
+    assert set(ranked) == {"A.md", "B.md"}
+    assert [p for p in rec.reads + rec.writes if os.path.realpath(p).startswith(str(elsewhere))] == []
+
+
+def test_cache_dir_given_by_the_user_is_used_even_outside_the_vault(state_linked_out: tuple[Path, Path]) -> None:
+    root, elsewhere = state_linked_out
+    with recording() as rec:
+        result = CliRunner().invoke(cli, ["check", str(root), "--cache-dir", str(elsewhere)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == ""
+    assert str(elsewhere / "cache.sqlite") in [os.path.realpath(p) for p in rec.reads]
+
+
+def test_state_folder_linked_to_a_folder_inside_the_vault_is_used(make_vault: VaultFactory) -> None:
+    root = make_vault({"A.md": "[[B]]\n", "B.md": "# B\n", ".state/keep": ""})
+    (root / ".vaultlink").symlink_to(root / ".state", target_is_directory=True)
+    report = app.sync(root)
+    assert report.warnings == [] and report.changed
+    assert (root / ".state" / "cache.sqlite").is_file()
 
 
 # --- the output formats ------------------------------------------------------------------------------------

@@ -53,13 +53,41 @@ def test_write_into_a_subfolder(vault: Path) -> None:
     assert temp_files(vault) == []
 
 
-@pytest.mark.parametrize("mode", [0o640, 0o600, 0o755, 0o444])
+@pytest.mark.parametrize("mode", [0o640, 0o600, 0o755, 0o464])
 def test_write_keeps_the_files_mode(vault: Path, mode: int) -> None:
     path = vault / "note.md"
     path.chmod(mode)
     write_file(vault, "note.md", NEW, digest(ORIGINAL))
     assert path.read_bytes() == NEW
     assert mode_of(path) == mode
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555, 0o000])
+def test_write_refuses_a_file_nobody_may_write(vault: Path, mode: int) -> None:
+    """No write bit for anyone: the user made the note read-only, and that holds even for root (which
+    ``os.access`` would say may write anyway). It used to be replaced, keeping its mode."""
+    path = vault / "note.md"
+    path.chmod(mode)
+    with pytest.raises(WriteRefused, match=r"^read-only \(no write permission\); left alone$"):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    path.chmod(0o644)
+    assert path.read_bytes() == ORIGINAL
+    assert temp_files(vault) == []
+
+
+def test_delete_refuses_a_file_nobody_may_write(vault: Path) -> None:
+    path = vault / "note.md"
+    path.chmod(0o444)
+    with pytest.raises(WriteRefused, match="read-only"):
+        delete_file(vault, "note.md", digest(ORIGINAL))
+    assert path.read_bytes() == ORIGINAL
+
+
+def test_read_only_reason_names_only_read_only_files(vault: Path) -> None:
+    (vault / "note.md").chmod(0o444)
+    assert writer.read_only_reason(vault, "note.md") == writer.READ_ONLY
+    assert writer.read_only_reason(vault, "sub/deep.md") == ""
+    assert writer.read_only_reason(vault, "missing.md") == ""
 
 
 def test_write_replaces_atomically_with_a_new_inode(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +99,7 @@ def test_write_replaces_atomically_with_a_new_inode(vault: Path, monkeypatch: py
     def spy(src: str, dst: str | Path) -> None:
         calls.append((str(src), str(dst)))
         assert Path(src).parent == path.parent
-        assert Path(src).name.startswith(writer.TEMP_PREFIX)
+        assert writer.is_temp_name(Path(src).name)  # the exact name the next run's cleanup looks for
         assert Path(src).read_bytes() == NEW
         assert path.read_bytes() == ORIGINAL  # untouched until the swap
         real_replace(src, dst)
@@ -135,6 +163,143 @@ def test_write_refuses_when_the_file_is_deleted_right_before_the_replace(
         write_file(vault, "note.md", NEW, digest(ORIGINAL))
     assert not path.exists()
     assert temp_files(vault) == []
+
+
+def test_write_refuses_a_note_swapped_for_a_symlink_before_the_hash_recheck(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Swapped after the temp file is written (at its chmod): the hash would read the same bytes through the
+    link; the lstat before it says the note is no longer the file it was."""
+    path = vault / "note.md"
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(ORIGINAL)
+    real_chmod = os.chmod
+
+    def chmod_then_swap(target: str, mode: int) -> None:
+        real_chmod(target, mode)
+        path.unlink()
+        path.symlink_to(outside)
+
+    monkeypatch.setattr(writer.os, "chmod", chmod_then_swap)
+    with pytest.raises(WriteRefused, match=r"^became a symbolic link since it was read; left alone$"):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    monkeypatch.undo()
+    assert path.is_symlink() and outside.read_bytes() == ORIGINAL
+    assert temp_files(vault) == []
+
+
+def test_write_refuses_a_note_swapped_for_a_symlink_after_the_hash_recheck(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = vault / "note.md"
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(ORIGINAL)
+    real = writer._current_digest
+
+    def hash_then_swap(p: Path) -> str | None:
+        found = real(p)
+        path.unlink()
+        path.symlink_to(outside)
+        return found
+
+    monkeypatch.setattr(writer, "_current_digest", hash_then_swap)
+    with pytest.raises(WriteRefused, match=r"^became a symbolic link since it was read; left alone$"):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    assert path.is_symlink() and outside.read_bytes() == ORIGINAL
+    assert temp_files(vault) == []
+
+
+def test_write_refuses_a_note_that_became_a_folder(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = vault / "note.md"
+    real_chmod = os.chmod
+
+    def chmod_then_swap(target: str, mode: int) -> None:
+        real_chmod(target, mode)
+        path.unlink()
+        path.mkdir()
+
+    monkeypatch.setattr(writer.os, "chmod", chmod_then_swap)
+    with pytest.raises(WriteRefused, match=r"^replaced by another file since it was read; left alone$"):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    assert path.is_dir()
+
+
+# --- temp files -------------------------------------------------------------------------------------------
+
+
+def test_temp_file_is_removed_from_a_folder_renamed_before_the_replace(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cleanup finds the temp file through its folder's descriptor, wherever the folder went."""
+    real_replace = os.replace
+
+    def rename_folder_then_replace(src: str, dst: Path) -> None:
+        os.rename(vault / "sub", vault / "renamed")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "replace", rename_folder_then_replace)
+    with pytest.raises(FileNotFoundError):
+        write_file(vault, "sub/deep.md", b"deeper\n", digest(b"deep\n"))
+    monkeypatch.undo()
+    assert temp_files(vault) == []
+    assert (vault / "renamed" / "deep.md").read_bytes() == b"deep\n"
+
+
+def test_cleanup_never_removes_another_file_under_the_temp_files_name(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def swap_temp_then_fail(src: str, _dst: Path) -> None:
+        os.rename(src, vault / "moved away")  # (kept: a freed inode number could be reused at once)
+        Path(src).write_bytes(b"someone else's\n")
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(writer.os, "replace", swap_temp_then_fail)
+    with pytest.raises(OSError):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    [other] = temp_files(vault)
+    assert other.read_bytes() == b"someone else's\n"
+
+
+def test_temp_file_is_removed_by_path_when_its_folder_cannot_be_opened(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "_open_folder", lambda _folder: None)
+    monkeypatch.setattr(writer.os, "replace", enospc)
+    with pytest.raises(OSError):
+        write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    assert temp_files(vault) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(writer, "_open_folder", lambda _folder: None)
+    write_file(vault, "note.md", NEW, digest(ORIGINAL))
+    assert (vault / "note.md").read_bytes() == NEW
+
+
+@pytest.mark.parametrize(
+    ("name", "ours"),
+    [
+        (".vaultlink-tmp-a1b_c2d3.tmp", True),
+        (".vaultlink-a1b_c2d3.tmp", False),
+        (".vaultlink-tmp-a1b_c2d.tmp", False),
+        (".vaultlink-tmp-A1B_C2D3.tmp", False),
+        (".vaultlink-tmp-a1b_c2d3.tmp.md", False),
+        ("x.vaultlink-tmp-a1b_c2d3.tmp", False),
+    ],
+)
+def test_temp_names_are_recognised_exactly(name: str, ours: bool) -> None:
+    assert writer.is_temp_name(name) is ours
+
+
+def test_remove_temp_file_removes_only_a_regular_temp_file(vault: Path, tmp_path: Path) -> None:
+    (vault / "sub" / ".vaultlink-tmp-aaaaaaaa.tmp").write_bytes(b"left by a killed run")
+    (tmp_path / "target").write_bytes(b"x")
+    (vault / ".vaultlink-tmp-bbbbbbbb.tmp").symlink_to(tmp_path / "target")
+    writer.remove_temp_file(vault, "sub/.vaultlink-tmp-aaaaaaaa.tmp")
+    writer.remove_temp_file(vault, ".vaultlink-tmp-bbbbbbbb.tmp")
+    assert not (vault / "sub" / ".vaultlink-tmp-aaaaaaaa.tmp").exists()
+    assert (vault / ".vaultlink-tmp-bbbbbbbb.tmp").is_symlink() and (tmp_path / "target").exists()
+    with pytest.raises(ValueError, match="not a vaultlink temp file"):
+        writer.remove_temp_file(vault, "note.md")
+    assert (vault / "note.md").exists()
 
 
 # --- write_file: creating -----------------------------------------------------------------------------------

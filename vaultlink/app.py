@@ -14,11 +14,11 @@ from pathlib import Path
 
 import networkx as nx
 
-from vaultlink.cache import ScanCache, fingerprint, open_cache, remove_cache
+from vaultlink.cache import ScanCache, cache_warning, fingerprint, open_cache, remove_cache
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
 from vaultlink.core.graph import build_graph
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity
 from vaultlink.core.parse import parse_key, parse_note
 from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, linked_either_way, plan_clean, plan_sync
 from vaultlink.core.rank import RankIndex, Suggestion
@@ -36,7 +36,18 @@ from vaultlink.errors import OutputError, VaultlinkError
 from vaultlink.export import write_graphml
 from vaultlink.parallel import parse_many
 from vaultlink.vault import IgnoreRules, Listing, NoteFile, list_notes, note_stamp, read_note_file, vault_root
-from vaultlink.writer import STATE_DIR, WriteRefused, delete_file, digest, vault_lock, write_file
+from vaultlink.writer import (
+    STATE_DIR,
+    WriteRefused,
+    delete_file,
+    digest,
+    holds_lock,
+    read_only_reason,
+    remove_temp_file,
+    state_folder_problem,
+    vault_lock,
+    write_file,
+)
 
 # Diagnostics that make a note read-only: it was read "as well as possible", never rewritten.
 _READONLY_CODES = frozenset({"frontmatter", "managed-block"})
@@ -95,6 +106,11 @@ def open_vault_cache(
     if not options.enabled:
         yield None
         return
+    unsafe = state_folder_problem(root) if options.folder is None else ""
+    if unsafe:
+        warnings.append(cache_warning(root / STATE_DIR, f"{unsafe}; running without a cache"))
+        yield None
+        return
     cache, warning = open_cache(options.folder_for(root), config, writable=options.writable)
     if warning is not None:
         warnings.append(warning)
@@ -114,9 +130,25 @@ def scan_vault(path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE) -
     config = load_config(root)
     warnings: list[Diagnostic] = []
     with open_vault_cache(root, config, cache, warnings) as store:
-        scan = read_vault(root, config, list_notes(root, config), store)
+        scan = read_vault(root, config, list_vault(root, config, warnings), store)
     scan.warnings.extend(warnings)
     return scan
+
+
+def list_vault(root: Path, config: Config, warnings: list[Diagnostic]) -> Listing:
+    """The vault's notes. Holding the vault's lock, also remove the temp files a run killed
+    mid-write left behind (no other run can be writing then); one that can't be removed is
+    a warning."""
+    listing = list_notes(root, config)
+    if holds_lock(root):
+        for rel in listing.temp_files:
+            try:
+                remove_temp_file(root, rel)
+            except (OSError, WriteRefused) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                message = f"temp file left by an interrupted run; cannot be removed ({why})"
+                warnings.append(Diagnostic(str(root / rel), "temp-file", message, Severity.WARNING))
+    return listing
 
 
 def read_vault(root: Path, config: Config, listing: Listing, cache: ScanCache | None) -> VaultScan:
@@ -263,7 +295,7 @@ def sync(
         options = options or SyncOptions.from_config(config)
         warnings: list[Diagnostic] = []
         with open_vault_cache(root, config, cache.read_only() if dry_run else cache, warnings) as store:
-            listing = list_notes(root, config)
+            listing = list_vault(root, config, warnings)
             unchanged = _unchanged_since_sync(root, config, listing, options, store)
             if unchanged is not None:
                 report = unchanged
@@ -414,6 +446,10 @@ def _report(scan: VaultScan, plan: Plan, *, dry_run: bool) -> SyncReport:
     diffs: list[str] = []
     for edit in plan.edits:
         if dry_run:
+            refused = read_only_reason(scan.root, edit.path) if edit.old_digest is not None else ""
+            if refused:
+                report.skipped.append((edit.path, refused))
+                continue
             diffs.append(_unified_diff(scan, edit))
         else:
             refused = try_edit(scan.root, edit)

@@ -19,3 +19,7 @@ class VaultLocked(VaultlinkError):
 
 class OutputError(VaultlinkError):
     """An output file (not a note) could not be written."""
+
+
+class UnsafeStateFolder(VaultlinkError):
+    """The vault's ``.vaultlink`` folder leads outside the vault; the message names it."""

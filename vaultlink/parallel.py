@@ -5,8 +5,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from vaultlink.core.config import Config
 from vaultlink.core.note import ParsedNote
@@ -15,21 +17,57 @@ from vaultlink.core.parse import parse_note
 # Below this many notes, starting worker processes costs more than it saves.
 PARALLEL_MIN = 200
 _CHUNK = 64
+# How often a worker looks whether the process that started it is still there (seconds).
+PARENT_POLL = 0.2
 
 
 def parse_many(items: Sequence[tuple[str, bytes]], config: Config, workers: int | None = None) -> list[ParsedNote]:
-    """``parse_note`` of every (path, bytes), in order; in worker processes when worth it."""
+    """``parse_note`` of every (path, bytes), in order; in worker processes when worth it.
+
+    If the workers can't be started (a limit on processes or open files, no semaphores in a
+    sandbox: OSError) or one dies (BrokenProcessPool), the notes are parsed here instead:
+    the same result, only slower.
+    """
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < PARALLEL_MIN:
-        return [parse_note(rel, data, config) for rel, data in items]
+        return _parse_serially(items, config)
+    try:
+        return _parse_in_workers(items, config, workers)
+    except (OSError, BrokenProcessPool):
+        return _parse_serially(items, config)
+
+
+def _parse_serially(items: Sequence[tuple[str, bytes]], config: Config) -> list[ParsedNote]:
+    return [parse_note(rel, data, config) for rel, data in items]
+
+
+def _parse_in_workers(items: Sequence[tuple[str, bytes]], config: Config, workers: int) -> list[ParsedNote]:
     chunks = [(items[i : i + _CHUNK], config) for i in range(0, len(items), _CHUNK)]
     # fork is cheap and needs no re-import, but forking a process that runs other threads
     # (the watcher's observer) can deadlock a child; then the slower spawn is used.
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         return [parsed for chunk in pool.map(_parse_chunk, chunks) for parsed in chunk]
 
 
 def _parse_chunk(job: tuple[Sequence[tuple[str, bytes]], Config]) -> list[ParsedNote]:
     items, config = job
     return [parse_note(rel, data, config) for rel, data in items]
+
+
+def exit_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when ``parent``, the process that started it, is
+    gone. A parent killed with SIGKILL can't shut its pool down, and its workers would wait
+    on their task queue forever (portable: no Linux-only parent-death signal)."""
+    threading.Thread(target=_watch_parent, args=(parent,), name="vaultlink-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)

@@ -15,6 +15,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.note import Diagnostic
 from vaultlink.core.parse import too_large
 from vaultlink.errors import VaultNotFound
+from vaultlink.writer import is_temp_name
 
 
 @dataclass
@@ -23,6 +24,9 @@ class Listing:
 
     paths: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    temp_files: list[str] = field(default_factory=list)
+    """vaultlink's own temp files found on the way (``writer.is_temp_name``): while no run
+    is writing, leftovers of a run killed mid-write."""
 
 
 def vault_root(path: str | os.PathLike[str]) -> Path:
@@ -74,7 +78,7 @@ def list_notes(root: Path, config: Config) -> Listing:
     rules = IgnoreRules(config)
     listing = Listing()
     real_root = root.resolve()
-    for rel, is_link in _walk(root, rules):
+    for rel, is_link in _walk(root, rules, listing.temp_files):
         if not config.is_note_name(rel):
             continue
         if not _is_valid_name(rel):
@@ -92,16 +96,19 @@ def list_notes(root: Path, config: Config) -> Listing:
     return listing
 
 
-def _walk(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, bool]]:
-    """(relative path, is a symlink) of every file not ignored. Symlinked folders are not
-    entered: that is how loops and escapes out of the vault are avoided."""
+def _walk(root: Path, rules: IgnoreRules, temp_files: list[str]) -> Iterator[tuple[str, bool]]:
+    """(relative path, is a symlink) of every file not ignored; vaultlink's temp files go to
+    ``temp_files``. Symlinked folders are not entered: that is how loops and escapes out of
+    the vault are avoided."""
     for folder, dirnames, filenames in os.walk(root, followlinks=False):
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel_folder == "." else rel_folder + "/"
         dirnames[:] = sorted(d for d in dirnames if not rules.ignores(prefix + d, is_dir=True))
         for name in filenames:
             rel = prefix + name
-            if not rules.ignores(rel, is_dir=False):
+            if is_temp_name(name):
+                temp_files.append(rel)
+            elif not rules.ignores(rel, is_dir=False):
                 yield rel, os.path.islink(os.path.join(folder, name))
 
 

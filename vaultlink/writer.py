@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -15,12 +16,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaultlink.errors import VaultLocked
+from vaultlink.errors import UnsafeStateFolder, VaultLocked
 
 _DRIVE = re.compile(r"[A-Za-z]:")
 STATE_DIR = ".vaultlink"
 LOCK_NAME = "lock"
-TEMP_PREFIX = ".vaultlink-"
+# Temp files are ".vaultlink-tmp-XXXXXXXX.tmp": distinctive enough that the next run can
+# remove what a killed run left without ever touching a file of the user's.
+TEMP_PREFIX = ".vaultlink-tmp-"
+TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
+READ_ONLY = "read-only (no write permission); left alone"
 
 
 def digest(data: bytes) -> str:
@@ -60,17 +66,19 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     """Atomically replace (or create, when ``expected`` is None) one file.
 
     The file's bytes are hashed again just before the replace: if they are not what the
-    plan was made from, the user changed the file meanwhile and it is left alone. A new
-    file never replaces one that appeared meanwhile, and folders made for it are removed
-    again if it can't be written.
+    plan was made from, the user changed the file meanwhile and it is left alone; so is a
+    file that is no longer the one found at the start (swapped for a symbolic link or
+    another file), and a file the user made read-only. A new file never replaces one that
+    appeared meanwhile, and folders made for it are removed again if it can't be written.
     """
     path = contained_path(root, rel)
     if expected is not None:
         try:
-            mode = stat.S_IMODE(path.stat().st_mode)
+            seen = path.lstat()
         except FileNotFoundError as exc:
             raise WriteRefused("deleted since it was read; left alone") from exc
-        replace_file(path, data, mode, check=lambda: _current_digest(path) == expected)
+        _refuse_read_only(seen)
+        replace_file(path, data, stat.S_IMODE(seen.st_mode), check=lambda: _unchanged(path, expected, seen))
         return
     if path.exists() or path.is_symlink():
         raise WriteRefused("a file appeared at this path; not overwritten")
@@ -80,6 +88,47 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     except BaseException:
         _remove_empty_folders(created)
         raise
+
+
+def _refuse_read_only(st: os.stat_result) -> None:
+    """A note with no write permission for anyone was made read-only on purpose: never
+    replaced or deleted. (Mode bits, not ``os.access``: root may write anything.)"""
+    if stat.S_ISREG(st.st_mode) and not stat.S_IMODE(st.st_mode) & 0o222:
+        raise WriteRefused(READ_ONLY)
+
+
+def read_only_reason(root: Path, rel: str) -> str:
+    """Why ``rel`` would be left alone as read-only, or "" (for a dry run's report)."""
+    try:
+        _refuse_read_only((root / rel).lstat())
+    except WriteRefused as exc:
+        return str(exc)
+    except OSError:
+        pass
+    return ""
+
+
+def _unchanged(path: Path, expected: str, seen: os.stat_result) -> bool:
+    """Does ``path`` still hold ``expected``, in the very file ``seen`` at the start? The
+    identity is checked on both sides of the hash: the hash reads through a symbolic link,
+    and a file swapped in after the hash must not be replaced either. (Between this check
+    and the rename there is no way, with ``rename(2)``, to close the last instant.)"""
+    _same_file(path, seen)
+    if _current_digest(path) != expected:
+        return False
+    _same_file(path, seen)
+    return True
+
+
+def _same_file(path: Path, seen: os.stat_result) -> None:
+    try:
+        now = path.lstat()
+    except FileNotFoundError as exc:
+        raise WriteRefused("deleted since it was read; left alone") from exc
+    if stat.S_ISLNK(now.st_mode):
+        raise WriteRefused("became a symbolic link since it was read; left alone")
+    if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (seen.st_dev, seen.st_ino):
+        raise WriteRefused("replaced by another file since it was read; left alone")
 
 
 def replace_file(
@@ -95,28 +144,81 @@ def replace_file(
     ``mode`` defaults to the existing file's (or the umask's for a new file). ``check`` runs
     just before the replace; if it fails the file is left alone (WriteRefused). With
     ``no_clobber`` the file is created with a hard link, which fails if anything is there.
+
+    The temp file is removed again through a handle on its folder, not by path: a folder
+    renamed meanwhile would otherwise keep it.
     """
     if mode is None:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+    folder = _open_folder(path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        if check is not None and not check():
-            raise WriteRefused("changed since it was read; left alone")
-        if no_clobber:
-            _link_new(tmp, path)
-        else:
-            os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        temp = _TempFile(tmp, os.fstat(fd), folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, mode)
+            if check is not None and not check():
+                raise WriteRefused("changed since it was read; left alone")
+            if no_clobber:
+                _link_new(tmp, path)
+            else:
+                os.replace(tmp, path)
+        finally:
+            temp.remove()
+        _fsync_folder(path.parent, folder)
     finally:
-        Path(tmp).unlink(missing_ok=True)
-    _fsync_folder(path.parent)
+        if folder is not None:
+            os.close(folder)
+
+
+@dataclass(frozen=True)
+class _TempFile:
+    """A temp file just made, and its folder's descriptor (None if it could not be opened)."""
+
+    path: str
+    st: os.stat_result
+    folder: int | None
+
+    def remove(self) -> None:
+        """Unlink the temp file wherever its folder is now; a failure leaves it for the next
+        run to remove (``remove_temp_file``), never masks what happened to the note."""
+        with contextlib.suppress(OSError):
+            if self.folder is None:
+                os.unlink(self.path)
+                return
+            name = os.path.basename(self.path)
+            now = os.stat(name, dir_fd=self.folder, follow_symlinks=False)
+            if (now.st_dev, now.st_ino) == (self.st.st_dev, self.st.st_ino):  # ours, not a namesake
+                os.unlink(name, dir_fd=self.folder)
+
+
+def _open_folder(folder: Path) -> int | None:
+    try:
+        return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+
+
+def is_temp_name(name: str) -> bool:
+    """Is ``name`` one of vaultlink's temp files? (``mkstemp`` puts 8 characters of
+    ``[a-z0-9_]`` between prefix and suffix; a test pins that.)"""
+    return _TEMP_NAME.fullmatch(name) is not None
+
+
+def remove_temp_file(root: Path, rel: str) -> None:
+    """Remove a temp file left by a run that was killed mid-write. Only while holding the
+    vault's lock: then no other run is writing, and every such file is a leftover."""
+    if not is_temp_name(rel.rsplit("/", 1)[-1]):
+        raise ValueError(f"{rel}: not a vaultlink temp file")
+    if not stat.S_ISREG((root / rel).lstat().st_mode):
+        return  # a symbolic link or a folder with that name is not a file vaultlink made
+    contained_path(root, rel).unlink()
 
 
 def _link_new(tmp: str, path: Path) -> None:
@@ -133,6 +235,10 @@ def _link_new(tmp: str, path: Path) -> None:
 def delete_file(root: Path, rel: str, expected: str) -> None:
     """Delete a file only if it still holds the bytes the plan saw; drop folders this leaves empty."""
     path = contained_path(root, rel)
+    try:
+        _refuse_read_only(path.lstat())
+    except FileNotFoundError as exc:
+        raise WriteRefused("deleted since it was read; left alone") from exc
     if _current_digest(path) != expected:
         raise WriteRefused("changed since it was read; left alone")
     path.unlink()
@@ -173,8 +279,12 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync_folder(folder: Path, fd: int | None = None) -> None:
+    """Make a rename in ``folder`` durable (through ``fd`` when the folder is already open)."""
     with contextlib.suppress(OSError):
+        if fd is not None:
+            os.fsync(fd)
+            return
         fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -190,52 +300,146 @@ class LockInfo:
     started: float
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+# --- the vault's state folder and lock ------------------------------------------------------------------------
+
+
+def state_folder_problem(root: Path) -> str:
+    """Why ``root/.vaultlink`` must not be used, or "": a symbolic link leading out of the
+    vault would put the lock and the cache outside it."""
+    state = root / STATE_DIR
+    if not state.is_symlink():
+        return ""
+    target = state.resolve()
+    if target.is_relative_to(root.resolve()):
+        return ""
+    return (
+        f"is a symbolic link to {target}, outside the vault, and vaultlink writes nothing outside the vault; "
+        "remove the link (--cache-dir keeps the cache elsewhere)"
+    )
+
+
+def state_folder(root: Path) -> Path:
+    """``root/.vaultlink``, checked to stay inside the vault (UnsafeStateFolder if not)."""
+    state = root / STATE_DIR
+    problem = state_folder_problem(root)
+    if problem:
+        raise UnsafeStateFolder(f"{state}: {problem}")
+    return state
+
+
+@dataclass(frozen=True)
+class _HeldLock:
+    """The open lock file of a vault this process holds: ``flock`` on it is the lock itself,
+    so the kernel releases it when the process dies, however it dies."""
+
+    fd: int
+    pid: int
+    file: tuple[int, int]  # (st_dev, st_ino) of the lock file
+
+
+_HELD: dict[Path, _HeldLock] = {}
+_LOCK_ATTEMPTS = 5
+
+
+def holds_lock(root: Path) -> bool:
+    """Does this process hold ``root``'s lock (inside ``vault_lock``)?"""
+    held = _HELD.get(root.resolve())
+    return held is not None and held.pid == os.getpid()
+
+
+def _forget_inherited_locks() -> None:
+    """In a forked child: close its copies of the parent's lock files. That leaves the
+    parent's lock held (a ``flock`` is released when the last descriptor of its open file
+    closes), and a child outliving its parent can't keep the vault locked."""
+    for held in _HELD.values():
+        with contextlib.suppress(OSError):
+            os.close(held.fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_locks)
 
 
 @contextlib.contextmanager
 def vault_lock(root: Path, command: str) -> Iterator[None]:
-    """Hold ``.vaultlink/lock`` for the duration. A second process is refused with who holds
-    it; a lock left by a dead process on this host is taken over."""
-    state = root / STATE_DIR
+    """Hold the vault's lock (``flock`` on ``.vaultlink/lock``) for the duration. A second
+    process is refused with who holds it (the lock file names it); a lock whose process died
+    is free again by itself."""
+    state = state_folder(root)
     created_state = not state.exists()
     lock = state / LOCK_NAME
     info = LockInfo(os.getpid(), socket.gethostname(), command, time.time())
     try:
         state.mkdir(exist_ok=True)
-        _acquire(lock, info)
+        held = _acquire(lock, info)
     except OSError as exc:
         raise VaultLocked(f"{lock}: cannot create the vault's lock file: {exc.strerror or exc}") from exc
+    key = root.resolve()
+    _HELD[key] = held
     try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        _HELD.pop(key, None)
+        _release(lock, held)
         if created_state:
             with contextlib.suppress(OSError):
                 state.rmdir()
 
 
-def _acquire(lock: Path, info: LockInfo) -> None:
-    for _ in range(2):
+def _acquire(lock: Path, info: LockInfo) -> _HeldLock:
+    for _ in range(_LOCK_ATTEMPTS):
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            holder = _read_lock(lock)
-            if holder is not None and holder.host == info.host and not _pid_alive(holder.pid):
-                lock.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            raise VaultLocked(_locked_message(lock, holder)) from None
-        with os.fdopen(fd, "w") as f:
-            json.dump(info.__dict__, f)
+            held = _lock(fd, lock, info)
+        except BaseException:
+            os.close(fd)
+            raise
+        if held is not None:
+            return held
+        os.close(fd)
+    raise VaultLocked(f"{lock}: the lock file was replaced {_LOCK_ATTEMPTS} times while taking it; try again")
+
+
+def _lock(fd: int, lock: Path, info: LockInfo) -> _HeldLock | None:
+    """Take the lock on the open lock file ``fd``; None if the file was removed meanwhile
+    (its holder released it after we opened it: the lock is the file now at the path)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise VaultLocked(_locked_message(lock, _read_lock(lock))) from None
+    except OSError as exc:
+        raise VaultLocked(f"{lock}: cannot lock the vault: {exc.strerror or exc}") from exc
+    mine = os.fstat(fd)
+    try:
+        there = os.lstat(lock)
+    except FileNotFoundError:
+        return None
+    if (there.st_dev, there.st_ino) != (mine.st_dev, mine.st_ino):
+        return None
+    previous = _read_lock(lock)
+    if previous is not None and previous.host != info.host:
+        # A vault shared between machines: their locks may not see each other, so a lock
+        # file naming another host is honoured until someone removes it.
+        raise VaultLocked(_locked_message(lock, previous))
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(info.__dict__).encode("utf-8"), 0)
+    return _HeldLock(fd, os.getpid(), (mine.st_dev, mine.st_ino))
+
+
+def _release(lock: Path, held: _HeldLock) -> None:
+    """Remove the lock file while still holding it (whoever opened it meanwhile then sees it
+    gone and opens the new one), then let go. Never from a forked child."""
+    if held.pid != os.getpid():
         return
-    raise VaultLocked(_locked_message(lock, _read_lock(lock)))
+    try:
+        there = os.lstat(lock)
+        if (there.st_dev, there.st_ino) == held.file:
+            os.unlink(lock)
+    except OSError:
+        pass
+    finally:
+        os.close(held.fd)
 
 
 def _read_lock(lock: Path) -> LockInfo | None:
