@@ -189,9 +189,18 @@ class LiveVault:
         return out
 
     def _lists_changed(self) -> set[str]:
-        """Every note whose Related list now differs from the one last planned."""
-        fresh = self._rankings(None)
-        return {path for path, ranked in fresh.items() if self.rankings.get(path) != ranked}
+        """Every note whose Related list now differs from the one last planned. Lists are compared
+        by paths and scores: reasons, the costly part, follow the scores of the same two rows."""
+        index = self._rank_index()
+        paths = set(self.model.notes)
+        fresh = index.related_all(
+            top=self.options.top,
+            min_score=self.options.min_score,
+            exclude={p: self._linked(p) for p in paths},
+            only=paths,
+            reasons=False,
+        )
+        return {path for path, ranked in fresh.items() if _scored(self.rankings.get(path)) != _scored(ranked)}
 
     # --- ranking ------------------------------------------------------------------------------
 
@@ -376,6 +385,10 @@ class LiveVault:
             report.created.append(edit.path)
         else:
             report.written.append(edit.path)
+
+
+def _scored(ranked: list[Suggestion] | None) -> list[tuple[str, float]] | None:
+    return None if ranked is None else [(s.path, s.score) for s in ranked]
 
 
 def relative_to(root: Path, path: str | os.PathLike[str]) -> str | None:

@@ -77,11 +77,12 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class NoteRow:
-    """What ranking reads of one note, with word ids from a ``Vocabulary``."""
+    """What ranking reads of one note, with word ids (matrix columns) from a ``Vocabulary``."""
 
     words: np.ndarray  # word ids, ascending
     tf: np.ndarray  # 1 + log(count), parallel to ``words``
-    names: tuple[tuple[int, ...], ...]  # each name's content-word ids (empty names left out)
+    names: tuple[np.ndarray, ...]  # each name's content-word ids, ascending (empty names left out)
+    name_words: np.ndarray  # every word of every name, ascending, once
 
 
 def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
@@ -101,7 +102,13 @@ def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
         stems = name_stems(name)
         if stems and all(s in vocabulary.ids for s in stems):
             names.add(tuple(sorted({vocabulary.ids[s] for s in stems})))
-    return NoteRow(words, tf, tuple(sorted(names)))
+    name_words = sorted({w for name in names for w in name})
+    return NoteRow(
+        words,
+        tf,
+        tuple(np.array(name, dtype=np.int64) for name in sorted(names)),
+        np.array(name_words, dtype=np.int64),
+    )
 
 
 class RankIndex:
@@ -126,14 +133,17 @@ class RankIndex:
         self.rows = [given.get(n.path) or note_row(n, self.vocabulary) for n in self.notes]
         self.config = config
         n = len(self.notes)
-        canonical = _canonical_ids(self.vocabulary)
-        self._bag = _bag_matrix(self.rows, canonical, n)
-        self._text = _tfidf(self._bag, _kept_words(self._bag, config, n), n)
-        self._names = _name_matrix(self.rows, canonical, self._text.shape[1], _idf(self._bag, n), self._text)
-        self._mentions = _mention_matrix(self.rows, canonical, self._bag)
+        width = len(self.vocabulary.ids)  # words no note here states are empty columns
+        self._bag = _bag_matrix(self.rows, width)
+        df = np.bincount(self._bag.indices, minlength=width)
+        weights = _idf(df, n) * _kept_words(df, config, n)
+        self._weights = weights
+        self._text = _tfidf(self._bag, weights)
+        self._names = _name_matrix(self.rows, width, weights)
+        self._mentions = _mention_matrix(self.rows, self._bag)
         adjacency = _adjacency(links, self.row_of)
         self._links = sp.csr_matrix(adjacency[:n])
-        self._stems = sorted(self.vocabulary.ids)  # each column's key: a stem, a phrase or a #tag
+        self._stems = list(self.vocabulary.ids)  # each column's key: a stem, a phrase or a #tag
         self._mix = sp.csr_matrix(self._text * TEXT_WEIGHT + self._names * NAME_WEIGHT)
         self._mix.sort_indices()
         self._text_t = self._mix.T.tocsr()
@@ -169,6 +179,7 @@ class RankIndex:
         min_score: float = 0.0,
         exclude: Mapping[str, Collection[str]] | None = None,
         only: Collection[str] | None = None,
+        reasons: bool = True,
     ) -> dict[str, list[Suggestion]]:
         """``related`` of every note (or of those in ``only``), scored in bounded chunks."""
         exclude = exclude or {}
@@ -176,7 +187,7 @@ class RankIndex:
         rows = np.array([self.row_of[p] for p in paths], dtype=np.int64)
         out: dict[str, list[Suggestion]] = {p: [] for p in only or ()}  # stubs and unknown paths: none
         for chunk in self._chunks(rows):
-            out.update(self._rank_rows(chunk, top, min_score, exclude, True))
+            out.update(self._rank_rows(chunk, top, min_score, exclude, reasons))
         return out
 
     def scores_with(self, path: str) -> dict[str, float]:
@@ -247,18 +258,19 @@ class RankIndex:
             reasons.append(NAMED_HERE)
         if _holds(self._mentions, other, row):
             reasons.append(NAMES_THIS_NOTE)
-        for label in _shared_phrases(self.notes[row], self.notes[other]):
+        for key, label in _shared_phrases(self.notes[row], self.notes[other]):
             if len(reasons) >= MAX_REASONS:
                 return tuple(reasons)
-            reasons.append(label)
+            column = self.vocabulary.ids.get(key)
+            if column is not None and self._weights[column] > 0:  # only what the score counts
+                reasons.append(label)
         shown = " ".join(reasons).casefold().split()
         forms = {stem(w): w for w in self.notes[row].words}  # shared words, as this note writes them
         words, weights = _shared(self._text, row, self._mix, other)
         name_words, name_weights = _shared(self._names, row, self._text, other)
         words = np.concatenate([words, name_words])
         weights = np.round(np.concatenate([weights, name_weights * NAME_WEIGHT]), ROUND)
-        for word in words[np.lexsort((words, -weights))]:
-            key = self._stems[word]
+        for _, key in sorted(zip((-weights).tolist(), (self._stems[w] for w in words), strict=True)):
             if len(reasons) >= MAX_REASONS:
                 break
             if " " in key or key.startswith("#"):
@@ -272,11 +284,11 @@ class RankIndex:
         return tuple(reasons)
 
 
-def _shared_phrases(note: Note, other: Note) -> list[str]:
-    """The multi-word terms both notes state, most repeated first, labelled as ``note`` states them."""
-    theirs = {t.key: t.count for t in other.terms if " " in t.key}
+def _shared_phrases(note: Note, other: Note) -> list[tuple[str, str]]:
+    """The multi-word terms both notes state (key, label as ``note`` states it), most repeated first."""
+    theirs = {t.key: t.count for t in other.terms if " " in t.key and t.kind is not TermKind.TAG}
     shared = [(t.count * theirs[t.key], t.key, t.label) for t in note.terms if t.key in theirs]
-    return [label for _, _, label in sorted(shared, key=lambda item: (-item[0], item[1]))]
+    return [(key, label) for _, key, label in sorted(shared, key=lambda item: (-item[0], item[1]))]
 
 
 def _row(matrix: Matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
@@ -301,37 +313,22 @@ def _shared(left: Matrix, row: int, right: Matrix, other: int) -> tuple[np.ndarr
 # --- building the matrices --------------------------------------------------------------------
 
 
-def _canonical_ids(vocabulary: Vocabulary) -> np.ndarray:
-    """Each word id's column: words in stem order, so two indexes over the same notes have the
-    same columns (and the same sums, term by term) however their vocabularies grew."""
-    keys = list(vocabulary.ids)
-    columns = np.empty(len(keys), dtype=np.int64)
-    for column, key in enumerate(sorted(keys)):
-        columns[vocabulary.ids[key]] = column
-    return columns
-
-
-def _bag_matrix(rows: Sequence[NoteRow], canonical: np.ndarray, n: int) -> Matrix:
+def _bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
     """Notes × words, each note's 1 + log(count)."""
-    lengths = [len(r.words) for r in rows]
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    indptr = np.concatenate([[0], np.cumsum([len(r.words) for r in rows])]).astype(np.int64)
     words = np.concatenate([r.words for r in rows]) if rows else np.zeros(0, dtype=np.int64)
     tf = np.concatenate([r.tf for r in rows]) if rows else np.zeros(0)
-    matrix = sp.csr_matrix((tf, canonical[words] if len(words) else words, indptr), shape=(n, len(canonical)))
-    matrix.sort_indices()
-    return matrix
+    return sp.csr_matrix((tf, words, indptr), shape=(len(rows), width))
 
 
-def _kept_words(bag: Matrix, config: Config, n: int) -> np.ndarray:
+def _kept_words(df: np.ndarray, config: Config, n: int) -> np.ndarray:
     """Which words relate notes: carried by at least ``min_df`` notes and not by too many."""
-    df = np.diff(bag.tocsc().indptr)
     upper = max(config.min_df, WORD_MAX_DF_RATIO * n, min(0.5 * n, 50.0))
     return np.asarray((df >= config.min_df) & (df <= upper))
 
 
-def _idf(bag: Matrix, n: int) -> np.ndarray:
-    df: np.ndarray = np.diff(bag.tocsc().indptr).astype(np.float64)
-    idf: np.ndarray = np.log((n + 1) / np.maximum(df, 1.0))
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    idf: np.ndarray = np.log((n + 1) / np.maximum(df, 1).astype(np.float64))
     return idf
 
 
@@ -341,52 +338,39 @@ def _normalise(matrix: Matrix) -> Matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
 
 
-def _tfidf(bag: Matrix, kept: np.ndarray, n: int) -> Matrix:
-    """Sublinear tf × idf over the kept words, each row of unit length."""
-    weights = _idf(bag, n) * kept
-    return _normalise(sp.csr_matrix(bag @ sp.diags(weights)))
-
-
-def _name_matrix(rows: Sequence[NoteRow], canonical: np.ndarray, width: int, idf: np.ndarray, text: Matrix) -> Matrix:
-    """Notes × words: the words of each note's names, idf-weighted (kept words only), unit rows."""
-    kept = np.asarray(text.sum(axis=0)).ravel() > 0
-    data: list[float] = []
-    cols: list[int] = []
-    indptr = [0]
-    for row in rows:
-        words = sorted({int(canonical[w]) for name in row.names for w in name})
-        words = [w for w in words if kept[w]]
-        cols.extend(words)
-        data.extend(idf[w] for w in words)
-        indptr.append(len(cols))
-    matrix = sp.csr_matrix(
-        (np.array(data, dtype=np.float64), np.array(cols, dtype=np.int64), np.array(indptr, dtype=np.int64)),
-        shape=(len(rows), width),
-    )
+def _tfidf(bag: Matrix, weights: np.ndarray) -> Matrix:
+    """Sublinear tf × ``weights`` (idf, 0 for words that relate nothing), each row of unit length."""
+    matrix = sp.csr_matrix(bag @ sp.diags(weights))
+    matrix.eliminate_zeros()
     return _normalise(matrix)
 
 
-def _mention_matrix(rows: Sequence[NoteRow], canonical: np.ndarray, bag: Matrix) -> Matrix:
+def _name_matrix(rows: Sequence[NoteRow], width: int, weights: np.ndarray) -> Matrix:
+    """Notes × words: the words of each note's names, weighted by ``weights`` (idf, 0 for words
+    that relate nothing), unit rows."""
+    indptr = np.concatenate([[0], np.cumsum([len(r.name_words) for r in rows])]).astype(np.int64)
+    words = np.concatenate([r.name_words for r in rows]) if rows else np.zeros(0, dtype=np.int64)
+    matrix = sp.csr_matrix((weights[words], words, indptr), shape=(len(rows), width))
+    matrix.eliminate_zeros()
+    return _normalise(matrix)
+
+
+def _mention_matrix(rows: Sequence[NoteRow], bag: Matrix) -> Matrix:
     """Notes × notes: a → b weighs ``2 / (log(2 + names a mentions) · log(2 + notes mentioning b))``
     when a's words hold every content word of one of b's names."""
     n = len(rows)
-    owners: list[int] = []
-    cols: list[int] = []
-    indptr = [0]
-    for owner, row in enumerate(rows):
-        for name in row.names:
-            owners.append(owner)
-            cols.extend(int(canonical[w]) for w in name)
-            indptr.append(len(cols))
-    if not owners:
+    owners = np.array([owner for owner, row in enumerate(rows) for _ in row.names], dtype=np.int64)
+    if not len(owners):
         return sp.csr_matrix((n, n))
+    name_arrays = [name for row in rows for name in row.names]
+    indptr = np.concatenate([[0], np.cumsum([len(name) for name in name_arrays])]).astype(np.int64)
     names = sp.csr_matrix(
-        (np.ones(len(cols)), np.array(cols, dtype=np.int64), indptr), shape=(len(owners), bag.shape[1])
+        (np.ones(int(indptr[-1])), np.concatenate(name_arrays), indptr), shape=(len(name_arrays), bag.shape[1])
     )
     sizes = np.diff(names.indptr)
     hits = sp.csr_matrix((bag != 0).astype(np.float64) @ names.T).tocoo()
     full = hits.data == sizes[hits.col]
-    mentioner, mentioned = hits.row[full], np.array(owners, dtype=np.int64)[hits.col[full]]
+    mentioner, mentioned = hits.row[full], owners[hits.col[full]]
     other = mentioner != mentioned
     binary = sp.csr_matrix((np.ones(int(other.sum())), (mentioner[other], mentioned[other])), shape=(n, n))
     binary.data[:] = 1.0  # a note naming b twice (two of b's names) mentions it once
