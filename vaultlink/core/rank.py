@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import Note, TermKind, path_stem
+from vaultlink.core.note import Note, Term, TermKind, path_stem
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 from vaultlink.core.terms import name_stems, stem
 
@@ -240,32 +240,45 @@ class RankIndex:
                 keep &= ~np.isin(cols, skipped)
             cols, values = cols[keep], values[keep]
             best = np.lexsort((cols, -values))[:top]
+            chosen = [int(c) for c in cols[best]]
+            why = self._reasons(int(row), chosen) if reasons else [() for _ in chosen]
             out[path] = [
-                Suggestion(self.paths[c], float(v), self._reasons(int(row), int(c)) if reasons else ())
-                for c, v in zip(cols[best], values[best], strict=True)
+                Suggestion(self.paths[c], float(v), r) for c, v, r in zip(chosen, values[best], why, strict=True)
             ]
         return out
 
     # --- reasons ------------------------------------------------------------------------------
 
-    def _reasons(self, row: int, other: int) -> tuple[str, ...]:
-        """Why ``other`` is related to ``row``: a mention either way first, then the key phrases
-        both notes state (most repeated first), then the shared words that weigh most and no
-        phrase already shows, then shared links. Computed on the raw CSR arrays: this runs for
-        every suggestion of every note."""
+    def _reasons(self, row: int, others: Sequence[int]) -> list[tuple[str, ...]]:
+        """Why each of ``others`` is related to ``row``: a mention either way first, then the key
+        phrases both notes state (most repeated first), then the shared words that weigh most and
+        no phrase already shows, then shared links. This runs for every suggestion of every note,
+        so what depends on ``row`` alone is computed once."""
+        note = self.notes[row]
+        mine = {t.key: t for t in note.terms if " " in t.key and t.kind is not TermKind.TAG}
+        mine = {k: t for k, t in mine.items() if self._counts(k)}
+        forms = {stem(w): w for w in note.words}  # shared words, as this note writes them
+        return [self._reasons_with(row, other, mine, forms) for other in others]
+
+    def _counts(self, key: str) -> bool:
+        """Does the score count this feature (a word, phrase or #tag)?"""
+        column = self.vocabulary.ids.get(key)
+        return column is not None and column < len(self._weights) and bool(self._weights[column] > 0)
+
+    def _reasons_with(
+        self, row: int, other: int, mine: Mapping[str, Term], forms: Mapping[str, str]
+    ) -> tuple[str, ...]:
         reasons: list[str] = []
         if _holds(self._mentions, row, other):
             reasons.append(NAMED_HERE)
         if _holds(self._mentions, other, row):
             reasons.append(NAMES_THIS_NOTE)
-        for key, label in _shared_phrases(self.notes[row], self.notes[other]):
+        shared = sorted((-t.count * mine[t.key].count, t.key) for t in self.notes[other].terms if t.key in mine)
+        for _, key in shared:
             if len(reasons) >= MAX_REASONS:
                 return tuple(reasons)
-            column = self.vocabulary.ids.get(key)
-            if column is not None and self._weights[column] > 0:  # only what the score counts
-                reasons.append(label)
+            reasons.append(mine[key].label)
         shown = " ".join(reasons).casefold().split()
-        forms = {stem(w): w for w in self.notes[row].words}  # shared words, as this note writes them
         words, weights = _shared(self._text, row, self._mix, other)
         name_words, name_weights = _shared(self._names, row, self._text, other)
         words = np.concatenate([words, name_words])
@@ -282,13 +295,6 @@ class RankIndex:
         if len(reasons) < MAX_REASONS and len(_shared(self._links, row, self._links, other)[0]):
             reasons.append(SHARED_LINKS)
         return tuple(reasons)
-
-
-def _shared_phrases(note: Note, other: Note) -> list[tuple[str, str]]:
-    """The multi-word terms both notes state (key, label as ``note`` states it), most repeated first."""
-    theirs = {t.key: t.count for t in other.terms if " " in t.key and t.kind is not TermKind.TAG}
-    shared = [(t.count * theirs[t.key], t.key, t.label) for t in note.terms if t.key in theirs]
-    return [(key, label) for _, key, label in sorted(shared, key=lambda item: (-item[0], item[1]))]
 
 
 def _row(matrix: Matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
