@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from vaultlink.core import terms as term_extraction
-from vaultlink.core.blocks import remove_all_blocks, scan_blocks
+from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
-from vaultlink.core.frontmatter import frontmatter_extent, split_frontmatter
+from vaultlink.core.frontmatter import split_frontmatter
 from vaultlink.core.markdown import parse_ast
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, path_stem
 
@@ -55,30 +55,33 @@ def parse_key(data: bytes) -> str:
     """A digest of everything ``parse_note`` reads from a file's bytes (path and config aside).
 
     Two files with the same key parse to the same result: their text differs at most in
-    well-formed managed blocks, which ``parse_text`` removes before reading the body. So a
+    well-formed managed blocks, which ``parse_text`` removes before reading anything. So a
     note whose Related block sync just rewrote keeps its key, and its cached parse.
     """
     text = decode_note("", data, len(data))
     if isinstance(text, Diagnostic):
         return "b" + hashlib.sha256(data).hexdigest()
-    offset = frontmatter_extent(text)
-    body = text[offset:]
-    canonical = "\0".join([text[:offset], remove_all_blocks(body), *scan_blocks(body).problems])
-    return "t" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    scan = scan_blocks(text)
+    canonical = "\0".join([remove_spans(text, scan.blocks), *scan.problems])
+    return "u" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def parse_text(path: str, text: str, config: Config) -> ParsedNote:
     """Parse decoded text (BOM removed)."""
     diagnostics: list[Diagnostic] = []
+    scan = scan_blocks(text)
+    # The note as it was before vaultlink wrote into it: what it wrote is never read back as
+    # the user's words (GUIDE property 6), and ``parse_key`` relies on exactly this removal.
+    # Removing from the whole text, not from the body, takes each block out with the very line
+    # ending that was put before it, which may be the frontmatter's last (a note that is only
+    # frontmatter) or follow a CR that the frontmatter's end split from its LF.
+    text = remove_spans(text, scan.blocks)
     fm = split_frontmatter(text)
     if fm.error:
         diagnostics.append(Diagnostic(path, "frontmatter", f"invalid {fm.format.upper()} frontmatter: {fm.error}"))
-    body = text[fm.body_offset :]
-    for problem in scan_blocks(body).problems:
+    for problem in scan.problems:
         diagnostics.append(Diagnostic(path, "managed-block", problem, Severity.WARNING))
-    # The body as it was before vaultlink wrote into it: what it wrote is never read back as
-    # the user's words (GUIDE property 6), and ``parse_key`` relies on exactly this removal.
-    body = remove_all_blocks(body)
+    body = text[fm.body_offset :]
     walk = _BodyWalk(config, _vault_prefixes(config))
     walk.visit(parse_ast(body, config.extensions))
 
