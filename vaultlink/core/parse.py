@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from vaultlink.core import terms as term_extraction
 from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
-from vaultlink.core.frontmatter import split_frontmatter
+from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, split_frontmatter
 from vaultlink.core.markdown import parse_ast
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, path_stem
 
@@ -86,8 +86,11 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
     walk.visit(parse_ast(body, config.extensions))
 
     meta = fm.metadata
-    aliases = _dedupe(_strings(meta.get("aliases", meta.get("alias"))))
-    tags = _dedupe(_frontmatter_tags(meta, config.tag_keys) + walk.tags, key=str.casefold)
+    reader = _MetaReader(meta)
+    aliases = reader.aliases()
+    tags = _dedupe(reader.tags(config.tag_keys) + walk.tags, key=str.casefold)
+    for problem in reader.problems:
+        diagnostics.append(Diagnostic(path, "frontmatter", f"{fm.format.upper()} frontmatter: {problem}"))
     stem = path_stem(path)
     title = _title(meta) or walk.first_h1 or stem
     names = [*aliases, title] if title != stem else [*aliases, stem]
@@ -236,33 +239,43 @@ def _title(meta: dict[str, Any]) -> str:
     return title.strip() if isinstance(title, str) else ""
 
 
-def _strings(value: Any) -> list[str]:
-    """Flatten a frontmatter value (str, list, nested lists) to its non-empty strings."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value.strip()] if value.strip() else []
-    if isinstance(value, (list, tuple)):
-        return [s for item in value for s in _strings(item)]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [str(value)]
-    return []
+class _MetaReader:
+    """Reads list-of-strings values from parsed frontmatter, collecting what is wrong with them
+    (a list that contains itself, an alias bomb) as one-line problems."""
 
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self.meta = meta
+        self.problems: list[str] = []
 
-def _frontmatter_tags(meta: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
-    """Tags from the configured keys, at the top level and in a ``taxonomies`` table (Zola's
-    TOML ``[taxonomies] tags = [...]``). A string value may hold several tags."""
-    found: list[str] = []
-    nested = meta.get("taxonomies")
-    tables = [meta, nested] if isinstance(nested, dict) else [meta]
-    for table in tables:
-        for key in keys:
-            value = table.get(key)
-            if isinstance(value, str):
-                found.extend(t for t in re.split(r"[,\s]+", value) if t)
-            else:
-                found.extend(_strings(value))
-    return [t.lstrip("#") for t in found if t.lstrip("#")]
+    def strings(self, key: str, value: Any) -> list[str]:
+        flat = flatten_strings(value)
+        if flat.cyclic:
+            self.problems.append(f"'{key}' contains itself (an alias inside its own anchor); read once")
+        elif flat.expanded > EXPANSION_LIMIT:
+            self.problems.append(
+                f"'{key}' stands for over {EXPANSION_LIMIT:,} values through aliases (an alias bomb?); "
+                "each aliased list read once"
+            )
+        return list(flat.strings)
+
+    def aliases(self) -> list[str]:
+        key = "aliases" if "aliases" in self.meta else "alias"
+        return _dedupe(self.strings(key, self.meta.get(key)))
+
+    def tags(self, keys: tuple[str, ...]) -> list[str]:
+        """Tags from the configured keys, at the top level and in a ``taxonomies`` table (Zola's
+        TOML ``[taxonomies] tags = [...]``). A string value may hold several tags."""
+        found: list[str] = []
+        nested = self.meta.get("taxonomies")
+        tables = [("", self.meta), ("taxonomies.", nested)] if isinstance(nested, dict) else [("", self.meta)]
+        for prefix, table in tables:
+            for key in keys:
+                value = table.get(key)
+                if isinstance(value, str):
+                    found.extend(t for t in re.split(r"[,\s]+", value) if t)
+                else:
+                    found.extend(self.strings(prefix + key, value))
+        return [t.lstrip("#") for t in found if t.lstrip("#")]
 
 
 def _dedupe(items: Iterable[str], key: Any = None) -> list[str]:
