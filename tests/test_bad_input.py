@@ -578,12 +578,6 @@ def test_frontmatter_alias_bomb_costs_no_more_than_a_plain_note() -> None:
     assert bomb < 20 * plain, f"{bomb} calls against {plain} for a plain note"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: with Obsidian's new-notes folder set, a link to a note that exists but can't be read "
-    "(binary, invalid UTF-8, too large) is 'broken' and sync creates a duplicate stub in that folder",
-)
 def test_link_to_an_unreadable_note_makes_no_stub_in_the_new_notes_folder(make_vault: VaultFactory) -> None:
     root = make_vault(
         {
