@@ -803,11 +803,6 @@ def test_read_only_commands_use_an_existing_cache(
     assert parse_spy == [EDITED]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: stubs sync created are never parsed into the cache, so every check re-parses them",
-)
 def test_check_after_a_sync_parses_nothing(synced_twins: tuple[Path, Path], parse_spy: list[str]) -> None:
     vault, _plain = synced_twins
     assert app.sync(vault).unchanged is True

@@ -334,8 +334,12 @@ def _remember_sync(
             continue
         data = edit.new_text.encode("utf-8")
         stamp = note_stamp(root, edit.path)
-        if stamp is not None:
-            store.record(edit.path, stamp, digest(data), parse_key(data), None)
+        if stamp is None:
+            continue
+        # A note keeps its cached parse (its key is unchanged); a new stub has none yet, so
+        # parse it now, while it is tiny and in hand, or the next command parses it instead.
+        parsed = parse_note(edit.path, data, config) if edit.old_digest is None else None
+        store.record(edit.path, stamp, digest(data), parse_key(data), parsed)
     paths = (set(listing.paths) | set(report.created)) - set(report.deleted)
     rows = [(rel, store.rows.get(rel)) for rel in paths]
     if len(applied) < len(plan.edits) or any(row is None for _, row in rows):
