@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from vaultlink.core.blocks import BlockSpan, code_fences, remove_all_blocks, scan_blocks
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vaultlink.core.blocks import BlockSpan, CodeFence, code_fences, remove_all_blocks, scan_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.note import LinkKind, Note, Severity
 from vaultlink.core.parse import parse_key, parse_text
@@ -162,6 +166,42 @@ def test_code_fences_spans() -> None:
     assert text[closed.start : closed.end] == "```py\ncode\n```"
     assert (closed.closed, unclosed.closed) == (True, False)
     assert text[unclosed.start : unclosed.end] == "~~~\nopen"
+
+
+def fences_line_by_line(text: str) -> list[CodeFence]:
+    """A plain reading of CommonMark's top-level fences, line by line, to check ``code_fences``."""
+    fences: list[CodeFence] = []
+    opener, open_at = "", 0
+    for line in re.finditer(r"[^\r\n]*", text.removeprefix("\ufeff")):
+        start = line.start() + (1 if text.startswith("\ufeff") else 0)
+        if line.start() > 0 and text.removeprefix("\ufeff")[line.start() - 1] not in "\r\n":
+            continue  # the empty match at the end of a line
+        m = re.fullmatch(r" {0,3}(`{3,}|~{3,})(.*)", line.group())
+        if m is None:
+            continue
+        run, rest = m.groups()
+        if not opener and not (run[0] == "`" and "`" in rest):
+            opener, open_at = run, start
+        elif opener and run[0] == opener[0] and len(run) >= len(opener) and not rest.strip(" \t"):
+            fences.append(CodeFence(open_at, start + len(line.group()), True))
+            opener = ""
+    if opener:
+        fences.append(CodeFence(open_at, len(text), False))
+    return fences
+
+
+@given(
+    st.lists(
+        st.sampled_from(["```", "~~~", "````", "```py", "``` `x`", "   ```", "    ```", "\t~~~", "x ```", "~~~ ~"])
+        | st.text(st.sampled_from("`~ x"), max_size=8),
+        max_size=12,
+    ),
+    st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=12, max_size=12),
+    st.booleans(),
+)
+def test_code_fences_read_every_line_as_commonmark_does(lines: list[str], ends: list[str], bom: bool) -> None:
+    text = ("\ufeff" if bom else "") + "".join(line + end for line, end in zip(lines, ends, strict=False))
+    assert code_fences(text) == fences_line_by_line(text)
 
 
 def test_code_sample_is_read_as_the_users_text_by_the_key_and_the_parser() -> None:

@@ -10,16 +10,17 @@ A block is delimited by HTML comments, invisible in Obsidian's reading view and 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from vaultlink.core.frontmatter import frontmatter_extent
 
 _MARKER = re.compile(r"<!--\s*(/?)vaultlink:([a-z][a-z0-9-]*)\s*-->")
-# A fence line: at a line start (after LF, CR, the text's start or its BOM), up to three spaces,
-# a run of backticks or tildes, the rest of the line.
-_FENCE_LINE = re.compile(r"(?:(?<=[\r\n])|(?<=\A\ufeff)|\A) {0,3}(`{3,}|~{3,})([^\r\n]*)")
+# A run that may make a fence line, and the rest of its line.
+_FENCE_RUN = re.compile(r"(`{3,}|~{3,})([^\r\n]*)")
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,14 @@ class BlockScan:
     problems: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=4)
 def scan_blocks(text: str) -> BlockScan:
     """Find managed blocks; report damage (unclosed, unopened, nested or repeated markers).
 
     Only the body is searched, and only outside fenced code: a marker in the frontmatter or
     in a code sample (a note documenting vaultlink) is the user's text, never a block.
+    Planning a note scans its few texts (as read, with one block, with both) several times
+    each: the last few scans are kept.
     """
     blocks: list[BlockSpan] = []
     problems: list[str] = []
@@ -75,14 +79,23 @@ def _markers(text: str) -> list[re.Match[str]]:
     if _MARKER.search(text) is None:  # the common case, and cheap: no frontmatter or fence work
         return []
     start = body_start(text)
-    code = [(f.start, f.end) for f in code_fences(text, start)]
-    return [m for m in _MARKER.finditer(text, start) if not _inside(code, m.start())]
+    code = _Ranges((f.start, f.end) for f in code_fences(text, start))
+    return [m for m in _MARKER.finditer(text, start) if m.start() not in code]
 
 
-def _inside(ranges: list[tuple[int, int]], position: int) -> bool:
-    """Is ``position`` in one of the sorted, disjoint half-open ``ranges``?"""
-    i = bisect.bisect_right(ranges, position, key=lambda r: r[0]) - 1
-    return i >= 0 and ranges[i][0] <= position < ranges[i][1]
+class _Ranges:
+    """Sorted, disjoint, half-open ranges of a text, and a fast test for a position in one."""
+
+    def __init__(self, ranges: Iterable[tuple[int, int]]) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in ranges:
+            self.starts.append(start)
+            self.ends.append(end)
+
+    def __contains__(self, position: int) -> bool:
+        i = bisect.bisect_right(self.starts, position) - 1
+        return i >= 0 and position < self.ends[i]
 
 
 def body_start(text: str) -> int:
@@ -109,20 +122,40 @@ def code_fences(text: str, start: int = 0) -> list[CodeFence]:
     string after backticks holds no backtick (else the line is inline code, not a fence).
     Lines end at LF, CRLF or a lone CR, as CommonMark's do."""
     fences: list[CodeFence] = []
-    if "```" not in text and "~~~" not in text:
+    if not _may_hold_fences(text):
         return fences
     open_at, opener = -1, ""
-    for m in _FENCE_LINE.finditer(text, start):
+    for m in _FENCE_RUN.finditer(text, start):
+        line_start = _fence_line_start(text, m.start())
+        if line_start < 0:
+            continue
         run, rest = m.group(1), m.group(2)
         if not opener:
             if not (run[0] == "`" and "`" in rest):
-                open_at, opener = m.start(), run
+                open_at, opener = line_start, run
         elif run[0] == opener[0] and len(run) >= len(opener) and not rest.strip(" \t"):
             fences.append(CodeFence(open_at, m.end(), True))
             opener = ""
     if opener:
         fences.append(CodeFence(open_at, len(text), False))
     return fences
+
+
+def _may_hold_fences(text: str) -> bool:
+    return "```" in text or "~~~" in text
+
+
+def _fence_line_start(text: str, run_start: int) -> int:
+    """Where the line starts if the run at ``run_start`` follows nothing but up to three spaces
+    on its line (a line starts after LF, CR, or the text's start or BOM); else -1."""
+    line_start = run_start
+    while line_start > 0 and run_start - line_start < 4 and text[line_start - 1] == " ":
+        line_start -= 1
+    if run_start - line_start > 3:
+        return -1
+    if line_start == 0 or text[line_start - 1] in "\r\n" or (line_start == 1 and text[0] == "\ufeff"):
+        return line_start
+    return -1
 
 
 def start_marker(name: str) -> str:
@@ -156,7 +189,7 @@ def content_end_of_text(text: str) -> int:
     """
     nl = newline_of(text)
     end = len(text) - len(nl) if text.endswith(nl) else len(text)
-    fences = code_fences(text, body_start(text))
+    fences = code_fences(text, body_start(text)) if _may_hold_fences(text) else []
     if not fences or fences[-1].closed:
         return end
     opener = fences[-1].start
@@ -219,6 +252,7 @@ class RelatedAnchor:
 
 
 _HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?(related|related notes|see also):?(?:\*\*)?:?\s*#*\s*$", re.I)
+_HEADING_WORD = re.compile(r"[rs](?:elated|ee also)", re.I)  # in every line _HEADING matches
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
 _PATH_ENTRY = re.compile(r"^\s{0,3}[-*+]\s+~/([^/\s]+)/")
@@ -234,19 +268,18 @@ class _Line(NamedTuple):
     """Part of fenced code (its fence lines included)."""
 
 
-def _lines(text: str, start: int) -> list[_Line]:
+def _lines(text: str, start: int, blocks: _Ranges) -> list[_Line]:
     """Every line from ``start`` (ending at LF, CRLF or a lone CR, as ``code_fences`` reads
-    them), but those inside managed blocks."""
-    blocks = [(b.start, b.end) for b in scan_blocks(text).blocks]
-    code = [(f.start, f.end) for f in code_fences(text, start)]
+    them), but those inside ``blocks``."""
+    code = _Ranges((f.start, f.end) for f in code_fences(text, start))
     out: list[_Line] = []
     pos = start
     while pos < len(text):
         match = _LINE_CONTENT.match(text, pos)
         assert match is not None  # the pattern matches the empty string too
         end = match.end()
-        if not _inside(blocks, pos):
-            out.append(_Line(pos, end, match.group(), _inside(code, pos)))
+        if pos not in blocks:
+            out.append(_Line(pos, end, match.group(), pos in code))
         pos = end + (2 if text.startswith("\r\n", end) else 1)
     return out
 
@@ -255,7 +288,10 @@ def find_related_anchor(text: str, body_start: int) -> RelatedAnchor | None:
     """The end of the user's Related section's list: a ``## Related`` heading, or a plain
     ``Related`` line followed by a list (the seed-003 house style). Fenced code (closed or
     not, as CommonMark reads it) and managed blocks are not searched."""
-    lines = _lines(text, body_start)
+    blocks = _Ranges((b.start, b.end) for b in scan_blocks(text).blocks)
+    if all(m.start() in blocks for m in _HEADING_WORD.finditer(text, body_start)):
+        return None  # most notes: no heading's word outside vaultlink's own blocks, no line to split
+    lines = _lines(text, body_start, blocks)
     for i, line in enumerate(lines):
         if line.in_code or not _HEADING.match(line.content):
             continue

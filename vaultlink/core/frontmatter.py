@@ -69,7 +69,8 @@ class Frontmatter:
 
 
 def _first_line(text: str) -> str:
-    return text.split("\n", 1)[0].rstrip("\r").rstrip()
+    end = text.find("\n")
+    return (text if end < 0 else text[:end]).rstrip("\r").rstrip()
 
 
 def split_frontmatter(text: str) -> Frontmatter:
