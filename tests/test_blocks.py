@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from vaultlink.core.blocks import BlockSpan, remove_all_blocks, scan_blocks
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vaultlink.core.blocks import BlockSpan, CodeFence, code_fences, remove_all_blocks, scan_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.note import LinkKind, Note, Severity
-from vaultlink.core.parse import parse_text
+from vaultlink.core.parse import parse_key, parse_text
 from vaultlink.core.terms import phrase_key
 
 START = "<!-- vaultlink:related -->"
@@ -79,6 +85,131 @@ def test_duplicated_block_is_reported() -> None:
     assert len(scan.blocks) == 2
     (problem,) = scan.problems
     assert "related" in problem and "more than once" in problem
+
+
+# --- scan_blocks: code samples and frontmatter are the user's text -------------------
+
+SAMPLE = block("- [[Example]] — a reason")
+
+
+@pytest.mark.parametrize(
+    ("opener", "closer"),
+    [
+        ("```", "```"),
+        ("~~~", "~~~"),
+        ("```markdown", "```"),
+        ("~~~ md `with` backticks", "~~~"),
+        ("````", "`````"),
+        ("   ```", "```"),
+        ("```", "   ```  "),
+        ("~~~~~", "~~~~~\t"),
+    ],
+)
+def test_complete_block_in_fenced_code_is_not_a_block(opener: str, closer: str) -> None:
+    text = f"# Doc\n\n{opener}\n{SAMPLE}{closer}\nAfter.\n"
+    assert scan_blocks(text) == scan_blocks("")
+    assert remove_all_blocks(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"```\n{SAMPLE}",  # never closed: code to the end (CommonMark)
+        f"```\n{SAMPLE}~~~\n",  # a tilde line does not close a backtick fence
+        f"````\n{SAMPLE}```\n",  # nor does a shorter run
+        f"```\n{SAMPLE}``` text\n",  # nor a run followed by text
+    ],
+    ids=["unclosed", "other-character", "shorter", "info-on-closer"],
+)
+def test_fence_that_is_not_closed_runs_to_the_end(text: str) -> None:
+    assert scan_blocks(text).blocks == ()
+    assert scan_blocks(text).problems == ()
+
+
+@pytest.mark.parametrize(
+    "opener",
+    ["    ```", "\t```", "``", "``` `inline` code", "text ```"],
+    ids=["four-spaces", "tab", "two-backticks", "backtick-in-info", "not-at-line-start"],
+)
+def test_line_that_is_no_fence_leaves_the_block_found(opener: str) -> None:
+    text = f"{opener}\n{SAMPLE}```\n"
+    (span,) = scan_blocks(text).blocks
+    assert span.name == "related"
+
+
+def test_block_after_a_closed_fence_is_found() -> None:
+    text = f"```\n{SAMPLE}```\nText.\n{block('- [[Mine]]')}"
+    (span,) = scan_blocks(text).blocks
+    assert text[span.start :].startswith(START + "\n- [[Mine]]")
+
+
+def test_fences_and_blocks_with_cr_only_line_endings() -> None:
+    text = f"```\r{SAMPLE.replace(chr(10), chr(13))}```\rText.\r{block('x').replace(chr(10), chr(13))}"
+    (span,) = scan_blocks(text).blocks
+    assert text[span.start :].startswith(START + "\rx")
+
+
+def test_a_bom_does_not_hide_a_fence_on_the_first_line() -> None:
+    text = f"```\n{SAMPLE}```\n"
+    assert scan_blocks("\ufeff" + text).blocks == scan_blocks(text).blocks == ()
+
+
+def test_markers_in_frontmatter_are_not_blocks() -> None:
+    text = f"---\nnote: |\n  {START}\n  {END}\n---\nBody\n"
+    assert scan_blocks(text) == scan_blocks("")
+    assert scan_blocks(f"---\nx: {START}\n---\nBody\n").problems == ()
+
+
+def test_code_fences_spans() -> None:
+    text = "a\n```py\ncode\n```\nb\n~~~\nopen"
+    closed, unclosed = code_fences(text)
+    assert text[closed.start : closed.end] == "```py\ncode\n```"
+    assert (closed.closed, unclosed.closed) == (True, False)
+    assert text[unclosed.start : unclosed.end] == "~~~\nopen"
+
+
+def fences_line_by_line(text: str) -> list[CodeFence]:
+    """A plain reading of CommonMark's top-level fences, line by line, to check ``code_fences``."""
+    fences: list[CodeFence] = []
+    opener, open_at = "", 0
+    for line in re.finditer(r"[^\r\n]*", text.removeprefix("\ufeff")):
+        start = line.start() + (1 if text.startswith("\ufeff") else 0)
+        if line.start() > 0 and text.removeprefix("\ufeff")[line.start() - 1] not in "\r\n":
+            continue  # the empty match at the end of a line
+        m = re.fullmatch(r" {0,3}(`{3,}|~{3,})(.*)", line.group())
+        if m is None:
+            continue
+        run, rest = m.groups()
+        if not opener and not (run[0] == "`" and "`" in rest):
+            opener, open_at = run, start
+        elif opener and run[0] == opener[0] and len(run) >= len(opener) and not rest.strip(" \t"):
+            fences.append(CodeFence(open_at, start + len(line.group()), True))
+            opener = ""
+    if opener:
+        fences.append(CodeFence(open_at, len(text), False))
+    return fences
+
+
+@given(
+    st.lists(
+        st.sampled_from(["```", "~~~", "````", "```py", "``` `x`", "   ```", "    ```", "\t~~~", "x ```", "~~~ ~"])
+        | st.text(st.sampled_from("`~ x"), max_size=8),
+        max_size=12,
+    ),
+    st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=12, max_size=12),
+    st.booleans(),
+)
+def test_code_fences_read_every_line_as_commonmark_does(lines: list[str], ends: list[str], bom: bool) -> None:
+    text = ("\ufeff" if bom else "") + "".join(line + end for line, end in zip(lines, ends, strict=False))
+    assert code_fences(text) == fences_line_by_line(text)
+
+
+def test_code_sample_is_read_as_the_users_text_by_the_key_and_the_parser() -> None:
+    text = f"# Doc\n\n```\n{SAMPLE}```\n"
+    assert parse_key(text.encode()) != parse_key(text.replace("Example", "Other").encode())
+    assert parse_text(PATH, text, CONFIG).diagnostics == ()
+    unclosed = f"# Doc\n\n```\n{START}\n"  # a lone marker in code is no damage either
+    assert parse_text(PATH, unclosed, CONFIG).diagnostics == ()
 
 
 # --- remove_all_blocks: what the parser reads ---------------------------------------

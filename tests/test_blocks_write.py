@@ -50,6 +50,30 @@ def test_content_end_is_before_the_final_line_ending(text: str, expected: int) -
     assert content_end_of_text(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "before"),
+    [
+        ("Intro\n```\ncode\n", "Intro"),
+        ("Intro\r\n\r\n~~~~\r\ncode", "Intro\r\n"),
+        ("---\na: 1\n---\n```\ncode\n", "---\na: 1\n---"),
+        ("Intro\n```\nclosed\n```\nmore\n```\nopen", "Intro\n```\nclosed\n```\nmore"),
+    ],
+)
+def test_block_goes_before_a_fence_never_closed(text: str, before: str) -> None:
+    """Such a note ends in code (CommonMark), where a block would be the user's text."""
+    assert content_end_of_text(text) == len(before)
+    new = related(text, ["- [[A]]"])
+    assert len(scan_blocks(new).blocks) == 1
+    assert related(new, ["- [[B]]"]) == new.replace("[[A]]", "[[B]]")
+    assert remove_all_blocks(new) == text
+
+
+def test_note_that_is_all_an_unclosed_fence_has_no_place_for_a_block() -> None:
+    text = "```\ncode\n"
+    assert content_end_of_text(text) == len(text) - 1
+    assert scan_blocks(related(text, ["- [[A]]"])).blocks == ()  # plan's check refuses this edit
+
+
 # --- set_block: insert ---------------------------------------------------------------
 
 
@@ -237,6 +261,27 @@ def test_related_heading_inside_longer_fence_is_ignored() -> None:
 def test_fence_is_not_closed_by_a_line_with_info_string() -> None:
     text = "```\n```python\n## Related\n- [[In code]]\n```\nend\n"
     assert find_related_anchor(text, 0) is None
+
+
+def test_related_list_ends_before_a_fence_in_an_indented_line() -> None:
+    text = "## Related\n- [[One]]\n  ```\n  code\n  ```\n"
+    anchor = find_related_anchor(text, 0)
+    assert anchor is not None
+    assert text[: anchor.position].endswith("- [[One]]")
+    new = set_block(text, "related", ["- [[Two]]"], anchor.position)
+    assert len(scan_blocks(new).blocks) == 1
+    assert remove_all_blocks(new) == text
+
+
+def test_related_heading_after_a_fence_never_closed_is_code() -> None:
+    assert find_related_anchor("```\n## Related\n- [[In code]]\n", 0) is None
+
+
+def test_related_heading_after_a_cr_only_line_ending() -> None:
+    text = "Intro\r## Related\r- [[One]]\rafter\r"
+    anchor = find_related_anchor(text, 0)
+    assert anchor is not None
+    assert text[: anchor.position].endswith("- [[One]]")
 
 
 def test_anchor_after_multiline_items_with_indented_continuations() -> None:

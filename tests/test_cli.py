@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
 
 from vaultlink import __version__
-from vaultlink.cli import cli
+from vaultlink.cli import cli, shown
 
 COMMANDS = ["sync", "watch", "graph", "related", "check", "clean"]
 
@@ -24,6 +24,28 @@ def run(*args: str) -> Result:
 
 def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
+
+
+# --- text output is safe for a terminal -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain Café 🚀 back\\slash", "plain Café 🚀 back\\slash"),
+        ("esc \x1b[31mred\x1b[0m", "esc \\x1b[31mred\\x1b[0m"),
+        ("bell\x07 nul\x00 del\x7f csi\x9b", "bell\\x07 nul\\x00 del\\x7f csi\\x9b"),
+        ("new\nline\r\ncr\rtab\t", "new\\nline\\r\\ncr\\rtab\\t"),
+        ("bidi \u202eevil\u202c \u2066iso\u2069 sep\u2028", "bidi \\u202eevil\\u202c \\u2066iso\\u2069 sep\\u2028"),
+    ],
+)
+def test_shown_escapes_what_a_terminal_acts_on_in_one_line(text: str, expected: str) -> None:
+    assert shown(text) == expected
+
+
+def test_shown_lines_keeps_tabs_and_line_endings_of_a_diff() -> None:
+    diff = "--- a/x.md\r\n+\tindented\n-old\x1bc\rover\n"
+    assert shown(diff, lines=True) == "--- a/x.md\r\n+\tindented\n-old\\x1bc\\rover\n"
 
 
 # --- help and version -----------------------------------------------------------------------------------

@@ -624,6 +624,14 @@ def test_related_with_an_ambiguous_name_exits_2_naming_both(make_vault: VaultFac
     assert "kitchen/Temperature.md" in line and "sky/Temperature.md" in line
 
 
+def test_related_with_the_name_of_an_unreadable_note_says_so(make_vault: VaultFactory) -> None:
+    root = make_vault({"bin.md": b"x\x00y\n", "a.md": "a"})
+    result = run("related", str(root), "bin")
+    assert result.exit_code == 2
+    [line] = lines(result.output)
+    assert line == f"Error: {root}: 'bin' is bin.md, which can't be read (see 'vaultlink check')"
+
+
 def test_related_with_an_unknown_name_exits_2(vault: Path) -> None:
     result = run("related", str(vault), "No such note")
     assert result.exit_code == 2

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaultlink.core.config import Config
-from vaultlink.core.frontmatter import split_frontmatter
+from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, split_frontmatter
 from vaultlink.core.note import Note, ParsedNote
 from vaultlink.core.parse import parse_note, parse_text
 
@@ -338,3 +338,71 @@ def test_seed_004_yaml_labels_give_media_tag() -> None:
     assert note.frontmatter_format == "yaml"
     assert "media" in note.tags
     assert note.title == "Notes - Dwarkesh Patel - Ilya Sutskever"
+
+
+# --- values that are graphs: YAML aliases -------------------------------------------
+
+
+def test_flatten_reads_nested_lists_in_document_order() -> None:
+    flat = flatten_strings(["a", ["b", [" c ", ""], 3, 2.5, True, None, {"no": "maps"}], "d"])
+    assert flat.strings == ("a", "b", "c", "3", "2.5", "d")
+    assert (flat.expanded, flat.cyclic) == (10, False)  # every value counts, strings or not
+
+
+def test_flatten_reads_a_shared_list_once_and_counts_every_copy() -> None:
+    shared = ["x", "y"]
+    flat = flatten_strings([shared, shared, "z", shared])
+    assert flat.strings == ("x", "y", "z")
+    assert (flat.expanded, flat.cyclic) == (7, False)
+
+
+def test_flatten_of_a_list_that_contains_itself_ends() -> None:
+    loop: list[object] = ["x"]
+    loop.append(loop)
+    flat = flatten_strings(loop)
+    assert (flat.strings, flat.cyclic) == (("x",), True)
+
+
+def test_flatten_of_a_deep_list_does_not_recurse() -> None:
+    deep: list[object] = ["bottom"]
+    for _ in range(100_000):
+        deep = [deep]
+    assert flatten_strings(deep).strings == ("bottom",)
+
+
+def test_flatten_counts_an_alias_bomb_without_expanding_it() -> None:
+    level: list[object] = ["lol"] * 9
+    for _ in range(8):
+        level = [level] * 9
+    flat = flatten_strings(level)
+    assert flat.strings == ("lol",) * 9  # the bottom list's own nine, read once
+    assert flat.expanded == EXPANSION_LIMIT + 1
+
+
+def test_self_referencing_yaml_is_one_frontmatter_line_naming_the_file() -> None:
+    parsed = parse("---\ntags: &a [x, *a]\naliases: &b [Other, [*b]]\n---\nBody #y\n")
+    assert parsed.note is not None
+    assert (parsed.note.tags, parsed.note.aliases) == (("x", "y"), ("Other",))
+    assert sorted(d.line() for d in parsed.diagnostics) == [
+        f"{PATH}: frontmatter: YAML frontmatter: 'aliases' contains itself (an alias inside its own anchor); read once",
+        f"{PATH}: frontmatter: YAML frontmatter: 'tags' contains itself (an alias inside its own anchor); read once",
+    ]
+
+
+def test_yaml_alias_bomb_is_one_frontmatter_line_and_its_tags_are_read_once() -> None:
+    lines = ["---", "l0: &l0 [lol, LOL, lol]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 8)]
+    parsed = parse("\n".join([*lines, "taxonomies: {tags: *l7}", "---", "Body.", ""]))
+    assert parsed.note is not None
+    assert parsed.note.tags == ("lol",)
+    (diagnostic,) = parsed.diagnostics
+    assert diagnostic.line() == (
+        f"{PATH}: frontmatter: YAML frontmatter: 'taxonomies.tags' stands for over 10,000 values through "
+        "aliases (an alias bomb?); each aliased list read once"
+    )
+
+
+def test_a_few_shared_aliases_are_no_problem() -> None:
+    parsed = parse("---\ncommon: &c [bees, sky]\ntags: [*c, *c, garden]\n---\nBody.\n")
+    assert parsed.diagnostics == ()
+    assert parsed.note is not None and parsed.note.tags == ("bees", "sky", "garden")

@@ -21,8 +21,9 @@ from vaultlink.core.resolve import Outcome
 
 pytestmark = requires_shared
 
-# What this vault really has wrong: links to notes it does not have, and one file with a NUL byte.
-EXPECTED_CODES = {"broken-link", "binary"}
+# What this vault really has wrong: links to notes it does not have, one file with a NUL byte, and
+# links to that file.
+EXPECTED_CODES = {"broken-link", "binary", "unreadable-target"}
 FILE_CODES = {"binary", "invalid-utf8", "too-large", "unreadable", "symlink", "file-name"}
 
 
@@ -77,7 +78,7 @@ def _unreadable_names(scan: app.VaultScan) -> set[str]:
 def test_every_broken_link_really_has_no_note(scan: app.VaultScan) -> None:
     """A broken link's target matches no note file by path, by file name or by alias, case- and
     Unicode-insensitively: checked against an independent walk of the vault. (Links to the one
-    unreadable note are the xfail below.)"""
+    unreadable note are checked below.)"""
     files = note_files(scan.root)
     by_path = {fold(f) for f in files} | {fold(f.rsplit(".", 1)[0]) for f in files}
     by_name = {fold(Path(f).stem) for f in files} | {fold(a) for n in scan.notes for a in n.aliases}
@@ -95,12 +96,6 @@ def test_every_broken_link_really_has_no_note(scan: app.VaultScan) -> None:
             assert fold(target) not in by_name, (r.source, r.link.raw)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: with Obsidian's new-notes folder set, a link to a note that exists but can't be read is "
-    "reported 'broken-link' (not 'unreadable-target') and sync plans a duplicate stub in that folder",
-)
 def test_links_to_the_unreadable_note_are_not_reported_broken(scan: app.VaultScan) -> None:
     unreadable = _unreadable_names(scan)
     broken = [
@@ -109,6 +104,10 @@ def test_links_to_the_unreadable_note_are_not_reported_broken(scan: app.VaultSca
         if r.resolution.outcome is Outcome.MISSING and fold(r.link.target.rsplit("/", 1)[-1]) in unreadable
     ]
     assert broken == []
+    reported = [d for d in scan.diagnostics if d.code == "unreadable-target"]
+    to_unreadable = [r for r in scan.links if r.resolution.outcome is Outcome.UNREADABLE]
+    assert len(reported) == len(to_unreadable) > 0
+    assert {fold(Path(r.resolution.target).stem) for r in to_unreadable} <= unreadable
 
 
 def test_no_note_is_made_read_only(scan: app.VaultScan) -> None:

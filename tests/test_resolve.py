@@ -380,3 +380,36 @@ def test_resolver_never_yields_a_path_outside_the_vault(
         assert norm == res.target, res
     if res.outcome is Outcome.NOTE:
         assert res.target in {n.path for n in [*VAULT, note(source)]}
+
+
+# --- note files that exist but can't be read -------------------------------------------------
+
+
+def unreadable_index(readable: list[str], unreadable: list[str], config: Config | None = None) -> NoteIndex:
+    return NoteIndex([note(p) for p in ["src.md", *readable]], config or Config(), unreadable)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [wiki("bin"), wiki("BIN"), wiki("sub/bin"), wiki("bin.md"), md("sub/bin.md"), vault_path("sub/bin.md")],
+    ids=["name", "case", "path", "extension", "markdown", "vault-path"],
+)
+def test_link_to_an_unreadable_note_file_finds_it(link: Link) -> None:
+    config = Config(new_file_location="folder", new_file_folder="inbox")
+    index = unreadable_index(["other.md"], ["sub/bin.md"], config)
+    assert resolve_link(link, "src.md", index) == Resolution(Outcome.UNREADABLE, "sub/bin.md")
+
+
+def test_unreadable_file_and_a_note_of_the_same_name_are_ambiguous() -> None:
+    index = unreadable_index(["a/bin.md"], ["b/bin.md"])
+    resolution = resolve_link(wiki("bin"), "src.md", index)
+    assert resolution == Resolution(Outcome.AMBIGUOUS, "", ("a/bin.md", "b/bin.md"))
+
+
+def test_link_to_an_unreadable_note_gets_one_unreadable_target_line() -> None:
+    config = Config(new_file_location="folder", new_file_folder="inbox")
+    notes = [note("src.md", wiki("bin"))]
+    (diagnostic,) = link_diagnostics(resolve_all(notes, config, ["bin.md"]))
+    assert diagnostic.line() == (
+        "src.md: unreadable-target: [[bin]] leads to bin.md, which can't be read (see its own problem)"
+    )

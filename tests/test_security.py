@@ -319,16 +319,22 @@ def test_json_output_is_one_document_and_every_path_round_trips(hostile_vault: P
     assert "\x1b" not in result.stdout and "\x00" not in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=json.JSONDecodeError,
-    reason="BUG: 'sync --dry-run --json' prints the unified diff before the JSON summary on stdout, "
-    "so stdout is not one JSON document",
-)
 def test_dry_run_json_output_is_one_document(hostile_vault: Path) -> None:
     result = CliRunner().invoke(cli, ["sync", str(hostile_vault), "--dry-run", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["changed"]
+
+
+@pytest.mark.parametrize("command", ["sync", "clean"])
+def test_dry_run_json_holds_the_diff_exactly(hostile_vault: Path, command: str) -> None:
+    if command == "clean":
+        app.sync(hostile_vault)
+    payload = json.loads(CliRunner().invoke(cli, [command, str(hostile_vault), "--dry-run", "--json"]).stdout)
+    report = app.sync(hostile_vault, dry_run=True) if command == "sync" else app.clean(hostile_vault, dry_run=True)
+    assert payload["diff"] == report.diff
+    assert "\x1b" in payload["diff"] and "<!-- vaultlink:" in payload["diff"]  # JSON escapes it: \u001b
+    plain = json.loads(CliRunner().invoke(cli, [command, str(hostile_vault), "--json"]).stdout)
+    assert "diff" not in plain
 
 
 def _graphml_nodes(out: Path) -> tuple[ET.Element, list[ET.Element]]:
@@ -379,17 +385,50 @@ def test_graphml_of_any_names_parses_and_keeps_every_node(note_names: list[str],
         assert len(nodes) == graph.number_of_nodes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (hardening): 'vaultlink check' prints link text from a note raw: an ESC sequence typed in a "
-    "note reaches the terminal",
-)
 def test_check_text_output_does_not_pass_terminal_escapes_through(make_vault: VaultFactory) -> None:
     root = make_vault({"A.md": "See [[Ghost\x1bc]]: ESC c resets the terminal.\n"})
     result = CliRunner().invoke(cli, ["check", str(root)])
     assert result.exit_code == 1
     assert "\x1b" not in result.output
+    assert "A.md: broken-link: [[Ghost\\x1bc]] has no note" in result.output
+
+
+TERMINAL_CONTROLS = ["\x1b", "\x07", "\x08", "\x9b", "\u202e", "\u2028"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sync"],
+        ["sync", "--dry-run"],
+        ["clean", "--dry-run"],
+        ["check"],
+        ["related", "--all"],
+        ["related", ESCAPE_NOTE.removesuffix(".md")],
+    ],
+    ids=["sync", "sync-dry-run", "clean-dry-run", "check", "related-all", "related-one"],
+)
+def test_text_output_escapes_what_a_terminal_would_act_on(hostile_vault: Path, args: list[str]) -> None:
+    (hostile_vault / "ctl.md").write_text("Bell \x07, CSI \x9b2J, [[back\x08space]] and \u202eevil.\n")
+    if args[0] == "clean":
+        app.sync(hostile_vault)
+    result = CliRunner().invoke(cli, [args[0], str(hostile_vault), *args[1:]])
+    assert result.exit_code in (0, 1), result.output
+    out = result.stdout + result.stderr
+    assert [c for c in TERMINAL_CONTROLS if c in out] == []
+    assert "\r" not in out.replace("\r\n", "")
+    if args != ["sync"]:  # a sync prints counts only
+        assert "esc \\x1b[31mred\\x1b[0m" in out  # the note's name, shown escaped
+    if args[-1] == "--dry-run":
+        assert "\n+<!-- vaultlink:" in out or "\n-<!-- vaultlink:" in out  # still a diff, line by line
+
+
+def test_a_failed_command_shows_the_name_it_was_given_escaped(make_vault: VaultFactory) -> None:
+    root = make_vault({"A.md": "a\n"})
+    result = CliRunner().invoke(cli, ["related", str(root), "No\x1b]0;title\x07 such"])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "'No\\x1b]0;title\\x07 such'" in result.output
 
 
 def test_the_recorder_sees_writes_reads_processes_and_sockets(tmp_path: Path) -> None:

@@ -66,6 +66,8 @@ class VaultScan:
     readonly: dict[str, str] = field(default_factory=dict)
     listed: set[str] = field(default_factory=set)
     """Every note file found (folded), readable or not: no stub may be planned over one."""
+    unreadable: list[str] = field(default_factory=list)
+    """The note files found that could not be read: links still find them (``NoteIndex``)."""
     warnings: list[Diagnostic] = field(default_factory=list)
     """About vaultlink's own state (the cache), not the vault: printed, never a failure."""
 
@@ -164,10 +166,11 @@ def read_vault(root: Path, config: Config, listing: Listing, cache: ScanCache | 
             scan.readonly[read.note.path] = read.readonly
     if cache is not None:
         cache.keep_only(listing.paths)
-    links = resolve_all(scan.notes, config)
+    readable = {n.path for n in scan.notes}
+    scan.unreadable = [p for p in listing.paths if p not in readable]
+    links = resolve_all(scan.notes, config, scan.unreadable)
     scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
-    unreadable = scan.listed - {fold(n.path) for n in scan.notes}
-    scan.diagnostics.extend(link_diagnostics(scan.links, unreadable))
+    scan.diagnostics.extend(link_diagnostics(scan.links))
     return scan
 
 
@@ -363,8 +366,12 @@ def _remember_sync(
             continue
         data = edit.new_text.encode("utf-8")
         stamp = note_stamp(root, edit.path)
-        if stamp is not None:
-            store.record(edit.path, stamp, digest(data), parse_key(data), None)
+        if stamp is None:
+            continue
+        # A note keeps its cached parse (its key is unchanged); a new stub has none yet, so
+        # parse it now, while it is tiny and in hand, or the next command parses it instead.
+        parsed = parse_note(edit.path, data, config) if edit.old_digest is None else None
+        store.record(edit.path, stamp, digest(data), parse_key(data), parsed)
     paths = (set(listing.paths) | set(report.created)) - set(report.deleted)
     rows = [(rel, store.rows.get(rel)) for rel in paths]
     if len(applied) < len(plan.edits) or any(row is None for _, row in rows):
@@ -502,10 +509,12 @@ class NoteNotFound(VaultlinkError):
 
 def find_note(scan: VaultScan, name: str) -> Note:
     """A note named the way a user would type it: a path, a file name or an alias."""
-    index = NoteIndex(scan.notes, scan.config)
+    index = NoteIndex(scan.notes, scan.config, scan.unreadable)
     resolution = resolve_one(Link(name, LinkKind.WIKILINK, name), "", index)
     if resolution.outcome is Outcome.NOTE:
         return next(n for n in scan.notes if n.path == resolution.target)
+    if resolution.outcome is Outcome.UNREADABLE:
+        raise NoteNotFound(f"{scan.root}: '{name}' is {resolution.target}, which can't be read (see 'vaultlink check')")
     if resolution.outcome is Outcome.AMBIGUOUS:
         raise NoteNotFound(f"{scan.root}: '{name}' matches several notes: {', '.join(resolution.candidates)}")
     raise NoteNotFound(f"{scan.root}: no note named '{name}'")

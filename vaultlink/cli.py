@@ -6,6 +6,7 @@ Exit codes: 0 fine; 1 ``check`` found problems; 2 vaultlink could not do what wa
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import threading
@@ -30,9 +31,35 @@ class CommandFailed(click.ClickException):
 
 
 def _fail(error: VaultlinkError) -> NoReturn:
-    raise CommandFailed(str(error)) from error
+    raise CommandFailed(shown(str(error))) from error
 
 
+# What a terminal may act on: C0 and C1 controls and DEL (ESC sequences, BEL, backspace, CSI),
+# Unicode line and paragraph separators, and bidi embeddings, overrides and isolates (which
+# reorder what is shown). In a multi-line text, tab, LF and CRLF are kept.
+_UNSAFE_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_TEXT = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: str, *, lines: bool = False) -> str:
+    """Text from notes and file names, safe to print: every character a terminal may act on
+    becomes a visible escape (``\\x1b``, ``\\n``, ``\\u202e``). With ``lines``, a multi-line text
+    (a diff) keeps its tabs and line endings (LF, CRLF). The one helper for all text output;
+    JSON output needs none (``json.dumps`` escapes control characters)."""
+    return (_UNSAFE_IN_TEXT if lines else _UNSAFE_IN_LINE).sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+DRY_RUN_HELP = "Print a unified diff of what would change (in the JSON with --json); write nothing."
+JSON_REPORT_HELP = (
+    "Print the summary as one JSON document, nothing else on stdout; with --dry-run the diff is "
+    'its "diff" field.'
+)
 VAULT = click.argument("vault", type=click.Path(file_okay=False, path_type=str))
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +81,7 @@ def _cache(cache_dir: str | None, no_cache: bool, *, writable: bool = True) -> a
 def _warn(warnings: list[Diagnostic]) -> None:
     """Notes about vaultlink's own state (its cache): on stderr, never a failure."""
     for warning in warnings:
-        click.echo(f"warning: {warning.line()}", err=True)
+        click.echo(f"warning: {shown(warning.line())}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,7 +116,7 @@ def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool) -> Non
         _fail(exc)
     _warn(scan.warnings)
     click.echo(
-        f"wrote {output}: {summary.notes} notes, {summary.missing} missing notes, {summary.concepts} concepts, "
+        f"wrote {shown(output)}: {summary.notes} notes, {summary.missing} missing notes, {summary.concepts} concepts, "
         f"{summary.links} links, {summary.mentions} mentions ({len(scan.diagnostics)} problems; see 'vaultlink check')"
     )
 
@@ -123,26 +150,31 @@ def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool) -> N
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for d in problems:
-            click.echo(d.line())
+            click.echo(shown(d.line()))
         counts = Counter(d.code for d in problems)
         detail = ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
         click.echo(f"{len(scan.notes)} notes checked, {len(problems)} problems" + (f" ({detail})" if detail else ""))
     sys.exit(1 if problems else 0)
 
 
-def _print_report(report: app.SyncReport, verb: str, as_json: bool) -> None:
+def _print_report(report: app.SyncReport, verb: str, as_json: bool, *, dry_run: bool = False) -> None:
+    """The summary, after the diff of a dry run; with ``as_json``, one JSON document holding
+    both (the diff as ``diff``, on a dry run only)."""
     if as_json:
-        payload = {
+        payload: dict[str, object] = {
             "scanned": report.scanned,
             "changed": report.changed,
             "created": report.created,
             "deleted": report.deleted,
             "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
         }
+        if dry_run:
+            payload["diff"] = report.diff
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    for path, reason in report.skipped:
-        click.echo(f"skipped {path}: {reason}", err=True)
+    if dry_run and report.diff:
+        click.echo(shown(report.diff, lines=True), nl=False)
+    _print_skipped(report.skipped)
     click.echo(
         f"{report.scanned} notes scanned, {len(report.changed)} {verb}, {len(report.created)} stubs created, "
         f"{len(report.deleted)} stubs removed, {len(report.skipped)} skipped"
@@ -151,9 +183,9 @@ def _print_report(report: app.SyncReport, verb: str, as_json: bool) -> None:
 
 @cli.command()
 @VAULT
-@click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if anything would change.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_REPORT_HELP)
 @click.option("--top", type=click.IntRange(1, 50), help="Related notes per note (default 5, or related_top).")
 @click.option("--min-score", type=float, help="Weakest relatedness listed (default 0.35, or related_min_score).")
 @click.option("--backlinks/--no-backlinks", default=None, help="Write Backlinks blocks (default on).")
@@ -186,17 +218,15 @@ def sync(
     except VaultlinkError as exc:
         _fail(exc)
     _warn(report.warnings)
-    if dry_run and report.diff:
-        click.echo(report.diff, nl=False)
-    _print_report(report, "would change" if dry_run or check_only else "changed", as_json)
+    _print_report(report, "would change" if dry_run or check_only else "changed", as_json, dry_run=dry_run)
     if check_only and report.pending:
         sys.exit(1)
 
 
 @cli.command()
 @VAULT
-@click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.option("--json", "as_json", is_flag=True, help=JSON_REPORT_HELP)
 @cache_flags
 def clean(vault: str, dry_run: bool, as_json: bool, cache_dir: str | None, no_cache: bool) -> None:
     """Remove everything vaultlink wrote into VAULT, restoring every note byte for byte.
@@ -212,9 +242,7 @@ def clean(vault: str, dry_run: bool, as_json: bool, cache_dir: str | None, no_ca
     except VaultlinkError as exc:
         _fail(exc)
     _warn(report.warnings)
-    if dry_run and report.diff:
-        click.echo(report.diff, nl=False)
-    _print_report(report, "would be cleaned" if dry_run else "cleaned", as_json)
+    _print_report(report, "would be cleaned" if dry_run else "cleaned", as_json, dry_run=dry_run)
 
 
 @cli.command()
@@ -251,9 +279,9 @@ def related(
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     for path, suggestions in ranked.items():
-        click.echo(path)
+        click.echo(shown(path))
         for s in suggestions:
-            click.echo(f"  {s.score:8.2f}  {s.path}  — {', '.join(s.reasons)}")
+            click.echo(f"  {s.score:8.2f}  {shown(s.path)}  — {shown(', '.join(s.reasons))}")
         if not suggestions:
             click.echo("  (nothing related above the threshold)")
 
@@ -302,7 +330,7 @@ def watch(
         root = vault_root(vault)
         with vault_lock(root, "watch"):
             if not quiet:
-                click.echo(f"vaultlink: reading {root} …", err=True)
+                click.echo(f"vaultlink: reading {shown(str(root))} …", err=True)
             started = watching.start_observer(root, poll)
             live = LiveVault(root, app.sync_options(root), quiet=grace, cache=_cache(cache_dir, no_cache))
             _warn(live.warnings)
@@ -314,7 +342,7 @@ def watch(
                 watching.WatchSettings(debounce=debounce, quiet=grace, poll=poll),
                 stop,
                 on_batch=lambda paths, report: _print_batch(paths, report, quiet, verbose),
-                on_error=lambda exc: click.echo(f"error in batch (still watching): {exc}", err=True),
+                on_error=lambda exc: click.echo(f"error in batch (still watching): {shown(str(exc))}", err=True),
                 started=started,
             )
     except VaultlinkError as exc:
@@ -339,18 +367,22 @@ def _batch_line(report: LiveBatch) -> str:
     return ", ".join(parts) + f" ({report.seconds:.2f} s)"
 
 
+def _print_skipped(skipped: list[tuple[str, str]]) -> None:
+    for path, reason in skipped:
+        click.echo(f"skipped {shown(path)}: {shown(reason)}", err=True)
+
+
 def _print_batch(paths: set[str], report: LiveBatch, quiet: bool, verbose: bool) -> None:
-    for path, reason in report.skipped:
-        click.echo(f"skipped {path}: {reason}", err=True)
+    _print_skipped(report.skipped)
     if quiet or not (verbose or report.reparsed or report.removed or report.wrote_anything):
         return
     stamp = time.strftime("%H:%M:%S")
     changed = [*report.reparsed, *report.removed]
-    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-    click.echo(f"{stamp} {len(changed)} changed ({shown or 'nothing'}): {_batch_line(report)}")
+    names = ", ".join(shown(p) for p in changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    click.echo(f"{stamp} {len(changed)} changed ({names or 'nothing'}): {_batch_line(report)}")
     if verbose:
         for path in [*report.written, *report.created, *report.deleted]:
-            click.echo(f"  wrote {path}")
+            click.echo(f"  wrote {shown(path)}")
 
 
 def main() -> None:

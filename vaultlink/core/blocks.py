@@ -9,10 +9,18 @@ A block is delimited by HTML comments, invisible in Obsidian's reading view and 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from vaultlink.core.frontmatter import frontmatter_extent
 
 _MARKER = re.compile(r"<!--\s*(/?)vaultlink:([a-z][a-z0-9-]*)\s*-->")
+# A run that may make a fence line, and the rest of its line.
+_FENCE_RUN = re.compile(r"(`{3,}|~{3,})([^\r\n]*)")
 
 
 @dataclass(frozen=True)
@@ -31,14 +39,21 @@ class BlockScan:
     problems: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=4)
 def scan_blocks(text: str) -> BlockScan:
-    """Find managed blocks; report damage (unclosed, unopened, nested or repeated markers)."""
+    """Find managed blocks; report damage (unclosed, unopened, nested or repeated markers).
+
+    Only the body is searched, and only outside fenced code: a marker in the frontmatter or
+    in a code sample (a note documenting vaultlink) is the user's text, never a block.
+    Planning a note scans its few texts (as read, with one block, with both) several times
+    each: the last few scans are kept.
+    """
     blocks: list[BlockSpan] = []
     problems: list[str] = []
     open_name = ""
     open_at = -1
     seen: set[str] = set()
-    for m in _MARKER.finditer(text):
+    for m in _markers(text):
         closing, name = m.group(1) == "/", m.group(2)
         if not closing:
             if open_name:
@@ -57,6 +72,90 @@ def scan_blocks(text: str) -> BlockScan:
     if open_name:
         problems.append(f"managed block '{open_name}' has no end marker")
     return BlockScan(tuple(blocks), tuple(problems))
+
+
+def _markers(text: str) -> list[re.Match[str]]:
+    """The block markers of the body that are not inside fenced code."""
+    if _MARKER.search(text) is None:  # the common case, and cheap: no frontmatter or fence work
+        return []
+    start = body_start(text)
+    code = _Ranges((f.start, f.end) for f in code_fences(text, start))
+    return [m for m in _MARKER.finditer(text, start) if m.start() not in code]
+
+
+class _Ranges:
+    """Sorted, disjoint, half-open ranges of a text, and a fast test for a position in one."""
+
+    def __init__(self, ranges: Iterable[tuple[int, int]]) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in ranges:
+            self.starts.append(start)
+            self.ends.append(end)
+
+    def __contains__(self, position: int) -> bool:
+        i = bisect.bisect_right(self.starts, position) - 1
+        return i >= 0 and position < self.ends[i]
+
+
+def body_start(text: str) -> int:
+    """Where the body starts: after a BOM and any frontmatter, which never hold blocks."""
+    bom = 1 if text.startswith("\ufeff") else 0
+    return bom + frontmatter_extent(text[bom:])
+
+
+@dataclass(frozen=True)
+class CodeFence:
+    """A fenced code block: ``start`` is its opening fence line's first character, ``end``
+    the end of its closing fence line's content, or of the text if it is never ``closed``
+    (CommonMark: then the code runs to the end of the document)."""
+
+    start: int
+    end: int
+    closed: bool
+
+
+def code_fences(text: str, start: int = 0) -> list[CodeFence]:
+    """The fenced code blocks from ``start`` on, by CommonMark's rules for top-level fences:
+    three or more backticks or tildes indented at most three spaces; closed by a line of the
+    same character, at least as long, with nothing but spaces or tabs after it; an info
+    string after backticks holds no backtick (else the line is inline code, not a fence).
+    Lines end at LF, CRLF or a lone CR, as CommonMark's do."""
+    fences: list[CodeFence] = []
+    if not _may_hold_fences(text):
+        return fences
+    open_at, opener = -1, ""
+    for m in _FENCE_RUN.finditer(text, start):
+        line_start = _fence_line_start(text, m.start())
+        if line_start < 0:
+            continue
+        run, rest = m.group(1), m.group(2)
+        if not opener:
+            if not (run[0] == "`" and "`" in rest):
+                open_at, opener = line_start, run
+        elif run[0] == opener[0] and len(run) >= len(opener) and not rest.strip(" \t"):
+            fences.append(CodeFence(open_at, m.end(), True))
+            opener = ""
+    if opener:
+        fences.append(CodeFence(open_at, len(text), False))
+    return fences
+
+
+def _may_hold_fences(text: str) -> bool:
+    return "```" in text or "~~~" in text
+
+
+def _fence_line_start(text: str, run_start: int) -> int:
+    """Where the line starts if the run at ``run_start`` follows nothing but up to three spaces
+    on its line (a line starts after LF, CR, or the text's start or BOM); else -1."""
+    line_start = run_start
+    while line_start > 0 and run_start - line_start < 4 and text[line_start - 1] == " ":
+        line_start -= 1
+    if run_start - line_start > 3:
+        return -1
+    if line_start == 0 or text[line_start - 1] in "\r\n" or (line_start == 1 and text[0] == "\ufeff"):
+        return line_start
+    return -1
 
 
 def start_marker(name: str) -> str:
@@ -82,9 +181,27 @@ def render_block(name: str, lines: list[str], nl: str) -> str:
 
 def content_end_of_text(text: str) -> int:
     """Where a block is appended: just before the note's final line ending, if any, so that
-    the final newline (or its absence) stays the note's last byte(s)."""
+    the final newline (or its absence) stays the note's last byte(s).
+
+    A note that ends inside fenced code never closed ends in code (CommonMark), where a block
+    would be the user's text: the block goes at the end of the line before that fence. (If
+    nothing precedes the fence, the end is returned and the caller's check refuses the edit.)
+    """
     nl = newline_of(text)
-    return len(text) - len(nl) if text.endswith(nl) else len(text)
+    end = len(text) - len(nl) if text.endswith(nl) else len(text)
+    fences = code_fences(text, body_start(text)) if _may_hold_fences(text) else []
+    if not fences or fences[-1].closed:
+        return end
+    opener = fences[-1].start
+    ending = _line_ending_before(text, opener)
+    return opener - ending if ending else end
+
+
+def _line_ending_before(text: str, line_start: int) -> int:
+    """The length of the line ending just before ``line_start`` (0 at the text's start)."""
+    if line_start >= 2 and text[line_start - 2 : line_start] == "\r\n":
+        return 2
+    return 1 if line_start >= 1 and text[line_start - 1] in "\r\n" else 0
 
 
 def set_block(text: str, name: str, lines: list[str], anchor: int) -> str:
@@ -115,7 +232,12 @@ def remove_span(text: str, span: BlockSpan) -> str:
 
 def remove_all_blocks(text: str) -> str:
     """The text with every managed block removed, as it was before vaultlink wrote it."""
-    for span in reversed(scan_blocks(text).blocks):
+    return remove_spans(text, scan_blocks(text).blocks)
+
+
+def remove_spans(text: str, spans: tuple[BlockSpan, ...]) -> str:
+    """The text without ``spans`` (the blocks ``scan_blocks`` found in this very text)."""
+    for span in reversed(spans):
         text = remove_span(text, span)
     return text
 
@@ -130,67 +252,69 @@ class RelatedAnchor:
 
 
 _HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?(related|related notes|see also):?(?:\*\*)?:?\s*#*\s*$", re.I)
+_HEADING_WORD = re.compile(r"[rs](?:elated|ee also)", re.I)  # in every line _HEADING matches
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
 _PATH_ENTRY = re.compile(r"^\s{0,3}[-*+]\s+~/([^/\s]+)/")
-_FENCE = re.compile(r"^\s{0,3}(```+|~~~+)(.*)$")
+_LINE_CONTENT = re.compile(r"[^\r\n]*")
 
 
-def _lines(text: str, start: int) -> list[tuple[int, int, str]]:
-    """(line start, content end, content) of every line from ``start``."""
-    out = []
+class _Line(NamedTuple):
+    start: int
+    end: int
+    """Where the line's content ends, before its line ending."""
+    content: str
+    in_code: bool
+    """Part of fenced code (its fence lines included)."""
+
+
+def _lines(text: str, start: int, blocks: _Ranges) -> list[_Line]:
+    """Every line from ``start`` (ending at LF, CRLF or a lone CR, as ``code_fences`` reads
+    them), but those inside ``blocks``."""
+    code = _Ranges((f.start, f.end) for f in code_fences(text, start))
+    out: list[_Line] = []
     pos = start
     while pos < len(text):
-        nl = text.find("\n", pos)
-        end = len(text) if nl < 0 else nl
-        content_end = end - 1 if end > pos and text[end - 1] == "\r" else end
-        out.append((pos, content_end, text[pos:content_end]))
-        pos = len(text) if nl < 0 else nl + 1
+        match = _LINE_CONTENT.match(text, pos)
+        assert match is not None  # the pattern matches the empty string too
+        end = match.end()
+        if pos not in blocks:
+            out.append(_Line(pos, end, match.group(), pos in code))
+        pos = end + (2 if text.startswith("\r\n", end) else 1)
     return out
 
 
 def find_related_anchor(text: str, body_start: int) -> RelatedAnchor | None:
     """The end of the user's Related section's list: a ``## Related`` heading, or a plain
-    ``Related`` line followed by a list (the seed-003 house style). Code fences and
-    managed blocks are not searched."""
-    spans = scan_blocks(text).blocks
-    lines = [ln for ln in _lines(text, body_start) if not any(s.start <= ln[0] < s.end for s in spans)]
-    fence = ""
-    for i, (_, end, content) in enumerate(lines):
-        match = _FENCE.match(content)
-        if match:
-            fence = _next_fence(fence, match.group(1), match.group(2))
-            continue
-        if fence or not _HEADING.match(content):
+    ``Related`` line followed by a list (the seed-003 house style). Fenced code (closed or
+    not, as CommonMark reads it) and managed blocks are not searched."""
+    blocks = _Ranges((b.start, b.end) for b in scan_blocks(text).blocks)
+    if all(m.start() in blocks for m in _HEADING_WORD.finditer(text, body_start)):
+        return None  # most notes: no heading's word outside vaultlink's own blocks, no line to split
+    lines = _lines(text, body_start, blocks)
+    for i, line in enumerate(lines):
+        if line.in_code or not _HEADING.match(line.content):
             continue
         entries = _list_after(lines, i + 1)
-        if not entries and not _MD_HEADING.match(content):
+        if not entries and not _MD_HEADING.match(line.content):
             continue  # a plain "Related" line is a heading only when a list follows it
-        position = entries[-1][1] if entries else end
-        prefixes = [m.group(1) for _, _, c in entries if (m := _PATH_ENTRY.match(c))]
+        position = entries[-1].end if entries else line.end
+        prefixes = [m.group(1) for e in entries if (m := _PATH_ENTRY.match(e.content))]
         return RelatedAnchor(position, prefixes[0] if prefixes else "")
     return None
 
 
-def _next_fence(open_fence: str, marker: str, rest: str) -> str:
-    """CommonMark: a fence closes only with the same character, at least as long, and
-    nothing but spaces after it."""
-    if not open_fence:
-        return marker
-    closes = marker[0] == open_fence[0] and len(marker) >= len(open_fence) and not rest.strip()
-    return "" if closes else open_fence
-
-
-def _list_after(lines: list[tuple[int, int, str]], i: int) -> list[tuple[int, int, str]]:
+def _list_after(lines: list[_Line], i: int) -> list[_Line]:
     """The list lines (items and their indented continuations) starting at line ``i``,
-    allowing blank lines before the first item and between items."""
-    entries: list[tuple[int, int, str]] = []
-    j = i
-    while j < len(lines):
-        content = lines[j][2]
+    allowing blank lines before the first item and between items. Fenced code ends the
+    list, so that a block inserted after its last line is never inside code."""
+    entries: list[_Line] = []
+    for line in lines[i:]:
+        content = line.content
+        if line.in_code:
+            break
         if _LIST_ITEM.match(content) or (entries and content.startswith(("  ", "\t")) and content.strip()):
-            entries.append(lines[j])
+            entries.append(line)
         elif content.strip():
             break
-        j += 1
     return entries

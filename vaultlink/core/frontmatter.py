@@ -69,7 +69,8 @@ class Frontmatter:
 
 
 def _first_line(text: str) -> str:
-    return text.split("\n", 1)[0].rstrip("\r").rstrip()
+    end = text.find("\n")
+    return (text if end < 0 else text[:end]).rstrip("\r").rstrip()
 
 
 def split_frontmatter(text: str) -> Frontmatter:
@@ -122,3 +123,69 @@ def _opens(first_line: str, opener: str) -> bool:
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+# More values than this from one frontmatter key, counting every alias as a copy, is reported.
+EXPANSION_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class FlatStrings:
+    """A frontmatter value flattened to its strings. ``expanded`` is how many values reading
+    every YAML alias as a copy would give (at most ``EXPANSION_LIMIT + 1``); ``cyclic`` says a
+    list contains itself (``&a [x, *a]``)."""
+
+    strings: tuple[str, ...]
+    expanded: int
+    cyclic: bool
+
+
+def flatten_strings(value: Any) -> FlatStrings:
+    """The non-empty strings (and numbers, as strings) of ``value``: a string, a number, or
+    lists of them nested to any depth, in document order.
+
+    YAML aliases make a value a graph, not a tree: ``tags: *l7`` may stand for 9**8 strings
+    in a few hundred bytes (an alias bomb) and ``&a [x, *a]`` for infinitely many. So each
+    list is read once, however many times it is referred to (its strings are out already,
+    and callers drop repeats anyway), one that contains itself is not entered again, and
+    the walk is a loop, not a recursion: the work is linear in the frontmatter's size.
+    """
+    strings: list[str] = []
+    sizes: dict[int, int] = {}  # lists read: how many values each stands for
+    on_path: set[int] = set()
+    cyclic = False
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        item, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(item))
+            sizes[id(item)] = _expanded_size(item, sizes)
+        elif not isinstance(item, (list, tuple)):
+            strings.extend(_scalar_strings(item))
+        elif id(item) in on_path:
+            cyclic = True
+        elif id(item) not in sizes:
+            on_path.add(id(item))
+            stack.append((item, True))
+            stack.extend((child, False) for child in reversed(item))
+    expanded = sizes.get(id(value), 0) if isinstance(value, (list, tuple)) else len(strings)
+    return FlatStrings(tuple(strings), expanded, cyclic)
+
+
+def _expanded_size(items: list[Any] | tuple[Any, ...], sizes: dict[int, int]) -> int:
+    """How many values ``items`` stands for with every alias copied, saturating just over the
+    limit (a list that contains itself counts as nothing more)."""
+    total = 0
+    for child in items:
+        total += sizes.get(id(child), 0) if isinstance(child, (list, tuple)) else 1
+        if total > EXPANSION_LIMIT:
+            return EXPANSION_LIMIT + 1
+    return total
+
+
+def _scalar_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    return []

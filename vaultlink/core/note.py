@@ -88,7 +88,9 @@ class Diagnostic(NamedTuple):
 class Note:
     """A parsed note. ``path`` is vault-relative with ``/`` separators and is the note's id.
 
-    ``body_offset`` indexes the body (after any frontmatter) in the BOM-less text;
+    ``body_offset`` indexes the body (after any frontmatter) in the BOM-less text with its
+    managed blocks removed, which is where it starts in the text with them too (blocks are
+    never in the frontmatter);
     ``words``/``word_counts`` are the note's word bag, parallel tuples;
     ``is_stub`` marks a stub vaultlink created and nobody has edited since.
     """

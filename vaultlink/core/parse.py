@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from vaultlink.core import terms as term_extraction
-from vaultlink.core.blocks import remove_all_blocks, scan_blocks
+from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
-from vaultlink.core.frontmatter import frontmatter_extent, split_frontmatter
+from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, split_frontmatter
 from vaultlink.core.markdown import parse_ast
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, path_stem
 
@@ -55,36 +55,42 @@ def parse_key(data: bytes) -> str:
     """A digest of everything ``parse_note`` reads from a file's bytes (path and config aside).
 
     Two files with the same key parse to the same result: their text differs at most in
-    well-formed managed blocks, which ``parse_text`` removes before reading the body. So a
+    well-formed managed blocks, which ``parse_text`` removes before reading anything. So a
     note whose Related block sync just rewrote keeps its key, and its cached parse.
     """
     text = decode_note("", data, len(data))
     if isinstance(text, Diagnostic):
         return "b" + hashlib.sha256(data).hexdigest()
-    offset = frontmatter_extent(text)
-    body = text[offset:]
-    canonical = "\0".join([text[:offset], remove_all_blocks(body), *scan_blocks(body).problems])
-    return "t" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    scan = scan_blocks(text)
+    canonical = "\0".join([remove_spans(text, scan.blocks), *scan.problems])
+    return "u" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def parse_text(path: str, text: str, config: Config) -> ParsedNote:
     """Parse decoded text (BOM removed)."""
     diagnostics: list[Diagnostic] = []
+    scan = scan_blocks(text)
+    # The note as it was before vaultlink wrote into it: what it wrote is never read back as
+    # the user's words (GUIDE property 6), and ``parse_key`` relies on exactly this removal.
+    # Removing from the whole text, not from the body, takes each block out with the very line
+    # ending that was put before it, which may be the frontmatter's last (a note that is only
+    # frontmatter) or follow a CR that the frontmatter's end split from its LF.
+    text = remove_spans(text, scan.blocks)
     fm = split_frontmatter(text)
     if fm.error:
         diagnostics.append(Diagnostic(path, "frontmatter", f"invalid {fm.format.upper()} frontmatter: {fm.error}"))
-    body = text[fm.body_offset :]
-    for problem in scan_blocks(body).problems:
+    for problem in scan.problems:
         diagnostics.append(Diagnostic(path, "managed-block", problem, Severity.WARNING))
-    # The body as it was before vaultlink wrote into it: what it wrote is never read back as
-    # the user's words (GUIDE property 6), and ``parse_key`` relies on exactly this removal.
-    body = remove_all_blocks(body)
+    body = text[fm.body_offset :]
     walk = _BodyWalk(config, _vault_prefixes(config))
     walk.visit(parse_ast(body, config.extensions))
 
     meta = fm.metadata
-    aliases = _dedupe(_strings(meta.get("aliases", meta.get("alias"))))
-    tags = _dedupe(_frontmatter_tags(meta, config.tag_keys) + walk.tags, key=str.casefold)
+    reader = _MetaReader(meta)
+    aliases = reader.aliases()
+    tags = _dedupe(reader.tags(config.tag_keys) + walk.tags, key=str.casefold)
+    for problem in reader.problems:
+        diagnostics.append(Diagnostic(path, "frontmatter", f"{fm.format.upper()} frontmatter: {problem}"))
     stem = path_stem(path)
     title = _title(meta) or walk.first_h1 or stem
     names = [*aliases, title] if title != stem else [*aliases, stem]
@@ -236,33 +242,43 @@ def _title(meta: dict[str, Any]) -> str:
     return title.strip() if isinstance(title, str) else ""
 
 
-def _strings(value: Any) -> list[str]:
-    """Flatten a frontmatter value (str, list, nested lists) to its non-empty strings."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value.strip()] if value.strip() else []
-    if isinstance(value, (list, tuple)):
-        return [s for item in value for s in _strings(item)]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [str(value)]
-    return []
+class _MetaReader:
+    """Reads list-of-strings values from parsed frontmatter, collecting what is wrong with them
+    (a list that contains itself, an alias bomb) as one-line problems."""
 
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self.meta = meta
+        self.problems: list[str] = []
 
-def _frontmatter_tags(meta: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
-    """Tags from the configured keys, at the top level and in a ``taxonomies`` table (Zola's
-    TOML ``[taxonomies] tags = [...]``). A string value may hold several tags."""
-    found: list[str] = []
-    nested = meta.get("taxonomies")
-    tables = [meta, nested] if isinstance(nested, dict) else [meta]
-    for table in tables:
-        for key in keys:
-            value = table.get(key)
-            if isinstance(value, str):
-                found.extend(t for t in re.split(r"[,\s]+", value) if t)
-            else:
-                found.extend(_strings(value))
-    return [t.lstrip("#") for t in found if t.lstrip("#")]
+    def strings(self, key: str, value: Any) -> list[str]:
+        flat = flatten_strings(value)
+        if flat.cyclic:
+            self.problems.append(f"'{key}' contains itself (an alias inside its own anchor); read once")
+        elif flat.expanded > EXPANSION_LIMIT:
+            self.problems.append(
+                f"'{key}' stands for over {EXPANSION_LIMIT:,} values through aliases (an alias bomb?); "
+                "each aliased list read once"
+            )
+        return list(flat.strings)
+
+    def aliases(self) -> list[str]:
+        key = "aliases" if "aliases" in self.meta else "alias"
+        return _dedupe(self.strings(key, self.meta.get(key)))
+
+    def tags(self, keys: tuple[str, ...]) -> list[str]:
+        """Tags from the configured keys, at the top level and in a ``taxonomies`` table (Zola's
+        TOML ``[taxonomies] tags = [...]``). A string value may hold several tags."""
+        found: list[str] = []
+        nested = self.meta.get("taxonomies")
+        tables = [("", self.meta), ("taxonomies.", nested)] if isinstance(nested, dict) else [("", self.meta)]
+        for prefix, table in tables:
+            for key in keys:
+                value = table.get(key)
+                if isinstance(value, str):
+                    found.extend(t for t in re.split(r"[,\s]+", value) if t)
+                else:
+                    found.extend(self.strings(prefix + key, value))
+        return [t.lstrip("#") for t in found if t.lstrip("#")]
 
 
 def _dedupe(items: Iterable[str], key: Any = None) -> list[str]:

@@ -222,9 +222,23 @@ def plan_sync(
         back_lines = ["## Backlinks", *(f"- {writer.link(p, note.path)}" for p in backlinks)] if backlinks else []
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
-            plan.edits.append(Edit(note.path, source.digest, text, "update"))
+            _add_update(plan, Edit(note.path, source.digest, text, "update"), source.text)
     _plan_stubs(plan, sources, index, readonly, stub_scope)
     return plan
+
+
+UNSAFE_EDIT = "a block here would be inside fenced code (a ``` or ~~~ never closed?), the user's text; left alone"
+
+
+def _add_update(plan: Plan, edit: Edit, old: str) -> None:
+    """Plan ``edit`` if the next run will find exactly the blocks it writes, and ``clean`` give
+    back ``old``'s own text; else skip the note. A guard: the anchors are chosen so that it
+    always holds."""
+    assert edit.new_text is not None
+    if not scan_blocks(edit.new_text).problems and remove_all_blocks(edit.new_text) == remove_all_blocks(old):
+        plan.edits.append(edit)
+    else:
+        plan.skipped.append((edit.path, UNSAFE_EDIT))
 
 
 def _damage(text: str) -> str:
@@ -295,7 +309,7 @@ def _plan_stubs(
             continue
         text = set_block(source.text, BACKLINKS, lines, content_end_of_text(source.text))
         if text != source.text:
-            plan.edits.append(Edit(existing, source.digest, text, "update stub"))
+            _add_update(plan, Edit(existing, source.digest, text, "update stub"), source.text)
     for key, existing in sorted(stubs.items()):
         if key not in wanted and (scope is None or key in scope):
             plan.edits.append(Edit(existing, sources[existing].digest, None, "delete stub"))

@@ -14,7 +14,7 @@ import posixpath
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -31,6 +31,9 @@ ATTACHMENT_EXTENSIONS = frozenset(
 
 class Outcome(StrEnum):
     NOTE = "note"
+    UNREADABLE = "unreadable"
+    """A note file that exists but could not be read (binary, invalid UTF-8, too large): no
+    note in the graph, and no missing note to make a stub for either."""
     MISSING = "missing"
     AMBIGUOUS = "ambiguous"
     REFUSED = "refused"
@@ -39,7 +42,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Resolution:
-    """``target`` is the note's path (NOTE) or the path a new note would get (MISSING)."""
+    """``target`` is the note's path (NOTE, UNREADABLE) or the path a new note would get (MISSING)."""
 
     outcome: Outcome
     target: str = ""
@@ -75,21 +78,32 @@ def _inside_vault(path: str) -> str | None:
 
 
 class NoteIndex:
-    """Lookup tables over the vault's note paths, built in one linear pass."""
+    """Lookup tables over the vault's note paths, built in one linear pass.
 
-    def __init__(self, notes: Iterable[Note], config: Config) -> None:
+    ``unreadable`` are the paths of note files that exist but could not be read: a link finds
+    them by path and file name as it finds any note (Obsidian sees the file), and resolves to
+    UNREADABLE, never to a missing note that would get a stub elsewhere.
+    """
+
+    def __init__(self, notes: Iterable[Note], config: Config, unreadable: Iterable[str] = ()) -> None:
         self.config = config
         self.by_path: dict[str, list[str]] = defaultdict(list)
         self.by_suffix: dict[str, list[str]] = defaultdict(list)
         self.by_alias: dict[str, list[str]] = defaultdict(list)
+        self.unreadable = frozenset(unreadable)
         for note in notes:
-            key = fold(config.without_extension(note.path))
-            self.by_path[key].append(note.path)
-            parts = key.split("/")
-            for i in range(len(parts)):  # "a/b/c" is found as "c", "b/c" and "a/b/c"
-                self.by_suffix["/".join(parts[i:])].append(note.path)
+            self._add_path(note.path)
             for alias in note.aliases:
                 self.by_alias[fold(alias)].append(note.path)
+        for path in self.unreadable:
+            self._add_path(path)
+
+    def _add_path(self, path: str) -> None:
+        key = fold(self.config.without_extension(path))
+        self.by_path[key].append(path)
+        parts = key.split("/")
+        for i in range(len(parts)):  # "a/b/c" is found as "c", "b/c" and "a/b/c"
+            self.by_suffix["/".join(parts[i:])].append(path)
 
     def exact(self, path: str) -> list[str]:
         return self.by_path.get(fold(self.config.without_extension(path)), [])
@@ -101,10 +115,11 @@ class NoteIndex:
         return self.by_alias.get(fold(name), [])
 
 
-def _found(candidates: Sequence[str]) -> Resolution | None:
+def _found(candidates: Sequence[str], index: NoteIndex) -> Resolution | None:
+    """The one note (or unreadable note file) among ``candidates``, else an ambiguity, else None."""
     unique = sorted(set(candidates))
     if len(unique) == 1:
-        return Resolution(Outcome.NOTE, unique[0])
+        return Resolution(Outcome.UNREADABLE if unique[0] in index.unreadable else Outcome.NOTE, unique[0])
     if unique:
         return Resolution(Outcome.AMBIGUOUS, "", tuple(unique))
     return None
@@ -134,14 +149,14 @@ def _resolve_path(target: str, index: NoteIndex) -> Resolution:
     inside = _inside_vault(target)
     if inside is None:
         return Resolution(Outcome.REFUSED, target)
-    return _found(index.exact(inside)) or Resolution(Outcome.MISSING, _with_extension(inside, index.config))
+    return _found(index.exact(inside), index) or Resolution(Outcome.MISSING, _with_extension(inside, index.config))
 
 
 def _resolve_markdown(target: str, source: str, index: NoteIndex) -> Resolution:
     relative = _inside_vault(posixpath.join(posixpath.dirname(source), target))
     if relative is None or _is_absolute(target):
         return Resolution(Outcome.REFUSED, target)
-    found = _found(index.exact(relative))
+    found = _found(index.exact(relative), index)
     if found:
         return found
     # Obsidian also reads markdown link paths as vault-absolute or as bare names.
@@ -156,7 +171,8 @@ def _resolve_wikilink(target: str, source: str, index: NoteIndex) -> Resolution:
         relative = _inside_vault(posixpath.join(posixpath.dirname(source), target))
         if relative is None:
             return Resolution(Outcome.REFUSED, target)
-        return _found(index.exact(relative)) or Resolution(Outcome.MISSING, _with_extension(relative, index.config))
+        missing = Resolution(Outcome.MISSING, _with_extension(relative, index.config))
+        return _found(index.exact(relative), index) or missing
     inside = _inside_vault(target)
     if inside is None:
         return Resolution(Outcome.REFUSED, target)
@@ -171,7 +187,11 @@ def _resolve_wikilink(target: str, source: str, index: NoteIndex) -> Resolution:
 
 def _lookup_name(target: str, index: NoteIndex) -> Resolution | None:
     """Vault path, then unique trailing path or file name, then alias."""
-    return _found(index.exact(target)) or _found(index.suffix(target)) or _found(index.alias(target))
+    return (
+        _found(index.exact(target), index)
+        or _found(index.suffix(target), index)
+        or _found(index.alias(target), index)
+    )
 
 
 def _new_note_path(target: str, source: str, config: Config) -> str | None:
@@ -188,18 +208,15 @@ def _new_note_path(target: str, source: str, config: Config) -> str | None:
     return _inside_vault(posixpath.join(folder, target)) if folder else target
 
 
-def resolve_all(notes: Sequence[Note], config: Config) -> list[ResolvedLink]:
-    """Every link of every note, resolved."""
-    index = NoteIndex(notes, config)
+def resolve_all(notes: Sequence[Note], config: Config, unreadable: Iterable[str] = ()) -> list[ResolvedLink]:
+    """Every link of every note, resolved; ``unreadable`` as for ``NoteIndex``."""
+    index = NoteIndex(notes, config, unreadable)
     return [ResolvedLink(n.path, link, resolve_link(link, n.path, index)) for n in notes for link in n.links]
 
 
-def link_diagnostics(resolved: Iterable[ResolvedLink], unreadable: Collection[str] = ()) -> list[Diagnostic]:
-    """Ambiguous, refused and broken links, one diagnostic each, naming the linking note.
-
-    ``unreadable`` holds the folded paths of note files that exist but could not be read
-    (binary, invalid UTF-8, too large): a link to one is not a link to nothing.
-    """
+def link_diagnostics(resolved: Iterable[ResolvedLink]) -> list[Diagnostic]:
+    """Ambiguous, refused, broken links and links to unreadable notes, one diagnostic each,
+    naming the linking note."""
     out: list[Diagnostic] = []
     for r in resolved:
         res = r.resolution
@@ -213,7 +230,7 @@ def link_diagnostics(resolved: Iterable[ResolvedLink], unreadable: Collection[st
             )
         elif res.outcome is Outcome.REFUSED:
             out.append(Diagnostic(r.source, "outside-vault", f"{r.link.raw} points outside the vault; ignored"))
-        elif res.outcome is Outcome.MISSING and fold(res.target) in unreadable:
+        elif res.outcome is Outcome.UNREADABLE:
             message = f"{r.link.raw} leads to {res.target}, which can't be read (see its own problem)"
             out.append(Diagnostic(r.source, "unreadable-target", message))
         elif res.outcome is Outcome.MISSING:
