@@ -478,3 +478,28 @@ def test_lists_moved_only_by_new_weights_are_checked_in_the_next_batch(tmp_path:
     assert live.next_due() == clock.now
     assert_converged(live)
     assert not live.deferred and live.next_due() is None
+
+
+# --- unreadable notes --------------------------------------------------------------------------------
+
+
+def test_link_to_an_unreadable_note_gets_no_stub_while_watching(make_vault: VaultFactory, clock: FakeClock) -> None:
+    """A note file that can't be read (here a NUL byte) is still a note links find: editing a note
+    that links to it, or a note turning unreadable, never creates a stub in the new-notes folder."""
+    root = make_vault(
+        {
+            ".obsidian/app.json": '{"newFileLocation": "folder", "newFileFolderPath": "inbox"}',
+            "bin.md": b"x\x00y\n",
+            "A.md": "See [[bin]].\n",
+            "B.md": "# B\n\nAbout [[Later]].\n",
+        }
+    )
+    live = start(root, clock)
+    write(root, "A.md", "See [[bin]] again.\n")
+    live.update(["A.md"])
+    assert not (root / "inbox" / "bin.md").exists()
+    (root / "Later.md").write_bytes(b"\xff\xfe not UTF-8\n")  # a note turns up, unreadable
+    report = live.update(["Later.md"])
+    assert not (root / "inbox").exists(), report
+    assert "Later" not in names(read(root, "B.md"), "backlinks")
+    assert_converged(live)

@@ -82,7 +82,8 @@ class LiveVault:
         self.sources: dict[str, Source] = dict(scan.sources)
         self.readonly: dict[str, str] = dict(scan.readonly)
         self.listed: set[str] = set(scan.listed)
-        self.model = VaultModel(scan.notes, self.config, scan.links)
+        self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
+        self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable)
         self.diagnostics = scan.diagnostics
         self.quiet = quiet
         self.clock = clock
@@ -126,8 +127,9 @@ class LiveVault:
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
         carried, self.deferred = self.deferred, set()
-        affected = self.model.update(changed, removed) if changed or removed else set()
-        if changed or removed:
+        changed_any = bool(changed or removed) or self.unreadable != self.model.unreadable
+        affected = self.model.update(changed, removed, self.unreadable) if changed_any else set()
+        if changed_any:
             self._stale()
             # Scores moved with the saved notes, and with every document frequency and name count
             # they changed. The lists that can move through the saved notes are planned now; all
@@ -144,12 +146,12 @@ class LiveVault:
         affected &= self.model.notes.keys()
         stub_scope |= self.model.missing_targets(touched)
         affected |= due_now & self.model.notes.keys()
-        if (changed or removed) and self.model.names_changed:
+        if changed_any and self.model.names_changed:
             self.deferred = set()  # every note is planned now
             # Notes came, went or were renamed: link names elsewhere may have to grow or
             # shrink to stay unambiguous, so every note is planned (rare: not on a save).
             self._write(self._plan(None, None), report)
-        elif affected or changed or removed:
+        elif affected or changed_any:
             self._write(self._plan(affected, stub_scope), report)
         if report.created or report.deleted:
             # A stub came or went: link names elsewhere may have to grow or shrink to stay
@@ -269,6 +271,7 @@ class LiveVault:
                 report.removed.append(rel)
                 self._forget(rel)
             self.listed.discard(fold(rel))
+            self.unreadable.discard(rel)
             return
         self.listed.add(fold(rel))
         try:
@@ -292,7 +295,9 @@ class LiveVault:
             if rel in self.model.notes:
                 removed.append(rel)
                 self._forget(rel)
+            self.unreadable.add(rel)  # still a file links find (no stub may be planned over it)
             return
+        self.unreadable.discard(rel)
         self.sources[rel] = read.source
         self._set_readonly(rel, read.readonly)
         self.user_changed_at[rel] = now

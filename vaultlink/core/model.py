@@ -40,10 +40,18 @@ def _names(note: Note) -> tuple[object, ...]:
 
 
 class VaultModel:
-    def __init__(self, notes: Iterable[Note], config: Config, links: Iterable[ResolvedLink] | None = None) -> None:
+    def __init__(
+        self,
+        notes: Iterable[Note],
+        config: Config,
+        links: Iterable[ResolvedLink] | None = None,
+        unreadable: Iterable[str] = (),
+    ) -> None:
         """``links``, if given, are the notes' links already resolved (and stubs demoted),
-        as a scan has them: they are not resolved a second time."""
+        as a scan has them: they are not resolved a second time. ``unreadable`` are the note
+        files that exist but can't be read: links find them (``NoteIndex``)."""
         self.config = config
+        self.unreadable: set[str] = set(unreadable)
         self.notes: dict[str, Note] = {n.path: n for n in notes}
         self._stubs: dict[str, str] = {fold(p): p for p, n in self.notes.items() if n.is_stub}
         self.links: dict[str, list[ResolvedLink]] = {}
@@ -55,7 +63,7 @@ class VaultModel:
             if not note.is_stub:
                 self.graph.add_node(note_id(path), **note_attrs(note))
                 self._count_terms(note, +1)
-        self.index = NoteIndex(self.notes.values(), config)
+        self.index = NoteIndex(self.notes.values(), config, self.unreadable)
         if links is None:
             self.links = self._resolve(sorted(self.notes))
         else:
@@ -122,16 +130,23 @@ class VaultModel:
 
     # --- updating ------------------------------------------------------------------------------
 
-    def update(self, changed: Iterable[Note], removed: Iterable[str]) -> set[str]:
-        """Apply new versions of ``changed`` notes and drop ``removed`` ones; return the
-        paths of the notes whose Related or Backlinks blocks may differ now."""
+    def update(
+        self, changed: Iterable[Note], removed: Iterable[str], unreadable: Iterable[str] | None = None
+    ) -> set[str]:
+        """Apply new versions of ``changed`` notes and drop ``removed`` ones (and take the note
+        files now unreadable, if given); return the paths of the notes whose Related or
+        Backlinks blocks may differ now."""
         changed = list(changed)
         removed_set = set(removed) - {n.path for n in changed}
         touched_paths = {n.path for n in changed} | (removed_set & self.notes.keys())
         old = {p: self.notes[p] for p in touched_paths if p in self.notes}
-        names_changed = bool(removed_set & self.notes.keys()) or any(
-            n.path not in self.notes or _names(self.notes[n.path]) != _names(n) for n in changed
+        now_unreadable = self.unreadable if unreadable is None else set(unreadable)
+        names_changed = (
+            bool(removed_set & self.notes.keys())
+            or now_unreadable != self.unreadable
+            or any(n.path not in self.notes or _names(self.notes[n.path]) != _names(n) for n in changed)
         )
+        self.unreadable = now_unreadable
         self.names_changed = names_changed
         affected = set(touched_paths)
         count_before = self.linked_count
@@ -198,7 +213,7 @@ class VaultModel:
     def _update_links(self, touched: set[str], removed: set[str], names_changed: bool) -> set[str]:
         """Re-resolve what may have changed; swap the link edges of sources whose links did."""
         if names_changed:
-            self.index = NoteIndex(self.notes.values(), self.config)
+            self.index = NoteIndex(self.notes.values(), self.config, self.unreadable)
         sources = set(self.notes) if names_changed else touched & self.notes.keys()
         fresh = self._resolve(sorted(sources))
         affected: set[str] = set()
