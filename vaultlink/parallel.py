@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -52,7 +54,16 @@ def _parse_in_workers(items: Sequence[tuple[str, bytes]], config: Config, worker
         initializer=exit_with_parent,
         initargs=(os.getpid(),),
     ) as pool:
-        return [parsed for chunk in pool.map(_parse_chunk, chunks) for parsed in chunk]
+        return [_shared_words(parsed) for chunk in pool.map(_parse_chunk, chunks) for parsed in chunk]
+
+
+def _shared_words(parsed: ParsedNote) -> ParsedNote:
+    """The note with its words interned here: each came from its worker as a string of its own,
+    and a large vault would otherwise hold one copy of a common word per note."""
+    note = parsed.note
+    if note is None:
+        return parsed
+    return dataclasses.replace(parsed, note=dataclasses.replace(note, words=tuple(map(sys.intern, note.words))))
 
 
 def _parse_chunk(job: tuple[Sequence[tuple[str, bytes]], Config]) -> list[ParsedNote]:

@@ -9,6 +9,7 @@ raises ``ValueError``, and the caller then parses the note again instead of trus
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, Term, TermKind
@@ -87,7 +88,7 @@ def _decode_note(fields: list[Any]) -> Note:
         metadata_keys=_strs(keys),
         body_offset=_int(offset),
         is_stub=is_stub,
-        words=_strs(words),
+        words=tuple(sys.intern(w) for w in _strs(words)),  # shared, as parsing shares them
         word_counts=_ints(counts),
     )
 

@@ -13,6 +13,7 @@ stated by only one note, or by nearly all of them, relates nothing.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -136,7 +137,9 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
             word_counts[key] += 1
             word_forms.setdefault(key, form)
     ordered = sorted(word_counts)
-    return terms, WordBag(tuple(word_forms[k] for k in ordered), tuple(word_counts[k] for k in ordered))
+    # Interned: a vault holds each common word in thousands of notes, one string object is enough.
+    words = tuple(sys.intern(word_forms[k]) for k in ordered)
+    return terms, WordBag(words, tuple(word_counts[k] for k in ordered))
 
 
 def name_stems(name: str) -> tuple[str, ...]:
