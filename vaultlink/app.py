@@ -35,6 +35,7 @@ from vaultlink.core.resolve import resolve_link as resolve_one
 from vaultlink.errors import OutputError, VaultlinkError
 from vaultlink.export import write_graphml
 from vaultlink.parallel import parse_many
+from vaultlink.progress import NO_PROGRESS, Advance, Progress
 from vaultlink.vault import IgnoreRules, Listing, NoteFile, list_notes, note_stamp, read_note_file, vault_root
 from vaultlink.writer import (
     STATE_DIR,
@@ -126,13 +127,15 @@ def open_vault_cache(
             cache.close()
 
 
-def scan_vault(path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE) -> VaultScan:
+def scan_vault(
+    path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE, progress: Progress = NO_PROGRESS
+) -> VaultScan:
     """Read and parse every note (reusing the cache's parses), then resolve every link."""
     root = vault_root(path)
     config = load_config(root)
     warnings: list[Diagnostic] = []
     with open_vault_cache(root, config, cache, warnings) as store:
-        scan = read_vault(root, config, list_vault(root, config, warnings), store)
+        scan = read_vault(root, config, list_vault(root, config, warnings), store, progress)
     scan.warnings.extend(warnings)
     return scan
 
@@ -153,10 +156,13 @@ def list_vault(root: Path, config: Config, warnings: list[Diagnostic]) -> Listin
     return listing
 
 
-def read_vault(root: Path, config: Config, listing: Listing, cache: ScanCache | None) -> VaultScan:
+def read_vault(
+    root: Path, config: Config, listing: Listing, cache: ScanCache | None, progress: Progress = NO_PROGRESS
+) -> VaultScan:
     """The scan of the listed notes; parses come from ``cache`` where their bytes are unchanged."""
     scan = VaultScan(root, config, diagnostics=list(listing.diagnostics), listed={fold(p) for p in listing.paths})
-    for read in _read_notes(root, listing.paths, config, cache):
+    advance = progress.step("reading", len(listing.paths))
+    for read in _read_notes(root, listing.paths, config, cache, advance):
         scan.diagnostics.extend(read.diagnostics)
         if read.note is None or read.source is None:
             continue
@@ -174,12 +180,15 @@ def read_vault(root: Path, config: Config, listing: Listing, cache: ScanCache | 
     return scan
 
 
-def _read_notes(root: Path, paths: list[str], config: Config, cache: ScanCache | None) -> list[NoteRead]:
+def _read_notes(
+    root: Path, paths: list[str], config: Config, cache: ScanCache | None, advance: Advance
+) -> list[NoteRead]:
     files = {rel: read_note_file(root, rel, config.max_bytes) for rel in paths}
     keys = {rel: parse_key(f.data) for rel, f in files.items() if isinstance(f, NoteFile)}
     parsed = {rel: cache.parsed(rel, key) for rel, key in keys.items()} if cache is not None else {}
     misses = [(rel, f.data) for rel, f in files.items() if isinstance(f, NoteFile) and parsed.get(rel) is None]
-    fresh = dict(zip((rel for rel, _ in misses), parse_many(misses, config), strict=True))
+    advance(len(paths) - len(misses))
+    fresh = dict(zip((rel for rel, _ in misses), parse_many(misses, config, advance=advance), strict=True))
     reads: list[NoteRead] = []
     for rel, file in files.items():
         if isinstance(file, Diagnostic):
@@ -240,10 +249,14 @@ def summarize(graph: nx.DiGraph[str]) -> GraphSummary:
 
 
 def export_graph(
-    path: str | os.PathLike[str], out: str | os.PathLike[str], cache: CacheOptions = READ_CACHE
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    cache: CacheOptions = READ_CACHE,
+    progress: Progress = NO_PROGRESS,
 ) -> tuple[GraphSummary, VaultScan]:
     """Build the concept graph of the vault at ``path`` and write it as GraphML to ``out``."""
-    scan = scan_vault(path, cache)
+    scan = scan_vault(path, cache, progress)
+    progress.close()
     graph = concept_graph(scan)
     try:
         write_graphml(graph, Path(out))
@@ -252,9 +265,13 @@ def export_graph(
     return summarize(graph), scan
 
 
-def check_vault(path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE) -> VaultScan:
+def check_vault(
+    path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE, progress: Progress = NO_PROGRESS
+) -> VaultScan:
     """Everything wrong with a vault: broken, ambiguous and refused links, bad files."""
-    return scan_vault(path, cache)
+    scan = scan_vault(path, cache, progress)
+    progress.close()
+    return scan
 
 
 @dataclass
@@ -285,12 +302,14 @@ def sync(
     *,
     dry_run: bool = False,
     cache: CacheOptions = CacheOptions(),
+    progress: Progress = NO_PROGRESS,
 ) -> SyncReport:
     """Bring every Related block, Backlinks block and stub up to date.
 
     With ``dry_run`` nothing is written (and no lock is taken); the report carries a
     unified diff of what would change. When no note changed since a sync that left nothing
-    to do, the cache says so and the run ends after a stat of each note.
+    to do, the cache says so and the run ends after a stat of each note. ``progress`` hears
+    of each slow step (reading, ranking, writing).
     """
     root = vault_root(path)
     with contextlib.nullcontext() if dry_run else vault_lock(root, "sync"):
@@ -303,9 +322,10 @@ def sync(
             if unchanged is not None:
                 report = unchanged
             else:
-                scan = read_vault(root, config, listing, store)
-                plan = _sync_plan(scan, options)
-                report = _report(scan, plan, dry_run=dry_run)
+                scan = read_vault(root, config, listing, store, progress)
+                plan = _sync_plan(scan, options, progress)
+                report = _report(scan, plan, dry_run=dry_run, progress=progress)
+                progress.close()
                 if store is not None and not dry_run:
                     _remember_sync(store, root, config, listing, options, plan, report)
         report.warnings.extend(warnings)
@@ -426,8 +446,8 @@ def clean(path: str | os.PathLike[str], *, dry_run: bool = False, cache: CacheOp
     return report
 
 
-def _sync_plan(scan: VaultScan, options: SyncOptions) -> Plan:
-    rankings = rank_all(scan, options.top, options.min_score)
+def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS) -> Plan:
+    rankings = rank_all(scan, options.top, options.min_score, progress=progress)
     notes = {n.path: n for n in scan.notes}
     plan = plan_sync(notes, scan.sources, scan.links, rankings, scan.config, options, scan.readonly)
     return drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config))
@@ -448,10 +468,12 @@ def drop_unsafe_creates(plan: Plan, listed: set[str], rules: IgnoreRules) -> Pla
     return plan
 
 
-def _report(scan: VaultScan, plan: Plan, *, dry_run: bool) -> SyncReport:
+def _report(scan: VaultScan, plan: Plan, *, dry_run: bool, progress: Progress = NO_PROGRESS) -> SyncReport:
     report = SyncReport(scanned=len(scan.notes), skipped=list(plan.skipped), diagnostics=scan.diagnostics)
     diffs: list[str] = []
+    advance = progress.step("writing" if not dry_run else "comparing", len(plan.edits))
     for edit in plan.edits:
+        advance(1)
         if dry_run:
             refused = read_only_reason(scan.root, edit.path) if edit.old_digest is not None else ""
             if refused:
@@ -535,9 +557,15 @@ def related_notes(
 
 
 def rank_all(
-    scan: VaultScan, top: int, min_score: float, only: Collection[str] | None = None
+    scan: VaultScan,
+    top: int,
+    min_score: float,
+    only: Collection[str] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> dict[str, list[Suggestion]]:
     """Each note's Related list (or only those of ``only``): the notes it links to, or that link
     to it, left out (they are connected already)."""
     index = RankIndex(scan.notes, scan.links, scan.config)
-    return index.related_all(top=top, min_score=min_score, exclude=linked_either_way(scan.links), only=only)
+    advance = progress.step("ranking", len(index.paths) if only is None else len(only))
+    exclude = linked_either_way(scan.links)
+    return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, advance=advance)

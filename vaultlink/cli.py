@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 
@@ -22,6 +22,7 @@ from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultlinkError
 from vaultlink.live import BatchReport as LiveBatch
 from vaultlink.live import LiveVault
+from vaultlink.progress import NO_PROGRESS, Progress, TerminalProgress
 from vaultlink.vault import vault_root
 from vaultlink.writer import vault_lock
 
@@ -74,6 +75,17 @@ def cache_flags(command: F) -> F:
     )(command)
 
 
+QUIET = click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal, for steps over a second)."
+)
+
+
+def _progress(quiet: bool, stream: TextIO | None = None) -> Progress:
+    """A progress bar on stderr when it is a terminal and ``--quiet`` is not given."""
+    stream = stream if stream is not None else sys.stderr
+    return TerminalProgress(stream) if not quiet and stream.isatty() else NO_PROGRESS
+
+
 def _cache(cache_dir: str | None, no_cache: bool, *, writable: bool = True) -> app.CacheOptions:
     return app.CacheOptions(enabled=not no_cache, folder=cache_dir, writable=writable)
 
@@ -99,7 +111,8 @@ def cli() -> None:
 @VAULT
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="GraphML file to write.")
 @cache_flags
-def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool) -> None:
+@QUIET
+def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool, quiet: bool) -> None:
     """Export the concept graph of VAULT as GraphML.
 
     Nodes are notes, missing notes (link targets that don't exist yet) and concepts
@@ -111,7 +124,7 @@ def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool) -> Non
         vaultlink graph ~/notes -o concepts.graphml
     """
     try:
-        summary, scan = app.export_graph(vault, output, _cache(cache_dir, no_cache, writable=False))
+        summary, scan = app.export_graph(vault, output, _cache(cache_dir, no_cache, writable=False), _progress(quiet))
     except VaultlinkError as exc:
         _fail(exc)
     _warn(scan.warnings)
@@ -125,7 +138,8 @@ def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool) -> Non
 @VAULT
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as one JSON object.")
 @cache_flags
-def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool) -> None:
+@QUIET
+def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool, quiet: bool) -> None:
     """Report broken, ambiguous and refused links, invalid frontmatter and unreadable files.
 
     Exits 1 if there is anything to report, 0 if the vault is clean.
@@ -135,7 +149,7 @@ def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool) -> N
         vaultlink check ~/notes --json
     """
     try:
-        scan = app.check_vault(vault, _cache(cache_dir, no_cache, writable=False))
+        scan = app.check_vault(vault, _cache(cache_dir, no_cache, writable=False), _progress(quiet))
     except VaultlinkError as exc:
         _fail(exc)
     _warn(scan.warnings)
@@ -191,6 +205,7 @@ def _print_report(report: app.SyncReport, verb: str, as_json: bool, *, dry_run: 
 @click.option("--backlinks/--no-backlinks", default=None, help="Write Backlinks blocks (default on).")
 @click.option("--stubs/--no-stubs", default=None, help="Create notes for missing link targets (default on).")
 @cache_flags
+@QUIET
 def sync(
     vault: str,
     dry_run: bool,
@@ -202,6 +217,7 @@ def sync(
     stubs: bool | None,
     cache_dir: str | None,
     no_cache: bool,
+    quiet: bool,
 ) -> None:
     """Write Related sections, backlinks and stubs into the notes of VAULT.
 
@@ -214,7 +230,9 @@ def sync(
     """
     try:
         options = app.sync_options(vault, top=top, min_score=min_score, backlinks=backlinks, stubs=stubs)
-        report = app.sync(vault, options, dry_run=dry_run or check_only, cache=_cache(cache_dir, no_cache))
+        report = app.sync(
+            vault, options, dry_run=dry_run or check_only, cache=_cache(cache_dir, no_cache), progress=_progress(quiet)
+        )
     except VaultlinkError as exc:
         _fail(exc)
     _warn(report.warnings)

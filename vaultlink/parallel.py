@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -23,8 +23,14 @@ _CHUNK = 64
 PARENT_POLL = 0.2
 
 
-def parse_many(items: Sequence[tuple[str, bytes]], config: Config, workers: int | None = None) -> list[ParsedNote]:
+def parse_many(
+    items: Sequence[tuple[str, bytes]],
+    config: Config,
+    workers: int | None = None,
+    advance: Callable[[int], None] = lambda done: None,
+) -> list[ParsedNote]:
     """``parse_note`` of every (path, bytes), in order; in worker processes when worth it.
+    ``advance`` hears how many more are parsed, as they are.
 
     If the workers can't be started (a limit on processes or open files, no semaphores in a
     sandbox: OSError) or one dies (BrokenProcessPool), the notes are parsed here instead:
@@ -32,18 +38,26 @@ def parse_many(items: Sequence[tuple[str, bytes]], config: Config, workers: int 
     """
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < PARALLEL_MIN:
-        return _parse_serially(items, config)
+        return _parse_serially(items, config, advance)
     try:
-        return _parse_in_workers(items, config, workers)
+        return _parse_in_workers(items, config, workers, advance)
     except (OSError, BrokenProcessPool):
-        return _parse_serially(items, config)
+        return _parse_serially(items, config, advance)
 
 
-def _parse_serially(items: Sequence[tuple[str, bytes]], config: Config) -> list[ParsedNote]:
-    return [parse_note(rel, data, config) for rel, data in items]
+def _parse_serially(
+    items: Sequence[tuple[str, bytes]], config: Config, advance: Callable[[int], None]
+) -> list[ParsedNote]:
+    out = []
+    for rel, data in items:
+        out.append(parse_note(rel, data, config))
+        advance(1)
+    return out
 
 
-def _parse_in_workers(items: Sequence[tuple[str, bytes]], config: Config, workers: int) -> list[ParsedNote]:
+def _parse_in_workers(
+    items: Sequence[tuple[str, bytes]], config: Config, workers: int, advance: Callable[[int], None]
+) -> list[ParsedNote]:
     chunks = [(items[i : i + _CHUNK], config) for i in range(0, len(items), _CHUNK)]
     # fork is cheap and needs no re-import, but forking a process that runs other threads
     # (the watcher's observer) can deadlock a child; then the slower spawn is used.
@@ -54,7 +68,11 @@ def _parse_in_workers(items: Sequence[tuple[str, bytes]], config: Config, worker
         initializer=exit_with_parent,
         initargs=(os.getpid(),),
     ) as pool:
-        return [_shared_words(parsed) for chunk in pool.map(_parse_chunk, chunks) for parsed in chunk]
+        out: list[ParsedNote] = []
+        for chunk in pool.map(_parse_chunk, chunks):
+            out.extend(_shared_words(parsed) for parsed in chunk)
+            advance(len(chunk))
+        return out
 
 
 def _shared_words(parsed: ParsedNote) -> ParsedNote:

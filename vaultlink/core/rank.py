@@ -23,7 +23,7 @@ before ordering, and ties are broken by path.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,14 +180,18 @@ class RankIndex:
         exclude: Mapping[str, Collection[str]] | None = None,
         only: Collection[str] | None = None,
         reasons: bool = True,
+        advance: Callable[[int], None] | None = None,
     ) -> dict[str, list[Suggestion]]:
-        """``related`` of every note (or of those in ``only``), scored in bounded chunks."""
+        """``related`` of every note (or of those in ``only``), scored in bounded chunks;
+        ``advance`` hears how many notes each chunk ranked."""
         exclude = exclude or {}
         paths = self.paths if only is None else sorted(set(only) & self.row_of.keys())
         rows = np.array([self.row_of[p] for p in paths], dtype=np.int64)
         out: dict[str, list[Suggestion]] = {p: [] for p in only or ()}  # stubs and unknown paths: none
         for chunk in self._chunks(rows):
             out.update(self._rank_rows(chunk, top, min_score, exclude, reasons))
+            if advance is not None:
+                advance(len(chunk))
         return out
 
     def scores_with(self, path: str) -> dict[str, float]:
