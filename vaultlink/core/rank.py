@@ -22,7 +22,6 @@ before ordering, and ties are broken by path.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +41,9 @@ LINK_WEIGHT = 0.3
 WORD_MAX_DF_RATIO = 0.05
 """A word in more than this share of the notes relates nothing (at least half the notes, up to
 50, still count in a small vault, where 5% would be one or two notes)."""
+WORD_MAX_DF = 1_000
+"""Nor does a word in more notes than this, however large the vault: it keeps the work per note
+bounded (each note's scores cost the postings of its words), so ranking grows linearly."""
 MAX_REASONS = 3
 CHUNK_PRODUCTS = 4_000_000
 """About how many multiply-adds one chunk of rows may cost: bounds the memory of a chunk's scores."""
@@ -67,11 +69,22 @@ class Vocabulary:
     """Word stems by id; kept by the watcher across rebuilds, so unchanged notes keep their rows."""
 
     ids: dict[str, int] = field(default_factory=dict)
+    forms: dict[str, int] = field(default_factory=dict)
+    """Word ids by surface form (``Note.words``), so a note's row needs no stemming."""
 
     def id_of(self, key: str) -> int:
         found = self.ids.get(key)
         if found is None:
             found = self.ids[key] = len(self.ids)
+        return found
+
+    def ids_of_forms(self, words: Sequence[str]) -> list[int]:
+        get = self.forms.get
+        found = [get(w, -1) for w in words]
+        if -1 in found:
+            for k, word in enumerate(words):
+                if found[k] == -1:
+                    found[k] = self.forms[word] = self.id_of(stem(word))
         return found
 
 
@@ -88,15 +101,19 @@ class NoteRow:
 def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
     """The note's words, plus its multi-word terms and tags as features of their own (a shared
     phrase says more than its words apart)."""
-    counts = dict(zip((stem(w) for w in note.words), note.word_counts, strict=True))
+    ids = vocabulary.ids_of_forms(note.words)
+    counts = list(note.word_counts)
     for term in note.terms:
         if term.kind is TermKind.TAG:
-            counts["#" + term.key] = term.count
+            ids.append(vocabulary.id_of("#" + term.key))
+            counts.append(term.count)
         elif " " in term.key:
-            counts[term.key] = term.count
-    ids = sorted((vocabulary.id_of(key), n) for key, n in counts.items())
-    words = np.array([i for i, _ in ids], dtype=np.int64)
-    tf = np.array([1.0 + math.log(n) for _, n in ids], dtype=np.float64)
+            ids.append(vocabulary.id_of(term.key))
+            counts.append(term.count)
+    all_ids = np.array(ids, dtype=np.int64)
+    order = np.argsort(all_ids, kind="stable")
+    words = all_ids[order]
+    tf = 1.0 + np.log(np.array(counts, dtype=np.float64)[order])
     names: set[tuple[int, ...]] = set()
     for name in {path_stem(note.path), note.title, *note.aliases}:
         stems = name_stems(name)
@@ -140,7 +157,7 @@ class RankIndex:
         self._weights = weights
         self._text = _tfidf(self._bag, weights)
         self._names = _name_matrix(self.rows, width, weights)
-        self._mentions = _mention_matrix(self.rows, self._bag)
+        self._mentions = _mention_matrix(self.rows, self._bag, df, _upper_df(config, n))
         adjacency = _adjacency(links, self.row_of)
         self._links = sp.csr_matrix(adjacency[:n])
         self._stems = list(self.vocabulary.ids)  # each column's key: a stem, a phrase or a #tag
@@ -151,7 +168,12 @@ class RankIndex:
         self._mention_sym = (self._mentions + self._mentions.T).tocsr()
         for matrix in (self._text, self._names, self._mentions, self._links):
             matrix.sort_indices()
-        self._links_t = sp.csr_matrix(_link_weights(adjacency) @ self._links.T)
+        # Every part of the score as one product, left[rows] @ right: one sparse multiply per
+        # chunk instead of four products and three sums of large results.
+        self._left = sp.hstack([self._text, self._names, self._links, self._mention_sym], format="csr")
+        links_t = _link_weights(adjacency) @ self._links.T * LINK_WEIGHT
+        mentions_t = sp.identity(n, format="csr") * MENTION_WEIGHT
+        self._right = sp.vstack([self._text_t, self._names_t, links_t, mentions_t], format="csr")
 
     # --- ranking ------------------------------------------------------------------------------
 
@@ -211,16 +233,14 @@ class RankIndex:
         return float(np.round(self._scores(np.array([a]))[0, b], ROUND))
 
     def _scores(self, rows: np.ndarray) -> Matrix:
-        scores = self._text[rows] @ self._text_t + self._names[rows] @ self._names_t
-        scores = scores + self._mention_sym[rows] * MENTION_WEIGHT + (self._links[rows] @ self._links_t) * LINK_WEIGHT
-        return sp.csr_matrix(scores)
+        return sp.csr_matrix(self._left[rows] @ self._right)
 
     def _chunks(self, rows: np.ndarray) -> Iterable[np.ndarray]:
         """``rows`` in runs whose estimated products stay under ``CHUNK_PRODUCTS``."""
         if not len(rows):
             return
-        per_word = np.diff(self._text_t.indptr).astype(np.float64)
-        cost = (self._text[rows] != 0) @ per_word + np.diff(self._links.indptr)[rows] * 50.0 + 1.0
+        per_column = np.diff(self._right.indptr).astype(np.float64)
+        cost = (self._left[rows] != 0) @ per_column + 1.0
         start, total = 0, 0.0
         for k, c in enumerate(cost):
             if total and total + c > CHUNK_PRODUCTS:
@@ -261,7 +281,7 @@ class RankIndex:
         note = self.notes[row]
         mine = {t.key: t for t in note.terms if " " in t.key and t.kind is not TermKind.TAG}
         mine = {k: t for k, t in mine.items() if self._counts(k)}
-        forms = {stem(w): w for w in note.words}  # shared words, as this note writes them
+        forms = dict(zip(self.vocabulary.ids_of_forms(note.words), note.words, strict=True))  # as written here
         return [self._reasons_with(row, other, mine, forms) for other in others]
 
     def _counts(self, key: str) -> bool:
@@ -270,7 +290,7 @@ class RankIndex:
         return column is not None and column < len(self._weights) and bool(self._weights[column] > 0)
 
     def _reasons_with(
-        self, row: int, other: int, mine: Mapping[str, Term], forms: Mapping[str, str]
+        self, row: int, other: int, mine: Mapping[str, Term], forms: Mapping[int, str]
     ) -> tuple[str, ...]:
         reasons: list[str] = []
         if _holds(self._mentions, row, other):
@@ -287,12 +307,13 @@ class RankIndex:
         name_words, name_weights = _shared(self._names, row, self._text, other)
         words = np.concatenate([words, name_words])
         weights = np.round(np.concatenate([weights, name_weights * NAME_WEIGHT]), ROUND)
-        for _, key in sorted(zip((-weights).tolist(), (self._stems[w] for w in words), strict=True)):
+        keys = [self._stems[w] for w in words]
+        for _, key, word in sorted(zip((-weights).tolist(), keys, words.tolist(), strict=True)):
             if len(reasons) >= MAX_REASONS:
                 break
             if " " in key or key.startswith("#"):
                 continue  # a phrase or tag: shown above if it is one to show
-            label = forms.get(key, key)
+            label = forms.get(word, key)
             if label not in shown:
                 shown.append(label)
                 reasons.append(label)
@@ -331,10 +352,14 @@ def _bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
     return sp.csr_matrix((tf, words, indptr), shape=(len(rows), width))
 
 
+def _upper_df(config: Config, n: int) -> float:
+    """The most notes a word may be in and still relate them."""
+    return max(config.min_df, min(WORD_MAX_DF, max(WORD_MAX_DF_RATIO * n, min(0.5 * n, 50.0))))
+
+
 def _kept_words(df: np.ndarray, config: Config, n: int) -> np.ndarray:
     """Which words relate notes: carried by at least ``min_df`` notes and not by too many."""
-    upper = max(config.min_df, WORD_MAX_DF_RATIO * n, min(0.5 * n, 50.0))
-    return np.asarray((df >= config.min_df) & (df <= upper))
+    return np.asarray((df >= config.min_df) & (df <= _upper_df(config, n)))
 
 
 def _idf(df: np.ndarray, n: int) -> np.ndarray:
@@ -365,27 +390,40 @@ def _name_matrix(rows: Sequence[NoteRow], width: int, weights: np.ndarray) -> Ma
     return _normalise(matrix)
 
 
-def _mention_matrix(rows: Sequence[NoteRow], bag: Matrix) -> Matrix:
+MAX_NAME_WORDS = 6
+"""A name's mention is checked on its rarest words, up to this many (long names are rare anyway)."""
+
+
+def _mention_matrix(rows: Sequence[NoteRow], bag: Matrix, df: np.ndarray, upper: float) -> Matrix:
     """Notes × notes: a → b weighs ``2 / (log(2 + names a mentions) · log(2 + notes mentioning b))``
-    when a's words hold every content word of one of b's names."""
+    when a's words hold every content word of one of b's names. A name whose rarest word is
+    in more notes than a word may be to relate them (``upper``) mentions nothing: "Time" or
+    "System" said in passing is not a reference.
+
+    Candidates come from the postings of each name's rarest word and are narrowed by its next
+    rarest words, so the work follows the rare words' postings, never notes × names."""
     n = len(rows)
-    owners = np.array([owner for owner, row in enumerate(rows) for _ in row.names], dtype=np.int64)
-    if not len(owners):
+    owners: list[int] = []
+    ranked: list[np.ndarray] = []  # each name's words, rarest first
+    for owner, row in enumerate(rows):
+        for name in row.names:
+            by_rarity = name[np.argsort(df[name], kind="stable")][:MAX_NAME_WORDS]
+            if df[by_rarity[0]] <= upper:
+                owners.append(owner)
+                ranked.append(by_rarity)
+    if not owners:
         return sp.csr_matrix((n, n))
-    name_arrays = [name for row in rows for name in row.names]
-    indptr = np.concatenate([[0], np.cumsum([len(name) for name in name_arrays])]).astype(np.int64)
-    names = sp.csr_matrix(
-        (np.ones(int(indptr[-1])), np.concatenate(name_arrays), indptr), shape=(len(name_arrays), bag.shape[1])
-    )
-    sizes = np.diff(names.indptr)
-    hits = sp.csr_matrix((bag != 0).astype(np.float64) @ names.T).tocoo()
-    full = hits.data == sizes[hits.col]
-    mentioner, mentioned = hits.row[full], owners[hits.col[full]]
+    present = sp.csr_matrix((np.ones(bag.nnz), bag.indices, bag.indptr), shape=bag.shape).tocsc()
+    hits = present[:, [words[0] for words in ranked]]
+    for k in range(1, max(len(words) for words in ranked)):
+        hits = hits.multiply(present[:, [words[min(k, len(words) - 1)] for words in ranked]])
+    found = sp.coo_matrix(hits)
+    mentioner, mentioned = found.row, np.array(owners, dtype=np.int64)[found.col]
     other = mentioner != mentioned
     binary = sp.csr_matrix((np.ones(int(other.sum())), (mentioner[other], mentioned[other])), shape=(n, n))
     binary.data[:] = 1.0  # a note naming b twice (two of b's names) mentions it once
     outgoing = np.diff(binary.indptr)
-    incoming = np.diff(binary.tocsc().indptr)
+    incoming = np.bincount(binary.indices, minlength=n)
     left = sp.diags(1.0 / np.log(2.0 + outgoing))
     right = sp.diags(1.0 / np.log(2.0 + incoming))
     return sp.csr_matrix(left @ binary @ right * 2.0)
