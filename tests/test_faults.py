@@ -718,11 +718,20 @@ def test_two_processes_taking_over_one_stale_lock_do_not_both_hold_it(
     def another_run_takes_it_over() -> None:
         _start_holder(vault, holders)
 
-    _after_opening_the_lock_file(monkeypatch, another_run_takes_it_over)
+    refused = _refused_after_opening(vault, monkeypatch, another_run_takes_it_over, holders)
+    assert f"pid {holders[0].pid} on {socket.gethostname()}" in refused
+
+
+def _refused_after_opening(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, race: Callable[[], None], holders: list[subprocess.Popen[str]]
+) -> str:
+    """Run ``race`` between our opening the lock file and our locking it; the lock must be refused.
+    Returns the refusal's message; stops every holder ``race`` started."""
+    _after_opening_the_lock_file(monkeypatch, race)
     try:
         with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
-            pytest.fail("this process took the lock while the other process held it")
-        assert f"pid {holders[0].pid} on {socket.gethostname()}" in str(refused.value)
+            pytest.fail("this process took the lock while another process held it")
+        return str(refused.value)
     finally:
         for holder in holders:
             _stop(holder)
@@ -740,14 +749,8 @@ def test_lock_released_and_taken_again_while_we_open_it_is_not_held_twice(
         _stop(first)
         _start_holder(vault, holders)
 
-    _after_opening_the_lock_file(monkeypatch, first_finishes_and_another_starts)
-    try:
-        with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
-            pytest.fail("this process locked a lock file that was already removed")
-        assert f"pid {holders[1].pid} on" in str(refused.value)
-    finally:
-        for holder in holders:
-            _stop(holder)
+    refused = _refused_after_opening(vault, monkeypatch, first_finishes_and_another_starts, holders)
+    assert f"pid {holders[1].pid} on" in refused
 
 
 def test_lock_file_replaced_again_and_again_is_one_clear_line(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
