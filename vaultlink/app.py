@@ -11,17 +11,14 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from vaultlink.cache import ScanCache, cache_warning, fingerprint, open_cache, remove_cache
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
-from vaultlink.core.graph import build_graph
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, Suggestion
 from vaultlink.core.parse import parse_key, parse_note
 from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, linked_either_way, plan_clean, plan_sync
-from vaultlink.core.rank import RankIndex, Suggestion
 from vaultlink.core.resolve import (
     NoteIndex,
     Outcome,
@@ -33,7 +30,6 @@ from vaultlink.core.resolve import (
 )
 from vaultlink.core.resolve import resolve_link as resolve_one
 from vaultlink.errors import OutputError, VaultlinkError
-from vaultlink.export import write_graphml
 from vaultlink.parallel import parse_many
 from vaultlink.progress import NO_PROGRESS, Advance, Progress
 from vaultlink.vault import IgnoreRules, Listing, NoteFile, list_notes, note_stamp, read_note_file, vault_root
@@ -49,6 +45,9 @@ from vaultlink.writer import (
     vault_lock,
     write_file,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # Diagnostics that make a note read-only: it was read "as well as possible", never rewritten.
 _READONLY_CODES = frozenset({"frontmatter", "managed-block"})
@@ -229,6 +228,8 @@ def _note_read(root: Path, rel: str, data: bytes, data_digest: str, parsed: Pars
 
 
 def concept_graph(scan: VaultScan) -> nx.DiGraph[str]:
+    from vaultlink.core.graph import build_graph  # networkx: imported only by the commands that build the graph
+
     return build_graph(scan.linked_notes, scan.links, scan.config)
 
 
@@ -259,6 +260,8 @@ def export_graph(
     progress.close()
     graph = concept_graph(scan)
     try:
+        from vaultlink.export import write_graphml
+
         write_graphml(graph, Path(out))
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the graph: {exc.strerror or exc}") from exc
@@ -565,6 +568,8 @@ def rank_all(
 ) -> dict[str, list[Suggestion]]:
     """Each note's Related list (or only those of ``only``): the notes it links to, or that link
     to it, left out (they are connected already)."""
+    from vaultlink.core.rank import RankIndex  # numpy and scipy: not needed when nothing changed
+
     index = RankIndex(scan.notes, scan.links, scan.config)
     advance = progress.step("ranking", len(index.paths) if only is None else len(only))
     exclude = linked_either_way(scan.links)

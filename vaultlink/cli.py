@@ -13,18 +13,19 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import click
 
 from vaultlink import __version__, app
 from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultlinkError
-from vaultlink.live import BatchReport as LiveBatch
-from vaultlink.live import LiveVault
 from vaultlink.progress import NO_PROGRESS, Progress, TerminalProgress
 from vaultlink.vault import vault_root
 from vaultlink.writer import vault_lock
+
+if TYPE_CHECKING:
+    from vaultlink.live import BatchReport as LiveBatch
 
 
 class CommandFailed(click.ClickException):
@@ -350,6 +351,8 @@ def watch(
             if not quiet:
                 click.echo(f"vaultlink: reading {shown(str(root))} …", err=True)
             started = watching.start_observer(root, poll)
+            from vaultlink.live import LiveVault  # the watcher's model and watchdog: only for watch
+
             live = LiveVault(root, app.sync_options(root), quiet=grace, cache=_cache(cache_dir, no_cache))
             _warn(live.warnings)
             first = live.sync_all()

@@ -124,3 +124,12 @@ class ParsedNote:
     path: str
     note: Note | None
     diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One entry of a note's Related list: the related note, its score, and why (``core/rank.py``)."""
+
+    path: str
+    score: float
+    reasons: tuple[str, ...]

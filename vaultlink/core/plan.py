@@ -23,8 +23,7 @@ from vaultlink.core.blocks import (
     set_block,
 )
 from vaultlink.core.config import Config
-from vaultlink.core.note import Link, LinkKind, Note, path_stem
-from vaultlink.core.rank import Suggestion
+from vaultlink.core.note import Link, LinkKind, Note, Suggestion, path_stem
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 RELATED = "related"

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import Note, Term, TermKind, path_stem
+from vaultlink.core.note import Note, Suggestion, Term, TermKind, path_stem
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 from vaultlink.core.terms import name_stems, stem
 
@@ -53,15 +53,10 @@ NAMED_HERE = "mentioned here"
 NAMES_THIS_NOTE = "mentions this note"
 SHARED_LINKS = "shared links"
 
+__all__ = ["NoteRow", "RankIndex", "Suggestion", "Vocabulary", "note_row"]
+
 Matrix = Any
 """A scipy sparse matrix (scipy ships no type information)."""
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    path: str
-    score: float
-    reasons: tuple[str, ...]
 
 
 @dataclass
