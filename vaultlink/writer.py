@@ -407,7 +407,7 @@ def _lock(fd: int, lock: Path, info: LockInfo) -> _HeldLock | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise VaultLocked(_locked_message(lock, _read_lock(lock))) from None
+        raise VaultLocked(_locked_message(lock, _holder_of(lock))) from None
     except OSError as exc:
         raise VaultLocked(f"{lock}: cannot lock the vault: {exc.strerror or exc}") from exc
     mine = os.fstat(fd)
@@ -440,6 +440,17 @@ def _release(lock: Path, held: _HeldLock) -> None:
         pass
     finally:
         os.close(held.fd)
+
+
+def _holder_of(lock: Path, tries: int = 10, wait: float = 0.02) -> LockInfo | None:
+    """Who holds the lock. A run writes its name into the lock file just after locking it, so a
+    run refused in between reads an empty file: it looks again for a moment before giving up."""
+    for _ in range(tries - 1):
+        holder = _read_lock(lock)
+        if holder is not None:
+            return holder
+        time.sleep(wait)
+    return _read_lock(lock)
 
 
 def _read_lock(lock: Path) -> LockInfo | None:
