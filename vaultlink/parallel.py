@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from vaultlink.core.config import Config
 from vaultlink.core.note import ParsedNote
 from vaultlink.core.parse import parse_note
+from vaultlink.core.terms import interned_terms
 
 # Below this many notes, starting worker processes costs more than it saves.
 PARALLEL_MIN = 200
@@ -76,12 +77,14 @@ def _parse_in_workers(
 
 
 def _shared_words(parsed: ParsedNote) -> ParsedNote:
-    """The note with its words interned here: each came from its worker as a string of its own,
-    and a large vault would otherwise hold one copy of a common word per note."""
+    """The note with its words and terms interned here: each came from its worker as a string of
+    its own, and a large vault would otherwise hold one copy of a common word per note."""
     note = parsed.note
     if note is None:
         return parsed
-    return dataclasses.replace(parsed, note=dataclasses.replace(note, words=tuple(map(sys.intern, note.words))))
+    words, terms = tuple(map(sys.intern, note.words)), tuple(interned_terms(note.terms))
+    shared = dataclasses.replace(note, words=words, terms=terms)
+    return dataclasses.replace(parsed, note=shared)
 
 
 def _parse_chunk(job: tuple[Sequence[tuple[str, bytes]], Config]) -> list[ParsedNote]:

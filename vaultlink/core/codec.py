@@ -71,7 +71,7 @@ def _decode_note(fields: list[Any]) -> Note:
         raise ValueError("links, terms or is_stub have the wrong type")
     # Built first and checked in one pass: this loop runs for every term of every cached note.
     link_rows = tuple(Link(t, _LINK_KINDS[k], r, h, b, d) for t, k, r, h, b, d in links)
-    term_rows = tuple(Term(key, label, _TERM_KINDS[kind], n) for key, label, kind, n in terms)
+    term_rows = tuple(Term(sys.intern(key), sys.intern(label), _TERM_KINDS[kind], n) for key, label, kind, n in terms)
     if not all(type(x) is str for link in link_rows for x in (link[0], *link[2:])):
         raise ValueError("a link field is not a string")
     if not all(type(t[0]) is str and type(t[1]) is str and type(t[3]) is int for t in term_rows):

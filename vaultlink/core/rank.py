@@ -146,29 +146,28 @@ class RankIndex:
         self.config = config
         n = len(self.notes)
         width = len(self.vocabulary.ids)  # words no note here states are empty columns
-        self._bag = _bag_matrix(self.rows, width)
-        df = np.bincount(self._bag.indices, minlength=width)
+        bag = _bag_matrix(self.rows, width)
+        df = np.bincount(bag.indices, minlength=width)
         weights = _idf(df, n) * _kept_words(df, config, n)
         self._weights = weights
-        self._text = _tfidf(self._bag, weights)
+        self._text = _tfidf(bag, weights)
         self._names = _name_matrix(self.rows, width, weights)
-        self._mentions = _mention_matrix(self.rows, self._bag, df, _upper_df(config, n))
+        self._mentions = _mention_matrix(self.rows, bag, df, _upper_df(config, n))
+        del bag  # the largest matrix; what ranking keeps is below (memory at 100k notes)
         adjacency = _adjacency(links, self.row_of)
         self._links = sp.csr_matrix(adjacency[:n])
         self._stems = list(self.vocabulary.ids)  # each column's key: a stem, a phrase or a #tag
-        self._mix = sp.csr_matrix(self._text * TEXT_WEIGHT + self._names * NAME_WEIGHT)
-        self._mix.sort_indices()
-        self._text_t = self._mix.T.tocsr()
-        self._names_t = (self._text * NAME_WEIGHT).T.tocsr()
+        mix_t = (self._text * TEXT_WEIGHT + self._names * NAME_WEIGHT).T.tocsr()
+        names_t = (self._text * NAME_WEIGHT).T.tocsr()
         self._mention_sym = (self._mentions + self._mentions.T).tocsr()
         for matrix in (self._text, self._names, self._mentions, self._links):
             matrix.sort_indices()
         # Every part of the score as one product, left[rows] @ right: one sparse multiply per
         # chunk instead of four products and three sums of large results.
-        self._left = sp.hstack([self._text, self._names, self._links, self._mention_sym], format="csr")
+        self._parts = (self._text, self._names, self._links, self._mention_sym)  # left[rows], stacked per chunk
         links_t = _link_weights(adjacency) @ self._links.T * LINK_WEIGHT
         mentions_t = sp.identity(n, format="csr") * MENTION_WEIGHT
-        self._right = sp.vstack([self._text_t, self._names_t, links_t, mentions_t], format="csr")
+        self._right = sp.vstack([mix_t, names_t, links_t, mentions_t], format="csr")
 
     # --- ranking ------------------------------------------------------------------------------
 
@@ -228,14 +227,20 @@ class RankIndex:
         return float(np.round(self._scores(np.array([a]))[0, b], ROUND))
 
     def _scores(self, rows: np.ndarray) -> Matrix:
-        return sp.csr_matrix(self._left[rows] @ self._right)
+        return sp.csr_matrix(self._left(rows) @ self._right)
+
+    def _left(self, rows: np.ndarray) -> Matrix:
+        """The rows' text, names, links and mentions side by side (not kept for all rows: memory)."""
+        return sp.hstack([part[rows] for part in self._parts], format="csr")
 
     def _chunks(self, rows: np.ndarray) -> Iterable[np.ndarray]:
         """``rows`` in runs whose estimated products stay under ``CHUNK_PRODUCTS``."""
         if not len(rows):
             return
         per_column = np.diff(self._right.indptr).astype(np.float64)
-        cost = (self._left[rows] != 0) @ per_column + 1.0
+        cost = np.zeros(len(rows))
+        for start in range(0, len(rows), 4096):  # estimated in slices, so never all rows at once
+            cost[start : start + 4096] = (self._left(rows[start : start + 4096]) != 0) @ per_column + 1.0
         start, total = 0, 0.0
         for k, c in enumerate(cost):
             if total and total + c > CHUNK_PRODUCTS:
@@ -298,10 +303,15 @@ class RankIndex:
                 return tuple(reasons)
             reasons.append(mine[key].label)
         shown = " ".join(reasons).casefold().split()
-        words, weights = _shared(self._text, row, self._mix, other)
+        text_words, text_weights = _shared(self._text, row, self._text, other)
+        text_names, text_name_weights = _shared(self._text, row, self._names, other)
         name_words, name_weights = _shared(self._names, row, self._text, other)
-        words = np.concatenate([words, name_words])
-        weights = np.round(np.concatenate([weights, name_weights * NAME_WEIGHT]), ROUND)
+        parts = np.concatenate([text_words, text_names, name_words])
+        contributions = np.concatenate(
+            [text_weights * TEXT_WEIGHT, text_name_weights * NAME_WEIGHT, name_weights * NAME_WEIGHT]
+        )
+        words, where = np.unique(parts, return_inverse=True)  # each word once, its parts summed
+        weights = np.round(np.bincount(where, weights=contributions, minlength=len(words)), ROUND)
         keys = [self._stems[w] for w in words]
         for _, key, word in sorted(zip((-weights).tolist(), keys, words.tolist(), strict=True)):
             if len(reasons) >= MAX_REASONS:

@@ -199,4 +199,9 @@ def select_terms(phrases: list[Term], tags: list[Term], names: list[Term], limit
             chosen[term.key] = Term(old.key, old.label, old.kind, old.count + term.count)
         else:
             chosen[term.key] = term
-    return tuple(sorted(chosen.values(), key=lambda t: t.key))
+    return tuple(interned_terms(sorted(chosen.values(), key=lambda t: t.key)))
+
+
+def interned_terms(terms: Iterable[Term]) -> list[Term]:
+    """The terms with their key and label interned: a phrase many notes state is one string."""
+    return [Term(sys.intern(t.key), sys.intern(t.label), t.kind, t.count) for t in terms]
