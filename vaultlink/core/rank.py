@@ -152,7 +152,7 @@ class RankIndex:
         self._weights = weights
         self._text = _tfidf(bag, weights)
         self._names = _name_matrix(self.rows, width, weights)
-        self._mentions = _mention_matrix(self.rows, bag, df, _upper_df(config, n))
+        self._mentions = _mention_matrix(self.rows, bag, df, max(_upper_df(config, n), min(WORD_MAX_DF, n)))
         del bag  # the largest matrix; what ranking keeps is below (memory at 100k notes)
         adjacency = _adjacency(links, self.row_of)
         self._links = sp.csr_matrix(adjacency[:n])
@@ -401,9 +401,9 @@ MAX_NAME_WORDS = 6
 
 def _mention_matrix(rows: Sequence[NoteRow], bag: Matrix, df: np.ndarray, upper: float) -> Matrix:
     """Notes × notes: a → b weighs ``2 / (log(2 + names a mentions) · log(2 + notes mentioning b))``
-    when a's words hold every content word of one of b's names. A name whose rarest word is
-    in more notes than a word may be to relate them (``upper``) mentions nothing: "Time" or
-    "System" said in passing is not a reference.
+    when a's words hold every content word of one of b's names. A name whose rarest word is in
+    more than ``upper`` notes (``WORD_MAX_DF`` in a large vault) mentions nothing: that bounds
+    the work, and so many mentions weigh next to nothing anyway.
 
     Candidates come from the postings of each name's rarest word and are narrowed by its next
     rarest words, so the work follows the rare words' postings, never notes × names."""
