@@ -574,3 +574,22 @@ def test_golden_house_note_block_is_under_its_related_list() -> None:
     assert scan_blocks(text).problems == ()
     assert (GOLDEN / "house_style_expected" / "projects/swarm-traps/build-log.md").is_file()
     assert (GOLDEN / "house_style_expected" / "bees/queen-rearing-plan.md").is_file()
+
+
+def test_a_stub_made_for_one_link_never_captures_another(make_vault: VaultFactory) -> None:
+    """``[[Ghost]]`` finds the note aliased "Ghost"; a path link elsewhere asks for ``Ghost.md``, so
+    sync creates that stub. The wikilink must still mean the aliased note: a second sync changes
+    nothing (found by hypothesis in test_bad_input's idempotence property)."""
+    root = make_vault(
+        {
+            "A.md": "See [[Ghost]].\n",
+            "E.md": "---\naliases: [Ghost]\n---\n- ~/vault/Ghost.md — why\n",
+        }
+    )
+    first = app.sync(root)
+    assert first.created == ["Ghost.md"]
+    assert "[[A]]" in read(root, "E.md")  # A links to E through its alias: a backlink
+    before = snapshot(root)
+    second = app.sync(root, cache=app.NO_CACHE)
+    assert (second.changed, second.created, second.deleted) == ([], [], [])
+    assert snapshot(root) == before

@@ -14,7 +14,7 @@ import posixpath
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -91,7 +91,10 @@ class NoteIndex:
         self.by_suffix: dict[str, list[str]] = defaultdict(list)
         self.by_alias: dict[str, list[str]] = defaultdict(list)
         self.unreadable = frozenset(unreadable)
+        self.stubs: set[str] = set()
         for note in notes:
+            if note.is_stub:
+                self.stubs.add(note.path)
             self._add_path(note.path)
             for alias in note.aliases:
                 self.by_alias[fold(alias)].append(note.path)
@@ -186,12 +189,19 @@ def _resolve_wikilink(target: str, source: str, index: NoteIndex) -> Resolution:
 
 
 def _lookup_name(target: str, index: NoteIndex) -> Resolution | None:
-    """Vault path, then unique trailing path or file name, then alias."""
-    return (
-        _found(index.exact(target), index)
-        or _found(index.suffix(target), index)
-        or _found(index.alias(target), index)
-    )
+    """Vault path, then unique trailing path or file name, then alias; first among the notes
+    that are not unedited stubs. A stub vaultlink created must never change what a link means:
+    ``[[Ghost]]`` that found the note aliased "Ghost" still does once a stub ``Ghost.md`` exists
+    (made for another link), and a stub only answers a link nothing else answers."""
+    return _lookup_among(target, index, index.stubs) or _lookup_among(target, index, frozenset())
+
+
+def _lookup_among(target: str, index: NoteIndex, skip: Collection[str]) -> Resolution | None:
+    for candidates in (index.exact(target), index.suffix(target), index.alias(target)):
+        found = _found([c for c in candidates if c not in skip], index)
+        if found:
+            return found
+    return None
 
 
 def _new_note_path(target: str, source: str, config: Config) -> str | None:
