@@ -438,29 +438,32 @@ def _adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> Matr
     """Nodes × nodes (the notes first, in row order, then stubs and missing notes): 1 where an
     explicit link joins them, either way."""
     extra: dict[str, int] = {}
-    pairs: set[tuple[int, int]] = set()
-
-    def node(key: str) -> int:
-        found = row_of.get(key)
-        if found is None:
-            found = extra.setdefault(key, len(row_of) + len(extra))
-        return found
-
+    sources: list[int] = []
+    targets: list[int] = []
+    first_extra = len(row_of)
     for r in links:
-        if r.resolution.outcome is Outcome.NOTE:
-            target = node(r.resolution.target)
-        elif r.resolution.outcome is Outcome.MISSING:
-            target = node("\0missing:" + fold(r.resolution.target))
+        outcome = r.resolution.outcome
+        if outcome is Outcome.NOTE:
+            key = r.resolution.target
+        elif outcome is Outcome.MISSING:
+            key = "\0missing:" + fold(r.resolution.target)
         else:
             continue
-        source = node(r.source)
-        if source != target:
-            pairs |= {(source, target), (target, source)}
-    size = len(row_of) + len(extra)
-    ordered = sorted(pairs)
-    return sp.csr_matrix(
-        (np.ones(len(ordered)), ([a for a, _ in ordered], [b for _, b in ordered])), shape=(size, size)
-    )
+        target = row_of.get(key)
+        if target is None:
+            target = extra.setdefault(key, first_extra + len(extra))
+        source = row_of.get(r.source)
+        if source is None:
+            source = extra.setdefault(r.source, first_extra + len(extra))
+        sources.append(source)
+        targets.append(target)
+    size = first_extra + len(extra)
+    a, b = np.array(sources, dtype=np.int64), np.array(targets, dtype=np.int64)
+    apart = a != b
+    rows, cols = np.concatenate([a[apart], b[apart]]), np.concatenate([b[apart], a[apart]])
+    matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
+    matrix.data[:] = 1.0  # a pair linked several times, or both ways, is one edge
+    return matrix
 
 
 def _link_weights(adjacency: Matrix) -> Matrix:
