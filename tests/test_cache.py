@@ -289,7 +289,19 @@ def test_codec_round_trips_generated_notes(text: str, path: str) -> None:
     assert decode_parsed(encode_parsed(parsed)) == parsed
 
 
-NOTE_FIELDS = '"a.md","T",[],[],[],[],[],"",[],0,[],[],false'
+NOTE_FIELD_NAMES = ("path", "title", "aliases", "tags", "headings", "links", "terms", "format", "keys", "offset")
+NOTE_FIELD_NAMES += ("words", "counts", "is_stub")
+
+
+def note_json(**fields: str) -> str:
+    """A cached ParsedNote whose note has every field in its place (as JSON text), ``fields`` replaced:
+    so each malformed case below breaks exactly the field it names."""
+    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false"]
+    base = dict(zip(NOTE_FIELD_NAMES, defaults, strict=True))
+    base.update(fields)
+    return f'["a.md", [{",".join(base[name] for name in NOTE_FIELD_NAMES)}], []]'
+
+
 MALFORMED = {
     "not-json": "not json at all",
     "empty": "",
@@ -302,17 +314,21 @@ MALFORMED = {
     "path-not-string": "[1, null, []]",
     "note-short": '["a.md", ["a.md", "T"], []]',
     "note-not-list": '["a.md", 5, []]',
-    "title-number": '["a.md", ["a.md",7,[],[],[],[],[],"",[],0,false], []]',
-    "aliases-string": '["a.md", ["a.md","T","alias",[],[],[],[],"",[],0,false], []]',
-    "tag-number": '["a.md", ["a.md","T",[],[1],[],[],[],"",[],0,false], []]',
-    "offset-string": '["a.md", ["a.md","T",[],[],[],[],[],"","[]","0",false], []]',
-    "offset-bool": '["a.md", ["a.md","T",[],[],[],[],[],"",[],true,false], []]',
-    "offset-float": '["a.md", ["a.md","T",[],[],[],[],[],"",[],1.5,false], []]',
-    "link-kind": '["a.md", ["a.md","T",[],[],[],[["x","hyperlink","[[x]]","","",""]],[],"",[],0,false], []]',
-    "link-short": '["a.md", ["a.md","T",[],[],[],[["x","wikilink"]],[],"",[],0,false], []]',
-    "link-none": '["a.md", ["a.md","T",[],[],[],[["x","wikilink","[[x]]",null,"",""]],[],"",[],0,false], []]',
-    "term-kind": '["a.md", ["a.md","T",[],[],[],[],[["k","l","word",1]],"",[],0,false], []]',
-    "term-count": '["a.md", ["a.md","T",[],[],[],[],[["k","l","tag","1"]],"",[],0,false], []]',
+    "title-number": note_json(title="7"),
+    "aliases-string": note_json(aliases='"alias"'),
+    "tag-number": note_json(tags="[1]"),
+    "offset-string": note_json(keys='"[]"', offset='"0"'),
+    "offset-bool": note_json(offset="true"),
+    "offset-float": note_json(offset="1.5"),
+    "link-kind": note_json(links='[["x","hyperlink","[[x]]","","",""]]'),
+    "link-short": note_json(links='[["x","wikilink"]]'),
+    "link-none": note_json(links='[["x","wikilink","[[x]]",null,"",""]]'),
+    "term-kind": note_json(terms='[["k","l","word",1]]'),
+    "term-count": note_json(terms='[["k","l","tag","1"]]'),
+    "word-number": note_json(words="[1]", counts="[1]"),
+    "count-string": note_json(words='["w"]', counts='["1"]'),
+    "words-string": note_json(words='"w"'),
+    "counts-short": note_json(words='["w", "x"]', counts="[1]"),
     "severity": '["a.md", null, [["a.md","code","msg","fatal"]]]',
     "diagnostic-short": '["a.md", null, [["a.md","code"]]]',
 }
@@ -326,7 +342,8 @@ def test_codec_rejects_malformed_input(text: str) -> None:
 
 def test_codec_accepts_what_it_wrote_only() -> None:
     """Sanity check of the malformed table above: its base shape does decode."""
-    assert decode_parsed(f'["a.md", [{NOTE_FIELDS}], []]').note is not None
+    assert decode_parsed(note_json()).note is not None
+    assert decode_parsed(note_json(words='["w"]', counts="[2]")).note is not None
 
 
 def test_codec_rejects_deeply_nested_json() -> None:
@@ -335,10 +352,10 @@ def test_codec_rejects_deeply_nested_json() -> None:
 
 
 WRONG_TYPES_ACCEPTED = {
-    "is-stub-string": f'["a.md", [{NOTE_FIELDS[: -len("false")]}"yes"], []]',
-    "is-stub-null": f'["a.md", [{NOTE_FIELDS[: -len("false")]}null], []]',
+    "is-stub-string": note_json(is_stub='"yes"'),
+    "is-stub-null": note_json(is_stub="null"),
     "diagnostics-object": '["a.md", null, {}]',
-    "links-string": '["a.md", ["a.md","T",[],[],[],"",[],"",[],0,[],[],false], []]',
+    "links-string": note_json(links='""'),
 }
 
 

@@ -69,6 +69,8 @@ def _decode_note(fields: list[Any]) -> Note:
     path, title, aliases, tags, headings, links, terms, fm_format, keys, offset, words, counts, is_stub = fields
     if type(links) is not list or type(terms) is not list or type(is_stub) is not bool:
         raise ValueError("links, terms or is_stub have the wrong type")
+    if type(words) is not list or type(counts) is not list or len(words) != len(counts):
+        raise ValueError("words and their counts do not pair up")
     # Built first and checked in one pass: this loop runs for every term of every cached note.
     link_rows = tuple(Link(t, _LINK_KINDS[k], r, h, b, d) for t, k, r, h, b, d in links)
     term_rows = tuple(Term(sys.intern(key), sys.intern(label), _TERM_KINDS[kind], n) for key, label, kind, n in terms)
