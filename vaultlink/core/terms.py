@@ -63,9 +63,14 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+def word_form(word: str) -> str:
+    """A word as it is stemmed and kept: casefolded, typographic apostrophe made plain."""
+    return word.casefold().replace("’", "'")
+
+
 def phrase_key(words: Iterable[str]) -> str:
     """The identity of a phrase: casefolded, stemmed words joined by single spaces."""
-    return " ".join(stem(w.casefold().replace("’", "'")) for w in words)
+    return " ".join(stem(word_form(w)) for w in words)
 
 
 def _content_runs(text: str) -> Iterable[list[str]]:
@@ -108,13 +113,19 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
     surfaces: dict[str, str] = {}
     word_counts: Counter[str] = Counter()
     word_forms: dict[str, str] = {}
+
+    def count_words(run: list[str]) -> list[str]:
+        """Count a run's words into the bag; their stems."""
+        forms = [word_form(w) for w in run]
+        stems = [stem(w) for w in forms]
+        word_counts.update(stems)
+        for key, form in zip(stems, forms, strict=True):
+            word_forms.setdefault(key, form)
+        return stems
+
     for text in texts:
         for run in _content_runs(text):
-            folded = [w.casefold().replace("’", "'") for w in run]
-            stems = [stem(w) for w in folded]
-            word_counts.update(stems)
-            for key, form in zip(stems, folded, strict=True):
-                word_forms.setdefault(key, form)
+            stems = count_words(run)
             capital = [w[0].isupper() for w in run]
             upper = [w.isupper() for w in run]
             for size in range(2, _MAX_WORDS + 1):
@@ -131,11 +142,7 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
         label = surfaces[key] if entity else surfaces[key].casefold()
         terms.append(Term(key, label, TermKind.ENTITY if entity else TermKind.PHRASE, count))
     for run in _content_runs("\n".join(names)):
-        for word in run:
-            form = word.casefold().replace("’", "'")
-            key = stem(form)
-            word_counts[key] += 1
-            word_forms.setdefault(key, form)
+        count_words(run)
     ordered = sorted(word_counts)
     # Interned: a vault holds each common word in thousands of notes, one string object is enough.
     words = tuple(sys.intern(word_forms[k]) for k in ordered)
@@ -145,7 +152,7 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
 def name_stems(name: str) -> tuple[str, ...]:
     """The stems of a note name's content words, as ``analyse_prose`` counts them: a name is
     mentioned by a note whose word bag holds all of them."""
-    return tuple(stem(w.casefold().replace("’", "'")) for run in _content_runs(name) for w in run)
+    return tuple(stem(word_form(w)) for run in _content_runs(name) for w in run)
 
 
 def tag_key(tag: str) -> str:
