@@ -178,30 +178,22 @@ class LiveVault:
         for path, listed in self.rankings.items():
             if any(s.path in saved for s in listed):
                 out.add(path)
-        top, floor = self.options.top, self.options.min_score
         for path in saved & index.row_of.keys():
             for other, score in index.scores_with(path).items():
                 previous = self.rankings.get(other)
                 if previous is None or path in self._linked(other):
                     continue
-                lowest = previous[-1].score if len(previous) >= top else floor
-                # A pair's score from the other note's row may differ in its last rounded digit.
-                if score >= min(floor, lowest) - 2e-6 and score >= lowest - 2e-6:
+                # The score to beat: the last listed one, or min_score while the list has room
+                # (listed scores are never below min_score).
+                lowest = previous[-1].score if len(previous) >= self.options.top else self.options.min_score
+                if score >= lowest - 2e-6:  # seen from the other note's row, the last digit may differ
                     out.add(other)
         return out
 
     def _lists_changed(self) -> set[str]:
         """Every note whose Related list now differs from the one last planned. Lists are compared
         by paths and scores: reasons, the costly part, follow the scores of the same two rows."""
-        index = self._rank_index()
-        paths = set(self.model.notes)
-        fresh = index.related_all(
-            top=self.options.top,
-            min_score=self.options.min_score,
-            exclude={p: self._linked(p) for p in paths},
-            only=paths,
-            reasons=False,
-        )
+        fresh = self._ranked(set(self.model.notes), reasons=False)
         return {path for path, ranked in fresh.items() if _scored(self.rankings.get(path)) != _scored(ranked)}
 
     # --- ranking ------------------------------------------------------------------------------
@@ -235,15 +227,17 @@ class LiveVault:
         wanted = set(self.model.notes) if only is None else only & self.model.notes.keys()
         missing = wanted - self._fresh.keys()
         if missing:
-            self._fresh.update(
-                self._rank_index().related_all(
-                    top=self.options.top,
-                    min_score=self.options.min_score,
-                    exclude={p: self._linked(p) for p in missing},
-                    only=missing,
-                )
-            )
+            self._fresh.update(self._ranked(missing, reasons=True))
         return {p: self._fresh[p] for p in wanted}
+
+    def _ranked(self, paths: set[str], *, reasons: bool) -> dict[str, list[Suggestion]]:
+        return self._rank_index().related_all(
+            top=self.options.top,
+            min_score=self.options.min_score,
+            exclude={p: self._linked(p) for p in paths},
+            only=paths,
+            reasons=reasons,
+        )
 
     # --- reading ------------------------------------------------------------------------------
 
