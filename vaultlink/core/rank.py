@@ -349,10 +349,16 @@ def _shared(left: Matrix, row: int, right: Matrix, other: int) -> tuple[np.ndarr
 # --- building the matrices --------------------------------------------------------------------
 
 
+def _stacked(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row column arrays as one CSR ``indices`` array and its ``indptr``."""
+    indptr = np.concatenate([[0], np.cumsum([len(a) for a in arrays])]).astype(np.int64)
+    indices = np.concatenate(arrays) if len(arrays) else np.zeros(0, dtype=np.int64)
+    return indices, indptr
+
+
 def _bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
     """Notes × words, each note's 1 + log(count)."""
-    indptr = np.concatenate([[0], np.cumsum([len(r.words) for r in rows])]).astype(np.int64)
-    words = np.concatenate([r.words for r in rows]) if rows else np.zeros(0, dtype=np.int64)
+    words, indptr = _stacked([r.words for r in rows])
     tf = np.concatenate([r.tf for r in rows]) if rows else np.zeros(0)
     return sp.csr_matrix((tf, words, indptr), shape=(len(rows), width))
 
@@ -388,8 +394,7 @@ def _tfidf(bag: Matrix, weights: np.ndarray) -> Matrix:
 def _name_matrix(rows: Sequence[NoteRow], width: int, weights: np.ndarray) -> Matrix:
     """Notes × words: the words of each note's names, weighted by ``weights`` (idf, 0 for words
     that relate nothing), unit rows."""
-    indptr = np.concatenate([[0], np.cumsum([len(r.name_words) for r in rows])]).astype(np.int64)
-    words = np.concatenate([r.name_words for r in rows]) if rows else np.zeros(0, dtype=np.int64)
+    words, indptr = _stacked([r.name_words for r in rows])
     matrix = sp.csr_matrix((weights[words], words, indptr), shape=(len(rows), width))
     matrix.eliminate_zeros()
     return _normalise(matrix)
