@@ -135,6 +135,7 @@ def scan_vault(
     warnings: list[Diagnostic] = []
     with open_vault_cache(root, config, cache, warnings) as store:
         scan = read_vault(root, config, list_vault(root, config, warnings), store, progress)
+    progress.close()
     scan.warnings.extend(warnings)
     return scan
 
@@ -257,7 +258,6 @@ def export_graph(
 ) -> tuple[GraphSummary, VaultScan]:
     """Build the concept graph of the vault at ``path`` and write it as GraphML to ``out``."""
     scan = scan_vault(path, cache, progress)
-    progress.close()
     graph = concept_graph(scan)
     try:
         from vaultlink.export import write_graphml
@@ -272,9 +272,7 @@ def check_vault(
     path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE, progress: Progress = NO_PROGRESS
 ) -> VaultScan:
     """Everything wrong with a vault: broken, ambiguous and refused links, bad files."""
-    scan = scan_vault(path, cache, progress)
-    progress.close()
-    return scan
+    return scan_vault(path, cache, progress)
 
 
 @dataclass

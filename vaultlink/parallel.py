@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -16,6 +16,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.note import ParsedNote
 from vaultlink.core.parse import parse_note
 from vaultlink.core.terms import interned_terms
+from vaultlink.progress import Advance
 
 # Below this many notes, starting worker processes costs more than it saves.
 PARALLEL_MIN = 200
@@ -28,7 +29,7 @@ def parse_many(
     items: Sequence[tuple[str, bytes]],
     config: Config,
     workers: int | None = None,
-    advance: Callable[[int], None] = lambda done: None,
+    advance: Advance = lambda done: None,
 ) -> list[ParsedNote]:
     """``parse_note`` of every (path, bytes), in order; in worker processes when worth it.
     ``advance`` hears how many more are parsed, as they are.
@@ -47,7 +48,7 @@ def parse_many(
 
 
 def _parse_serially(
-    items: Sequence[tuple[str, bytes]], config: Config, advance: Callable[[int], None]
+    items: Sequence[tuple[str, bytes]], config: Config, advance: Advance
 ) -> list[ParsedNote]:
     out = []
     for rel, data in items:
@@ -57,7 +58,7 @@ def _parse_serially(
 
 
 def _parse_in_workers(
-    items: Sequence[tuple[str, bytes]], config: Config, workers: int, advance: Callable[[int], None]
+    items: Sequence[tuple[str, bytes]], config: Config, workers: int, advance: Advance
 ) -> list[ParsedNote]:
     chunks = [(items[i : i + _CHUNK], config) for i in range(0, len(items), _CHUNK)]
     # fork is cheap and needs no re-import, but forking a process that runs other threads
