@@ -267,6 +267,7 @@ def test_links_tags_and_terms_inside_a_managed_block_are_not_in_the_note() -> No
     assert phrase_key(["research", "taste"]) not in keys
     assert phrase_key(["value", "function"]) not in keys
     assert phrase_key(["Suggested", "Note"]) not in keys
+    assert note.words == note_of("# Mine\n\nMy own words.\n").words  # ranking's words too
 
 
 def test_the_same_content_outside_a_block_is_read() -> None:
@@ -281,6 +282,7 @@ def test_the_same_content_outside_a_block_is_read() -> None:
     keys = {t.key for t in note.terms}
     assert phrase_key(["research", "taste"]) in keys
     assert phrase_key(["value", "function"]) in keys
+    assert {"suggested", "taste", "function"} <= set(note.words)
 
 
 def test_user_links_around_a_block_are_kept() -> None:

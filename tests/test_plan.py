@@ -205,4 +205,5 @@ def test_what_sync_wrote_is_never_read_back(vault: GeneratedVault) -> None:
         after = {n.path: n for n in app.scan_vault(root).notes if not n.is_stub}
         assert set(after) == set(before)
         for path, note in before.items():
-            assert (after[path].links, after[path].terms, after[path].tags) == (note.links, note.terms, note.tags)
+            read = (after[path].links, after[path].terms, after[path].tags, after[path].words, after[path].word_counts)
+            assert read == (note.links, note.terms, note.tags, note.words, note.word_counts)

@@ -511,6 +511,7 @@ def test_scan_after_sync_reads_the_same_links_and_terms(sample: Path) -> None:
         assert after[path].terms == note.terms, path
         assert after[path].tags == note.tags, path
         assert after[path].title == note.title, path
+        assert (after[path].words, after[path].word_counts) == (note.words, note.word_counts), path
     stubs = {n.path for n in after_scan.notes if n.is_stub}
     assert stubs == set(snapshot(sample)) - set(before)
 
