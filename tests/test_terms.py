@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaultlink.core import terms
 from vaultlink.core.config import Config
 from vaultlink.core.note import Term, TermKind
 from vaultlink.core.parse import parse_text
@@ -191,3 +195,40 @@ def test_terms_per_note_bounds_phrases() -> None:
     note = parse_text("n.md", prose, Config(terms_per_note=3)).note
     assert note is not None
     assert len([t for t in note.terms if t.kind in (TermKind.PHRASE, TermKind.ENTITY)]) == 3
+
+
+# --- The one-scan tokenizer --------------------------------------------------------
+
+
+def _runs_by_clauses(text: str) -> list[list[str]]:
+    """The definition ``_content_runs`` implements in one scan: split the text at clause
+    breaks, find the tokens of each clause, and break runs at numbers, stopwords, 1 letter."""
+    runs: list[list[str]] = []
+    for clause in terms._CLAUSE_BREAK.split(text):
+        run: list[str] = []
+        for token in terms._TOKEN.findall(clause):
+            word = terms._POSSESSIVE.sub("", token)
+            if word[0].isdigit() or word.casefold() in terms.STOPWORDS or len(word) < 2:
+                if run:
+                    runs.append(run)
+                run = []
+            else:
+                run.append(word)
+        if run:
+            runs.append(run)
+    return runs
+
+
+_PROSE_ALPHABET = "ab Zé3_-'’.,;:!?()[]#/\\—– \n\t\"“”*~`^=+<>|"
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(["the", "of", "Data", "don’t", "it's", "3.5", "x-ray", "a - b", "well-"]) | st.text(
+    _PROSE_ALPHABET, max_size=6)).map("".join))
+def test_one_scan_finds_the_runs_of_clause_splitting(text: str) -> None:
+    assert [[w.text for w in run] for run in terms._content_runs(text)] == _runs_by_clauses(text)
+
+
+def test_runs_break_at_typographic_apostrophes_and_decimal_points() -> None:
+    runs = [[w.text for w in run] for run in terms._content_runs("Ada’s research taste, 3.5 value functions")]
+    assert runs == [["Ada"], ["research", "taste"], ["value", "functions"]]

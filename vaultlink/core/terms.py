@@ -17,6 +17,8 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import groupby
+from operator import not_
 from typing import NamedTuple
 
 import snowballstemmer
@@ -73,20 +75,36 @@ def phrase_key(words: Iterable[str]) -> str:
     return " ".join(stem(word_form(w)) for w in words)
 
 
-def _content_runs(text: str) -> Iterable[list[str]]:
+class _Word(NamedTuple):
+    """One content word as prose analysis needs it (computed once per distinct token)."""
+
+    text: str  # as written, possessive 's removed
+    form: str  # ``word_form`` of it
+    stem: str
+    capital: bool
+    upper: bool
+
+
+# Clause breaks and tokens in one scan. No token character is a break character (within a
+# clause "3.5" is "3" and "5", "don’t" is "don" and "t"), so this finds exactly the tokens of
+# ``_TOKEN`` in each clause ``_CLAUSE_BREAK`` splits off, with the breaks between them.
+_SCAN = re.compile(rf"({_CLAUSE_BREAK.pattern})|(\d\w*|[^\W\d_][\w'-]*[^\W_]|[^\W\d_])")
+
+
+@lru_cache(maxsize=262_144)
+def _content_word(token: str) -> _Word | None:
+    """The token as a content word, or None if it breaks a run (a number, stopword, 1 letter)."""
+    word = _POSSESSIVE.sub("", token)
+    if word[0].isdigit() or word.casefold() in STOPWORDS or len(word) < _MIN_WORD_LEN:
+        return None
+    form = word_form(word)
+    return _Word(word, form, stem(form), word[0].isupper(), word.isupper())
+
+
+def _content_runs(text: str) -> list[list[_Word]]:
     """Runs of content words, broken at punctuation, stopwords and numbers."""
-    for clause in _CLAUSE_BREAK.split(text):
-        run: list[str] = []
-        for token in _TOKEN.findall(clause):
-            word = _POSSESSIVE.sub("", token)
-            if word[0].isdigit() or word.casefold() in STOPWORDS or len(word) < _MIN_WORD_LEN:
-                if run:
-                    yield run
-                run = []
-            else:
-                run.append(word)
-        if run:
-            yield run
+    words = [_content_word(token) if token else None for _brk, token in _SCAN.findall(text)]
+    return [list(filter(None, run)) for breaks, run in groupby(words, not_) if not breaks]
 
 
 class WordBag(NamedTuple):
@@ -108,51 +126,59 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
     Each word is stemmed once per run (stems are cached), since this loop is the bulk of
     parsing time.
     """
-    counts: Counter[str] = Counter()
     entity_votes: Counter[str] = Counter()
-    surfaces: dict[str, str] = {}
-    word_counts: Counter[str] = Counter()
-    word_forms: dict[str, str] = {}
-
-    def count_words(run: list[str]) -> list[str]:
-        """Count a run's words into the bag; their stems."""
-        forms = [word_form(w) for w in run]
-        stems = [stem(w) for w in forms]
-        word_counts.update(stems)
-        for key, form in zip(stems, forms, strict=True):
-            word_forms.setdefault(key, form)
-        return stems
-
+    seen: list[_Word] = []  # every content word, in order
+    phrases: list[str] = []  # every 2–3-word phrase key, in order (by run: its pairs, then its triples)
+    firsts: list[tuple[str, str]] = []  # (key, surface) of each of ``phrases``
     for text in texts:
         for run in _content_runs(text):
-            stems = count_words(run)
-            capital = [w[0].isupper() for w in run]
-            upper = [w.isupper() for w in run]
-            for size in range(2, _MAX_WORDS + 1):
-                for i in range(len(run) - size + 1):
-                    key = " ".join(stems[i : i + size])
-                    counts[key] += 1
-                    if all(capital[i : i + size]) and not all(upper[i : i + size]):
-                        entity_votes[key] += 1
-                    if key not in surfaces:
-                        surfaces[key] = " ".join(run[i : i + size])
+            seen += run
+            if len(run) < 2:
+                continue
+            stems, written = [w.stem for w in run], [w.text for w in run]
+            keys2, surfaces2 = _joined(stems, stems[1:]), _joined(written, written[1:])
+            keys3, surfaces3 = _joined(keys2, stems[2:]), _joined(surfaces2, written[2:])
+            phrases += keys2
+            phrases += keys3
+            firsts += zip(keys2, surfaces2, strict=True)
+            firsts += zip(keys3, surfaces3, strict=True)
+            if sum(w.capital for w in run) > 1:
+                entity_votes.update(_entity_keys(run, keys2, keys3))
+    counts = Counter(phrases)  # keys in first-seen order: the order equal-ranked terms keep
+    surfaces = dict(reversed(firsts))  # each key's first surface form
     terms = []
     for key, count in counts.items():
         entity = entity_votes[key] * 2 > count
         label = surfaces[key] if entity else surfaces[key].casefold()
         terms.append(Term(key, label, TermKind.ENTITY if entity else TermKind.PHRASE, count))
     for run in _content_runs("\n".join(names)):
-        count_words(run)
+        seen += run
+    word_counts = Counter(w.stem for w in seen)
+    word_forms = dict(reversed([(w.stem, w.form) for w in seen]))  # each stem's first form
     ordered = sorted(word_counts)
     # Interned: a vault holds each common word in thousands of notes, one string object is enough.
     words = tuple(sys.intern(word_forms[k]) for k in ordered)
     return terms, WordBag(words, tuple(word_counts[k] for k in ordered))
 
 
+def _joined(left: list[str], right: list[str]) -> list[str]:
+    """Each of ``left`` followed by the word of ``right`` at its place (``right`` may be shorter)."""
+    return [f"{a} {b}" for a, b in zip(left, right, strict=False)]
+
+
+def _entity_keys(run: list[_Word], keys2: list[str], keys3: list[str]) -> Iterable[str]:
+    """The run's phrases written as a name: every word Capitalised, not all of them CAPITALS."""
+    for size, keys in ((2, keys2), (3, keys3)):
+        for i, key in enumerate(keys):
+            window = run[i : i + size]
+            if all(w.capital for w in window) and not all(w.upper for w in window):
+                yield key
+
+
 def name_stems(name: str) -> tuple[str, ...]:
     """The stems of a note name's content words, as ``analyse_prose`` counts them: a name is
     mentioned by a note whose word bag holds all of them."""
-    return tuple(stem(word_form(w)) for run in _content_runs(name) for w in run)
+    return tuple(w.stem for run in _content_runs(name) for w in run)
 
 
 def tag_key(tag: str) -> str:
