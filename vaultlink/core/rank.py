@@ -254,6 +254,7 @@ class RankIndex:
     ) -> dict[str, list[Suggestion]]:
         scores = self._scores(rows)
         out: dict[str, list[Suggestion]] = {}
+        picked: list[tuple[int, list[int], list[float]]] = []  # (row, chosen rows, their scores)
         for k, row in enumerate(rows):
             path = self.paths[row]
             lo, hi = scores.indptr[k], scores.indptr[k + 1]
@@ -264,25 +265,36 @@ class RankIndex:
                 keep &= ~np.isin(cols, skipped)
             cols, values = cols[keep], values[keep]
             best = np.lexsort((cols, -values))[:top]
-            chosen = [int(c) for c in cols[best]]
-            why = self._reasons(int(row), chosen) if reasons else [() for _ in chosen]
-            out[path] = [
-                Suggestion(self.paths[c], float(v), r) for c, v, r in zip(chosen, values[best], why, strict=True)
+            picked.append((int(row), [int(c) for c in cols[best]], values[best].tolist()))
+        why: list[list[tuple[str, ...]]] = (
+            self._reasons(picked) if reasons else [[() for _ in chosen] for _, chosen, _ in picked]
+        )
+        for (of, chosen, scores_of), reasons_of in zip(picked, why, strict=True):
+            out[self.paths[of]] = [
+                Suggestion(self.paths[c], v, r) for c, v, r in zip(chosen, scores_of, reasons_of, strict=True)
             ]
         return out
 
     # --- reasons ------------------------------------------------------------------------------
 
-    def _reasons(self, row: int, others: Sequence[int]) -> list[tuple[str, ...]]:
-        """Why each of ``others`` is related to ``row``: a mention either way first, then the key
+    def _reasons(self, picked: Sequence[tuple[int, list[int], list[float]]]) -> list[list[tuple[str, ...]]]:
+        """Why each chosen note is related to its row: a mention either way first, then the key
         phrases both notes state (most repeated first), then the shared words that weigh most and
-        no phrase already shows, then shared links. This runs for every suggestion of every note,
-        so what depends on ``row`` alone is computed once."""
-        note = self.notes[row]
-        mine = {t.key: t for t in note.terms if " " in t.key and t.kind is not TermKind.TAG}
-        mine = {k: t for k, t in mine.items() if self._counts(k)}
-        forms = dict(zip(self.vocabulary.ids_of_forms(note.words), note.words, strict=True))  # as written here
-        return [self._reasons_with(row, other, mine, forms) for other in others]
+        no phrase already shows, then shared links. What the pairs share is computed for all of
+        them at once (elementwise sparse products); what depends on a row alone, once per row."""
+        left = np.array([row for row, chosen, _ in picked for _ in chosen], dtype=np.int64)
+        right = np.array([c for _, chosen, _ in picked for c in chosen], dtype=np.int64)
+        evidence = _PairEvidence.of(self, left, right)
+        out: list[list[tuple[str, ...]]] = []
+        pair = 0
+        for row, chosen, _ in picked:
+            note = self.notes[row]
+            mine = {t.key: t for t in note.terms if " " in t.key and t.kind is not TermKind.TAG}
+            mine = {k: t for k, t in mine.items() if self._counts(k)}
+            forms = dict(zip(self.vocabulary.ids_of_forms(note.words), note.words, strict=True))  # as written here
+            out.append([self._reasons_with(other, mine, forms, evidence, pair + k) for k, other in enumerate(chosen)])
+            pair += len(chosen)
+        return out
 
     def _counts(self, key: str) -> bool:
         """Does the score count this feature (a word, phrase or #tag)?"""
@@ -290,12 +302,12 @@ class RankIndex:
         return column is not None and column < len(self._weights) and bool(self._weights[column] > 0)
 
     def _reasons_with(
-        self, row: int, other: int, mine: Mapping[str, Term], forms: Mapping[int, str]
+        self, other: int, mine: Mapping[str, Term], forms: Mapping[int, str], evidence: _PairEvidence, pair: int
     ) -> tuple[str, ...]:
         reasons: list[str] = []
-        if _holds(self._mentions, row, other):
+        if evidence.named_here[pair]:
             reasons.append(NAMED_HERE)
-        if _holds(self._mentions, other, row):
+        if evidence.names_this[pair]:
             reasons.append(NAMES_THIS_NOTE)
         shared = sorted((-t.count * mine[t.key].count, t.key) for t in self.notes[other].terms if t.key in mine)
         for _, key in shared:
@@ -303,15 +315,8 @@ class RankIndex:
                 return tuple(reasons)
             reasons.append(mine[key].label)
         shown = " ".join(reasons).casefold().split()
-        text_words, text_weights = _shared(self._text, row, self._text, other)
-        text_names, text_name_weights = _shared(self._text, row, self._names, other)
-        name_words, name_weights = _shared(self._names, row, self._text, other)
-        parts = np.concatenate([text_words, text_names, name_words])
-        contributions = np.concatenate(
-            [text_weights * TEXT_WEIGHT, text_name_weights * NAME_WEIGHT, name_weights * NAME_WEIGHT]
-        )
-        words, where = np.unique(parts, return_inverse=True)  # each word once, its parts summed
-        weights = np.round(np.bincount(where, weights=contributions, minlength=len(words)), ROUND)
+        lo, hi = evidence.words.indptr[pair], evidence.words.indptr[pair + 1]
+        words, weights = evidence.words.indices[lo:hi], np.round(evidence.words.data[lo:hi], ROUND)
         keys = [self._stems[w] for w in words]
         for _, key, word in sorted(zip((-weights).tolist(), keys, words.tolist(), strict=True)):
             if len(reasons) >= MAX_REASONS:
@@ -322,28 +327,42 @@ class RankIndex:
             if label not in shown:
                 shown.append(label)
                 reasons.append(label)
-        if len(reasons) < MAX_REASONS and len(_shared(self._links, row, self._links, other)[0]):
+        if len(reasons) < MAX_REASONS and evidence.shared_links[pair]:
             reasons.append(SHARED_LINKS)
         return tuple(reasons)
 
 
-def _row(matrix: Matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = matrix.indptr[row], matrix.indptr[row + 1]
-    return matrix.indices[lo:hi], matrix.data[lo:hi]
+@dataclass(frozen=True)
+class _PairEvidence:
+    """What each pair (left[k], right[k]) of notes shares, for their reasons."""
 
+    named_here: np.ndarray  # left mentions right's name
+    names_this: np.ndarray  # right mentions left's name
+    words: Matrix  # pair × feature: the shared features' part of the score (text, names both ways)
+    shared_links: np.ndarray  # both link to (or are linked from) a common note
 
-def _holds(matrix: Matrix, row: int, column: int) -> bool:
-    columns, _ = _row(matrix, row)
-    k = int(np.searchsorted(columns, column))
-    return k < len(columns) and int(columns[k]) == column
-
-
-def _shared(left: Matrix, row: int, right: Matrix, other: int) -> tuple[np.ndarray, np.ndarray]:
-    """The columns two rows (of matrices with sorted indices) share, and their products."""
-    a_cols, a_data = _row(left, row)
-    b_cols, b_data = _row(right, other)
-    common, ia, ib = np.intersect1d(a_cols, b_cols, assume_unique=True, return_indices=True)
-    return common, a_data[ia] * b_data[ib]
+    @classmethod
+    def of(cls, index: RankIndex, left: np.ndarray, right: np.ndarray) -> _PairEvidence:
+        text, names, links, mentions = index._text, index._names, index._links, index._mentions
+        if not len(left):
+            empty = np.zeros(0, dtype=bool)
+            return cls(empty, empty, sp.csr_matrix((0, text.shape[1])), empty)
+        text_l, text_r = text[left], text[right]
+        # Summed in the order the score adds them, so the rounded weights are the score's.
+        words = (
+            text_l.multiply(text_r) * TEXT_WEIGHT
+            + text_l.multiply(names[right]) * NAME_WEIGHT
+            + names[left].multiply(text_r) * NAME_WEIGHT
+        )
+        words = sp.csr_matrix(words)
+        words.eliminate_zeros()
+        words.sort_indices()
+        return cls(
+            np.asarray(mentions[left, right] != 0).ravel(),
+            np.asarray(mentions[right, left] != 0).ravel(),
+            words,
+            np.asarray(links[left].multiply(links[right]).getnnz(axis=1) > 0).ravel(),
+        )
 
 
 # --- building the matrices --------------------------------------------------------------------
