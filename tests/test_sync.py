@@ -594,3 +594,59 @@ def test_a_stub_made_for_one_link_never_captures_another(make_vault: VaultFactor
     second = app.sync(root, cache=app.NO_CACHE)
     assert (second.changed, second.created, second.deleted) == ([], [], [])
     assert snapshot(root) == before
+
+
+# --- applying a plan's edits ---------------------------------------------------------------------
+
+
+def _digest(root: Path, rel: str) -> str:
+    from vaultlink.writer import digest
+
+    return digest((root / rel).read_bytes())
+
+
+def test_edits_are_applied_in_threads_and_reported_in_plan_order(tmp_path: Path) -> None:
+    from vaultlink.core.plan import Edit
+
+    notes = {f"n{k:02d}.md": f"note {k}\n" for k in range(30)}
+    for rel, text in notes.items():
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "gone.md").write_text("old stub\n")
+    edits = [Edit(rel, _digest(tmp_path, rel), text + "more\n", "test") for rel, text in notes.items()]
+    edits.insert(3, Edit("new/stub.md", None, "stub\n", "test"))
+    edits.insert(10, Edit("gone.md", _digest(tmp_path, "gone.md"), None, "test"))
+    (tmp_path / "n05.md").write_text("the user typed this meanwhile\n")  # its edit must be refused
+    advanced: list[int] = []
+
+    refusals = app.apply_edits(tmp_path, edits, advanced.append)
+
+    assert len(advanced) == len(edits)
+    assert [e.path for e, why in zip(edits, refusals, strict=True) if why] == ["n05.md"]
+    assert "changed since it was read" in refusals[edits.index(next(e for e in edits if e.path == "n05.md"))]
+    assert (tmp_path / "n05.md").read_text() == "the user typed this meanwhile\n"
+    for rel, text in notes.items():
+        if rel != "n05.md":
+            assert (tmp_path / rel).read_text() == text + "more\n"
+    assert (tmp_path / "new" / "stub.md").read_text() == "stub\n"
+    assert not (tmp_path / "gone.md").exists()
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".vaultlink")]  # no temp file left
+
+
+def test_an_interrupt_while_writing_leaves_every_note_whole(tmp_path: Path) -> None:
+    from vaultlink.core.plan import Edit
+
+    notes = {f"n{k:02d}.md": f"note {k}\n" for k in range(40)}
+    for rel, text in notes.items():
+        (tmp_path / rel).write_text(text)
+    edits = [Edit(rel, _digest(tmp_path, rel), text + "more\n", "test") for rel, text in notes.items()]
+    edits.append(Edit("stub.md", None, "stub\n", "test"))
+
+    def interrupt(done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        app.apply_edits(tmp_path, edits, interrupt)
+    for rel, text in notes.items():
+        assert (tmp_path / rel).read_text() in (text, text + "more\n")
+    assert not (tmp_path / "stub.md").exists()  # new files come after the rewrites: never started
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".vaultlink")]

@@ -8,7 +8,8 @@ import difflib
 import json
 import os
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -473,22 +474,51 @@ def _report(scan: VaultScan, plan: Plan, *, dry_run: bool, progress: Progress = 
     report = SyncReport(scanned=len(scan.notes), skipped=list(plan.skipped), diagnostics=scan.diagnostics)
     diffs: list[str] = []
     advance = progress.step("writing" if not dry_run else "comparing", len(plan.edits))
-    for edit in plan.edits:
-        advance(1)
+    if dry_run:
+        refusals = [read_only_reason(scan.root, e.path) if e.old_digest is not None else "" for e in plan.edits]
+    else:
+        refusals = apply_edits(scan.root, plan.edits, advance)
+    for edit, refused in zip(plan.edits, refusals, strict=True):
         if dry_run:
-            refused = read_only_reason(scan.root, edit.path) if edit.old_digest is not None else ""
-            if refused:
-                report.skipped.append((edit.path, refused))
-                continue
+            advance(1)
+        if refused:
+            report.skipped.append((edit.path, refused))
+            continue
+        if dry_run:
             diffs.append(_unified_diff(scan, edit))
-        else:
-            refused = try_edit(scan.root, edit)
-            if refused:
-                report.skipped.append((edit.path, refused))
-                continue
         _count(report, edit)
     report.diff = "".join(diffs)
     return report
+
+
+# Notes rewritten at once: each write waits on its own fsync, and the file system commits the
+# fsyncs of concurrent writes together (on ext4, 800 rewrites took 0.65 s in 8 threads, 8.1 s in one).
+WRITE_THREADS = 8
+
+
+def apply_edits(root: Path, edits: Sequence[Edit], advance: Advance = lambda done: None) -> list[str]:
+    """``try_edit`` of every edit: why each was left alone ("" when done), in the edits' order.
+
+    Rewrites of existing notes run in threads. New files and deletions follow, one at a
+    time: they make and remove folders, and a new file's mode reads the process-wide umask
+    (``os.umask`` sets it to read it), which a thread making a folder meanwhile would see.
+    """
+    refusals = [""] * len(edits)
+    rewrites = [k for k, edit in enumerate(edits) if edit.old_digest is not None and edit.new_text is not None]
+    others = [k for k, edit in enumerate(edits) if edit.old_digest is None or edit.new_text is None]
+    if rewrites:
+        pool = ThreadPoolExecutor(min(WRITE_THREADS, len(rewrites)))
+        try:
+            for k, refused in zip(rewrites, pool.map(lambda k: try_edit(root, edits[k]), rewrites), strict=True):
+                refusals[k] = refused
+                advance(1)
+        finally:
+            # On Ctrl-C, the writes not yet started are dropped (each note is written whole or not at all).
+            pool.shutdown(cancel_futures=True)
+    for k in others:
+        refusals[k] = try_edit(root, edits[k])
+        advance(1)
+    return refusals
 
 
 def try_edit(root: Path, edit: Edit) -> str:
