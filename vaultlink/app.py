@@ -580,9 +580,13 @@ def related_notes(
     top: int,
     min_score: float = 0.0,
     cache: CacheOptions = READ_CACHE,
+    warnings: list[Diagnostic] | None = None,
 ) -> dict[str, list[Suggestion]]:
-    """Ranked related notes (with scores and reasons) of one note, or of every note."""
+    """Ranked related notes (with scores and reasons) of one note, or of every note; notes
+    about vaultlink's own state (its cache) go to ``warnings``."""
     scan = scan_vault(path, cache)
+    if warnings is not None:
+        warnings.extend(scan.warnings)
     only = [find_note(scan, name).path] if name is not None else None
     return rank_all(scan, top, min_score, only)
 

@@ -283,10 +283,14 @@ def related(
     """
     if (note is None) == (not all_notes):
         raise click.UsageError("give either a NOTE or --all")
+    warnings: list[Diagnostic] = []
     try:
-        ranked = app.related_notes(vault, note, top=top, cache=_cache(cache_dir, no_cache, writable=False))
+        ranked = app.related_notes(
+            vault, note, top=top, cache=_cache(cache_dir, no_cache, writable=False), warnings=warnings
+        )
     except VaultlinkError as exc:
         _fail(exc)
+    _warn(warnings)
     if as_json:
         payload: dict[str, object] = {}
         for path, suggestions in ranked.items():
