@@ -78,7 +78,10 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
         except FileNotFoundError as exc:
             raise WriteRefused("deleted since it was read; left alone") from exc
         _refuse_read_only(seen)
-        replace_file(path, data, stat.S_IMODE(seen.st_mode), check=lambda: _unchanged(path, expected, seen))
+        try:
+            replace_file(path, data, stat.S_IMODE(seen.st_mode), check=lambda: _unchanged(path, expected, seen))
+        except FileNotFoundError as exc:  # the note or its folder moved away while it was being written
+            raise WriteRefused("deleted since it was read; left alone") from exc
         return
     if path.exists() or path.is_symlink():
         raise WriteRefused("a file appeared at this path; not overwritten")
@@ -114,7 +117,10 @@ def _unchanged(path: Path, expected: str, seen: os.stat_result) -> bool:
     and a file swapped in after the hash must not be replaced either. (Between this check
     and the rename there is no way, with ``rename(2)``, to close the last instant.)"""
     _same_file(path, seen)
-    if _current_digest(path) != expected:
+    current = _current_digest(path)
+    if current is None:
+        raise WriteRefused("deleted since it was read; left alone")
+    if current != expected:
         return False
     _same_file(path, seen)
     return True
