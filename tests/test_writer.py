@@ -238,7 +238,7 @@ def test_temp_file_is_removed_from_a_folder_renamed_before_the_replace(
         real_replace(src, dst)
 
     monkeypatch.setattr(writer.os, "replace", rename_folder_then_replace)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(WriteRefused, match="deleted since it was read"):
         write_file(vault, "sub/deep.md", b"deeper\n", digest(b"deep\n"))
     monkeypatch.undo()
     assert temp_files(vault) == []
