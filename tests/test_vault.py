@@ -322,3 +322,24 @@ def test_read_only_commands_accept_a_relative_vault_path_with_a_cache(
     scan = app.check_vault(root.name)
     assert scan.warnings == []
     assert sorted(n.path for n in scan.notes) == ["a.md", "b.md"]
+
+
+# --- the walk's stamps ------------------------------------------------------------------------------
+
+
+def test_the_walk_stamps_each_note_as_stat_would_except_symlinks(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "a", "sub/b.md": "bb", "sub/deeper/c.md": "ccc", "notes.txt": "not a note"})
+    (root / "link.md").symlink_to(root / "a.md")
+    listing = vault.list_notes(root, load_config(root))
+    assert listing.paths == ["a.md", "link.md", "sub/b.md", "sub/deeper/c.md"]
+    assert sorted(listing.stamps) == ["a.md", "sub/b.md", "sub/deeper/c.md"]  # a symlink's is stat'ed later
+    for rel, stamp in listing.stamps.items():
+        assert stamp == vault.note_stamp(root, rel)
+        assert stamp.seen_ns >= stamp.mtime_ns  # taken after the file was written
+
+
+def test_a_note_changed_since_the_walk_is_not_vouched_for_by_its_stamp(make_vault: VaultFactory) -> None:
+    root = make_vault({"a.md": "short"})
+    before = vault.list_notes(root, load_config(root)).stamps["a.md"]
+    (root / "a.md").write_text("a longer text now")
+    assert vault.list_notes(root, load_config(root)).stamps["a.md"] != before

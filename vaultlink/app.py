@@ -354,7 +354,7 @@ def _unchanged_since_sync(
     digests: list[tuple[str, str]] = []
     for rel in listing.paths:
         row = store.rows.get(rel)
-        stamp = note_stamp(root, rel)
+        stamp = listing.stamps.get(rel) or note_stamp(root, rel)
         if row is None or stamp is None:
             return None
         if not row.trusted(stamp):

@@ -27,6 +27,9 @@ class Listing:
     temp_files: list[str] = field(default_factory=list)
     """vaultlink's own temp files found on the way (``writer.is_temp_name``): while no run
     is writing, leftovers of a run killed mid-write."""
+    stamps: dict[str, FileStamp] = field(default_factory=dict)
+    """Each listed note's stamp, taken by the walk (not for symbolic links: ``note_stamp``
+    follows them). A run that only needs to know whether notes changed stats nothing again."""
 
 
 def vault_root(path: str | os.PathLike[str]) -> Path:
@@ -78,7 +81,7 @@ def list_notes(root: Path, config: Config) -> Listing:
     rules = IgnoreRules(config)
     listing = Listing()
     real_root = root.resolve()
-    for rel, is_link in _walk(root, rules, listing.temp_files):
+    for rel, is_link, stamp in _walk(root, rules, listing.temp_files):
         if not config.is_note_name(rel):
             continue
         if not _is_valid_name(rel):
@@ -92,24 +95,52 @@ def list_notes(root: Path, config: Config) -> Listing:
                 listing.diagnostics.append(Diagnostic(rel, "symlink", f"{problem}; skipped"))
                 continue
         listing.paths.append(rel)
+        if stamp is not None:
+            listing.stamps[rel] = stamp
     listing.paths.sort()
     return listing
 
 
-def _walk(root: Path, rules: IgnoreRules, temp_files: list[str]) -> Iterator[tuple[str, bool]]:
-    """(relative path, is a symlink) of every file not ignored; vaultlink's temp files go to
-    ``temp_files``. Symlinked folders are not entered: that is how loops and escapes out of
-    the vault are avoided."""
-    for folder, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        dirnames[:] = sorted(d for d in dirnames if not rules.ignores(prefix + d, is_dir=True))
-        for name in filenames:
-            rel = prefix + name
-            if is_temp_name(name):
+def _walk(root: Path, rules: IgnoreRules, temp_files: list[str]) -> Iterator[tuple[str, bool, FileStamp | None]]:
+    """(relative path, is a symlink, stamp) of every file not ignored, folders in sorted order
+    depth first (as ``os.walk``); vaultlink's temp files go to ``temp_files``. Symlinked
+    folders are not entered: that is how loops and escapes out of the vault are avoided.
+    A file's stamp comes from the walk's own ``lstat`` (None for a symbolic link), so
+    listing a vault stats each file once."""
+    folders: list[tuple[str, str]] = [("", os.fspath(root))]
+    while folders:
+        prefix, folder = folders.pop()
+        try:
+            with os.scandir(folder) as found:
+                entries = list(found)
+        except OSError:
+            continue  # gone or unreadable meanwhile: as os.walk, skipped
+        subfolders: list[str] = []
+        for entry in entries:
+            rel = prefix + entry.name
+            if _is_folder(entry):
+                if not entry.is_symlink() and not rules.ignores(rel, is_dir=True):
+                    subfolders.append(entry.name)
+            elif is_temp_name(entry.name):
                 temp_files.append(rel)
             elif not rules.ignores(rel, is_dir=False):
-                yield rel, os.path.islink(os.path.join(folder, name))
+                yield rel, entry.is_symlink(), None if entry.is_symlink() else _entry_stamp(entry)
+        folders.extend((f"{prefix}{name}/", os.path.join(folder, name)) for name in sorted(subfolders, reverse=True))
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _entry_stamp(entry: os.DirEntry[str]) -> FileStamp | None:
+    seen = time.time_ns()
+    try:
+        return stamp_of(entry.stat(follow_symlinks=False), seen)
+    except OSError:
+        return None
 
 
 def _symlink_problem(path: Path, real_root: Path) -> str:
