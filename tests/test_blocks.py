@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultlink.core.blocks import BlockSpan, CodeFence, code_fences, remove_all_blocks, scan_blocks
+from vaultlink.core.blocks import BlockScan, BlockSpan, CodeFence, code_fences, remove_all_blocks, scan_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.note import LinkKind, Note, Severity
 from vaultlink.core.parse import parse_key, parse_text
@@ -43,8 +43,35 @@ def test_well_formed_block_is_found_with_its_span() -> None:
 
 
 def test_markers_tolerate_missing_or_extra_spaces() -> None:
-    text = "<!--vaultlink:related-->x<!--   /vaultlink:related   -->"
+    text = "<!--vaultlink:related-->\nx\n<!--   /vaultlink:related   -->"
     assert scan_blocks(text).blocks == (BlockSpan("related", 0, len(text)),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write `<!-- vaultlink:related -->` and `<!-- /vaultlink:related -->` around it.\n",
+        "> ```\n> <!-- vaultlink:related -->\n> - [[x]]\n> <!-- /vaultlink:related -->\n> ```\n",
+        "> <!-- vaultlink:related -->\n> - [[x]]\n> <!-- /vaultlink:related -->\n",
+        "Para\n\n    <!-- vaultlink:related -->\n    - [[x]]\n    <!-- /vaultlink:related -->\n",
+        "- <!-- vaultlink:related --> starts it\n- <!-- /vaultlink:related --> ends it\n",
+        "<!-- vaultlink:related --> starts a block\n<!-- /vaultlink:related --> ends one\n",
+    ],
+    ids=["inline-code", "quoted-fence", "quote", "indented-code", "list-items", "followed-by-text"],
+)
+def test_a_marker_sharing_its_line_or_indented_as_code_is_the_users_text(text: str) -> None:
+    assert scan_blocks(text) == BlockScan((), ())
+    assert remove_all_blocks(text) == text
+
+
+@pytest.mark.parametrize("indent", ["", " ", "   "])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_marker_alone_on_its_line_counts_with_up_to_three_spaces_and_any_line_ending(
+    indent: str, newline: str
+) -> None:
+    text = f"Para{newline}{indent}{START} \t{newline}- [[x]]{newline}{indent}{END}\t{newline}after"
+    (span,) = scan_blocks(text).blocks
+    assert text[span.start : span.end] == f"{START} \t{newline}- [[x]]{newline}{indent}{END}"
 
 
 def test_two_differently_named_blocks_are_both_found() -> None:

@@ -650,3 +650,24 @@ def test_an_interrupt_while_writing_leaves_every_note_whole(tmp_path: Path) -> N
         assert (tmp_path / rel).read_text() in (text, text + "more\n")
     assert not (tmp_path / "stub.md").exists()  # new files come after the rewrites: never started
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".vaultlink")]
+
+
+def test_a_note_about_vaultlinks_markers_keeps_every_byte(make_vault: VaultFactory) -> None:
+    """Markers written in inline code, a quote or an indented code block are the user's text:
+    sync adds its own block and changes nothing else."""
+    about = (
+        "# Tooling\n\nvaultlink writes `<!-- vaultlink:related -->` and `<!-- /vaultlink:related -->`"
+        " around its list of [[Other]] notes.\n\n> <!-- vaultlink:related -->\n> - quoted\n"
+        "> <!-- /vaultlink:related -->\n\n    <!-- vaultlink:related -->\n    indented code\n"
+        "    <!-- /vaultlink:related -->\n"
+    )
+    root = make_vault({"About.md": about, "Other.md": "# Other\n\nNotes on tooling and markers.\n"})
+    (root / "Third.md").write_text("# Third\n\nSee [[About]].\n")  # so About gets a Backlinks block
+    report = app.sync(root)
+    assert report.skipped == []
+    text = read(root, "About.md")
+    assert text.startswith(about)
+    (block,) = scan_blocks(text).blocks
+    assert block.name == "backlinks" and block.start >= len(about)
+    assert "[[Third]]" in text[block.start : block.end]
+    assert app.sync(root, dry_run=True).pending == 0

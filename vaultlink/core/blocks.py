@@ -19,6 +19,8 @@ from typing import NamedTuple
 from vaultlink.core.frontmatter import frontmatter_extent
 
 _MARKER = re.compile(r"<!--\s*(/?)vaultlink:([a-z][a-z0-9-]*)\s*-->")
+# What may follow a marker on its line: blanks, then the line's end or the text's.
+_LINE_REST = re.compile(r"[ \t]*(?:\r\n|\r|\n|\Z)")
 # A run that may make a fence line, and the rest of its line.
 _FENCE_RUN = re.compile(r"(`{3,}|~{3,})([^\r\n]*)")
 
@@ -75,12 +77,28 @@ def scan_blocks(text: str) -> BlockScan:
 
 
 def _markers(text: str) -> list[re.Match[str]]:
-    """The block markers of the body that are not inside fenced code."""
+    """The block markers of the body that stand alone on their line, outside fenced code.
+
+    vaultlink writes each marker on a line of its own. A marker with anything else on its
+    line (inline code, a blockquote's ``>``, a list item's text) or indented by four spaces
+    or more (an indented code block) is the user's writing about vaultlink, never a block.
+    """
     if _MARKER.search(text) is None:  # the common case, and cheap: no frontmatter or fence work
         return []
     start = body_start(text)
     code = _Ranges((f.start, f.end) for f in code_fences(text, start))
-    return [m for m in _MARKER.finditer(text, start) if m.start() not in code]
+    return [m for m in _MARKER.finditer(text, start) if _alone_on_its_line(text, m) and m.start() not in code]
+
+
+def _alone_on_its_line(text: str, marker: re.Match[str]) -> bool:
+    """Only up to three spaces before the marker on its line, only spaces or tabs after it
+    (lines end at LF, CRLF or a lone CR)."""
+    line_start = max(text.rfind("\n", 0, marker.start()), text.rfind("\r", 0, marker.start())) + 1
+    indent = text[line_start : marker.start()]
+    if len(indent) > 3 or indent.strip(" "):
+        return False
+    after = _LINE_REST.match(text, marker.end())
+    return after is not None
 
 
 class _Ranges:
