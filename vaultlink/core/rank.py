@@ -423,12 +423,14 @@ def _mention_matrix(rows: Sequence[NoteRow], bag: Matrix, df: np.ndarray, upper:
                 ranked.append(by_rarity)
     if not owners:
         return sp.csr_matrix((n, n))
-    present = sp.csr_matrix((np.ones(bag.nnz), bag.indices, bag.indptr), shape=bag.shape).tocsc()
-    hits = present[:, [words[0] for words in ranked]]
-    for k in range(1, max(len(words) for words in ranked)):
-        hits = hits.multiply(present[:, [words[min(k, len(words) - 1)] for words in ranked]])
-    found = sp.coo_matrix(hits)
-    mentioner, mentioned = found.row, np.array(owners, dtype=np.int64)[found.col]
+    present = sp.csr_matrix((np.ones(bag.nnz, dtype=np.int8), bag.indices, bag.indptr), shape=bag.shape).tocsc()
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    for start, stop in _name_chunks([int(df[words[0]]) for words in ranked]):
+        mentioners, names = _mentions_among(present, ranked[start:stop])
+        found.append((mentioners, np.array(owners[start:stop], dtype=np.int64)[names]))
+    del present
+    mentioner = np.concatenate([m for m, _ in found])
+    mentioned = np.concatenate([m for _, m in found])
     other = mentioner != mentioned
     binary = sp.csr_matrix((np.ones(int(other.sum())), (mentioner[other], mentioned[other])), shape=(n, n))
     binary.data[:] = 1.0  # a note naming b twice (two of b's names) mentions it once
@@ -437,6 +439,34 @@ def _mention_matrix(rows: Sequence[NoteRow], bag: Matrix, df: np.ndarray, upper:
     left = sp.diags(1.0 / np.log(2.0 + outgoing))
     right = sp.diags(1.0 / np.log(2.0 + incoming))
     return sp.csr_matrix(left @ binary @ right * 2.0)
+
+
+MENTION_CHUNK = 2_000_000
+"""About how many candidate (note, name) pairs one step of ``_mention_matrix`` holds: a name's
+candidates are its rarest word's postings, and all names' at once are the index's largest
+transient at 100,000 notes."""
+
+
+def _name_chunks(postings: Sequence[int]) -> Iterable[tuple[int, int]]:
+    """(start, stop) runs of names whose rarest words' postings add up to about ``MENTION_CHUNK``."""
+    start, total = 0, 0
+    for k, count in enumerate(postings):
+        if total and total + count > MENTION_CHUNK:
+            yield start, k
+            start, total = k, 0
+        total += count
+    if start < len(postings):
+        yield start, len(postings)
+
+
+def _mentions_among(present: Matrix, ranked: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(note, name) pairs where the note (a row of ``present``, notes × words) states every word
+    of the name (its words rarest first): candidates from the rarest word, narrowed by the next."""
+    hits = present[:, [words[0] for words in ranked]]
+    for k in range(1, max(len(words) for words in ranked)):
+        hits = hits.multiply(present[:, [words[min(k, len(words) - 1)] for words in ranked]])
+    found = sp.coo_matrix(hits)
+    return found.row.astype(np.int64), found.col.astype(np.int64)
 
 
 def _adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> Matrix:
