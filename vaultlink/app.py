@@ -251,24 +251,27 @@ def read_vault(
 
 def _read_notes(
     root: Path, paths: list[str], config: Config, cache: ScanCache | None, advance: Advance
-) -> list[NoteRead]:
+) -> Iterator[NoteRead]:
+    """Each note read and parsed, in ``paths`` order. Every file's bytes are read first (the
+    parse in worker processes needs them); each is let go as soon as its note is yielded."""
     files = {rel: read_note_file(root, rel, config.max_bytes) for rel in paths}
     keys = {rel: parse_key(f.data) for rel, f in files.items() if isinstance(f, NoteFile)}
     parsed = {rel: cache.parsed(rel, key) for rel, key in keys.items()} if cache is not None else {}
     misses = [(rel, f.data) for rel, f in files.items() if isinstance(f, NoteFile) and parsed.get(rel) is None]
     advance(len(paths) - len(misses))
     fresh = dict(zip((rel for rel, _ in misses), parse_many(misses, config, advance=advance), strict=True))
-    reads: list[NoteRead] = []
-    for rel, file in files.items():
+    del misses
+    for rel in paths:
+        file = files.pop(rel)
         if isinstance(file, Diagnostic):
-            reads.append(NoteRead(None, None, (file,)))
+            yield NoteRead(None, None, (file,))
             continue
-        note = parsed.get(rel) or fresh[rel]
+        cached = parsed.pop(rel, None)
+        note = cached if cached is not None else fresh.pop(rel)
         file_digest = digest(file.data)
         if cache is not None:
-            cache.record(rel, file.stamp, file_digest, keys[rel], note if rel in fresh else None)
-        reads.append(_note_read(root, rel, file.data, file_digest, note))
-    return reads
+            cache.record(rel, file.stamp, file_digest, keys[rel], note if cached is None else None)
+        yield _note_read(root, rel, file.data, file_digest, note)
 
 
 @dataclass(frozen=True)
