@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS files (
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileRow:
     """What the cache knows of one note file."""
 
@@ -83,7 +83,7 @@ BATCH = 1_000
 """Rows written per transaction while a scan goes on: what a cold scan holds of parses' JSON."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Change:
     """A row to write (``row`` None: to delete). ``parsed`` is the parse's JSON to store; with
     ``keep_parse`` the stored parse stays (the file's parse key is unchanged)."""
