@@ -644,7 +644,7 @@ def rank_all(
     to it, left out (they are connected already)."""
     from vaultlink.core.rank import RankIndex  # numpy and scipy: not needed when nothing changed
 
-    index = RankIndex(scan.notes, scan.links, scan.config)
+    index = RankIndex(scan.notes, scan.links, scan.config, keep_rows=False)
     advance = progress.step("ranking", len(index.paths) if only is None else len(only))
     exclude = linked_either_way(scan.links)
     return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, advance=advance)

@@ -139,9 +139,12 @@ class RankIndex:
         *,
         vocabulary: Vocabulary | None = None,
         rows: Mapping[str, NoteRow] | None = None,
+        keep_rows: bool = True,
     ) -> None:
         """``vocabulary`` and ``rows`` (by path, for these very notes) let a caller that
-        rebuilds the index often skip recomputing the rows of unchanged notes."""
+        rebuilds the index often skip recomputing the rows of unchanged notes. Without
+        ``keep_rows``, ``self.rows`` is emptied once the matrices are built from it (ranking never
+        reads it; a 100,000-note index holds 300 MB of rows)."""
         self.notes = sorted((n for n in notes if not n.is_stub), key=lambda n: n.path)
         self.paths = [n.path for n in self.notes]
         self.row_of = {p: i for i, p in enumerate(self.paths)}
@@ -155,10 +158,14 @@ class RankIndex:
         df = np.bincount(bag.indices, minlength=width)
         weights = _idf(df, n) * _kept_words(df, config, n)
         self._weights = weights
-        self._text = _tfidf(bag, weights)
         self._names = _name_matrix(self.rows, width, weights)
         self._mentions = _mention_matrix(self.rows, bag, df, max(_upper_df(config, n), min(WORD_MAX_DF, n)))
-        del bag  # the largest matrix; what ranking keeps is below (memory at 100k notes)
+        if not keep_rows:
+            self.rows = []
+        weighted = _weighted(bag, weights)
+        del bag  # before the normalising copies: it is as large as the text matrix (memory at 100k notes)
+        self._text = _normalise(weighted)
+        del weighted
         adjacency = _adjacency(links, self.row_of)
         self._links = sp.csr_matrix(adjacency[:n])
         self._stems = list(self.vocabulary.ids)  # each column's key: a stem, a phrase or a #tag
@@ -432,11 +439,12 @@ def _normalise(matrix: Matrix) -> Matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
 
 
-def _tfidf(bag: Matrix, weights: np.ndarray) -> Matrix:
-    """Sublinear tf × ``weights`` (idf, 0 for words that relate nothing), each row of unit length."""
+def _weighted(bag: Matrix, weights: np.ndarray) -> Matrix:
+    """Sublinear tf × ``weights`` (idf, 0 for words that relate nothing); ``_normalise`` makes it
+    the TF-IDF text matrix."""
     matrix = sp.csr_matrix(bag @ sp.diags(weights))
     matrix.eliminate_zeros()
-    return _normalise(matrix)
+    return matrix
 
 
 def _name_matrix(rows: Sequence[NoteRow], width: int, weights: np.ndarray) -> Matrix:
