@@ -22,7 +22,7 @@ from conftest import CACHE_ONLY, SAMPLE_VAULT, VaultFactory, mtimes, snapshot, s
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vaultlink import app, parallel
+from vaultlink import app, cache, parallel
 from vaultlink.cache import CACHE_FILE, GITIGNORE
 from vaultlink.cli import cli
 from vaultlink.config import load_config
@@ -839,6 +839,84 @@ def test_without_a_cache_everything_is_parsed(synced_twins: tuple[Path, Path], p
     vault, _plain = synced_twins
     scan = app.check_vault(vault, app.NO_CACHE)
     assert sorted(parse_spy) == sorted(n.path for n in scan.notes)
+
+
+# --- 8b. parses are written as they come ------------------------------------------------------------
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, not even ``save``."""
+
+
+def killed_after_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next sync dies after reading every note (batches of 4 rows), before the cache is saved."""
+    monkeypatch.setattr(cache, "BATCH", 4)
+    monkeypatch.setattr(cache.ScanCache, "save", lambda self: None)
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(app, "rank_all", die)
+
+
+def stored_parses(root: Path) -> dict[str, str]:
+    with contextlib.closing(sqlite3.connect(root / STATE / CACHE_FILE)) as db:
+        return dict(db.execute("SELECT path, parse_key FROM files WHERE parsed IS NOT NULL").fetchall())
+
+
+def test_a_scan_killed_midway_leaves_the_batches_it_wrote(
+    twins: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, parse_spy: list[str]
+) -> None:
+    cached, plain = twins
+    with monkeypatch.context() as patch:
+        killed_after_reading(patch)
+        with pytest.raises(Killed):
+            app.sync(cached)
+    notes = sorted(parse_spy)
+    stored = stored_parses(cached)
+    assert len(stored) == len(notes) - len(notes) % 4  # every full batch, none of the rest
+    assert all(stored[rel] == parse_key((cached / rel).read_bytes()) for rel in stored)
+    parse_spy.clear()
+    after = app.sync(cached)
+    assert sorted(parse_spy) == sorted(set(notes) - set(stored))  # what the killed run wrote is used
+    assert_same(cached, plain, after, app.sync(plain, cache=app.NO_CACHE))
+    assert app.sync(cached).unchanged is True
+
+
+def test_rows_written_under_another_config_are_never_used(
+    synced_twins: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A changed config empties the cache; a run killed after its first batch leaves the new config's
+    meta with its rows (written in one transaction), never new rows under the old meta."""
+    cached, plain = synced_twins
+    for root in synced_twins:
+        (root / ".vaultlink.toml").write_text("related_top = 2\n")
+    with monkeypatch.context() as patch:
+        killed_after_reading(patch)
+        with pytest.raises(Killed):
+            app.sync(cached)
+    with contextlib.closing(sqlite3.connect(cached / STATE / CACHE_FILE)) as db:
+        (config,) = db.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()
+    assert config == cache.config_key(load_config(cached))
+    after, plain_after = sync_both(cached, plain)
+    assert_same(cached, plain, after, plain_after)
+
+
+def test_a_parse_not_yet_written_is_found_in_memory(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path, "v")
+    config = load_config(root)
+    store, warning = cache.open_cache(root / STATE, config)
+    assert store is not None and warning is None
+    file = read_note_file(root, OTHER, config.max_bytes)
+    assert isinstance(file, NoteFile)
+    key = parse_key(file.data)
+    note = parse_note(OTHER, file.data, config)
+    store.record(OTHER, file.stamp, "digest", key, note)
+    assert store.parsed(OTHER, key) == note  # pending: not in the database yet
+    assert store.parsed(OTHER, "another key") is None
+    assert store.save() is None
+    assert store.parsed(OTHER, key) == note  # from the database now
+    store.close()
 
 
 # --- 9. clean leaves no trace ----------------------------------------------------------------------

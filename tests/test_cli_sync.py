@@ -125,6 +125,66 @@ def test_note_edited_between_read_and_write_keeps_the_users_bytes(vault: Path, m
     assert temp_files(vault) == []
 
 
+def user_acts_while_ranking(monkeypatch: pytest.MonkeyPatch, act: Any) -> None:
+    """Run ``act`` after every note was read and before any is planned: sync keeps no note's text
+    meanwhile, and planning reads each again (``app.NoteTexts``)."""
+    real_rank = app.rank_all
+
+    def rank_then_act(*args: Any, **kwargs: Any) -> Any:
+        rankings = real_rank(*args, **kwargs)
+        act()
+        return rankings
+
+    monkeypatch.setattr(app, "rank_all", rank_then_act)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_edit_between_reading_and_planning_is_kept(vault: Path, monkeypatch: pytest.MonkeyPatch, dry_run: bool) -> None:
+    user_bytes = b"# Bike\n\nRewritten by the user while sync ranked.\n"
+    user_acts_while_ranking(monkeypatch, lambda: (vault / "Bike.md").write_bytes(user_bytes))
+    report = app.sync(vault, dry_run=dry_run)
+    assert (vault / "Bike.md").read_bytes() == user_bytes
+    assert ("Bike.md", "changed since it was read; left alone") in report.skipped
+    assert "Bike.md" not in report.changed and "a/Bike.md" not in report.diff
+    assert sorted(report.changed) == sorted(set(LINKED) - {"Bike.md"})
+    assert report.created == [STUB]
+
+
+def test_note_deleted_between_reading_and_planning_stays_deleted(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user_acts_while_ranking(monkeypatch, lambda: (vault / "Bike.md").unlink())
+    report = app.sync(vault)
+    assert not (vault / "Bike.md").exists()
+    assert report.skipped == [("Bike.md", "deleted since it was read; left alone")]
+    assert sorted(report.changed) == sorted(set(LINKED) - {"Bike.md"})
+
+
+def test_stub_edited_between_reading_and_planning_is_kept(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stub nobody cites any more would be deleted; the user writes in it just before."""
+    app.sync(vault)
+    (vault / "Sourdough.md").write_text(str(VAULT["Sourdough.md"]).replace("See [[Missing idea]].\n", ""))
+    user_acts_while_ranking(monkeypatch, lambda: (vault / STUB).write_text("Now a note of my own.\n"))
+    report = app.sync(vault)
+    assert (vault / STUB).read_text() == "Now a note of my own.\n"
+    assert (STUB, "changed since it was read; left alone") in report.skipped
+    assert report.deleted == []
+
+
+def test_clean_leaves_a_note_edited_after_reading_alone(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.sync(vault)
+    real_plan = app.plan_clean
+    user_bytes = b"# Chain\n\nRewritten just before clean planned.\n"
+
+    def user_edits_then_plan(*args: Any) -> Any:
+        (vault / "Chain.md").write_bytes(user_bytes)
+        return real_plan(*args)
+
+    monkeypatch.setattr(app, "plan_clean", user_edits_then_plan)
+    report = app.clean(vault)
+    assert (vault / "Chain.md").read_bytes() == user_bytes
+    assert ("Chain.md", "changed since it was read; left alone") in report.skipped
+    assert (vault / "Bike.md").read_bytes() == VAULT["Bike.md"].encode()  # type: ignore[union-attr]
+
+
 def test_second_sync_after_a_concurrent_edit_converges(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_write = writer.write_file
 
@@ -287,9 +347,9 @@ def test_sync_holds_the_lock_while_it_writes(vault: Path, monkeypatch: pytest.Mo
     seen: list[dict[str, object]] = []
     real_read = app.read_vault
 
-    def read_and_look(*args: Any) -> app.VaultScan:
+    def read_and_look(*args: Any, **kwargs: Any) -> app.VaultScan:
         seen.append(json.loads((vault / ".vaultlink" / "lock").read_text()))
-        return real_read(*args)
+        return real_read(*args, **kwargs)
 
     monkeypatch.setattr(app, "read_vault", read_and_look)
     app.sync(vault)
@@ -390,7 +450,7 @@ def test_sync_leaves_an_empty_state_folder_that_already_existed(vault: Path) -> 
 
 
 def test_lock_is_released_when_sync_fails(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(*args: Any) -> app.VaultScan:
+    def boom(*args: Any, **kwargs: Any) -> app.VaultScan:
         raise RuntimeError("scan failed")
 
     monkeypatch.setattr(app, "read_vault", boom)

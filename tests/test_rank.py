@@ -301,6 +301,16 @@ def test_a_watcher_style_rebuild_equals_a_fresh_index(vault_notes: list[Note]) -
     assert "Delta.md" in {s.path for s in fresh.related("sub/Zeta.md", top=1000)}  # the edit mattered
 
 
+def test_an_index_that_lets_its_rows_go_ranks_the_same(vault_notes: list[Note]) -> None:
+    """``keep_rows=False`` (a one-shot sync) frees the rows once the matrices are built: ranking
+    never reads them."""
+    lean = RankIndex(vault_notes, links_of(vault_notes), CONFIG, keep_rows=False)
+    assert lean.rows == []
+    full = index_of(vault_notes)
+    assert lean.related_all(top=1000) == full.related_all(top=1000)
+    assert lean.scores_with("Delta.md") == full.scores_with("Delta.md")
+
+
 def test_the_order_of_the_notes_changes_nothing(vault_notes: list[Note]) -> None:
     forward = index_of(vault_notes).related_all(top=1000)
     backward = index_of(vault_notes[::-1]).related_all(top=1000)

@@ -8,7 +8,7 @@ import difflib
 import json
 import os
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +35,8 @@ from vaultlink.parallel import parse_many
 from vaultlink.progress import NO_PROGRESS, Advance, Progress
 from vaultlink.vault import IgnoreRules, Listing, NoteFile, list_notes, note_stamp, read_note_file, vault_root
 from vaultlink.writer import (
+    CHANGED,
+    DELETED,
     STATE_DIR,
     WriteRefused,
     delete_file,
@@ -54,14 +56,67 @@ if TYPE_CHECKING:
 _READONLY_CODES = frozenset({"frontmatter", "managed-block"})
 
 
+class NoteTexts(Mapping[str, Source]):
+    """Each readable note's ``Source``: kept in memory from the scan (``keep``), or read again
+    from its file each time it is asked for. The texts of a 100,000-note vault are some 200 MB,
+    and a sync needs each one only while it plans that note.
+
+    A file read again whose bytes are no longer those the scan parsed is given as it is now
+    (or empty, if it can't be read) and noted in ``changed`` with why: whatever was planned
+    from it must be dropped, and the note reported as the writer reports one changed since it
+    was read (``leave_changed_alone``).
+    """
+
+    def __init__(self, root: Path, max_bytes: int, *, keep: bool = True) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self.keep = keep
+        self.changed: dict[str, str] = {}
+        self._kept: dict[str, Source] = {}
+        self._digests: dict[str, str] = {}
+
+    def add(self, source: Source) -> None:
+        if self.keep:
+            self._kept[source.path] = source
+        else:
+            self._digests[source.path] = source.digest
+
+    def __getitem__(self, rel: str) -> Source:
+        if self.keep:
+            return self._kept[rel]
+        expected = self._digests[rel]
+        file = read_note_file(self.root, rel, self.max_bytes)
+        if isinstance(file, NoteFile) and digest(file.data) == expected:
+            return Source(rel, file.data.decode("utf-8"), expected)
+        gone = not (self.root / rel).exists()
+        self.changed[rel] = DELETED if gone else CHANGED
+        text = file.data.decode("utf-8", "replace") if isinstance(file, NoteFile) else ""
+        return Source(rel, text, expected)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kept if self.keep else self._digests)
+
+    def __len__(self) -> int:
+        return len(self._kept if self.keep else self._digests)
+
+
+def leave_changed_alone(plan: Plan, texts: NoteTexts) -> Plan:
+    """The plan without the edits of notes found changed when planning read them again, each
+    reported skipped instead (as the writer would have at the last moment)."""
+    if texts.changed:
+        plan.edits = [e for e in plan.edits if e.path not in texts.changed]
+        plan.skipped = [s for s in plan.skipped if s[0] not in texts.changed] + sorted(texts.changed.items())
+    return plan
+
+
 @dataclass
 class VaultScan:
     """A whole vault, read: its notes, their sources, resolved links, and every diagnostic."""
 
     root: Path
     config: Config
+    sources: NoteTexts
     notes: list[Note] = field(default_factory=list)
-    sources: dict[str, Source] = field(default_factory=dict)
     links: list[ResolvedLink] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     readonly: dict[str, str] = field(default_factory=dict)
@@ -128,14 +183,20 @@ def open_vault_cache(
 
 
 def scan_vault(
-    path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE, progress: Progress = NO_PROGRESS
+    path: str | os.PathLike[str],
+    cache: CacheOptions = READ_CACHE,
+    progress: Progress = NO_PROGRESS,
+    *,
+    keep_texts: bool = True,
 ) -> VaultScan:
-    """Read and parse every note (reusing the cache's parses), then resolve every link."""
+    """Read and parse every note (reusing the cache's parses), then resolve every link. Without
+    ``keep_texts`` the notes' texts are read again when asked for (``NoteTexts``)."""
     root = vault_root(path)
     config = load_config(root)
     warnings: list[Diagnostic] = []
     with open_vault_cache(root, config, cache, warnings) as store:
-        scan = read_vault(root, config, list_vault(root, config, warnings), store, progress)
+        listing = list_vault(root, config, warnings)
+        scan = read_vault(root, config, listing, store, progress, keep_texts=keep_texts)
     progress.close()
     scan.warnings.extend(warnings)
     return scan
@@ -158,17 +219,25 @@ def list_vault(root: Path, config: Config, warnings: list[Diagnostic]) -> Listin
 
 
 def read_vault(
-    root: Path, config: Config, listing: Listing, cache: ScanCache | None, progress: Progress = NO_PROGRESS
+    root: Path,
+    config: Config,
+    listing: Listing,
+    cache: ScanCache | None,
+    progress: Progress = NO_PROGRESS,
+    *,
+    keep_texts: bool = True,
 ) -> VaultScan:
     """The scan of the listed notes; parses come from ``cache`` where their bytes are unchanged."""
-    scan = VaultScan(root, config, diagnostics=list(listing.diagnostics), listed={fold(p) for p in listing.paths})
+    texts = NoteTexts(root, config.max_bytes, keep=keep_texts)
+    listed = {fold(p) for p in listing.paths}
+    scan = VaultScan(root, config, texts, diagnostics=list(listing.diagnostics), listed=listed)
     advance = progress.step("reading", len(listing.paths))
     for read in _read_notes(root, listing.paths, config, cache, advance):
         scan.diagnostics.extend(read.diagnostics)
         if read.note is None or read.source is None:
             continue
         scan.notes.append(read.note)
-        scan.sources[read.note.path] = read.source
+        texts.add(read.source)
         if read.readonly:
             scan.readonly[read.note.path] = read.readonly
     if cache is not None:
@@ -183,24 +252,27 @@ def read_vault(
 
 def _read_notes(
     root: Path, paths: list[str], config: Config, cache: ScanCache | None, advance: Advance
-) -> list[NoteRead]:
+) -> Iterator[NoteRead]:
+    """Each note read and parsed, in ``paths`` order. Every file's bytes are read first (the
+    parse in worker processes needs them); each is let go as soon as its note is yielded."""
     files = {rel: read_note_file(root, rel, config.max_bytes) for rel in paths}
     keys = {rel: parse_key(f.data) for rel, f in files.items() if isinstance(f, NoteFile)}
     parsed = {rel: cache.parsed(rel, key) for rel, key in keys.items()} if cache is not None else {}
     misses = [(rel, f.data) for rel, f in files.items() if isinstance(f, NoteFile) and parsed.get(rel) is None]
     advance(len(paths) - len(misses))
     fresh = dict(zip((rel for rel, _ in misses), parse_many(misses, config, advance=advance), strict=True))
-    reads: list[NoteRead] = []
-    for rel, file in files.items():
+    del misses
+    for rel in paths:
+        file = files.pop(rel)
         if isinstance(file, Diagnostic):
-            reads.append(NoteRead(None, None, (file,)))
+            yield NoteRead(None, None, (file,))
             continue
-        note = parsed.get(rel) or fresh[rel]
+        cached = parsed.pop(rel, None)
+        note = cached if cached is not None else fresh.pop(rel)
         file_digest = digest(file.data)
         if cache is not None:
-            cache.record(rel, file.stamp, file_digest, keys[rel], note if rel in fresh else None)
-        reads.append(_note_read(root, rel, file.data, file_digest, note))
-    return reads
+            cache.record(rel, file.stamp, file_digest, keys[rel], note if cached is None else None)
+        yield _note_read(root, rel, file.data, file_digest, note)
 
 
 @dataclass(frozen=True)
@@ -258,7 +330,7 @@ def export_graph(
     progress: Progress = NO_PROGRESS,
 ) -> tuple[GraphSummary, VaultScan]:
     """Build the concept graph of the vault at ``path`` and write it as GraphML to ``out``."""
-    scan = scan_vault(path, cache, progress)
+    scan = scan_vault(path, cache, progress, keep_texts=False)
     graph = concept_graph(scan)
     try:
         from vaultlink.export import write_graphml
@@ -273,7 +345,7 @@ def check_vault(
     path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE, progress: Progress = NO_PROGRESS
 ) -> VaultScan:
     """Everything wrong with a vault: broken, ambiguous and refused links, bad files."""
-    return scan_vault(path, cache, progress)
+    return scan_vault(path, cache, progress, keep_texts=False)
 
 
 @dataclass
@@ -324,7 +396,7 @@ def sync(
             if unchanged is not None:
                 report = unchanged
             else:
-                scan = read_vault(root, config, listing, store, progress)
+                scan = read_vault(root, config, listing, store, progress, keep_texts=False)
                 plan = _sync_plan(scan, options, progress)
                 report = _report(scan, plan, dry_run=dry_run, progress=progress)
                 progress.close()
@@ -436,23 +508,27 @@ def sync_options(
 def clean(path: str | os.PathLike[str], *, dry_run: bool = False, cache: CacheOptions = CacheOptions()) -> SyncReport:
     """Remove every managed block, every stub nobody edited, and vaultlink's cache."""
     if dry_run:
-        scan = scan_vault(path, cache.read_only())
-        return _report(scan, plan_clean(scan.notes, scan.sources, scan.readonly), dry_run=True)
+        scan = scan_vault(path, cache.read_only(), keep_texts=False)
+        return _report(scan, _clean_plan(scan), dry_run=True)
     root = vault_root(path)
     with vault_lock(root, "clean"):
-        scan = scan_vault(root, cache.read_only())
-        report = _report(scan, plan_clean(scan.notes, scan.sources, scan.readonly), dry_run=False)
+        scan = scan_vault(root, cache.read_only(), keep_texts=False)
+        report = _report(scan, _clean_plan(scan), dry_run=False)
     if cache.enabled:
         remove_cache(cache.folder_for(root))
     report.warnings.extend(scan.warnings)
     return report
 
 
+def _clean_plan(scan: VaultScan) -> Plan:
+    return leave_changed_alone(plan_clean(scan.notes, scan.sources, scan.readonly), scan.sources)
+
+
 def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS) -> Plan:
     rankings = rank_all(scan, options.top, options.min_score, progress=progress)
     notes = {n.path: n for n in scan.notes}
     plan = plan_sync(notes, scan.sources, scan.links, rankings, scan.config, options, scan.readonly)
-    return drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config))
+    return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
 
 
 def drop_unsafe_creates(plan: Plan, listed: set[str], rules: IgnoreRules) -> Plan:
@@ -584,7 +660,7 @@ def related_notes(
 ) -> dict[str, list[Suggestion]]:
     """Ranked related notes (with scores and reasons) of one note, or of every note; notes
     about vaultlink's own state (its cache) go to ``warnings``."""
-    scan = scan_vault(path, cache)
+    scan = scan_vault(path, cache, keep_texts=False)
     if warnings is not None:
         warnings.extend(scan.warnings)
     only = [find_note(scan, name).path] if name is not None else None
@@ -602,7 +678,7 @@ def rank_all(
     to it, left out (they are connected already)."""
     from vaultlink.core.rank import RankIndex  # numpy and scipy: not needed when nothing changed
 
-    index = RankIndex(scan.notes, scan.links, scan.config)
+    index = RankIndex(scan.notes, scan.links, scan.config, keep_rows=False)
     advance = progress.step("ranking", len(index.paths) if only is None else len(only))
     exclude = linked_either_way(scan.links)
     return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, advance=advance)

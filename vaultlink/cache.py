@@ -11,6 +11,12 @@ output):
   to see that nothing at all changed since a sync finished, and skip the whole run;
 - a cache that is corrupt, unreadable or from another version is discarded with a warning.
 
+Only each file's stamp, digest and parse key are held in memory; parses stay in the database,
+are fetched one by one when asked for, and new ones are written in batches as they come (a
+100,000-note vault's parses are about half a gigabyte of JSON). A run killed mid-scan leaves
+the batches it committed: every row stands on its own (a parse is used only for the bytes
+whose key it was stored with), so they are as good as rows a finished run wrote.
+
 Rows are JSON (``core.codec``), never pickle: the file sits in the vault, where other
 people's sync tools may write, and unpickling a crafted file would run code.
 """
@@ -51,14 +57,15 @@ CREATE TABLE IF NOT EXISTS files (
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileRow:
     """What the cache knows of one note file."""
 
     stamp: FileStamp
     digest: str
     parse_key: str | None
-    parsed: str | None
+    has_parse: bool
+    """A parse is stored for ``parse_key`` (in the database, or about to be: ``ScanCache.parsed``)."""
 
     def trusted(self, stamp: FileStamp) -> bool:
         """Does ``stamp`` prove the file still holds ``digest``?"""
@@ -72,43 +79,81 @@ def config_key(config: Config) -> str:
     return hashlib.sha256(f"{FORMAT}\0{config!r}".encode()).hexdigest()
 
 
+BATCH = 1_000
+"""Rows written per transaction while a scan goes on: what a cold scan holds of parses' JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """A row to write (``row`` None: to delete). ``parsed`` is the parse's JSON to store; with
+    ``keep_parse`` the stored parse stays (the file's parse key is unchanged)."""
+
+    row: FileRow | None
+    parsed: str | None = None
+    keep_parse: bool = False
+
+
 class ScanCache:
-    """The cache of one vault, loaded whole at open (one row per note), written in one
-    transaction by ``save``."""
+    """The cache of one vault: every file's stamp, digest and parse key loaded at open (one row
+    per note), the parses fetched when asked for; what changes is written in batches of
+    ``BATCH`` rows as it comes, and the rest by ``save``."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection, config: Config, *, writable: bool = True) -> None:
         self.path = path
         self.writable = writable
         self._db = connection
         self.rows: dict[str, FileRow] = {}
-        self._dirty: dict[str, FileRow | None] = {}
+        self._pending: dict[str, _Change] = {}
+        self._write_failed = False
         self._meta: dict[str, str] = dict(connection.execute("SELECT key, value FROM meta").fetchall())
         if self._meta.get("config") != config_key(config):
             if writable:
-                self._db.execute("DELETE FROM files")
+                self._db.execute("DELETE FROM files")  # committed with the new meta, by the first write
             self._meta = {"format": FORMAT, "config": config_key(config)}
             self._meta_dirty = True
         else:
             self._meta_dirty = False
-            for path_, size, mtime, ctime, inode, stamped, digest, key, parsed in connection.execute(
-                "SELECT * FROM files"
-            ):
-                if not _row_types_ok(path_, (size, mtime, ctime, inode, stamped), digest, key, parsed):
-                    raise _Foreign("damaged (a row holds values of the wrong type)")
-                self.rows[path_] = FileRow(FileStamp(size, mtime, ctime, inode, stamped), digest, key, parsed)
+            self._load_rows()
+
+    def _load_rows(self) -> None:
+        """Every row but its parse (only whether it has one, and that it is text)."""
+        for path_, size, mtime, ctime, inode, stamped, digest, key, kind in self._db.execute(
+            "SELECT path, size, mtime_ns, ctime_ns, inode, stamped_ns, digest, parse_key, typeof(parsed) FROM files"
+        ):
+            if not _row_types_ok(path_, (size, mtime, ctime, inode, stamped), digest, key, kind):
+                raise _Foreign("damaged (a row holds values of the wrong type)")
+            self.rows[path_] = FileRow(FileStamp(size, mtime, ctime, inode, stamped), digest, key, kind == "text")
 
     # --- reading ---------------------------------------------------------------------------------
 
     def parsed(self, rel: str, parse_key: str) -> ParsedNote | None:
         """The cached parse of ``rel`` if its bytes still have ``parse_key``."""
         row = self.rows.get(rel)
-        if row is None or row.parse_key != parse_key or row.parsed is None:
+        if row is None or row.parse_key != parse_key or not row.has_parse:
+            return None
+        text = self._stored_parse(rel, parse_key)
+        if text is None:
             return None
         try:
-            parsed = decode_parsed(row.parsed)
+            parsed = decode_parsed(text)
         except ValueError:
             return None
         return parsed if parsed.path == rel else None
+
+    def _stored_parse(self, rel: str, parse_key: str) -> str | None:
+        """The parse's JSON, not yet written or from the database; None if the database holds
+        none for ``parse_key`` (another run may have written the row since it was loaded)."""
+        change = self._pending.get(rel)
+        if change is not None and change.parsed is not None:
+            return change.parsed
+        try:
+            found = self._db.execute("SELECT parse_key, parsed FROM files WHERE path = ?", (rel,)).fetchone()
+        except sqlite3.Error:
+            return None
+        if found is None or found[0] != parse_key or type(found[1]) is not str:
+            return None
+        text: str = found[1]
+        return text
 
     def trusted_digest(self, rel: str, stamp: FileStamp | None) -> str | None:
         row = self.rows.get(rel)
@@ -121,18 +166,25 @@ class ScanCache:
         the parse already cached if the file's ``parse_key`` is unchanged)."""
         old = self.rows.get(rel)
         known = old is not None and old.digest == digest and old.parse_key == parse_key and old.trusted(stamp)
-        if known and (parsed is None or (old is not None and old.parsed is not None)):
+        if known and (parsed is None or (old is not None and old.has_parse)):
             return  # nothing new to remember
-        if parsed is not None:
-            text: str | None = encode_parsed(parsed)
+        keep = parsed is None and old is not None and old.parse_key == parse_key and old.has_parse
+        row = FileRow(stamp, digest, parse_key, keep or (parsed is not None and self.writable))
+        self.rows[rel] = row
+        if not self.writable:
+            return  # never saved: remember what was seen, not the parse
+        if keep:
+            earlier = self._pending.get(rel)
+            text = earlier.parsed if earlier is not None else None  # a parse not written yet stays too
+            self._queue(rel, _Change(row, text, keep_parse=text is None))
         else:
-            text = old.parsed if old is not None and old.parse_key == parse_key else None
-        self._put(rel, FileRow(stamp, digest, parse_key, text))
+            self._queue(rel, _Change(row, encode_parsed(parsed) if parsed is not None else None))
 
     def forget(self, rel: str) -> None:
         if rel in self.rows:
             del self.rows[rel]
-            self._dirty[rel] = None
+            if self.writable:
+                self._queue(rel, _Change(None))
 
     def keep_only(self, paths: Iterable[str]) -> None:
         """Drop the rows of files that are gone."""
@@ -140,9 +192,15 @@ class ScanCache:
         for rel in [p for p in self.rows if p not in keep]:
             self.forget(rel)
 
-    def _put(self, rel: str, row: FileRow) -> None:
-        self.rows[rel] = row
-        self._dirty[rel] = row
+    def _queue(self, rel: str, change: _Change) -> None:
+        """Write ``change`` with the next batch; a full batch is written now. After a failure
+        the rows wait for ``save``, which tries once more and reports it."""
+        self._pending[rel] = change
+        if len(self._pending) >= BATCH and not self._write_failed:
+            try:
+                self._write_pending()
+            except sqlite3.Error:
+                self._write_failed = True
 
     # --- the last finished sync ------------------------------------------------------------------
 
@@ -157,44 +215,63 @@ class ScanCache:
         self._meta_dirty = True
 
     def save(self) -> Diagnostic | None:
-        """Write what changed, in one transaction; a warning if that failed."""
+        """Write what is not written yet, in one transaction; a warning if that failed."""
         if not self.writable:
             return None
         try:
-            with self._db:
-                if self._meta_dirty:
-                    self._db.execute("DELETE FROM meta")  # a key dropped in memory (a reset) goes too
-                    self._db.executemany("INSERT INTO meta VALUES (?, ?)", self._meta.items())
-                self._db.executemany(
-                    "DELETE FROM files WHERE path = ?", [(p,) for p, r in self._dirty.items() if r is None]
-                )
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(p, *_columns(r)) for p, r in self._dirty.items() if r is not None],
-                )
+            self._write_pending()
         except sqlite3.Error as exc:
             return cache_warning(self.path, f"could not be updated ({exc}); the next run reads more")
-        self._dirty.clear()
-        self._meta_dirty = False
         return None
+
+    def _write_pending(self) -> None:
+        """One transaction: the meta if it changed (first, so rows never land under another
+        config's meta), then the pending rows."""
+        with self._db:
+            if self._meta_dirty:
+                self._db.execute("DELETE FROM meta")  # a key dropped in memory (a reset) goes too
+                self._db.executemany("INSERT INTO meta VALUES (?, ?)", self._meta.items())
+            changes = self._pending.items()
+            self._db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p, c in changes if c.row is None])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(p, *_columns(c.row), c.parsed) for p, c in changes if c.row is not None and not c.keep_parse],
+            )
+            self._db.executemany(
+                _KEEP_PARSE, [(p, *_columns(c.row)) for p, c in changes if c.row is not None and c.keep_parse]
+            )
+        self._pending.clear()
+        self._meta_dirty = False
 
     def close(self) -> None:
         self._db.close()
 
 
-def _row_types_ok(path: object, stamp: tuple[object, ...], digest: object, key: object, parsed: object) -> bool:
+# A row whose stored parse stays: every column but ``parsed`` is set (inserted without a parse
+# if the row is not there after all).
+_KEEP_PARSE = """
+INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
+ON CONFLICT(path) DO UPDATE SET
+    size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, inode = excluded.inode,
+    stamped_ns = excluded.stamped_ns, digest = excluded.digest, parse_key = excluded.parse_key
+"""
+
+
+def _row_types_ok(path: object, stamp: tuple[object, ...], digest: object, key: object, parse_type: object) -> bool:
+    """``parse_type``: SQLite's ``typeof`` of the stored parse."""
     return (
         type(path) is str
         and all(type(v) is int for v in stamp)
         and type(digest) is str
         and (key is None or type(key) is str)
-        and (parsed is None or type(parsed) is str)
+        and parse_type in ("null", "text")
     )
 
 
 def _columns(row: FileRow) -> tuple[int | str | None, ...]:
+    """The row's columns but its path and its parse."""
     s = row.stamp
-    return (s.size, s.mtime_ns, s.ctime_ns, s.inode, s.seen_ns, row.digest, row.parse_key, row.parsed)
+    return (s.size, s.mtime_ns, s.ctime_ns, s.inode, s.seen_ns, row.digest, row.parse_key)
 
 
 def cache_warning(path: Path, message: str) -> Diagnostic:

@@ -166,7 +166,7 @@ def _printable(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileStamp:
     """What ``stat`` says of a file (if any of it differs, the file may have changed), and
     ``seen_ns``: the wall-clock time just *before* the stat, not part of the comparison."""
@@ -191,7 +191,7 @@ def note_stamp(root: Path, rel: str) -> FileStamp | None:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteFile:
     """A note's bytes and its stamp, taken *before* the read: a change during the read then
     leaves a stamp that no longer matches, so the next run reads the file again."""

@@ -27,6 +27,8 @@ TEMP_PREFIX = ".vaultlink-tmp-"
 TEMP_SUFFIX = ".tmp"
 _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
 READ_ONLY = "read-only (no write permission); left alone"
+CHANGED = "changed since it was read; left alone"
+DELETED = "deleted since it was read; left alone"
 
 
 def digest(data: bytes) -> str:
@@ -76,7 +78,7 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
         try:
             seen = path.lstat()
         except FileNotFoundError as exc:
-            raise WriteRefused("deleted since it was read; left alone") from exc
+            raise WriteRefused(DELETED) from exc
         _refuse_read_only(seen)
         try:
             replace_file(path, data, stat.S_IMODE(seen.st_mode), check=lambda: _unchanged(path, expected, seen))
@@ -130,7 +132,7 @@ def _same_file(path: Path, seen: os.stat_result) -> None:
     try:
         now = path.lstat()
     except FileNotFoundError as exc:
-        raise WriteRefused("deleted since it was read; left alone") from exc
+        raise WriteRefused(DELETED) from exc
     if stat.S_ISLNK(now.st_mode):
         raise WriteRefused("became a symbolic link since it was read; left alone")
     if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (seen.st_dev, seen.st_ino):
@@ -170,7 +172,7 @@ def replace_file(
                 os.fsync(f.fileno())
             os.chmod(tmp, mode)
             if check is not None and not check():
-                raise WriteRefused("changed since it was read; left alone")
+                raise WriteRefused(CHANGED)
             if no_clobber:
                 _link_new(tmp, path)
             else:
@@ -244,9 +246,9 @@ def delete_file(root: Path, rel: str, expected: str) -> None:
     try:
         _refuse_read_only(path.lstat())
     except FileNotFoundError as exc:
-        raise WriteRefused("deleted since it was read; left alone") from exc
+        raise WriteRefused(DELETED) from exc
     if _current_digest(path) != expected:
-        raise WriteRefused("changed since it was read; left alone")
+        raise WriteRefused(CHANGED)
     path.unlink()
     folder = path.parent
     real_root = root.resolve()

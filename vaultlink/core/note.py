@@ -2,7 +2,9 @@
 
 All are immutable so that a parsed vault can be shared, cached and compared safely. The
 small, numerous ones (links, terms, diagnostics) are named tuples: a vault has hundreds of
-thousands of them, and a frozen dataclass costs several times more to build.
+thousands of them, and a frozen dataclass costs several times more to build. The dataclasses
+have slots: without, each instance carries a dict of its own (300 bytes; a 100,000-note sync
+holds half a million suggestions).
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class Diagnostic(NamedTuple):
         return f"{self.path}: {self.code}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """A parsed note. ``path`` is vault-relative with ``/`` separators and is the note's id.
 
@@ -117,7 +119,7 @@ class Note:
         return path_stem(self.path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedNote:
     """What parsing one file gives: the note (unless it had to be skipped) and diagnostics."""
 
@@ -126,7 +128,7 @@ class ParsedNote:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """One entry of a note's Related list: the related note, its score, and why (``core/rank.py``)."""
 

@@ -1,6 +1,7 @@
 """plan_sync / plan_clean: notes + graph in, the list of file edits out. Empty when up to date.
 
-Pure: the adapter reads the files into ``Source`` records and applies the ``Edit``s.
+Pure: the adapter reads the files into ``Source`` records (a mapping that may read each file only
+when it is asked for it, so each note's source is looked up once) and applies the ``Edit``s.
 Every edit carries the digest of the bytes it was planned from, so the writer can refuse
 to replace a file the user changed in the meantime.
 """
@@ -207,11 +208,11 @@ def plan_sync(
         note = notes[path]
         if note.is_stub:
             continue
-        reason = readonly.get(note.path) or _damage(sources[note.path].text)
-        if reason:
+        source = None if readonly.get(note.path) else sources[note.path]  # once: it may come from disk
+        reason = readonly.get(note.path) or _damage(source.text if source is not None else "")
+        if source is None or reason:
             plan.skipped.append((note.path, reason))
             continue
-        source = sources[note.path]
         mine = outgoing.get(note.path, empty)
         suggestions = rankings.get(note.path, [])
         plan.rankings[note.path] = suggestions

@@ -29,6 +29,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+try:  # what tocsr() runs; called here to write a transpose into arrays of our own (_stacked_rows)
+    from scipy.sparse._sparsetools import csr_tocsc as _csr_tocsc
+except ImportError:  # a scipy without it: the same arrays through a copy
+    _csr_tocsc = None
+
 from vaultlink.core.config import Config
 from vaultlink.core.note import Note, Suggestion, Term, TermKind, path_stem
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
@@ -134,9 +139,12 @@ class RankIndex:
         *,
         vocabulary: Vocabulary | None = None,
         rows: Mapping[str, NoteRow] | None = None,
+        keep_rows: bool = True,
     ) -> None:
         """``vocabulary`` and ``rows`` (by path, for these very notes) let a caller that
-        rebuilds the index often skip recomputing the rows of unchanged notes."""
+        rebuilds the index often skip recomputing the rows of unchanged notes. Without
+        ``keep_rows``, ``self.rows`` is emptied once the matrices are built from it (ranking never
+        reads it; a 100,000-note index holds 300 MB of rows)."""
         self.notes = sorted((n for n in notes if not n.is_stub), key=lambda n: n.path)
         self.paths = [n.path for n in self.notes]
         self.row_of = {p: i for i, p in enumerate(self.paths)}
@@ -150,15 +158,18 @@ class RankIndex:
         df = np.bincount(bag.indices, minlength=width)
         weights = _idf(df, n) * _kept_words(df, config, n)
         self._weights = weights
-        self._text = _tfidf(bag, weights)
         self._names = _name_matrix(self.rows, width, weights)
         self._mentions = _mention_matrix(self.rows, bag, df, max(_upper_df(config, n), min(WORD_MAX_DF, n)))
-        del bag  # the largest matrix; what ranking keeps is below (memory at 100k notes)
+        if not keep_rows:
+            self.rows = []
+        weighted = _weighted(bag, weights)
+        del bag  # before the normalising copies: it is as large as the text matrix (memory at 100k notes)
+        self._text = _normalise(weighted)
+        del weighted
         adjacency = _adjacency(links, self.row_of)
         self._links = sp.csr_matrix(adjacency[:n])
         self._stems = list(self.vocabulary.ids)  # each column's key: a stem, a phrase or a #tag
-        mix_t = (self._text * TEXT_WEIGHT + self._names * NAME_WEIGHT).T.tocsr()
-        names_t = (self._text * NAME_WEIGHT).T.tocsr()
+        mix = self._text * TEXT_WEIGHT + self._names * NAME_WEIGHT
         self._mention_sym = (self._mentions + self._mentions.T).tocsr()
         for matrix in (self._text, self._names, self._mentions, self._links):
             matrix.sort_indices()
@@ -166,8 +177,12 @@ class RankIndex:
         # chunk instead of four products and three sums of large results.
         self._parts = (self._text, self._names, self._links, self._mention_sym)  # left[rows], stacked per chunk
         links_t = _link_weights(adjacency) @ self._links.T * LINK_WEIGHT
+        del adjacency
         mentions_t = sp.identity(n, format="csr") * MENTION_WEIGHT
-        self._right = sp.vstack([mix_t, names_t, links_t, mentions_t], format="csr")
+        # vstack([mix.T, (text * NAME_WEIGHT).T, links_t, mentions_t]), built without a copy of each block
+        self._right = _stacked_rows(
+            [(mix, True, 1.0), (self._text, True, NAME_WEIGHT), (links_t, False, 1.0), (mentions_t, False, 1.0)]
+        )
 
     # --- ranking ------------------------------------------------------------------------------
 
@@ -375,6 +390,46 @@ def _stacked(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return indices, indptr
 
 
+def _stacked_rows(blocks: Sequence[tuple[Matrix, bool, float]]) -> Matrix:
+    """``sp.vstack`` of CSR blocks, bit for bit: each (matrix, transposed, weight) enters transposed
+    or not, its values times ``weight``. The transposes are written straight into the result's
+    arrays; ``vstack`` would hold every transposed block and the result at once, the index's largest
+    transient (600 MB at 100,000 notes)."""
+    heights = [m.shape[1] if transposed else m.shape[0] for m, transposed, _ in blocks]
+    width = blocks[0][0].shape[0] if blocks[0][1] else blocks[0][0].shape[1]
+    nnz = sum(m.nnz for m, _, _ in blocks)
+    index = np.int32 if max(nnz, sum(heights), width) < np.iinfo(np.int32).max else np.int64
+    data = np.empty(nnz)
+    indices = np.empty(nnz, dtype=index)
+    indptr = np.zeros(sum(heights) + 1, dtype=index)
+    row = at = 0
+    for (matrix, transposed, weight), height in zip(blocks, heights, strict=True):
+        end = at + matrix.nnz
+        if transposed:
+            block_indptr = np.empty(height + 1, dtype=index)
+            _transpose_into(matrix, block_indptr, indices[at:end], data[at:end])
+        else:
+            block_indptr = matrix.indptr
+            indices[at:end] = matrix.indices
+            data[at:end] = matrix.data
+        if weight != 1.0:
+            data[at:end] *= weight
+        indptr[row : row + height + 1] = block_indptr + at
+        row, at = row + height, end
+    return sp.csr_matrix((data, indices, indptr), shape=(sum(heights), width))
+
+
+def _transpose_into(matrix: Matrix, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> None:
+    """The CSR arrays of ``matrix.T`` (as ``matrix.T.tocsr()`` gives them) into the given arrays."""
+    if _csr_tocsc is None:
+        transposed = matrix.T.tocsr()
+        indptr[:], indices[:], data[:] = transposed.indptr, transposed.indices, transposed.data
+        return
+    rows, columns = matrix.shape
+    own = matrix.indptr.astype(indices.dtype, copy=False), matrix.indices.astype(indices.dtype, copy=False)
+    _csr_tocsc(rows, columns, *own, matrix.data.astype(data.dtype, copy=False), indptr, indices, data)
+
+
 def _bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
     """Notes × words, each note's 1 + log(count)."""
     words, indptr = _stacked([r.words for r in rows])
@@ -403,11 +458,12 @@ def _normalise(matrix: Matrix) -> Matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
 
 
-def _tfidf(bag: Matrix, weights: np.ndarray) -> Matrix:
-    """Sublinear tf × ``weights`` (idf, 0 for words that relate nothing), each row of unit length."""
+def _weighted(bag: Matrix, weights: np.ndarray) -> Matrix:
+    """Sublinear tf × ``weights`` (idf, 0 for words that relate nothing); ``_normalise`` makes it
+    the TF-IDF text matrix."""
     matrix = sp.csr_matrix(bag @ sp.diags(weights))
     matrix.eliminate_zeros()
-    return _normalise(matrix)
+    return matrix
 
 
 def _name_matrix(rows: Sequence[NoteRow], width: int, weights: np.ndarray) -> Matrix:
@@ -442,12 +498,14 @@ def _mention_matrix(rows: Sequence[NoteRow], bag: Matrix, df: np.ndarray, upper:
                 ranked.append(by_rarity)
     if not owners:
         return sp.csr_matrix((n, n))
-    present = sp.csr_matrix((np.ones(bag.nnz), bag.indices, bag.indptr), shape=bag.shape).tocsc()
-    hits = present[:, [words[0] for words in ranked]]
-    for k in range(1, max(len(words) for words in ranked)):
-        hits = hits.multiply(present[:, [words[min(k, len(words) - 1)] for words in ranked]])
-    found = sp.coo_matrix(hits)
-    mentioner, mentioned = found.row, np.array(owners, dtype=np.int64)[found.col]
+    present = sp.csr_matrix((np.ones(bag.nnz, dtype=np.int8), bag.indices, bag.indptr), shape=bag.shape).tocsc()
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    for start, stop in _name_chunks([int(df[words[0]]) for words in ranked]):
+        mentioners, names = _mentions_among(present, ranked[start:stop])
+        found.append((mentioners, np.array(owners[start:stop], dtype=np.int64)[names]))
+    del present
+    mentioner = np.concatenate([m for m, _ in found])
+    mentioned = np.concatenate([m for _, m in found])
     other = mentioner != mentioned
     binary = sp.csr_matrix((np.ones(int(other.sum())), (mentioner[other], mentioned[other])), shape=(n, n))
     binary.data[:] = 1.0  # a note naming b twice (two of b's names) mentions it once
@@ -456,6 +514,34 @@ def _mention_matrix(rows: Sequence[NoteRow], bag: Matrix, df: np.ndarray, upper:
     left = sp.diags(1.0 / np.log(2.0 + outgoing))
     right = sp.diags(1.0 / np.log(2.0 + incoming))
     return sp.csr_matrix(left @ binary @ right * 2.0)
+
+
+MENTION_CHUNK = 2_000_000
+"""About how many candidate (note, name) pairs one step of ``_mention_matrix`` holds: a name's
+candidates are its rarest word's postings, and all names' at once are the index's largest
+transient at 100,000 notes."""
+
+
+def _name_chunks(postings: Sequence[int]) -> Iterable[tuple[int, int]]:
+    """(start, stop) runs of names whose rarest words' postings add up to about ``MENTION_CHUNK``."""
+    start, total = 0, 0
+    for k, count in enumerate(postings):
+        if total and total + count > MENTION_CHUNK:
+            yield start, k
+            start, total = k, 0
+        total += count
+    if start < len(postings):
+        yield start, len(postings)
+
+
+def _mentions_among(present: Matrix, ranked: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(note, name) pairs where the note (a row of ``present``, notes × words) states every word
+    of the name (its words rarest first): candidates from the rarest word, narrowed by the next."""
+    hits = present[:, [words[0] for words in ranked]]
+    for k in range(1, max(len(words) for words in ranked)):
+        hits = hits.multiply(present[:, [words[min(k, len(words) - 1)] for words in ranked]])
+    found = sp.coo_matrix(hits)
+    return found.row.astype(np.int64), found.col.astype(np.int64)
 
 
 def _adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> Matrix:

@@ -40,7 +40,7 @@ class Outcome(StrEnum):
     ATTACHMENT = "attachment"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """``target`` is the note's path (NOTE, UNREADABLE) or the path a new note would get (MISSING)."""
 
@@ -49,7 +49,7 @@ class Resolution:
     candidates: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResolvedLink:
     source: str
     link: Link
