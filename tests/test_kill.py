@@ -74,10 +74,14 @@ def child(args, log, tell):
     os.dup2(fd, 2)
     real_mkstemp = tempfile.mkstemp
     def mkstemp(*a, **k):
-        if tell[0] is not None:
-            os.write(tell[0], b"w")
-            os.close(tell[0])
-            tell[0] = None
+        # Notes are written from several threads: list.pop hands the pipe to exactly one.
+        try:
+            fd = tell.pop()
+        except IndexError:
+            fd = None
+        if fd is not None:
+            os.write(fd, b"w")
+            os.close(fd)
         return real_mkstemp(*a, **k)
     tempfile.mkstemp = mkstemp
     code = 0
