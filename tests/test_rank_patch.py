@@ -77,6 +77,20 @@ def test_links_gained_and_lost_rank_as_a_rebuild() -> None:
     assert index.related_all(top=1000) == rebuilt.related_all(top=1000)
 
 
+@pytest.mark.parametrize("gained", [True, False])
+def test_a_phrase_two_notes_start_or_stop_sharing_moves_both_as_a_rebuild_does(gained: bool) -> None:
+    """Lonely alone states "zebra crossing": its words weigh nothing (min_df is 2) until Gamma
+    states them too; then both notes' rows weigh them."""
+    files = {**VAULT, "Lonely.md": "# Lonely\n\n" + prose("zebra crossing")}
+    shared = VAULT["Gamma.md"] + prose("zebra crossing")
+    if not gained:
+        files["Gamma.md"] = shared
+    base, index, rebuilt = patch_and_rebuild(files, {"Gamma.md": shared if gained else VAULT["Gamma.md"]})
+    assert ("Lonely.md" in {s.path for s in rebuilt.related("Gamma.md")}) is gained
+    assert ("Lonely.md" in {s.path for s in base.related("Gamma.md")}) is not gained
+    assert index.related_all(top=1000) == rebuilt.related_all(top=1000)
+
+
 def test_a_patch_with_the_same_rows_ranks_as_its_base() -> None:
     base, index, _ = patch_and_rebuild(
         VAULT, {"Gamma.md": VAULT["Gamma.md"], "bread/Notes.md": VAULT["bread/Notes.md"]}

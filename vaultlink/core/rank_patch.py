@@ -76,21 +76,26 @@ class PatchedIndex(RankIndex):
         self.rows = list(base.rows)
         for r in saved:
             self.notes[r], self.rows[r] = changed[int(r)]
-        weights = _weights_after(base, saved, new_rows)
+        weights, moved_words = _weights_after(base, saved, new_rows)
         width = len(base._weights)
         self._weights = weights[:width]
-        bag = rank._bag_matrix(new_rows, len(weights))
-        self._text = _with_rows(base._text, saved, rank._tfidf(bag, weights)[:, :width])
-        self._names = _with_rows(base._names, saved, rank._name_matrix(new_rows, len(weights), weights)[:, :width])
-        mentions = _mention_rows(base, saved, bag[:, :width])
+        # The other notes stating a word that starts or stops counting are weighed anew too: a
+        # word two notes share for the first time relates them at once.
+        weighed = np.union1d(saved, _started_or_stopped(base, moved_words, weights))
+        weighed_rows = [self.rows[r] for r in weighed]
+        bag = rank._bag_matrix(weighed_rows, len(weights))
+        names = rank._name_matrix(weighed_rows, len(weights), weights)
+        self._text = _with_rows(base._text, weighed, rank._tfidf(bag, weights)[:, :width])
+        self._names = _with_rows(base._names, weighed, names[:, :width])
+        mentions = _mention_rows(base, saved, bag[np.searchsorted(weighed, saved)][:, :width])
         self._mentions = _with_rows(base._mentions, saved, mentions)
         self._mention_sym = _symmetric_with(base, saved, mentions)
         moved, adjacency, self._degree = _link_rows(base, saved, links)
         self._links = _with_rows(base._links, moved, adjacency)
         self._parts = (self._text, self._names, self._links, self._mention_sym)
-        self._replaced = np.union1d(saved, moved)
+        self._replaced = np.union1d(weighed, moved)
         self._right_replaced = self._columns(self._replaced)
-        self._right_reweighed = self._reweighed(base)
+        self._reweighed = _reweighed(base, self._degree, 2 * width)
 
     def _columns(self, rows: np.ndarray) -> Matrix:
         """The columns of the right-hand side (``RankIndex._right``) for ``rows``, from their
@@ -102,25 +107,13 @@ class PatchedIndex(RankIndex):
         mentions = sp.identity(len(self.paths), format="csr")[rows] * rank.MENTION_WEIGHT
         return sp.hstack([mix, by_name, by_link, mentions], format="csr").T.tocsr()
 
-    def _reweighed(self, base: RankIndex) -> Matrix | None:
-        """What ``base``'s right-hand side gains where a node's Adamic-Adar weight moved with its
-        degree: its row (in the link rows) times the notes linked with it. None if no weight moved.
-        (The replaced rows' columns come out wrong here: ``_scores`` takes those from ``_columns``.)"""
-        before, after = rank.link_weights(base._degree), rank.link_weights(self._degree)
-        nodes = np.flatnonzero(before != after)
-        if not len(nodes):
-            return None
-        neighbours = sp.csr_matrix(_prepared(base).links_by_node[:, nodes].T)
-        gained = sp.coo_matrix(sp.csr_matrix(sp.diags((after - before)[nodes] * rank.LINK_WEIGHT)) @ neighbours)
-        offset = 2 * self._text.shape[1]  # the link rows follow the text and name rows
-        return sp.csr_matrix((gained.data, (offset + nodes[gained.row], gained.col)), shape=self._right.shape)
-
     def _scores(self, rows: np.ndarray) -> Matrix:
         """Scores with ``base``'s columns, except those of the replaced rows, scored anew."""
         left = self._left(rows)
         product = left @ self._right
-        if self._right_reweighed is not None:
-            product = product + left @ self._right_reweighed
+        if self._reweighed is not None:
+            columns, gained = self._reweighed
+            product = product + left[:, columns] @ gained
         kept = sp.coo_matrix(product)
         fresh = sp.coo_matrix(left @ self._right_replaced)
         keep = ~np.isin(kept.col, self._replaced)
@@ -132,10 +125,25 @@ class PatchedIndex(RankIndex):
 # --- the replaced rows ------------------------------------------------------------------------------
 
 
-def _weights_after(base: RankIndex, saved: np.ndarray, new_rows: Sequence[NoteRow]) -> np.ndarray:
+def _reweighed(base: RankIndex, degree: np.ndarray, offset: int) -> tuple[np.ndarray, Matrix] | None:
+    """What ``base``'s right-hand side gains where a node's Adamic-Adar weight moved with its
+    degree: the rows of those nodes (the link rows start at ``offset``), and for each the gain
+    times the notes linked with it. None if no weight moved. (Wrong for the replaced rows'
+    columns: ``PatchedIndex._scores`` takes those from ``_columns``.)"""
+    before, after = rank.link_weights(base._degree), rank.link_weights(degree)
+    nodes = np.flatnonzero(before != after)
+    if not len(nodes):
+        return None
+    neighbours = sp.csr_matrix(_prepared(base).links_by_node[:, nodes].T)
+    return offset + nodes, sp.csr_matrix(sp.diags((after - before)[nodes] * rank.LINK_WEIGHT) @ neighbours)
+
+
+def _weights_after(
+    base: RankIndex, saved: np.ndarray, new_rows: Sequence[NoteRow]
+) -> tuple[np.ndarray, np.ndarray]:
     """Every word's weight (idf, 0 if it relates nothing) as ``base`` has it, except for the words
-    the saved notes gained or lost: those from their new document frequencies. As wide as the
-    vocabulary now (a new word weighs in its note's row length)."""
+    the saved notes gained or lost (returned too): those from their new document frequencies.
+    As wide as the vocabulary now (a new word weighs in its note's row length)."""
     width = len(base.vocabulary.ids)
     df = np.zeros(width, dtype=base._df.dtype)
     df[: len(base._df)] = base._df
@@ -148,7 +156,19 @@ def _weights_after(base: RankIndex, saved: np.ndarray, new_rows: Sequence[NoteRo
     moved = np.union1d(old, new)
     n = len(base.paths)
     weights[moved] = rank._idf(df[moved], n) * rank._kept_words(df[moved], base.config, n)
-    return weights
+    return weights, moved
+
+
+def _started_or_stopped(base: RankIndex, words: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The notes of ``base`` stating one of ``words`` that starts or stops counting at ``min_df``
+    with ``weights``. (One that stops counting by growing too common is left to the rebuild:
+    hundreds of notes state it.)"""
+    known = words[words < len(base._weights)]
+    crossed = known[(base._weights[known] > 0) != (weights[known] > 0)]
+    postings, owners = _prepared(base).rare_words
+    starts, ends = np.searchsorted(postings, crossed, "left"), np.searchsorted(postings, crossed, "right")
+    found = [owners[a:b] for a, b in zip(starts, ends, strict=True) if b > a]
+    return np.unique(np.concatenate(found)).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
 
 
 def _with_rows(matrix: Matrix, rows: np.ndarray, replacement: Matrix) -> Matrix:
@@ -219,6 +239,9 @@ class _Prepared:
     owner (row), names × words (the rarest words a mentioning note must state), and how many."""
     links_by_node: Matrix
     """The link matrix by columns (CSC): each node's notes."""
+    rare_words: tuple[np.ndarray, np.ndarray]
+    """The words in ``min_df`` notes or one fewer (they start or stop counting with one note
+    more or less), each as often as notes state it, ascending; and those notes (rows)."""
 
 
 _PREPARED: weakref.WeakKeyDictionary[RankIndex, _Prepared] = weakref.WeakKeyDictionary()
@@ -227,8 +250,20 @@ _PREPARED: weakref.WeakKeyDictionary[RankIndex, _Prepared] = weakref.WeakKeyDict
 def _prepared(base: RankIndex) -> _Prepared:
     found = _PREPARED.get(base)
     if found is None:
-        found = _PREPARED[base] = _Prepared(_name_table(base), base._links.tocsc())
+        found = _PREPARED[base] = _Prepared(_name_table(base), base._links.tocsc(), _rare_words(base))
     return found
+
+
+def _rare_words(base: RankIndex) -> tuple[np.ndarray, np.ndarray]:
+    df, low = base._df, base.config.min_df
+    if low <= 1:  # every stated word counts (up to the upper bound)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+    words = np.concatenate([row.words for row in base.rows]) if base.rows else np.zeros(0, dtype=np.int64)
+    owners = np.repeat(np.arange(len(base.rows), dtype=np.int32), [len(row.words) for row in base.rows])
+    rare = (df[words] >= max(1, low - 1)) & (df[words] <= low)
+    words, owners = words[rare], owners[rare]
+    order = np.argsort(words, kind="stable")
+    return words[order].astype(np.int32), owners[order]
 
 
 def _name_table(base: RankIndex) -> tuple[np.ndarray, Matrix, np.ndarray]:
