@@ -111,6 +111,8 @@ class LiveVault:
         start = time.perf_counter()
         report = BatchReport(seen=len(self.model.notes))
         self._write(self._plan(None, None), report)
+        if self.defer:
+            self._rank_index()  # ready for the first save to patch (the sync's stubs made it stale)
         report.seconds = time.perf_counter() - start
         return report
 
@@ -362,7 +364,7 @@ class LiveVault:
         plan = plan_sync(
             self.model.notes,
             self.sources,
-            self.model.all_links(),
+            self.model.all_links() if index is None else [],  # with an index, plan_sync reads no link
             self._rankings(only),
             self.config,
             self.options,
