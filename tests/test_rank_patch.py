@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pytest
-from conftest import SMALL_VAULT, prose
+from conftest import FILLER, SMALL_VAULT, prose
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_rank import CONFIG, STUB_TEXT, TOLERANCE, assert_well_formed, links_of, note, notes_of, per_note
@@ -88,6 +88,20 @@ def test_a_phrase_two_notes_start_or_stop_sharing_moves_both_as_a_rebuild_does(g
     base, index, rebuilt = patch_and_rebuild(files, {"Gamma.md": shared if gained else VAULT["Gamma.md"]})
     assert ("Lonely.md" in {s.path for s in rebuilt.related("Gamma.md")}) is gained
     assert ("Lonely.md" in {s.path for s in base.related("Gamma.md")}) is not gained
+    assert index.related_all(top=1000) == rebuilt.related_all(top=1000)
+
+
+def test_a_note_starting_to_mention_another_reweighs_every_mention_of_it_as_a_rebuild_does() -> None:
+    """Twelve notes state "common" and "thing" (too many for the words to weigh anything, not for
+    the name to be mentioned): each mentions Common Thing. A thirteenth starting to, every
+    mention of it weighs less."""
+    files = {"Common Thing.md": "# Common Thing\n\nA note.\n"}
+    files |= {f"n{i}.md": f"# N {i}\n\nThe common view. A thing. " + prose(f"topic {i // 2}") for i in range(12)}
+    files |= {f"Filler {i}.md": f"# Filler {i}\n\n{text}\n" for i, text in enumerate(FILLER)}
+    edit = {"Filler 0.md": files["Filler 0.md"] + "Common. Thing.\n"}
+    base, index, rebuilt = patch_and_rebuild(files, edit)
+    assert base.score("Filler 0.md", "Common Thing.md") == 0 < rebuilt.score("Filler 0.md", "Common Thing.md")
+    assert base.score("n0.md", "Common Thing.md") > rebuilt.score("n0.md", "Common Thing.md") > 0
     assert index.related_all(top=1000) == rebuilt.related_all(top=1000)
 
 

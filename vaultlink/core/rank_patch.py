@@ -79,21 +79,23 @@ class PatchedIndex(RankIndex):
         weights, moved_words = _weights_after(base, saved, new_rows)
         width = len(base._weights)
         self._weights = weights[:width]
-        # The other notes stating a word that starts or stops counting are weighed anew too: a
-        # word two notes share for the first time relates them at once.
-        weighed = np.union1d(saved, _started_or_stopped(base, moved_words, weights))
+        moved, adjacency, self._degree = _link_rows(base, saved, links)
+        self._links = _with_rows(base._links, moved, adjacency)
+        # The notes whose links changed are weighed anew (with the words' new weights: they
+        # are planned now, being linked from or to a saved note); so are the notes stating a
+        # word that starts or stops counting: a word two notes share for the first time
+        # relates them at once.
+        weighed = np.union1d(moved, _started_or_stopped(base, moved_words, weights))
         weighed_rows = [self.rows[r] for r in weighed]
         bag = rank._bag_matrix(weighed_rows, len(weights))
         names = rank._name_matrix(weighed_rows, len(weights), weights)
         self._text = _with_rows(base._text, weighed, rank._tfidf(bag, weights)[:, :width])
         self._names = _with_rows(base._names, weighed, names[:, :width])
-        mentions = _mention_rows(base, saved, bag[np.searchsorted(weighed, saved)][:, :width])
-        self._mentions = _with_rows(base._mentions, saved, mentions)
-        self._mention_sym = _symmetric_with(base, saved, mentions)
-        moved, adjacency, self._degree = _link_rows(base, saved, links)
-        self._links = _with_rows(base._links, moved, adjacency)
+        mentioning, mentions = _mentions_after(base, saved, bag[np.searchsorted(weighed, saved)][:, :width])
+        self._mentions = _with_rows(base._mentions, mentioning, mentions)
+        self._mention_sym = _symmetric_with(base, mentioning, mentions)
         self._parts = (self._text, self._names, self._links, self._mention_sym)
-        self._replaced = np.union1d(weighed, moved)
+        self._replaced = weighed
         self._right_replaced = self._columns(self._replaced)
         self._reweighed = _reweighed(base, self._degree, 2 * width)
 
@@ -197,37 +199,47 @@ def _with_rows(matrix: Matrix, rows: np.ndarray, replacement: Matrix) -> Matrix:
     return out
 
 
-def _symmetric_with(base: RankIndex, saved: np.ndarray, mentions: Matrix) -> Matrix:
-    """``base._mention_sym`` (mentions either way) after the ``saved`` rows of the mention matrix
-    became ``mentions``: the rows of the saved notes and of the notes they mention(ed) move."""
+def _symmetric_with(base: RankIndex, rows: np.ndarray, mentions: Matrix) -> Matrix:
+    """``base._mention_sym`` (mentions either way) after ``rows`` of the mention matrix became
+    ``mentions``: those rows move, and the rows of the notes they mention(ed)."""
     n = len(base.paths)
-    change = sp.coo_matrix(sp.csr_matrix(mentions) - base._mentions[saved])  # exactly 0 where nothing moved
-    spread = sp.csr_matrix((change.data, (saved[change.row], change.col)), shape=(n, n))
-    moved = np.union1d(saved, change.col)
-    rows = base._mention_sym[moved] + spread[moved] + spread.T.tocsr()[moved]
-    return _with_rows(base._mention_sym, moved, rows)
+    change = sp.coo_matrix(sp.csr_matrix(mentions) - base._mentions[rows])  # exactly 0 where nothing moved
+    spread = sp.csr_matrix((change.data, (rows[change.row], change.col)), shape=(n, n))
+    moved = np.union1d(rows, change.col)
+    return _with_rows(base._mention_sym, moved, base._mention_sym[moved] + spread[moved] + spread.T.tocsr()[moved])
 
 
-def _mention_rows(base: RankIndex, saved: np.ndarray, present: Matrix) -> Matrix:
-    """The saved notes' rows of the mention matrix: the names their words (``present``, saved ×
-    words) hold, weighted as ``rank._mention_matrix`` weighs them, with the mention counts moved
-    by these rows only."""
-    n = len(base.paths)
+def _mentions_after(base: RankIndex, saved: np.ndarray, present: Matrix) -> tuple[np.ndarray, Matrix]:
+    """The rows of the mention matrix that move, and their new rows: the saved notes' (the names
+    their words, ``present``, hold), and those of the other notes mentioning a note the saved
+    ones started or stopped mentioning (its mention count weighs every mention of it). Weighed
+    as ``rank._mention_matrix`` weighs them."""
+    n, old = len(base.paths), base._mentions
+    binary = _mentioned(base, saved, present)
+    outgoing = np.diff(old.indptr)
+    outgoing[saved] = np.diff(binary.indptr)
+    before = np.bincount(old.indices, minlength=n)
+    incoming = before - np.bincount(old[saved].indices, minlength=n) + np.bincount(binary.indices, minlength=n)
+    recounted = np.flatnonzero(incoming != before)
+    rows = np.union1d(saved, _prepared(base).mentions_by_column[:, recounted].indices)
+    pattern = _with_rows(old[rows], np.searchsorted(rows, saved), binary)
+    pattern.data[:] = 1.0
+    left = sp.diags(1.0 / np.log(2.0 + outgoing[rows]))
+    right = sp.diags(1.0 / np.log(2.0 + incoming))
+    return rows, sp.csr_matrix(left @ pattern @ right * 2.0)
+
+
+def _mentioned(base: RankIndex, saved: np.ndarray, present: Matrix) -> Matrix:
+    """Saved × notes: 1 where a saved note's words (``present``) hold one of a note's names."""
     owners, names, lengths = _prepared(base).names
     hits = sp.coo_matrix((present != 0).astype(np.float64) @ names.T)
     found = hits.data == lengths[hits.col]
     mentioner, mentioned = saved[hits.row[found]], owners[hits.col[found]]
     other = mentioner != mentioned
-    binary = sp.csr_matrix(
-        (np.ones(int(other.sum())), (np.searchsorted(saved, mentioner[other]), mentioned[other])), shape=(len(saved), n)
-    )
+    at = np.searchsorted(saved, mentioner[other])
+    binary = sp.csr_matrix((np.ones(len(at)), (at, mentioned[other])), shape=(len(saved), len(base.paths)))
     binary.data[:] = 1.0  # a note naming b twice (two of b's names) mentions it once
-    incoming = np.bincount(base._mentions.indices, minlength=n)
-    incoming -= np.bincount(base._mentions[saved].indices, minlength=n)
-    incoming += np.bincount(binary.indices, minlength=n)
-    left = sp.diags(1.0 / np.log(2.0 + np.diff(binary.indptr)))
-    right = sp.diags(1.0 / np.log(2.0 + incoming))
-    return sp.csr_matrix(left @ binary @ right * 2.0)
+    return binary
 
 
 @dataclass(frozen=True)
@@ -239,6 +251,8 @@ class _Prepared:
     owner (row), names × words (the rarest words a mentioning note must state), and how many."""
     links_by_node: Matrix
     """The link matrix by columns (CSC): each node's notes."""
+    mentions_by_column: Matrix
+    """The mention matrix by columns (CSC): the notes mentioning each note."""
     rare_words: tuple[np.ndarray, np.ndarray]
     """The words in ``min_df`` notes or one fewer (they start or stop counting with one note
     more or less), each as often as notes state it, ascending; and those notes (rows)."""
@@ -250,7 +264,9 @@ _PREPARED: weakref.WeakKeyDictionary[RankIndex, _Prepared] = weakref.WeakKeyDict
 def _prepared(base: RankIndex) -> _Prepared:
     found = _PREPARED.get(base)
     if found is None:
-        found = _PREPARED[base] = _Prepared(_name_table(base), base._links.tocsc(), _rare_words(base))
+        found = _PREPARED[base] = _Prepared(
+            _name_table(base), base._links.tocsc(), base._mentions.tocsc(), _rare_words(base)
+        )
     return found
 
 
@@ -288,8 +304,8 @@ def _name_table(base: RankIndex) -> tuple[np.ndarray, Matrix, np.ndarray]:
 def _link_rows(
     base: RankIndex, saved: np.ndarray, links: Iterable[ResolvedLink]
 ) -> tuple[np.ndarray, Matrix, np.ndarray]:
-    """The notes whose links changed (the saved notes and the notes they gained or lost a link
-    with), their new rows of the link matrix over ``base``'s nodes, and every node's degree now.
+    """The notes whose links may have changed (the saved notes and the notes they gained or lost
+    a link with), their new rows of the link matrix over ``base``'s nodes, and every node's degree now.
     A node new since ``base`` shares no neighbour in it: left out of the rows, counted in degrees."""
     n = len(base.paths)
     new: dict[int, set[int | str]] = {int(r): set() for r in saved}
