@@ -196,14 +196,14 @@ class LiveVault:
         # Seen from the other note's row, the last digit may differ: hence the 2e-6.
         floor = self.options.min_score - 2e-6  # no list holds a score below min_score
         for path in saved & index.row_of.keys():
-            for other, score in index.scores_with(path).items():
-                previous = self.rankings.get(other) if score >= floor else None
+            for scored in index.related(path, top=len(index.paths), min_score=floor, reasons=False):
+                previous = self.rankings.get(scored.path)
                 if previous is None:
                     continue
                 # The score to beat: the last listed one, or min_score while the list has room.
                 lowest = previous[-1].score if len(previous) >= self.options.top else self.options.min_score
-                if score >= lowest - 2e-6 and path not in self._linked(other):
-                    out.add(other)
+                if scored.score >= lowest - 2e-6 and path not in self._linked(scored.path):
+                    out.add(scored.path)
         return out
 
     def _lists_changed(self) -> set[str]:
