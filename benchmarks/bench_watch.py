@@ -79,7 +79,8 @@ def main() -> None:
     for trial in range(args.saves):
         rel = rng.choice(paths)
         other = Path(rng.choice(paths)).stem
-        sentence = live.model.notes[rng.choice(paths)].terms[0].label if live.model.notes[rel].terms else "idea"
+        source = live.model.notes[rng.choice(paths)]
+        sentence = source.terms[0].label if source.terms else "idea"
         saved = time.perf_counter()
         with open(root / rel, "a", encoding="utf-8") as f:
             f.write(f"\nMore on {sentence} in [[{other}]] (trial {trial}).\n")
