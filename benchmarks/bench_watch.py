@@ -104,6 +104,7 @@ def main() -> None:
             batches.get()
     stop.set()
     watcher.join(5)
+    shutil.rmtree(root.parent)  # the temp folder prepare() made
     latencies.sort()
     converged.sort()
     p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
