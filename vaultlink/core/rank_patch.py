@@ -2,19 +2,22 @@
 
 Rebuilding a ``RankIndex`` costs ~0.4 s on 10,000 notes (the mention matrix, the transposes, the
 stacked right-hand side), for a save that changed one note. ``patched(base, changed, links)`` is
-``base`` with the changed notes' rows replaced:
+``base`` with these rows replaced, in about 20 ms:
 
-- their words weigh what their new document frequencies make them (the save moved ``_df``);
-- their mentions are found against every name ``base`` finds mentions of;
-- their links are the new ones, and so are the links of the notes they gained or lost a link with.
+- the changed notes': their words weigh by their new document frequencies, their mentions are
+  found against every name ``base`` finds mentions of, their links are the new ones;
+- the notes they gained or lost a link with: new links, words weighed by the new frequencies;
+- the notes stating a word that starts or stops counting (its frequency crossed ``min_df``): a
+  phrase two notes share for the first time relates them at once;
+- the notes mentioning a note whose mention count moved (it weighs every mention of it).
 
-Everything else is ``base``'s: the other notes' word weights and row lengths (a word whose document
-frequency the save moved weighs a little differently in the other notes stating it), link degrees
-(the Adamic-Adar weights), how many notes mention a name, which words of a long name are its rarest.
-A pair with a patched note is scored from the new rows on both sides, so scores stay symmetric.
-When the save moved no document frequency, no link and no mention, the patched index ranks exactly
-as a rebuilt one (bit for bit); otherwise its lists are close. The watcher writes them at once and
-checks every list against a rebuilt index in the batch right after (``LiveVault``).
+Link degrees (Adamic-Adar weights) are the new ones everywhere. What stays ``base``'s: the other
+notes' rows where a word's weight moved a little (its frequency changed, away from ``min_df``) or
+crossed the upper bound (hundreds of notes state it), and which words of a long name are its
+rarest. Scores stay symmetric (a pair with a replaced row is scored from the new rows on both
+sides). So a save that keeps its note's words (other counts, other links) ranks exactly as a
+rebuild; any other ranks close to it. The watcher writes these lists at once and checks every
+list against a rebuilt index in the batch right after (``LiveVault``).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def patched(
 
 def prepare(base: RankIndex) -> None:
     """Do now what every patch of ``base`` reads, so that the first patch doesn't pay for it
-    (~15 ms on 10,000 notes: every name a mention can be of)."""
+    (~60 ms on 10,000 notes: every name a mention can be of, the postings of rare words)."""
     _prepared(base)
 
 
@@ -221,7 +224,8 @@ def _mentions_after(base: RankIndex, saved: np.ndarray, present: Matrix) -> tupl
     before = np.bincount(old.indices, minlength=n)
     incoming = before - np.bincount(old[saved].indices, minlength=n) + np.bincount(binary.indices, minlength=n)
     recounted = np.flatnonzero(incoming != before)
-    rows = np.union1d(saved, _prepared(base).mentions_by_column[:, recounted].indices)
+    # The notes mentioning a recounted one are among those it shares a mention with either way.
+    rows = np.union1d(saved, base._mention_sym[recounted].indices)
     pattern = _with_rows(old[rows], np.searchsorted(rows, saved), binary)
     pattern.data[:] = 1.0
     left = sp.diags(1.0 / np.log(2.0 + outgoing[rows]))
@@ -251,8 +255,6 @@ class _Prepared:
     owner (row), names × words (the rarest words a mentioning note must state), and how many."""
     links_by_node: Matrix
     """The link matrix by columns (CSC): each node's notes."""
-    mentions_by_column: Matrix
-    """The mention matrix by columns (CSC): the notes mentioning each note."""
     rare_words: tuple[np.ndarray, np.ndarray]
     """The words in ``min_df`` notes or one fewer (they start or stop counting with one note
     more or less), each as often as notes state it, ascending; and those notes (rows)."""
@@ -264,9 +266,7 @@ _PREPARED: weakref.WeakKeyDictionary[RankIndex, _Prepared] = weakref.WeakKeyDict
 def _prepared(base: RankIndex) -> _Prepared:
     found = _PREPARED.get(base)
     if found is None:
-        found = _PREPARED[base] = _Prepared(
-            _name_table(base), base._links.tocsc(), base._mentions.tocsc(), _rare_words(base)
-        )
+        found = _PREPARED[base] = _Prepared(_name_table(base), base._links.tocsc(), _rare_words(base))
     return found
 
 
@@ -305,8 +305,9 @@ def _link_rows(
     base: RankIndex, saved: np.ndarray, links: Iterable[ResolvedLink]
 ) -> tuple[np.ndarray, Matrix, np.ndarray]:
     """The notes whose links may have changed (the saved notes and the notes they gained or lost
-    a link with), their new rows of the link matrix over ``base``'s nodes, and every node's degree now.
-    A node new since ``base`` shares no neighbour in it: left out of the rows, counted in degrees."""
+    a link with), their new rows of the link matrix over ``base``'s nodes, and every node's
+    degree now. A node new since ``base`` shares no neighbour in it: left out of the rows,
+    counted in degrees."""
     n = len(base.paths)
     new: dict[int, set[int | str]] = {int(r): set() for r in saved}
     for r in links:
