@@ -3,8 +3,8 @@
     python benchmarks/bench_watch.py [VAULT] [--notes 10000] [--saves 40] [--debounce 0.2]
 
 Without VAULT, a synthetic vault (benchmarks/make_vault.py, seed 1) is generated in a temp
-folder; with VAULT, a copy is used (the original is never touched). A real watchdog observer
-runs; each trial appends a sentence and a link to a random note. Latency is the time from the
+folder; with VAULT, a writable copy is used (the original is never touched). A real watchdog
+observer runs; each trial appends a sentence and a link to a random note. Latency is the time from the
 save until the batch that re-read the note has written its block and its neighbours' blocks,
 minus the debounce (the quiet period the watcher waits on purpose). Target: p95 under 300 ms.
 Notes whose Related list moves only because a term the save added or removed changed weight
@@ -18,6 +18,7 @@ import argparse
 import queue
 import random
 import shutil
+import stat
 import statistics
 import sys
 import tempfile
@@ -38,6 +39,9 @@ def prepare(vault: Path | None, notes: int) -> Path:
         Generator(notes, seed=1).write(target)
     else:
         shutil.copytree(vault, target, symlinks=True)
+        for path in target.rglob("*"):  # a read-only original (../shared) would make every note read-only
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | stat.S_IWUSR)
     return target
 
 
@@ -79,7 +83,8 @@ def main() -> None:
     for trial in range(args.saves):
         rel = rng.choice(paths)
         other = Path(rng.choice(paths)).stem
-        sentence = live.model.notes[rng.choice(paths)].terms[0].label if live.model.notes[rel].terms else "idea"
+        source = live.model.notes[rng.choice(paths)]
+        sentence = source.terms[0].label if source.terms else "idea"
         saved = time.perf_counter()
         with open(root / rel, "a", encoding="utf-8") as f:
             f.write(f"\nMore on {sentence} in [[{other}]] (trial {trial}).\n")
@@ -99,6 +104,7 @@ def main() -> None:
             batches.get()
     stop.set()
     watcher.join(5)
+    shutil.rmtree(root.parent)  # the temp folder prepare() made
     latencies.sort()
     converged.sort()
     p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]

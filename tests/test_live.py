@@ -7,15 +7,23 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_VAULT, SMALL_VAULT, VaultFactory, mtimes, prose, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import vaultlink.live
 from vaultlink import app
 from vaultlink.app import NoteRead
 from vaultlink.core.config import Config
+from vaultlink.core.note import Note
+from vaultlink.core.rank import NoteRow, RankIndex
+from vaultlink.core.rank_patch import PatchedIndex
+from vaultlink.core.resolve import ResolvedLink
 from vaultlink.live import BatchReport, LiveVault
 
 
@@ -461,8 +469,8 @@ def test_rename_that_makes_a_link_name_ambiguous_rewrites_the_entries(make_vault
 def test_lists_moved_only_by_new_weights_are_checked_in_the_next_batch(tmp_path: Path, clock: FakeClock) -> None:
     """40 notes; "river delta" is stated by 8 of them, which also pair up through their own
     phrases. A 9th note gaining "river delta" changes that word's weight for all 8. The saved note
-    is planned at once; every other list is checked in the batch right after (which the watcher
-    runs at once: ``next_due`` is now), and then the vault is converged."""
+    is planned at once; every list is checked in the batch right after (which the watcher runs at
+    once: ``next_due`` is now), and then the vault is converged."""
     files = {f"Pair {i}.md": f"# Pair {i}\n\n" + prose("river delta", f"tide pool {i // 2}") for i in range(8)}
     files |= {f"Other {i}.md": f"# Other {i}\n\n" + prose(f"night sky {i // 2}") for i in range(31)}
     files["Lonely.md"] = "# Lonely\n\nNothing in common yet.\n"
@@ -473,7 +481,8 @@ def test_lists_moved_only_by_new_weights_are_checked_in_the_next_batch(tmp_path:
     write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
     report = live.update(["Lonely.md"])
     assert report.reparsed == ["Lonely.md"]
-    assert live.deferred and "Lonely.md" not in live.deferred
+    assert "Lonely.md" in report.written  # planned at once, from the patched ranking
+    assert live.deferred >= set(live.model.notes) - set(report.written)
     assert report.deferred == len(live.deferred)
     assert live.next_due() == clock.now
     assert_converged(live)
@@ -503,3 +512,68 @@ def test_link_to_an_unreadable_note_gets_no_stub_while_watching(make_vault: Vaul
     assert not (root / "inbox").exists(), report
     assert "Later" not in names(read(root, "B.md"), "backlinks")
     assert_converged(live)
+
+
+# --- a save's first batch ranks with the previous ranking patched -------------------------------------
+
+PHRASES = ("sourdough starter", "rye flour", "dark sky", "light pollution", "index funds", "zebra crossing", "tides")
+LINKABLE = ("Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Ghost", "Phantom")
+Save = tuple[str, str]
+
+
+@st.composite
+def saves(draw: st.DrawFn) -> list[Save]:
+    """A few saves to notes of the small vault (never renamed): their titles, then phrases and
+    links drawn at random (a link to Phantom asks for a stub)."""
+    notes = [p for p in SMALL_VAULT if not p.startswith("Filler")]
+    out: list[Save] = []
+    for _ in range(draw(st.integers(1, 3))):
+        rel = draw(st.sampled_from(notes))
+        phrases = draw(st.lists(st.sampled_from(PHRASES), max_size=3))
+        links = draw(st.lists(st.sampled_from(LINKABLE), max_size=2, unique=True))
+        title = Path(rel).stem
+        body = prose(*phrases, times=draw(st.integers(1, 2))) + "".join(f"See [[{t}]].\n" for t in links)
+        out.append((rel, f"# {title}\n\n{body}"))
+    return out
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(saves())
+def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeClock, steps: list[Save]) -> None:
+    """Each save's lists are planned from the ranking before it, patched with the saved note
+    (``rank_patch``): exactly what that ranking lists, in the notes' blocks. The batch right after
+    rebuilds the ranking, and then the vault is what a full sync makes of it."""
+    built: list[PatchedIndex | None] = []
+
+    def patched(
+        base: RankIndex, changed: Mapping[str, tuple[Note, NoteRow]], links: Iterable[ResolvedLink]
+    ) -> PatchedIndex | None:
+        built.append(real(base, changed, links))
+        return built[-1]
+
+    real = vaultlink.live.patched
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(vaultlink.live, "patched", patched)
+        root = Path(folder)
+        for rel, text in SMALL_VAULT.items():
+            write(root, rel, text)
+        live = start(root, clock)
+        for rel, text in steps:
+            write(root, rel, text)
+            built.clear()
+            report = live.update([rel])
+            provisional = live._provisional
+            if built and built[-1] is not None and provisional:
+                index = built[-1]
+                assert rel in provisional and live.deferred >= provisional
+                for path in provisional:
+                    listed = index.related(
+                        path, top=live.options.top, min_score=live.options.min_score, exclude=live._linked(path)
+                    )
+                    assert live.rankings[path] == listed
+                    if path in report.written:
+                        assert names(read(root, path), "related") == {Path(s.path).stem for s in listed}
+            assert_converged(live)
+            assert not live._provisional

@@ -158,6 +158,7 @@ class RankIndex:
         df = np.bincount(bag.indices, minlength=width)
         weights = _idf(df, n) * _kept_words(df, config, n)
         self._weights = weights
+        self._df = df  # what a patched index (rank_patch.py) needs to weigh a note's new words
         self._names = _name_matrix(self.rows, width, weights)
         self._mentions = _mention_matrix(self.rows, bag, df, max(_upper_df(config, n), min(WORD_MAX_DF, n)))
         if not keep_rows:
@@ -166,8 +167,9 @@ class RankIndex:
         del bag  # before the normalising copies: it is as large as the text matrix (memory at 100k notes)
         self._text = _normalise(weighted)
         del weighted
-        adjacency = _adjacency(links, self.row_of)
+        adjacency, self._nodes = _adjacency(links, self.row_of)
         self._links = sp.csr_matrix(adjacency[:n])
+        self._degree = np.asarray(adjacency.sum(axis=1)).ravel()  # each node's, for a patched index too
         self._stems = list(self.vocabulary.ids)  # each column's key: a stem, a phrase or a #tag
         mix = self._text * TEXT_WEIGHT + self._names * NAME_WEIGHT
         self._mention_sym = (self._mentions + self._mentions.T).tocsr()
@@ -176,7 +178,7 @@ class RankIndex:
         # Every part of the score as one product, left[rows] @ right: one sparse multiply per
         # chunk instead of four products and three sums of large results.
         self._parts = (self._text, self._names, self._links, self._mention_sym)  # left[rows], stacked per chunk
-        links_t = _link_weights(adjacency) @ self._links.T * LINK_WEIGHT
+        links_t = sp.csr_matrix(sp.diags(link_weights(self._degree))) @ self._links.T * LINK_WEIGHT
         del adjacency
         mentions_t = sp.identity(n, format="csr") * MENTION_WEIGHT
         # vstack([mix.T, (text * NAME_WEIGHT).T, links_t, mentions_t]), built without a copy of each block
@@ -544,20 +546,27 @@ def _mentions_among(present: Matrix, ranked: Sequence[np.ndarray]) -> tuple[np.n
     return found.row.astype(np.int64), found.col.astype(np.int64)
 
 
-def _adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> Matrix:
+def link_node(r: ResolvedLink) -> str | None:
+    """The node a link's target is in the link graph: a note's path, or a missing note's folded
+    path (None: an ambiguous or unresolved link joins nothing)."""
+    outcome = r.resolution.outcome
+    if outcome is Outcome.NOTE:
+        return r.resolution.target
+    if outcome is Outcome.MISSING:
+        return "\0missing:" + fold(r.resolution.target)
+    return None
+
+
+def _adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> tuple[Matrix, dict[str, int]]:
     """Nodes × nodes (the notes first, in row order, then stubs and missing notes): 1 where an
-    explicit link joins them, either way."""
+    explicit link joins them, either way; and the nodes after the notes, by ``link_node`` key."""
     extra: dict[str, int] = {}
     sources: list[int] = []
     targets: list[int] = []
     first_extra = len(row_of)
     for r in links:
-        outcome = r.resolution.outcome
-        if outcome is Outcome.NOTE:
-            key = r.resolution.target
-        elif outcome is Outcome.MISSING:
-            key = "\0missing:" + fold(r.resolution.target)
-        else:
+        key = link_node(r)
+        if key is None:
             continue
         target = row_of.get(key)
         if target is None:
@@ -573,13 +582,12 @@ def _adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> Matr
     rows, cols = np.concatenate([a[apart], b[apart]]), np.concatenate([b[apart], a[apart]])
     matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
     matrix.data[:] = 1.0  # a pair linked several times, or both ways, is one edge
-    return matrix
+    return matrix, extra
 
 
-def _link_weights(adjacency: Matrix) -> Matrix:
-    """Diagonal nodes × nodes: 1 / log(degree) for a node with two or more neighbours (Adamic-Adar)."""
-    degree = np.asarray(adjacency.sum(axis=1)).ravel()
-    weights = np.zeros_like(degree)
+def link_weights(degree: np.ndarray) -> np.ndarray:
+    """Each node's weight by its degree: 1 / log(degree) with two or more neighbours (Adamic-Adar)."""
+    weights = np.zeros_like(degree, dtype=np.float64)
     many = degree >= 2
     weights[many] = 1.0 / np.log(degree[many])
-    return sp.csr_matrix(sp.diags(weights))
+    return weights
