@@ -1041,6 +1041,20 @@ def test_parse_many_in_processes_equals_serial(monkeypatch: pytest.MonkeyPatch) 
     assert parallel.parse_many([], config, workers=2) == []
 
 
+def test_parse_many_in_processes_shares_equal_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker's result arrives as objects of its own; equal links (a hub cited by many notes)
+    are one object in this process, as interned words are."""
+    config = load_config(SAMPLE_VAULT)
+    items = [(f"n{i}.md", b"# N\n\nSee [[Home]] and [[Fermentation]].\n") for i in range(8)]
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "_CHUNK", 2)
+    notes = [p.note for p in parallel.parse_many(items, config, workers=2)]
+    assert all(n is not None and len(n.links) == 2 for n in notes)
+    first = notes[0]
+    assert first is not None
+    assert all(n is not None and n.links[k] is first.links[k] for n in notes for k in range(2))
+
+
 class _NoProcesses:
     """A process pool on a machine out of processes (or a sandbox without semaphores)."""
 

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import ParsedNote
+from vaultlink.core.note import Link, ParsedNote
 from vaultlink.core.parse import parse_note
 from vaultlink.core.terms import interned_terms
 from vaultlink.progress import Advance
@@ -71,20 +71,23 @@ def _parse_in_workers(
         initargs=(os.getpid(),),
     ) as pool:
         out: list[ParsedNote] = []
+        links: dict[Link, Link] = {}
         for chunk in pool.map(_parse_chunk, chunks):
-            out.extend(_shared_words(parsed) for parsed in chunk)
+            out.extend(_shared_words(parsed, links) for parsed in chunk)
             advance(len(chunk))
         return out
 
 
-def _shared_words(parsed: ParsedNote) -> ParsedNote:
-    """The note with its words and terms interned here: each came from its worker as a string of
-    its own, and a large vault would otherwise hold one copy of a common word per note."""
+def _shared_words(parsed: ParsedNote, links: dict[Link, Link]) -> ParsedNote:
+    """The note with its words and terms interned here, and its links shared with every equal link
+    seen (``links``): each came from its worker as an object of its own, and a large vault would
+    otherwise hold one copy of a common word per note, and of a link to a hub per citing note."""
     note = parsed.note
     if note is None:
         return parsed
     words, terms = tuple(map(sys.intern, note.words)), tuple(interned_terms(note.terms))
-    shared = dataclasses.replace(note, words=words, terms=terms)
+    shared_links = tuple(links.setdefault(link, link) for link in note.links)
+    shared = dataclasses.replace(note, words=words, terms=terms, links=shared_links)
     return dataclasses.replace(parsed, note=shared)
 
 
