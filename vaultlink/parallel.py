@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -72,10 +73,24 @@ def _parse_in_workers(
     ) as pool:
         out: list[ParsedNote] = []
         links: dict[Link, Link] = {}
-        for chunk in pool.map(_parse_chunk, chunks):
+        for chunk in _forking(pool, chunks):
             out.extend(_shared_words(parsed, links) for parsed in chunk)
             advance(len(chunk))
         return out
+
+
+def _forking(
+    pool: ProcessPoolExecutor, chunks: list[tuple[Sequence[tuple[str, bytes]], Config]]
+) -> Iterator[list[ParsedNote]]:
+    """``pool.map`` of the chunks, the workers forked with this process's objects frozen out of the
+    garbage collector (``gc.freeze``): a collection in a worker would otherwise write to the header
+    of every object inherited (every note file read) and so copy each page of them."""
+    gc.freeze()
+    try:
+        results = pool.map(_parse_chunk, chunks)  # forks the workers, all at the first task
+    finally:
+        gc.unfreeze()
+    return results
 
 
 def _shared_words(parsed: ParsedNote, links: dict[Link, Link]) -> ParsedNote:
