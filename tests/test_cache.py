@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import shutil
 import sqlite3
@@ -1045,6 +1046,30 @@ def test_parse_many_in_processes_equals_serial(monkeypatch: pytest.MonkeyPatch) 
     assert parallel.parse_many(items, config, workers=2) == serial
     assert parallel.parse_many(items[:1], config, workers=2) == serial[:1]
     assert parallel.parse_many([], config, workers=2) == []
+
+
+def test_parse_many_in_processes_shares_equal_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker's result arrives as objects of its own; equal links (a hub cited by many notes)
+    are one object in this process, as interned words are."""
+    config = load_config(SAMPLE_VAULT)
+    items = [(f"n{i}.md", b"# N\n\nSee [[Home]] and [[Fermentation]].\n") for i in range(8)]
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "_CHUNK", 2)
+    notes = [p.note for p in parallel.parse_many(items, config, workers=2)]
+    assert all(n is not None and len(n.links) == 2 for n in notes)
+    first = notes[0]
+    assert first is not None
+    assert all(n is not None and n.links[k] is first.links[k] for n in notes for k in range(2))
+
+
+def test_parse_many_in_processes_unfreezes_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers are forked with this process's objects frozen out of the garbage collector (so a
+    collection there copies none of their pages); here they are collectable again at once."""
+    config = load_config(SAMPLE_VAULT)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    frozen_before = gc.get_freeze_count()
+    assert parallel.parse_many(sample_items()[:4], config, workers=2)
+    assert gc.get_freeze_count() == frozen_before
 
 
 class _NoProcesses:

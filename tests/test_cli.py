@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import sys
 from pathlib import Path
 
 import click
@@ -16,7 +14,6 @@ from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
 
 from vaultlink import __version__
 from vaultlink.cli import cli, shown
-from vaultlink.heap import return_large_blocks
 
 COMMANDS = ["sync", "watch", "graph", "related", "check", "clean"]
 
@@ -259,9 +256,3 @@ def test_check_says_a_link_to_an_unreadable_note_is_not_broken(make_vault: Vault
     assert "A.md: unreadable-target: [[bin]] leads to bin.md, which can't be read" in result.output
     assert "broken-link" not in result.output
     assert "bin.md: binary:" in result.output
-
-
-def test_the_cli_fixes_the_mmap_threshold_where_the_allocator_is_glibc() -> None:
-    """Set by the group callback before any command (``vaultlink.heap``); a no-op elsewhere."""
-    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
-    assert return_large_blocks() is glibc

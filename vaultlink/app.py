@@ -526,9 +526,17 @@ def _clean_plan(scan: VaultScan) -> Plan:
 
 def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS) -> Plan:
     rankings = rank_all(scan, options.top, options.min_score, progress=progress)
+    scan.notes = [_without_words(n) for n in scan.notes]
     notes = {n.path: n for n in scan.notes}
     plan = plan_sync(notes, scan.sources, scan.links, rankings, scan.config, options, scan.readonly)
+    plan.rankings = {}  # the watcher's; sync never reads them
     return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
+
+
+def _without_words(note: Note) -> Note:
+    """The note without what ranking reads and planning does not (its words and terms: two thirds
+    of a note's memory), so a sync's plan, every new text in it, does not come on top of them."""
+    return dataclasses.replace(note, words=(), word_counts=(), terms=())
 
 
 def drop_unsafe_creates(plan: Plan, listed: set[str], rules: IgnoreRules) -> Plan:

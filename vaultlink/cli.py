@@ -20,7 +20,6 @@ import click
 from vaultlink import __version__, app
 from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultlinkError
-from vaultlink.heap import return_large_blocks
 from vaultlink.progress import NO_PROGRESS, Progress, TerminalProgress
 from vaultlink.vault import vault_root
 from vaultlink.writer import vault_lock
@@ -107,7 +106,6 @@ def cli() -> None:
     Example:
         vaultlink graph ~/notes -o concepts.graphml
     """
-    return_large_blocks()
 
 
 @cli.command()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import ParsedNote
+from vaultlink.core.note import Link, ParsedNote
 from vaultlink.core.parse import parse_note
 from vaultlink.core.terms import interned_terms
 from vaultlink.progress import Advance
@@ -71,20 +72,37 @@ def _parse_in_workers(
         initargs=(os.getpid(),),
     ) as pool:
         out: list[ParsedNote] = []
-        for chunk in pool.map(_parse_chunk, chunks):
-            out.extend(_shared_words(parsed) for parsed in chunk)
+        links: dict[Link, Link] = {}
+        for chunk in _forking(pool, chunks):
+            out.extend(_shared_words(parsed, links) for parsed in chunk)
             advance(len(chunk))
         return out
 
 
-def _shared_words(parsed: ParsedNote) -> ParsedNote:
-    """The note with its words and terms interned here: each came from its worker as a string of
-    its own, and a large vault would otherwise hold one copy of a common word per note."""
+def _forking(
+    pool: ProcessPoolExecutor, chunks: list[tuple[Sequence[tuple[str, bytes]], Config]]
+) -> Iterator[list[ParsedNote]]:
+    """``pool.map`` of the chunks, the workers forked with this process's objects frozen out of the
+    garbage collector (``gc.freeze``): a collection in a worker would otherwise write to the header
+    of every object inherited (every note file read) and so copy each page of them."""
+    gc.freeze()
+    try:
+        results = pool.map(_parse_chunk, chunks)  # forks the workers, all at the first task
+    finally:
+        gc.unfreeze()
+    return results
+
+
+def _shared_words(parsed: ParsedNote, links: dict[Link, Link]) -> ParsedNote:
+    """The note with its words and terms interned here, and its links shared with every equal link
+    seen (``links``): each came from its worker as an object of its own, and a large vault would
+    otherwise hold one copy of a common word per note, and of a link to a hub per citing note."""
     note = parsed.note
     if note is None:
         return parsed
     words, terms = tuple(map(sys.intern, note.words)), tuple(interned_terms(note.terms))
-    shared = dataclasses.replace(note, words=words, terms=terms)
+    shared_links = tuple(links.setdefault(link, link) for link in note.links)
+    shared = dataclasses.replace(note, words=words, terms=terms, links=shared_links)
     return dataclasses.replace(parsed, note=shared)
 
 

@@ -150,11 +150,15 @@ class RankIndex:
         self.row_of = {p: i for i, p in enumerate(self.paths)}
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         given = rows or {}
-        self.rows = [given.get(n.path) or note_row(n, self.vocabulary) for n in self.notes]
         self.config = config
         n = len(self.notes)
+        if keep_rows:
+            self.rows = [given.get(n.path) or note_row(n, self.vocabulary) for n in self.notes]
+            bag = _bag_matrix(self.rows, len(self.vocabulary.ids))
+        else:
+            self.rows, parts = _rows_without_words(self.notes, given, self.vocabulary)
+            bag = _bag_of_parts(parts, len(self.vocabulary.ids))
         width = len(self.vocabulary.ids)  # words no note here states are empty columns
-        bag = _bag_matrix(self.rows, width)
         df = np.bincount(bag.indices, minlength=width)
         weights = _idf(df, n) * _kept_words(df, config, n)
         self._weights = weights
@@ -430,6 +434,54 @@ def _transpose_into(matrix: Matrix, indptr: np.ndarray, indices: np.ndarray, dat
     rows, columns = matrix.shape
     own = matrix.indptr.astype(indices.dtype, copy=False), matrix.indices.astype(indices.dtype, copy=False)
     _csr_tocsc(rows, columns, *own, matrix.data.astype(data.dtype, copy=False), indptr, indices, data)
+
+
+ROW_BATCH = 2_048
+"""Notes whose rows are made at a time when the rows are not kept (``_rows_without_words``)."""
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_TF = np.zeros(0)
+
+
+@dataclass
+class _BagParts:
+    """The word bag's CSR arrays in pieces, one per batch of rows, and each row's length."""
+
+    words: list[np.ndarray] = field(default_factory=list)
+    tf: list[np.ndarray] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+
+
+def _rows_without_words(
+    notes: Sequence[Note], given: Mapping[str, NoteRow], vocabulary: Vocabulary
+) -> tuple[list[NoteRow], _BagParts]:
+    """Each note's row with its words and tf moved into one array per ``ROW_BATCH`` rows (what the
+    bag is made of), the rows keeping their names only. Every row's own two arrays cost 16 bytes a
+    word and 224 of headers, and all of them at once were the index's largest transient."""
+    rows: list[NoteRow] = []
+    parts = _BagParts()
+    for start in range(0, len(notes), ROW_BATCH):
+        batch = [given.get(n.path) or note_row(n, vocabulary) for n in notes[start : start + ROW_BATCH]]
+        words = np.concatenate([r.words for r in batch]) if batch else _NO_IDS
+        narrow = len(vocabulary.ids) <= np.iinfo(np.int32).max  # every id so far fits in 32 bits
+        parts.words.append(words.astype(np.int32) if narrow else words)
+        parts.tf.append(np.concatenate([r.tf for r in batch]) if batch else _NO_TF)
+        parts.lengths.extend(len(r.words) for r in batch)
+        rows.extend(NoteRow(_NO_IDS, _NO_TF, r.names, r.name_words) for r in batch)
+    return rows, parts
+
+
+def _bag_of_parts(parts: _BagParts, width: int) -> Matrix:
+    """``_bag_matrix`` of the rows ``parts`` was taken from, the pieces let go as they are copied."""
+    total = sum(parts.lengths)
+    index = np.int32 if all(w.dtype == np.int32 for w in parts.words) else np.int64
+    words, tf = np.empty(total, dtype=index), np.empty(total)
+    at = 0
+    while parts.words:
+        piece, weights = parts.words.pop(0), parts.tf.pop(0)
+        words[at : at + len(piece)], tf[at : at + len(piece)] = piece, weights
+        at += len(piece)
+    indptr = np.concatenate([[0], np.cumsum(parts.lengths)]).astype(np.int64)
+    return sp.csr_matrix((tf, words, indptr), shape=(len(parts.lengths), width))
 
 
 def _bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
