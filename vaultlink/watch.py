@@ -8,6 +8,7 @@ SIGTERM) is seen within a fraction of a second.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
@@ -106,6 +107,9 @@ def run_watch(
 ) -> None:
     """Watch ``live``'s vault until ``stop`` is set (with an observer already ``started``, or a new one)."""
     observer, collector = started or start_observer(live.root, settings.poll)
+    # The vault as loaded lives as long as the watcher: out of the cycle collector's full passes,
+    # which would walk it (~1M objects, ~0.5 s on 10,000 notes) at the expense of some save.
+    gc.freeze()
     try:
         on_ready()
         while not stop.is_set():
