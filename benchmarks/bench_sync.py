@@ -258,7 +258,11 @@ def _descendants(pid: int) -> list[int]:
     while todo:
         parent = todo.pop()
         found.append(parent)
-        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").glob("*/children"))
+        except OSError:
+            continue  # the process ended while being looked at
+        for task in tasks:
             with contextlib.suppress(OSError):
                 todo += [int(child) for child in task.read_text().split()]
     return found
