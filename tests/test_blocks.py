@@ -74,6 +74,12 @@ def test_a_marker_alone_on_its_line_counts_with_up_to_three_spaces_and_any_line_
     assert text[span.start : span.end] == f"{START} \t{newline}- [[x]]{newline}{indent}{END}"
 
 
+def test_a_marker_right_after_the_bom_starts_its_line() -> None:
+    text = f"\ufeff{START}\n- [[x]]\n{END}\n"
+    (span,) = scan_blocks(text).blocks
+    assert (span.start, span.end) == (1, len(text) - 1)
+
+
 def test_two_differently_named_blocks_are_both_found() -> None:
     scan = scan_blocks(block("a", "related") + "mid\n" + block("b", "concepts"))
     assert scan.problems == ()

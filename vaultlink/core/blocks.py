@@ -91,14 +91,9 @@ def _markers(text: str) -> list[re.Match[str]]:
 
 
 def _alone_on_its_line(text: str, marker: re.Match[str]) -> bool:
-    """Only up to three spaces before the marker on its line, only spaces or tabs after it
-    (lines end at LF, CRLF or a lone CR)."""
-    line_start = max(text.rfind("\n", 0, marker.start()), text.rfind("\r", 0, marker.start())) + 1
-    indent = text[line_start : marker.start()]
-    if len(indent) > 3 or indent.strip(" "):
-        return False
-    after = _LINE_REST.match(text, marker.end())
-    return after is not None
+    """Only up to three spaces before the marker on its line (as before a fence), only spaces or
+    tabs after it (lines end at LF, CRLF or a lone CR)."""
+    return _fence_line_start(text, marker.start()) >= 0 and _LINE_REST.match(text, marker.end()) is not None
 
 
 class _Ranges:
@@ -164,8 +159,8 @@ def _may_hold_fences(text: str) -> bool:
 
 
 def _fence_line_start(text: str, run_start: int) -> int:
-    """Where the line starts if the run at ``run_start`` follows nothing but up to three spaces
-    on its line (a line starts after LF, CR, or the text's start or BOM); else -1."""
+    """Where the line starts if the run (of a fence, or a block marker) at ``run_start`` follows
+    nothing but up to three spaces on its line (a line starts after LF, CR, or the text's start or BOM); else -1."""
     line_start = run_start
     while line_start > 0 and run_start - line_start < 4 and text[line_start - 1] == " ":
         line_start -= 1
