@@ -83,7 +83,7 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
         try:
             replace_file(path, data, stat.S_IMODE(seen.st_mode), check=lambda: _unchanged(path, expected, seen))
         except FileNotFoundError as exc:  # the note or its folder moved away while it was being written
-            raise WriteRefused("deleted since it was read; left alone") from exc
+            raise WriteRefused(DELETED) from exc
         return
     if path.exists() or path.is_symlink():
         raise WriteRefused("a file appeared at this path; not overwritten")
@@ -121,7 +121,7 @@ def _unchanged(path: Path, expected: str, seen: os.stat_result) -> bool:
     _same_file(path, seen)
     current = _current_digest(path)
     if current is None:
-        raise WriteRefused("deleted since it was read; left alone")
+        raise WriteRefused(DELETED)
     if current != expected:
         return False
     _same_file(path, seen)
