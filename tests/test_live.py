@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
@@ -577,3 +577,120 @@ def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeCl
                         assert names(read(root, path), "related") == {Path(s.path).stem for s in listed}
             assert_converged(live)
             assert not live._provisional
+
+
+# --- the deferred check yields to new saves ------------------------------------------------------------
+
+
+def _river_vault(tmp_path: Path) -> Path:
+    """40 notes; 8 state "river delta": a 9th stating it moves that word's weight for all 8."""
+    files = {f"Pair {i}.md": f"# Pair {i}\n\n" + prose("river delta", f"tide pool {i // 2}") for i in range(8)}
+    files |= {f"Other {i}.md": f"# Other {i}\n\n" + prose(f"night sky {i // 2}") for i in range(31)}
+    files["Lonely.md"] = "# Lonely\n\nNothing in common yet.\n"
+    root = tmp_path / "vault"
+    for rel, text in files.items():
+        write(root, rel, text)
+    return root
+
+
+def test_an_interrupted_check_of_deferred_lists_stops_after_a_slice_and_resumes(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save defers most lists; the batch after checks them a slice at a time and, told that new
+    events wait, stops after the first slice: the rest stay deferred, and the next batch finishes."""
+    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
+    root = _river_vault(tmp_path)
+    live = start(root, clock)
+    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
+    live.update(["Lonely.md"])
+    waiting = sorted(live.deferred | live._provisional)
+    assert len(waiting) > 10
+    asked: list[int] = []
+
+    def interrupted() -> bool:
+        asked.append(1)
+        return True
+
+    report = live.update([], interrupted)
+    assert len(asked) == 1  # asked between the first and second slice, not before the first
+    assert live.deferred == set(waiting[5:]) and report.deferred == len(waiting) - 5
+    assert live.next_due() == clock.now
+    live.update([])
+    assert not live.deferred
+    assert_converged(live)
+
+
+def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lists still deferred (an interrupted check) don't make the next save wait for them: it is
+    planned at once from the ranking the check rebuilt, patched with the saved note; the lists
+    still deferred stay so, and the vault converges."""
+    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
+    built: list[PatchedIndex | None] = []
+    real = vaultlink.live.patched
+
+    def patched(
+        base: RankIndex, changed: Mapping[str, tuple[Note, NoteRow]], links: Iterable[ResolvedLink]
+    ) -> PatchedIndex | None:
+        built.append(real(base, changed, links))
+        return built[-1]
+
+    monkeypatch.setattr(vaultlink.live, "patched", patched)
+    root = _river_vault(tmp_path)
+    live = start(root, clock)
+    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
+    live.update(["Lonely.md"])
+    live.update([], lambda: True)
+    still = set(live.deferred)
+    assert still
+    built.clear()
+    write(root, "Other 3.md", read(root, "Other 3.md") + prose("river delta", "tide pool 1", times=1))
+    report = live.update(["Other 3.md"])
+    assert len(built) == 1 and built[0] is not None
+    assert "Other 3.md" in report.written and "Other 3.md" in live._provisional
+    assert live.deferred >= still - set(report.written)
+    assert_converged(live)
+
+
+def _cut_after(asked: int) -> Callable[[], bool]:
+    """An ``interrupted`` test that says no ``asked`` times, then yes."""
+    answers = iter(range(asked))
+    return lambda: next(answers, None) is None
+
+
+Step = tuple[str, str] | int  # a save, or a batch with no change cut short after (that many + 1) slices
+
+
+@st.composite
+def saves_and_checks(draw: st.DrawFn) -> list[Step]:
+    out: list[Step] = []
+    for save in draw(saves()):
+        out.append(save)
+        out += draw(st.lists(st.integers(1, 3), max_size=2))
+    return out
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(saves_and_checks())
+def test_saves_between_interrupted_checks_converge_to_a_full_sync(clock: FakeClock, steps: list[Step]) -> None:
+    """Whatever the order of saves and of checks cut short after a few slices, once the deferred
+    lists are all checked the vault is what a full sync makes of it."""
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 2)
+        root = Path(folder)
+        for rel, text in SMALL_VAULT.items():
+            write(root, rel, text)
+        live = start(root, clock)
+        for step in steps:
+            if isinstance(step, int):
+                live.update([], _cut_after(step))
+            else:
+                rel, text = step
+                write(root, rel, text)
+                live.update([rel])
+        live.update([])
+        assert not live.deferred and not live._provisional
+        assert_converged(live)

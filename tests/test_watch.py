@@ -384,11 +384,11 @@ def test_an_error_in_a_batch_is_reported_and_watching_goes_on(vault: Path, monke
     real_update = w.live.update
     calls = {"n": 0}
 
-    def failing_once(paths: set[str]) -> BatchReport:
+    def failing_once(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("boom")
-        return real_update(paths)
+        return real_update(paths, interrupted)
 
     monkeypatch.setattr(w.live, "update", failing_once)
     with w:
@@ -401,6 +401,30 @@ def test_an_error_in_a_batch_is_reported_and_watching_goes_on(vault: Path, monke
             f.write(SHARED_WITH_BETA)
         (_, report), _ = w.until(reparsed("Gamma.md"))
         assert "Beta.md" in report.written
+    assert w.errors.empty()
+
+
+def test_a_batch_is_told_when_new_events_wait(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watcher hands each batch a test of whether events came in since it began: a long check
+    of deferred lists stops at it (LiveVault.update), so a new save does not wait for every list."""
+    w = watch(vault)
+    real_update = w.live.update
+    seen: queue.Queue[tuple[bool, bool]] = queue.Queue()
+
+    def recording(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
+        before = interrupted()
+        if "Gamma.md" in paths:
+            (vault / "Eta.md").write_text("# Eta\n\nA save while a batch runs.\n", encoding="utf-8")
+            assert wait_until(interrupted, 5.0)
+            seen.put((before, interrupted()))
+        return real_update(paths, interrupted)
+
+    monkeypatch.setattr(w.live, "update", recording)
+    with w:
+        with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
+            f.write(SHARED_WITH_BETA)
+        assert seen.get(timeout=10) == (False, True)
+        w.until(reparsed("Eta.md"))
     assert w.errors.empty()
 
 

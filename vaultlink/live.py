@@ -39,6 +39,9 @@ from vaultlink.writer import digest
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
+# How many deferred lists a batch checks before it looks whether new events wait (~0.25 s of
+# ranking on 10,000 notes).
+CHECK_SLICE = 512
 
 
 @dataclass
@@ -116,8 +119,13 @@ class LiveVault:
         report.seconds = time.perf_counter() - start
         return report
 
-    def update(self, paths: Iterable[str]) -> BatchReport:
-        """Handle one batch of changed paths (vault-relative; folders too)."""
+    def update(self, paths: Iterable[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
+        """Handle one batch of changed paths (vault-relative; folders too).
+
+        A batch with nothing changed checks the lists a save deferred, ``CHECK_SLICE`` notes at a
+        time; once ``interrupted()`` (the watcher: new events are waiting), it stops between slices,
+        and the notes not yet checked stay deferred: a save made meanwhile waits for one slice,
+        not for every list of the vault (~5 s on 10,000 notes)."""
         start = time.perf_counter()
         report = BatchReport()
         now = self.clock()
@@ -146,17 +154,19 @@ class LiveVault:
             # others are checked in the next batch (at once if not deferring). Planned now from the
             # previous ranking patched with the saved notes (a rebuild costs ~0.4 s on 10k notes);
             # the next batch rebuilds it and rewrites any list the patch got wrong.
-            if self.defer and not carried and not self.model.names_changed and previous is not None:
+            # ``previous`` is the ranking of the model just before this batch, whatever lists are
+            # still deferred: they stay deferred, to be checked against the rebuilt ranking.
+            if self.defer and not self.model.names_changed and previous is not None:
                 self._patched = self._patch(previous, changed)
             affected -= self.model.sharing_only
             affected |= self._lists_through(set(touched))
             if self.defer and not self.model.names_changed:
                 self.deferred = set(self.model.notes) - affected
             else:
-                affected |= self._lists_changed()
-        if carried:
-            affected |= self._lists_changed()
-            self.deferred = set()  # that check covered this batch's changes too
+                affected |= self._lists_changed(set(self.model.notes), interrupted=lambda: False)[0]
+        elif carried:
+            changed_lists, self.deferred = self._lists_changed(carried, interrupted)
+            affected |= changed_lists
         affected &= self.model.notes.keys()
         stub_scope |= self.model.missing_targets(touched)
         affected |= due_now & self.model.notes.keys()
@@ -206,17 +216,27 @@ class LiveVault:
                     out.add(scored.path)
         return out
 
-    def _lists_changed(self) -> set[str]:
-        """Every note whose Related list now differs from the one last planned. Lists are compared
-        by paths and scores: reasons, the costly part, follow the scores of the same two rows;
-        except for lists planned from a patched ranking, whose reasons came from patched rows."""
+    def _lists_changed(self, paths: set[str], interrupted: Callable[[], bool]) -> tuple[set[str], set[str]]:
+        """(the notes among ``paths`` whose Related list now differs from the one last planned, the
+        notes not checked). Checked ``CHECK_SLICE`` notes at a time, at least one slice, until
+        ``interrupted()``. Lists are compared by paths and scores: reasons, the costly part, follow
+        the scores of the same two rows; except for lists planned from a patched ranking, whose
+        reasons came from patched rows."""
         assert self._patched is None
-        fresh = self._ranked(set(self.model.notes), reasons=False)
-        changed = {path for path, ranked in fresh.items() if _scored(self.rankings.get(path)) != _scored(ranked)}
-        provisional = (self._provisional & self.model.notes.keys()) - changed
-        changed |= {path for path, ranked in self._rankings(provisional).items() if self.rankings.get(path) != ranked}
-        self._provisional = set()  # each one is either right or planned again in this batch
-        return changed
+        todo = sorted(paths & self.model.notes.keys())
+        changed: set[str] = set()
+        for start in range(0, len(todo), CHECK_SLICE):
+            if start and interrupted():
+                return changed, set(todo[start:])
+            part = set(todo[start : start + CHECK_SLICE])
+            fresh = self._ranked(part, reasons=False)
+            changed |= {path for path, ranked in fresh.items() if _scored(self.rankings.get(path)) != _scored(ranked)}
+            provisional = (self._provisional & part) - changed
+            reasoned = self._rankings(provisional)
+            changed |= {path for path, ranked in reasoned.items() if self.rankings.get(path) != ranked}
+            self._provisional -= part  # each one is either right or planned again in this batch
+        self._provisional &= self.model.notes.keys()
+        return changed, set()
 
     # --- ranking ------------------------------------------------------------------------------
 

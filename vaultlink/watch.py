@@ -117,7 +117,7 @@ def run_watch(
             if paths is None:
                 continue
             try:
-                report = live.update(paths)
+                report = live.update(paths, interrupted=collector.pending.is_set)
             except Exception as exc:
                 on_error(exc)
                 continue
