@@ -1,6 +1,6 @@
 """Watch latency: from a note's save to its and its neighbours' blocks being written.
 
-    python benchmarks/bench_watch.py [VAULT] [--notes 10000] [--saves 40] [--debounce 0.2]
+    python benchmarks/bench_watch.py [VAULT] [--notes 10000] [--saves 40] [--debounce 0.2] [--pairs 20 --gap 0.6]
 
 Without VAULT, a synthetic vault (benchmarks/make_vault.py, seed 1) is generated in a temp
 folder; with VAULT, a writable copy is used (the original is never touched). A real watchdog
@@ -10,6 +10,11 @@ minus the debounce (the quiet period the watcher waits on purpose). Target: p95 
 Notes whose Related list moves only because a term the save added or removed changed weight
 (document frequency) are written by the batch right after; the time until that one is done
 is reported too ("until ... written too").
+
+Then ``--pairs`` times, two saves in a row: the second ``--gap`` seconds after the first one's
+batch is written, that is while the lists it deferred are being checked; the second save's
+latency (minus the debounce) is reported apart. It measures how long a save waits for a check
+already under way.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ def main() -> None:
     parser.add_argument("--notes", type=int, default=10000)
     parser.add_argument("--saves", type=int, default=40)
     parser.add_argument("--debounce", type=float, default=0.2)
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--gap", type=float, default=0.6)
     args = parser.parse_args()
     root = prepare(args.vault, args.notes)
     start = time.perf_counter()
@@ -80,7 +87,7 @@ def main() -> None:
     converged: list[float] = []
     written: list[int] = []
     batch_seconds: list[float] = []
-    for trial in range(args.saves):
+    def save(trial: int) -> tuple[str, float]:
         rel = rng.choice(paths)
         other = Path(rng.choice(paths)).stem
         source = live.model.notes[rng.choice(paths)]
@@ -88,20 +95,42 @@ def main() -> None:
         saved = time.perf_counter()
         with open(root / rel, "a", encoding="utf-8") as f:
             f.write(f"\nMore on {sentence} in [[{other}]] (trial {trial}).\n")
+        return rel, saved
+
+    def batch_of(rel: str) -> tuple[float, BatchReport]:
         while True:
-            done, report = batches.get(timeout=30)
+            done, report = batches.get(timeout=60)
             if rel in report.reparsed:
-                break
+                return done, report
+
+    def settle() -> None:
+        time.sleep(args.debounce * 2)  # let the batch caused by our own writes pass
+        while live.deferred:
+            time.sleep(0.05)
+        time.sleep(args.debounce * 2)
+        while not batches.empty():
+            batches.get()
+
+    for trial in range(args.saves):
+        rel, saved = save(trial)
+        done, report = batch_of(rel)
         latencies.append(done - saved - args.debounce)
         settled = done
         if report.deferred:  # the notes it left for the next batch, which runs at once
-            settled, _ = batches.get(timeout=30)
+            settled, _ = batches.get(timeout=60)
         converged.append(settled - saved - args.debounce)
         written.append(len(report.written) + len(report.created) + len(report.deleted))
         batch_seconds.append(report.seconds)
-        time.sleep(args.debounce * 2)  # let the batch caused by our own writes pass
-        while not batches.empty():
-            batches.get()
+        settle()
+    second: list[float] = []
+    for pair in range(args.pairs):
+        rel, saved = save(args.saves + 2 * pair)
+        done, _ = batch_of(rel)
+        time.sleep(max(0.0, args.gap - (time.perf_counter() - done)))
+        rel, saved = save(args.saves + 2 * pair + 1)
+        done, _ = batch_of(rel)
+        second.append(done - saved - args.debounce)
+        settle()
     stop.set()
     watcher.join(5)
     shutil.rmtree(root.parent)  # the temp folder prepare() made
@@ -117,6 +146,13 @@ def main() -> None:
         f"update() median {statistics.median(batch_seconds) * 1000:.0f} ms; "
         f"files written per save median {statistics.median(written):.0f}, max {max(written)}"
     )
+    if second:
+        second.sort()
+        print(
+            f"{len(second)} saves {args.gap} s after the previous save's batch (its deferred check under way): "
+            f"latency after debounce median {statistics.median(second) * 1000:.0f} ms, "
+            f"p95 {second[max(0, round(0.95 * len(second)) - 1)] * 1000:.0f} ms, max {second[-1] * 1000:.0f} ms"
+        )
 
 
 if __name__ == "__main__":
