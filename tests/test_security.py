@@ -248,6 +248,40 @@ def test_cache_dir_given_by_the_user_is_used_even_outside_the_vault(state_linked
     assert str(elsewhere / "cache.sqlite") in [os.path.realpath(p) for p in rec.reads]
 
 
+@pytest.mark.parametrize("name", ["cache.sqlite", "cache.sqlite-journal", ".gitignore", "lock"])
+@pytest.mark.parametrize("leads_to", ["outside", "a note"])
+def test_a_symlink_in_the_state_folder_is_never_written_through(
+    make_vault: VaultFactory, tmp_path: Path, name: str, leads_to: str
+) -> None:
+    """``.vaultlink/<file>`` as a symbolic link, to a file outside the vault or to a note of it:
+    writing commands refuse (exit 2, one line naming it), reading ones run without the cache and
+    say why; the file it leads to is neither written nor read."""
+    root = make_vault({"A.md": "[[B]] [[Ghost]]\n", "B.md": "# B\n"})
+    app.sync(root)  # a cache, a .gitignore and a lock file exist, as after any sync
+    target = tmp_path / "elsewhere" / "file" if leads_to == "outside" else root / "B.md"
+    target.parent.mkdir(exist_ok=True)
+    if leads_to == "outside":
+        target.write_bytes(b"not vaultlink's\n")
+    (root / ".vaultlink" / name).unlink(missing_ok=True)
+    (root / ".vaultlink" / name).symlink_to(target)
+    (root / "A.md").write_text("[[B]] [[Ghost]] and more\n", encoding="utf-8")
+    before, target_before = snapshot(root), target.read_bytes()
+    problem = (
+        f"{root / '.vaultlink'}: {name} in it is a symbolic link to {target}, and vaultlink writes through no "
+        "link in its own folder; remove the link"
+    )
+    result = CliRunner().invoke(cli, ["sync", str(root)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [f"Error: {problem}"]
+    assert snapshot(root) == before and target.read_bytes() == target_before
+    with recording() as rec:
+        result = CliRunner().invoke(cli, ["check", str(root)])
+    assert result.exit_code == 1, result.output  # A.md changed: its blocks are out of date
+    assert result.stderr.splitlines() == [f"warning: {problem.replace(': ', ': cache: ', 1)}; running without a cache"]
+    assert not [p for p in rec.reads + rec.writes if os.path.realpath(p) == str(target) and leads_to == "outside"]
+    assert target.read_bytes() == target_before
+
+
 def test_state_folder_linked_to_a_folder_inside_the_vault_is_used(make_vault: VaultFactory) -> None:
     root = make_vault({"A.md": "[[B]]\n", "B.md": "# B\n", ".state/keep": ""})
     (root / ".vaultlink").symlink_to(root / ".state", target_is_directory=True)

@@ -313,17 +313,34 @@ class LockInfo:
 
 def state_folder_problem(root: Path) -> str:
     """Why ``root/.vaultlink`` must not be used, or "": a symbolic link leading out of the
-    vault would put the lock and the cache outside it."""
+    vault would put the lock and the cache outside it; a symbolic link in it (the cache file,
+    its journal, the lock, the ``.gitignore``) would have them written wherever it leads, a
+    note of the vault included."""
     state = root / STATE_DIR
-    if not state.is_symlink():
-        return ""
-    target = state.resolve()
-    if target.is_relative_to(root.resolve()):
+    if state.is_symlink():
+        target = state.resolve()
+        if not target.is_relative_to(root.resolve()):
+            return (
+                f"is a symbolic link to {target}, outside the vault, and vaultlink writes nothing outside the vault; "
+                "remove the link (--cache-dir keeps the cache elsewhere)"
+            )
+    linked = _symlink_in(state)
+    if linked is None:
         return ""
     return (
-        f"is a symbolic link to {target}, outside the vault, and vaultlink writes nothing outside the vault; "
-        "remove the link (--cache-dir keeps the cache elsewhere)"
+        f"{linked.name} in it is a symbolic link to {linked.resolve()}, and vaultlink writes through no link "
+        "in its own folder; remove the link"
     )
+
+
+def _symlink_in(folder: Path) -> Path | None:
+    """The first symbolic link directly in ``folder`` (by name), if any."""
+    try:
+        with os.scandir(folder) as entries:
+            links = sorted(entry.name for entry in entries if entry.is_symlink())
+    except OSError:  # no folder yet, or not a folder: nothing is written through it
+        return None
+    return folder / links[0] if links else None
 
 
 def state_folder(root: Path) -> Path:
