@@ -64,6 +64,29 @@ def test_a_marker_sharing_its_line_or_indented_as_code_is_the_users_text(text: s
     assert remove_all_blocks(text) == text
 
 
+def test_text_typed_after_the_end_marker_of_an_open_block_leaves_it_closed_there() -> None:
+    text = "Intro\n\n<!-- vaultlink:related -->\n- [[x]]\n<!-- /vaultlink:related -->typed on its line\n"
+    scan = scan_blocks(text)
+    assert scan.problems == ()
+    (span,) = scan.blocks
+    assert text[span.end :] == "typed on its line\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Intro\n<!-- /vaultlink:related --> ends nothing\n",
+        "<!-- vaultlink:related -->\n<!-- /vaultlink:backlinks --> not this one\n- [[x]]\n"
+        "<!-- /vaultlink:related -->\n",
+    ],
+    ids=["no-block-open", "another-block's-end"],
+)
+def test_an_end_marker_followed_by_text_that_closes_no_open_block_is_the_users_text(text: str) -> None:
+    scan = scan_blocks(text)
+    assert scan.problems == ()
+    assert [b.name for b in scan.blocks] == (["related"] if text.startswith("<!-- vaultlink:related") else [])
+
+
 @pytest.mark.parametrize("indent", ["", " ", "   "])
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_a_marker_alone_on_its_line_counts_with_up_to_three_spaces_and_any_line_ending(

@@ -7,12 +7,15 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner, Result
 from conftest import SAMPLE_VAULT, VaultFactory, folders, mtimes, prose, snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultlink import app
 from vaultlink.cli import cli
@@ -671,3 +674,33 @@ def test_a_note_about_vaultlinks_markers_keeps_every_byte(make_vault: VaultFacto
     assert block.name == "backlinks" and block.start >= len(about)
     assert "[[Third]]" in text[block.start : block.end]
     assert app.sync(root, dry_run=True).pending == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(typed=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n<"), min_size=1))
+def test_text_typed_right_after_the_last_block_is_kept_and_the_block_still_ends_there(typed: str) -> None:
+    """A note without a final newline ends with vaultlink's block, its end marker the last line;
+    a user typing at the very end types on that line. The block still ends at the marker: the
+    note is synced (not skipped for an unclosed block), the typed text is kept byte for byte,
+    a second sync writes nothing, and clean removes exactly what vaultlink wrote."""
+    original = "# Metric\n\nThe distance between two points of a [[Space]]."
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "Metric.md").write_text(original, encoding="utf-8")
+        (root / "Space.md").write_text("# Space\n\nA set with a distance.\n", encoding="utf-8")
+        (root / "Ruler.md").write_text("# Ruler\n\nMeasures a [[Metric]].\n", encoding="utf-8")
+        _type_after_the_last_block(root, original, typed)
+
+
+def _type_after_the_last_block(root: Path, original: str, typed: str) -> None:
+    app.sync(root)
+    synced = read(root, "Metric.md")
+    assert synced.endswith("<!-- /vaultlink:backlinks -->")  # the note had no final newline
+    (root / "Metric.md").write_bytes((synced + typed + "\n").encode("utf-8", "surrogatepass"))
+    report = app.sync(root)
+    assert report.skipped == []
+    text = read(root, "Metric.md")
+    assert text.endswith("<!-- /vaultlink:backlinks -->" + typed + "\n")
+    assert app.sync(root, dry_run=True).pending == 0
+    app.clean(root)
+    assert read(root, "Metric.md") == original + typed + "\n"

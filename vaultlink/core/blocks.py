@@ -55,8 +55,10 @@ def scan_blocks(text: str) -> BlockScan:
     open_name = ""
     open_at = -1
     seen: set[str] = set()
-    for m in _markers(text):
+    for m, alone in _markers(text):
         closing, name = m.group(1) == "/", m.group(2)
+        if not alone and not (closing and name == open_name):
+            continue  # the user's text, unless it is the end of the open block with text typed after it
         if not closing:
             if open_name:
                 problems.append(f"managed block '{open_name}' is not closed before another starts")
@@ -76,24 +78,26 @@ def scan_blocks(text: str) -> BlockScan:
     return BlockScan(tuple(blocks), tuple(problems))
 
 
-def _markers(text: str) -> list[re.Match[str]]:
-    """The block markers of the body that stand alone on their line, outside fenced code.
+def _markers(text: str) -> list[tuple[re.Match[str], bool]]:
+    """The block markers of the body that start their line, outside fenced code, each with
+    whether it stands alone on its line.
 
-    vaultlink writes each marker on a line of its own. A marker with anything else on its
-    line (inline code, a blockquote's ``>``, a list item's text) or indented by four spaces
-    or more (an indented code block) is the user's writing about vaultlink, never a block.
+    vaultlink writes each marker on a line of its own. A marker after other text on its line
+    (inline code, a blockquote's ``>``, a list item's text) or indented by four spaces or more
+    (an indented code block) is the user's writing about vaultlink, never a block; so is one
+    followed by text, except the end marker of an open block: a user typing at the very end of
+    a note that ends with a block (no newline after it) types on the end marker's line, and the
+    block must still end there (``scan_blocks``).
     """
     if _MARKER.search(text) is None:  # the common case, and cheap: no frontmatter or fence work
         return []
     start = body_start(text)
     code = _Ranges((f.start, f.end) for f in code_fences(text, start))
-    return [m for m in _MARKER.finditer(text, start) if _alone_on_its_line(text, m) and m.start() not in code]
-
-
-def _alone_on_its_line(text: str, marker: re.Match[str]) -> bool:
-    """Only up to three spaces before the marker on its line (as before a fence), only spaces or
-    tabs after it (lines end at LF, CRLF or a lone CR)."""
-    return _fence_line_start(text, marker.start()) >= 0 and _LINE_REST.match(text, marker.end()) is not None
+    return [
+        (m, _LINE_REST.match(text, m.end()) is not None)
+        for m in _MARKER.finditer(text, start)
+        if _fence_line_start(text, m.start()) >= 0 and m.start() not in code
+    ]
 
 
 class _Ranges:
