@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from vaultlink import app
 from vaultlink.core.blocks import remove_all_blocks, scan_blocks
 from vaultlink.core.config import Config
-from vaultlink.core.plan import LinkWriter, SyncOptions, _safe_quote, stub_text
+from vaultlink.core.plan import LinkWriter, SyncOptions, _damage, _safe_quote, stub_text
 
 # --- LinkWriter -------------------------------------------------------------------------------------------------
 
@@ -52,6 +52,35 @@ def test_name_unsafe_in_a_wikilink_becomes_markdown_link() -> None:
 def test_path_prefix_writes_vault_path() -> None:
     writer = LinkWriter(["a/b c.md"], Config())
     assert writer.link("a/b c.md", "x.md", "my-vault") == "~/my-vault/a/b c.md"
+
+
+def test_a_name_with_a_line_break_is_linked_on_one_line() -> None:
+    """An entry is one line of a block: a note named with a line break gets a markdown link whose
+    text has a space there (a wikilink can't hold it), and no vault path."""
+    writer = LinkWriter(["new\nline.md", "x.md"], Config())
+    assert writer.link("new\nline.md", "x.md") == "[new line](new%0Aline.md)"
+    assert writer.link("new\nline.md", "x.md", "my-vault") == "[new line](new%0Aline.md)"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(
+        lambda n: "/" not in n and n.strip(". ") != ""
+    ),
+    markdown=st.booleans(),
+    prefix=st.sampled_from(["", "my-vault"]),
+    why=st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12), max_size=3),
+)
+def test_every_entry_vaultlink_writes_is_a_line_it_recognises_as_its_own(
+    name: str, markdown: bool, prefix: str, why: list[str]
+) -> None:
+    """Whatever a note is called, the entry linking to it is one line that ``_damage`` takes for
+    vaultlink's own (else a note would be left alone after vaultlink's own write)."""
+    target = f"folder/{name}.md"
+    writer = LinkWriter([target, "x.md"], Config(use_markdown_links=markdown))
+    entry = f"- {writer.link(target, 'x.md', prefix)}" + (f" — {', '.join(why)}" if why else "")
+    text = f"# X\n\n<!-- vaultlink:related -->\n## Related\n{entry}\n<!-- /vaultlink:related -->\n"
+    assert _damage(text) == ""
 
 
 # --- stub text and quotes ---------------------------------------------------------------------------------------

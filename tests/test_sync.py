@@ -677,7 +677,7 @@ def test_a_note_about_vaultlinks_markers_keeps_every_byte(make_vault: VaultFacto
 
 
 @settings(max_examples=30, deadline=None)
-@given(typed=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n<"), min_size=1))
+@given(typed=st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="<"), min_size=1))
 def test_text_typed_right_after_the_last_block_is_kept_and_the_block_still_ends_there(typed: str) -> None:
     """A note without a final newline ends with vaultlink's block, its end marker the last line;
     a user typing at the very end types on that line. The block still ends at the marker: the
@@ -704,3 +704,49 @@ def _type_after_the_last_block(root: Path, original: str, typed: str) -> None:
     assert app.sync(root, dry_run=True).pending == 0
     app.clean(root)
     assert read(root, "Metric.md") == original + typed + "\n"
+
+
+TYPED = "- my own note to self, typed in the block"
+
+
+def test_a_line_typed_inside_a_block_is_never_replaced_or_cleaned_away(make_vault: VaultFactory) -> None:
+    """A block is vaultlink's, but a line in it that vaultlink would never write is the user's:
+    sync and clean leave that note alone and say why; every other note is synced as usual, and
+    once the line is moved out the note is synced again."""
+    root = make_vault(
+        {
+            "A.md": "# A\n\nThe sourdough starter and rye flour.\n",
+            "B.md": "# B\n\nA sourdough starter fed with rye flour. See [[C]].\n",
+            "C.md": "# C\n\nNothing here.\n",
+        }
+    )
+    app.sync(root)
+    synced = read(root, "A.md")
+    assert "<!-- vaultlink:related -->" in synced
+    typed = synced.replace("## Related\n", f"## Related\n{TYPED}\n", 1)
+    (root / "A.md").write_text(typed, encoding="utf-8")
+    (root / "C.md").write_text("# C\n\nNothing here, still. About rye flour.\n", encoding="utf-8")
+    report = app.sync(root)
+    assert [p for p, _ in report.skipped] == ["A.md"]
+    reason = dict(report.skipped)["A.md"]
+    assert "holds a line vaultlink did not write" in reason and "my own note to self" in reason
+    assert read(root, "A.md") == typed
+    assert "C.md" in report.changed  # the others are synced
+    cleaned = app.clean(root)
+    assert [p for p, _ in cleaned.skipped] == ["A.md"]
+    assert read(root, "A.md") == typed
+    (root / "A.md").write_text(typed.replace(f"{TYPED}\n", "") + f"\n{TYPED}\n", encoding="utf-8")  # moved out
+    assert app.sync(root).skipped == []
+
+
+def test_a_stub_with_a_line_typed_in_its_block_is_not_deleted(make_vault: VaultFactory) -> None:
+    root = make_vault({"A.md": "# A\n\nSee [[Ghost]].\n"})
+    app.sync(root)
+    stub = read(root, "Ghost.md")
+    typed = stub.replace("## Backlinks\n", f"## Backlinks\n{TYPED}\n", 1)
+    (root / "Ghost.md").write_text(typed, encoding="utf-8")
+    (root / "A.md").write_text("# A\n\nNo link now.\n", encoding="utf-8")
+    report = app.sync(root)
+    assert report.deleted == [] and [p for p, _ in report.skipped] == ["Ghost.md"]
+    assert read(root, "Ghost.md") == typed
+    assert app.clean(root).deleted == [] and read(root, "Ghost.md") == typed

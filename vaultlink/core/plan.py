@@ -91,7 +91,7 @@ class LinkWriter:
             self.stem_counts[fold(path_stem(path))] += 1
 
     def link(self, target: str, source: str, path_prefix: str = "") -> str:
-        if path_prefix:
+        if path_prefix and not re.search(r"[\r\n]", target):  # an entry is one line
             return f"~/{path_prefix}/{target}"
         name = (
             path_stem(target)
@@ -105,11 +105,13 @@ class LinkWriter:
 
 
 def _wikilink_safe(name: str) -> bool:
-    return not re.search(r"[\[\]|#^]|-->|<!--", name) and name == name.strip()
+    return not re.search(r"[\[\]|#^\r\n]|-->|<!--", name) and name == name.strip()
 
 
 def _md_text(text: str) -> str:
-    return re.sub(r"([\[\]\\])", r"\\\1", text).replace("<!--", "&lt;!--")
+    """A link's visible text: brackets escaped, and on one line (an entry is one line of a block)."""
+    one_line = re.sub(r"[\r\n]+", " ", text)
+    return re.sub(r"([\[\]\\])", r"\\\1", one_line).replace("<!--", "&lt;!--")
 
 
 def _safe_quote(line: str) -> str:
@@ -241,9 +243,33 @@ def _add_update(plan: Plan, edit: Edit, old: str) -> None:
         plan.skipped.append((edit.path, UNSAFE_EDIT))
 
 
+# Every line vaultlink writes inside a block: a heading, or an entry (a link as ``LinkWriter``
+# writes it, then " — " and why). Anything else was typed there by someone else.
+_OWN_LINE = re.compile(
+    r"## (?:Related|Backlinks)"
+    r"|- (?:\[\[[^\]\r\n]+\]\]|\[(?:\\.|[^\]\\\r\n])*\]\([^)\s]*\)|~/[^\r\n]+)(?: — [^\r\n]*)?"
+)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # where a note's lines end (not str.splitlines: U+2028 is text here)
+
+
 def _damage(text: str) -> str:
-    problems = scan_blocks(text).problems
-    return f"damaged managed block: {problems[0]}" if problems else ""
+    """Why the note's blocks must not be rewritten or removed, or "": a damaged block, or a
+    block holding a line vaultlink did not write (the user's words, which a sync or a clean
+    would otherwise replace)."""
+    scan = scan_blocks(text)
+    if scan.problems:
+        return f"damaged managed block: {scan.problems[0]}"
+    for block in scan.blocks:
+        inside = _LINE_BREAK.split(text[block.start : block.end])[1:-1]
+        foreign = next((line for line in inside if not _OWN_LINE.fullmatch(line)), None)
+        if foreign is not None:
+            return (
+                f"managed block '{block.name}' holds a line vaultlink did not write ({foreign.strip()[:60]!r}); "
+                "left alone: move the line out of the block"
+            )
+    return ""
 
 
 def stub_text(lines: list[str]) -> str:
@@ -312,7 +338,16 @@ def _plan_stubs(
             _add_update(plan, Edit(existing, source.digest, text, "update stub"), source.text)
     for key, existing in sorted(stubs.items()):
         if key not in wanted and (scope is None or key in scope):
-            plan.edits.append(Edit(existing, sources[existing].digest, None, "delete stub"))
+            _delete_stub(plan, existing, sources[existing])
+
+
+def _delete_stub(plan: Plan, path: str, source: Source) -> None:
+    """Delete an unedited stub, unless a line was typed into its block (``_damage``)."""
+    reason = _damage(source.text)
+    if reason:
+        plan.skipped.append((path, reason))
+    else:
+        plan.edits.append(Edit(path, source.digest, None, "delete stub"))
 
 
 def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: Mapping[str, str]) -> Plan:
@@ -321,7 +356,7 @@ def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: M
     for note in notes:
         source = sources[note.path]
         if note.is_stub:
-            plan.edits.append(Edit(note.path, source.digest, None, "delete stub"))
+            _delete_stub(plan, note.path, source)
             continue
         if not scan_blocks(source.text).blocks and not scan_blocks(source.text).problems:
             continue
