@@ -653,6 +653,29 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
     assert_converged(live)
 
 
+def test_checks_cut_short_take_turns_through_the_vault(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While saves keep coming, each check of the deferred lists starts where the last one stopped,
+    so every list gets its turn (not the first notes of the alphabet every time)."""
+    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
+    root = _river_vault(tmp_path)
+    live = start(root, clock)
+    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
+    live.update(["Lonely.md"])
+    first = sorted(live.deferred | live._provisional)
+    live.update([], lambda: True)
+    assert live.deferred == set(first[5:])
+    write(root, "Other 3.md", read(root, "Other 3.md") + prose("river delta", times=1))
+    live.update(["Other 3.md"])
+    second = sorted(live.deferred | live._provisional)
+    live.update([], lambda: True)
+    at = second.index(min(p for p in second if p >= first[5]))
+    turn = second[at:] + second[:at]
+    assert live.deferred == set(turn[5:])  # this time the five after where the first check stopped
+    assert_converged(live)
+
+
 def _cut_after(asked: int) -> Callable[[], bool]:
     """An ``interrupted`` test that says no ``asked`` times, then yes."""
     answers = iter(range(asked))

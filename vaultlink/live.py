@@ -8,6 +8,7 @@ changed less than ``quiet`` seconds ago are not written; their edits wait (``due
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import time
@@ -106,6 +107,7 @@ class LiveVault:
         self._fresh: dict[str, list[Suggestion]] = {}  # Related lists computed from ``_index``
         self._patched: RankIndex | None = None  # the first phase's ranking, while it runs (see update)
         self._provisional: set[str] = set()  # notes whose planned lists came from ``_patched``
+        self._check_from = ""  # where the next check of deferred lists starts (see _lists_changed)
 
     # --- the batch ------------------------------------------------------------------------------
 
@@ -224,9 +226,14 @@ class LiveVault:
         reasons came from patched rows."""
         assert self._patched is None
         todo = sorted(paths & self.model.notes.keys())
+        # Start where the last check stopped: while saves keep coming, each check does a slice or
+        # two, and every list gets its turn instead of the first notes of the alphabet every time.
+        at = bisect.bisect_left(todo, self._check_from)
+        todo = todo[at:] + todo[:at]
         changed: set[str] = set()
         for start in range(0, len(todo), CHECK_SLICE):
             if start and interrupted():
+                self._check_from = todo[start]
                 return changed, set(todo[start:])
             part = set(todo[start : start + CHECK_SLICE])
             fresh = self._ranked(part, reasons=False)
