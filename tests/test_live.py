@@ -471,12 +471,7 @@ def test_lists_moved_only_by_new_weights_are_checked_in_the_next_batch(tmp_path:
     phrases. A 9th note gaining "river delta" changes that word's weight for all 8. The saved note
     is planned at once; every list is checked in the batch right after (which the watcher runs at
     once: ``next_due`` is now), and then the vault is converged."""
-    files = {f"Pair {i}.md": f"# Pair {i}\n\n" + prose("river delta", f"tide pool {i // 2}") for i in range(8)}
-    files |= {f"Other {i}.md": f"# Other {i}\n\n" + prose(f"night sky {i // 2}") for i in range(31)}
-    files["Lonely.md"] = "# Lonely\n\nNothing in common yet.\n"
-    root = tmp_path / "vault"
-    for rel, text in files.items():
-        write(root, rel, text)
+    root = _river_vault(tmp_path)
     live = start(root, clock)
     write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
     report = live.update(["Lonely.md"])
