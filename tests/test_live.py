@@ -588,16 +588,22 @@ def _river_vault(tmp_path: Path) -> Path:
     return root
 
 
+def _after_a_save(tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> LiveVault:
+    """The river vault, watched with checks of 5 notes a slice, right after "Lonely" gained "river
+    delta": most lists are deferred."""
+    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
+    live = start(_river_vault(tmp_path), clock)
+    write(live.root, "Lonely.md", read(live.root, "Lonely.md") + prose("river delta", times=1))
+    live.update(["Lonely.md"])
+    return live
+
+
 def test_an_interrupted_check_of_deferred_lists_stops_after_a_slice_and_resumes(
     tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A save defers most lists; the batch after checks them a slice at a time and, told that new
     events wait, stops after the first slice: the rest stay deferred, and the next batch finishes."""
-    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
-    root = _river_vault(tmp_path)
-    live = start(root, clock)
-    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
-    live.update(["Lonely.md"])
+    live = _after_a_save(tmp_path, clock, monkeypatch)
     waiting = sorted(live.deferred | live._provisional)
     assert len(waiting) > 10
     asked: list[int] = []
@@ -621,7 +627,6 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
     """Lists still deferred (an interrupted check) don't make the next save wait for them: it is
     planned at once from the ranking the check rebuilt, patched with the saved note; the lists
     still deferred stay so, and the vault converges."""
-    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
     built: list[PatchedIndex | None] = []
     real = vaultlink.live.patched
 
@@ -632,10 +637,8 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
         return built[-1]
 
     monkeypatch.setattr(vaultlink.live, "patched", patched)
-    root = _river_vault(tmp_path)
-    live = start(root, clock)
-    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
-    live.update(["Lonely.md"])
+    live = _after_a_save(tmp_path, clock, monkeypatch)
+    root = live.root
     live.update([], lambda: True)
     still = set(live.deferred)
     assert still
@@ -653,11 +656,8 @@ def test_checks_cut_short_take_turns_through_the_vault(
 ) -> None:
     """While saves keep coming, each check of the deferred lists starts where the last one stopped,
     so every list gets its turn (not the first notes of the alphabet every time)."""
-    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
-    root = _river_vault(tmp_path)
-    live = start(root, clock)
-    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
-    live.update(["Lonely.md"])
+    live = _after_a_save(tmp_path, clock, monkeypatch)
+    root = live.root
     first = sorted(live.deferred | live._provisional)
     live.update([], lambda: True)
     assert live.deferred == set(first[5:])
