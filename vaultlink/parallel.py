@@ -16,7 +16,6 @@ from concurrent.futures.process import BrokenProcessPool
 from vaultlink.core.config import Config
 from vaultlink.core.note import Link, ParsedNote
 from vaultlink.core.parse import parse_note
-from vaultlink.core.terms import interned_terms
 from vaultlink.progress import Advance
 
 # Below this many notes, starting worker processes costs more than it saves.
@@ -94,13 +93,13 @@ def _forking(
 
 
 def _shared_words(parsed: ParsedNote, links: dict[Link, Link]) -> ParsedNote:
-    """The note with its words and terms interned here, and its links shared with every equal link
+    """The note with its words and term keys interned here, and its links shared with every equal link
     seen (``links``): each came from its worker as an object of its own, and a large vault would
     otherwise hold one copy of a common word per note, and of a link to a hub per citing note."""
     note = parsed.note
     if note is None:
         return parsed
-    words, terms = tuple(map(sys.intern, note.words)), tuple(interned_terms(note.terms))
+    words, terms = tuple(map(sys.intern, note.words)), note.terms.interned()
     shared_links = tuple(links.setdefault(link, link) for link in note.links)
     shared = dataclasses.replace(note, words=words, terms=terms, links=shared_links)
     return dataclasses.replace(parsed, note=shared)
