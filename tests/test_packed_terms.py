@@ -1,4 +1,4 @@
-"""A note's terms are stored packed (``PackedTerms``) and read back as the ``Term`` records they were."""
+"""A note's terms and word counts are stored packed and read back as what they were."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultlink.core.codec import decode_parsed, encode_parsed
-from vaultlink.core.note import LABEL_SEPARATOR, NO_TERMS, Note, PackedTerms, ParsedNote, Term, TermKind
+from vaultlink.core.note import LABEL_SEPARATOR, NO_TERMS, Note, PackedTerms, ParsedNote, Term, TermKind, packed_counts
 
 # Any text, the separator the packing uses most likely of all; counts beyond what one character holds.
 _TEXT = st.text(alphabet=st.sampled_from(["a", " ", "é", "\x00", "😀", LABEL_SEPARATOR]) | st.characters(), max_size=12)
@@ -75,3 +75,11 @@ def test_no_terms() -> None:
 def test_a_negative_count_is_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         PackedTerms.of([Term("a", "a", TermKind.PHRASE, -1)])
+
+
+@given(st.lists(st.integers(min_value=0, max_value=300) | st.integers(min_value=1, max_value=3)))
+def test_word_counts_are_packed_as_bytes_when_they_fit(counts: list[int]) -> None:
+    packed = packed_counts(counts)
+    assert list(packed) == counts and len(packed) == len(counts)
+    assert isinstance(packed, bytes) == all(c < 256 for c in counts)
+    assert packed_counts(iter(counts)) == packed

@@ -12,7 +12,18 @@ import json
 import sys
 from typing import Any
 
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, PackedTerms, ParsedNote, Severity, Term, TermKind
+from vaultlink.core.note import (
+    Diagnostic,
+    Link,
+    LinkKind,
+    Note,
+    PackedTerms,
+    ParsedNote,
+    Severity,
+    Term,
+    TermKind,
+    packed_counts,
+)
 
 
 def encode_parsed(parsed: ParsedNote) -> str:
@@ -41,7 +52,7 @@ def _encode_note(note: Note) -> list[Any]:
         note.metadata_keys,
         note.body_offset,
         note.words,
-        note.word_counts,
+        list(note.word_counts),
         note.is_stub,
     ]
 
@@ -91,7 +102,7 @@ def _decode_note(fields: list[Any]) -> Note:
         body_offset=_int(offset),
         is_stub=is_stub,
         words=tuple(sys.intern(w) for w in _strs(words)),  # shared, as parsing shares them
-        word_counts=_ints(counts),
+        word_counts=packed_counts(_ints(counts)),
     )
 
 

@@ -170,6 +170,20 @@ class PackedTerms(Sequence[Term]):
 NO_TERMS = PackedTerms()
 
 
+WordCounts = bytes | tuple[int, ...]
+"""A word bag's counts: bytes when each count fits in one (a byte a word instead of a tuple's
+eight), else a tuple. Either reads as a sequence of ints."""
+
+
+def packed_counts(counts: Iterable[int]) -> WordCounts:
+    """``counts`` as ``WordCounts``: the same counts always give the same value (bytes if they can)."""
+    values = tuple(counts)
+    try:
+        return bytes(values)
+    except ValueError:  # a count over 255 (a word used that often in one note) or below 0
+        return values
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -196,7 +210,7 @@ class Note:
     managed blocks removed, which is where it starts in the text with them too (blocks are
     never in the frontmatter);
     ``terms`` are packed (``PackedTerms``), read as ``Term`` records;
-    ``words``/``word_counts`` are the note's word bag, parallel tuples;
+    ``words``/``word_counts`` are the note's word bag, parallel (the counts packed: ``packed_counts``);
     ``is_stub`` marks a stub vaultlink created and nobody has edited since.
     """
 
@@ -214,7 +228,7 @@ class Note:
     words: tuple[str, ...] = ()
     """The note's content words (title, file name and aliases included), one casefolded surface
     form per stem, sorted by stem: what ranking compares (``terms.WordBag``)."""
-    word_counts: tuple[int, ...] = ()
+    word_counts: WordCounts = b""
 
     @property
     def stem(self) -> str:
