@@ -53,12 +53,21 @@ def test_packed_terms_survive_pickling_and_the_cache(terms: list[Term]) -> None:
     assert decoded.note is not None and list(decoded.note.terms) == terms
 
 
-def test_labels_equal_to_their_key_are_not_stored_and_keys_are_interned() -> None:
-    key = "".join(["research", " taste"])  # built at run time: not interned yet
-    packed = PackedTerms.of([Term(key, key, TermKind.PHRASE, 2), Term("b c", "B c", TermKind.ENTITY, 1)])
+def test_labels_equal_to_their_key_are_not_stored() -> None:
+    packed = PackedTerms.of([Term("a b", "a b", TermKind.PHRASE, 2), Term("b c", "B c", TermKind.ENTITY, 1)])
     assert packed.labels == "B c"
-    assert packed.keys[0] is sys.intern("research taste")
     assert isinstance(packed.codes, str)
+
+
+def test_keys_can_be_shared_or_interned() -> None:
+    key = "".join(["research", " taste"])  # built at run time: neither interned nor shared yet
+    packed = PackedTerms.of([Term(key, key, TermKind.PHRASE, 2)])
+    assert packed.interned().keys[0] is sys.intern("research taste")
+    pool = {"research taste": "research taste"}
+    shared = packed.shared(pool)
+    assert shared == packed and shared.keys[0] is pool["research taste"]
+    other = PackedTerms.of([Term("x y", "X y", TermKind.ENTITY, 1)]).shared(pool)
+    assert other.keys[0] is pool["x y"] and list(other) == [Term("x y", "X y", TermKind.ENTITY, 1)]
 
 
 def test_a_label_holding_the_separator_keeps_the_labels_apart() -> None:

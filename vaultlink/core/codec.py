@@ -96,7 +96,7 @@ def _decode_note(fields: list[Any]) -> Note:
         tags=_strs(tags),
         headings=_strs(headings),
         links=link_rows,
-        terms=PackedTerms.of(term_rows),  # keys interned: shared, as parsing shares them
+        terms=PackedTerms.of(term_rows).interned(),  # keys shared, as parsing shares them
         frontmatter_format=_str(fm_format),
         metadata_keys=_strs(keys),
         body_offset=_int(offset),

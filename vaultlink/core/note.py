@@ -86,7 +86,8 @@ class PackedTerms(Sequence[Term]):
 
     A 100,000-note vault holds about four million terms; as named tuples of two strings they
     were 60% of every note's memory (~150 bytes a term). Packed, a term costs its key (a
-    pointer to an interned string, shared with other notes and with ranking's vocabulary),
+    pointer to a string shared with the other notes stating it (``shared``) and with ranking's
+    vocabulary),
     one character of ``codes`` (kind, count, whether the label is stored) and its label's
     characters when the label is not the key. Build with ``PackedTerms.of(terms)``: equal
     term sequences give equal packings, so equality is the terms' equality.
@@ -104,13 +105,13 @@ class PackedTerms(Sequence[Term]):
 
     @classmethod
     def of(cls, terms: Iterable[Term]) -> PackedTerms:
-        """The terms packed, keys interned (a phrase many notes state is one string)."""
+        """The terms packed (their keys as given: see ``shared`` and ``interned``)."""
         keys: list[str] = []
         codes: list[int] = []
         labels: list[str] = []
         for key, label, kind, count in terms:
             stored = label != key
-            keys.append(sys.intern(key))
+            keys.append(key)
             codes.append(count << _COUNT_SHIFT | _KIND_NUMBERS[kind] << _KIND_SHIFT | stored)
             if stored:
                 labels.append(label)
@@ -128,8 +129,18 @@ class PackedTerms(Sequence[Term]):
         return iter(self.labels) if isinstance(self.labels, tuple) else iter(self.labels.split(LABEL_SEPARATOR))
 
     def interned(self) -> PackedTerms:
-        """The same terms with their keys interned in this process (a worker's were its own)."""
+        """The same terms with their keys interned: a phrase many notes state is one string."""
         return PackedTerms(tuple(map(sys.intern, self.keys)), self.codes, self.labels)
+
+    def shared(self, keys: dict[str, str]) -> PackedTerms:
+        """The same terms with each key replaced by the equal one in ``keys`` (added if new).
+
+        Like ``interned``, without the interpreter's table of interned strings, which never
+        shrinks: most phrases are stated by one note only, and at 100,000 notes their entries
+        there cost about 120 MB for as long as the process runs. ``keys`` can be dropped once
+        the vault is read.
+        """
+        return PackedTerms(tuple([keys.setdefault(key, key) for key in self.keys]), self.codes, self.labels)
 
     def count_at(self, index: int) -> int:
         """The count of term ``index``, without decoding the term."""
