@@ -77,6 +77,13 @@ def test_a_label_holding_the_separator_keeps_the_labels_apart() -> None:
     assert list(packed) == terms
 
 
+def test_counts_whose_code_is_a_surrogate_survive_pickling() -> None:
+    terms = [Term("a", "a", TermKind.PHRASE, 0xD800 >> 3), Term("b", "B", TermKind.TAG, 0xDFFF >> 3)]
+    packed = PackedTerms.of(terms)
+    assert isinstance(packed.codes, str)
+    assert list(pickle.loads(pickle.dumps(packed))) == terms
+
+
 def test_no_terms() -> None:
     assert PackedTerms.of([]) == NO_TERMS and list(NO_TERMS) == [] and not NO_TERMS
 

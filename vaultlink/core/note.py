@@ -86,11 +86,11 @@ class PackedTerms(Sequence[Term]):
 
     A 100,000-note vault holds about four million terms; as named tuples of two strings they
     were 60% of every note's memory (~150 bytes a term). Packed, a term costs its key (a
-    pointer to a string shared with the other notes stating it (``shared``) and with ranking's
-    vocabulary),
-    one character of ``codes`` (kind, count, whether the label is stored) and its label's
-    characters when the label is not the key. Build with ``PackedTerms.of(terms)``: equal
-    term sequences give equal packings, so equality is the terms' equality.
+    pointer to a string shared with the other notes stating it, see ``shared``, and with
+    ranking's vocabulary), one character of ``codes`` (kind, count, whether the label is
+    stored; a count from 6,912 up makes a lone surrogate, which str and pickle keep as is) and
+    its label's characters when the label is not the key. Build with ``PackedTerms.of(terms)``:
+    equal term sequences give equal packings, so equality is the terms' equality.
 
     ``keys`` and ``count_at`` are there for the hot paths, which need no label.
     """
@@ -174,7 +174,7 @@ class PackedTerms(Sequence[Term]):
     def __getitem__(self, index: slice) -> tuple[Term, ...]: ...
 
     def __getitem__(self, index: int | slice) -> Term | tuple[Term, ...]:
-        terms = tuple(self)
+        terms = tuple(self)  # decodes them all: for occasional use, not in a loop
         return terms[index]
 
 
