@@ -14,7 +14,7 @@ import time
 
 from vaultlink.core.config import Config
 from vaultlink.core.graph import build_graph
-from vaultlink.core.note import Link, LinkKind, Note, Term, TermKind
+from vaultlink.core.note import Link, LinkKind, Note, PackedTerms, Term, TermKind
 from vaultlink.core.resolve import resolve_all
 
 
@@ -26,7 +26,7 @@ def synthetic_notes(n: int, seed: int = 7) -> list[Note]:
     notes = []
     for i in range(n):
         picks = set(rng.choices(vocabulary, weights, k=40))
-        terms = tuple(Term(p, p, TermKind.PHRASE, rng.randint(1, 4)) for p in sorted(picks))
+        terms = PackedTerms.of(Term(p, p, TermKind.PHRASE, rng.randint(1, 4)) for p in sorted(picks))
         links = tuple(Link(f"note {rng.randrange(int(n * 1.05))}", LinkKind.WIKILINK, "") for _ in range(5))
         notes.append(Note(path=f"f{i % 100}/note {i}.md", title=f"note {i}", links=links, terms=terms))
     return notes

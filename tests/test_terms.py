@@ -156,7 +156,7 @@ def test_select_terms_keeps_all_tags_and_names_and_at_most_limit_phrases() -> No
 
 def test_select_terms_with_zero_limit_keeps_no_phrases() -> None:
     chosen = select_terms(phrase_candidates(["alpha beta"]), [], [], limit=0)
-    assert chosen == ()
+    assert list(chosen) == []
 
 
 def test_phrase_matching_a_tag_adds_to_the_tag() -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from vaultlink.cache import ScanCache, cache_warning, fingerprint, open_cache, remove_cache
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, Suggestion
+from vaultlink.core.note import NO_TERMS, Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, Suggestion
 from vaultlink.core.parse import parse_key, parse_note
 from vaultlink.core.plan import Edit, Plan, Source, SyncOptions, linked_either_way, plan_clean, plan_sync
 from vaultlink.core.resolve import (
@@ -536,7 +536,7 @@ def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PR
 def _without_words(note: Note) -> Note:
     """The note without what ranking reads and planning does not (its words and terms: two thirds
     of a note's memory), so a sync's plan, every new text in it, does not come on top of them."""
-    return dataclasses.replace(note, words=(), word_counts=(), terms=())
+    return dataclasses.replace(note, words=(), word_counts=b"", terms=NO_TERMS)
 
 
 def drop_unsafe_creates(plan: Plan, listed: set[str], rules: IgnoreRules) -> Plan:

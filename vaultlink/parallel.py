@@ -16,7 +16,6 @@ from concurrent.futures.process import BrokenProcessPool
 from vaultlink.core.config import Config
 from vaultlink.core.note import Link, ParsedNote
 from vaultlink.core.parse import parse_note
-from vaultlink.core.terms import interned_terms
 from vaultlink.progress import Advance
 
 # Below this many notes, starting worker processes costs more than it saves.
@@ -52,8 +51,10 @@ def _parse_serially(
     items: Sequence[tuple[str, bytes]], config: Config, advance: Advance
 ) -> list[ParsedNote]:
     out = []
+    links: dict[Link, Link] = {}
+    keys: dict[str, str] = {}
     for rel, data in items:
-        out.append(parse_note(rel, data, config))
+        out.append(_shared_words(parse_note(rel, data, config), links, keys))
         advance(1)
     return out
 
@@ -73,8 +74,9 @@ def _parse_in_workers(
     ) as pool:
         out: list[ParsedNote] = []
         links: dict[Link, Link] = {}
+        keys: dict[str, str] = {}
         for chunk in _forking(pool, chunks):
-            out.extend(_shared_words(parsed, links) for parsed in chunk)
+            out.extend(_shared_words(parsed, links, keys) for parsed in chunk)
             advance(len(chunk))
         return out
 
@@ -93,14 +95,15 @@ def _forking(
     return results
 
 
-def _shared_words(parsed: ParsedNote, links: dict[Link, Link]) -> ParsedNote:
-    """The note with its words and terms interned here, and its links shared with every equal link
-    seen (``links``): each came from its worker as an object of its own, and a large vault would
-    otherwise hold one copy of a common word per note, and of a link to a hub per citing note."""
+def _shared_words(parsed: ParsedNote, links: dict[Link, Link], keys: dict[str, str]) -> ParsedNote:
+    """The note with its words interned here, and its term keys and links shared with every equal
+    one seen (``keys``, ``links``): each came from its worker as an object of its own, and a large
+    vault would otherwise hold one copy of a common word per note, and of a link to a hub per citing
+    note. Term keys are not interned (``PackedTerms.shared``): ``keys`` goes when reading ends."""
     note = parsed.note
     if note is None:
         return parsed
-    words, terms = tuple(map(sys.intern, note.words)), tuple(interned_terms(note.terms))
+    words, terms = tuple(map(sys.intern, note.words)), note.terms.shared(keys)
     shared_links = tuple(links.setdefault(link, link) for link in note.links)
     shared = dataclasses.replace(note, words=words, terms=terms, links=shared_links)
     return dataclasses.replace(parsed, note=shared)

@@ -12,7 +12,18 @@ import json
 import sys
 from typing import Any
 
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, Term, TermKind
+from vaultlink.core.note import (
+    Diagnostic,
+    Link,
+    LinkKind,
+    Note,
+    PackedTerms,
+    ParsedNote,
+    Severity,
+    Term,
+    TermKind,
+    packed_counts,
+)
 
 
 def encode_parsed(parsed: ParsedNote) -> str:
@@ -41,7 +52,7 @@ def _encode_note(note: Note) -> list[Any]:
         note.metadata_keys,
         note.body_offset,
         note.words,
-        note.word_counts,
+        list(note.word_counts),
         note.is_stub,
     ]
 
@@ -73,7 +84,7 @@ def _decode_note(fields: list[Any]) -> Note:
         raise ValueError("words and their counts do not pair up")
     # Built first and checked in one pass: this loop runs for every term of every cached note.
     link_rows = tuple(Link(t, _LINK_KINDS[k], r, h, b, d) for t, k, r, h, b, d in links)
-    term_rows = tuple(Term(sys.intern(key), sys.intern(label), _TERM_KINDS[kind], n) for key, label, kind, n in terms)
+    term_rows = [Term(key, label, _TERM_KINDS[kind], n) for key, label, kind, n in terms]
     if not all(type(x) is str for link in link_rows for x in (link[0], *link[2:])):
         raise ValueError("a link field is not a string")
     if not all(type(t[0]) is str and type(t[1]) is str and type(t[3]) is int for t in term_rows):
@@ -85,13 +96,13 @@ def _decode_note(fields: list[Any]) -> Note:
         tags=_strs(tags),
         headings=_strs(headings),
         links=link_rows,
-        terms=term_rows,
+        terms=PackedTerms.of(term_rows).interned(),  # keys shared, as parsing shares them
         frontmatter_format=_str(fm_format),
         metadata_keys=_strs(keys),
         body_offset=_int(offset),
         is_stub=is_stub,
         words=tuple(sys.intern(w) for w in _strs(words)),  # shared, as parsing shares them
-        word_counts=_ints(counts),
+        word_counts=packed_counts(_ints(counts)),
     )
 
 

@@ -9,9 +9,11 @@ holds half a million suggestions).
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 
 def path_stem(path: str) -> str:
@@ -68,6 +70,131 @@ class Term(NamedTuple):
     count: int  # type: ignore[assignment]  # shadows tuple.count, which no caller needs
 
 
+_KINDS = tuple(TermKind)  # a kind's number in a packed code is its place here
+_KIND_NUMBERS = {kind: number for number, kind in enumerate(_KINDS)}
+_LABEL_STORED = 1  # bit 0 of a code: the label is stored (else it is the key)
+_KIND_SHIFT, _KIND_MASK = 1, 3  # bits 1-2: the kind
+_COUNT_SHIFT = 3  # the rest: the count
+_MAX_CHAR = sys.maxunicode
+LABEL_SEPARATOR = "\x1f"
+"""Joins the stored labels; when a label contains it, the labels are kept as a tuple instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class PackedTerms(Sequence[Term]):
+    """A note's terms, stored compactly and read as ``Term`` records, decoded on access.
+
+    A 100,000-note vault holds about four million terms; as named tuples of two strings they
+    were 60% of every note's memory (~150 bytes a term). Packed, a term costs its key (a
+    pointer to a string shared with the other notes stating it, see ``shared``, and with
+    ranking's vocabulary), one character of ``codes`` (kind, count, whether the label is
+    stored; a count from 6,912 up makes a lone surrogate, which str and pickle keep as is) and
+    its label's characters when the label is not the key. Build with ``PackedTerms.of(terms)``:
+    equal term sequences give equal packings, so equality is the terms' equality.
+
+    ``keys`` and ``count_at`` are there for the hot paths, which need no label.
+    """
+
+    keys: tuple[str, ...] = ()
+    codes: str | tuple[int, ...] = ""
+    """One code per term (``count << 3 | kind << 1 | label stored``): characters, or integers
+    when a count is too large for a character."""
+    labels: str | tuple[str, ...] = ""
+    """The labels that differ from their key, in order: joined by ``LABEL_SEPARATOR``, or a tuple
+    when one of them contains it."""
+
+    @classmethod
+    def of(cls, terms: Iterable[Term]) -> PackedTerms:
+        """The terms packed (their keys as given: see ``shared`` and ``interned``)."""
+        keys: list[str] = []
+        codes: list[int] = []
+        labels: list[str] = []
+        for key, label, kind, count in terms:
+            stored = label != key
+            keys.append(key)
+            codes.append(count << _COUNT_SHIFT | _KIND_NUMBERS[kind] << _KIND_SHIFT | stored)
+            if stored:
+                labels.append(label)
+        if any(code < 0 for code in codes):
+            raise ValueError("a term's count is negative")
+        packed_codes = "".join(map(chr, codes)) if max(codes, default=0) <= _MAX_CHAR else tuple(codes)
+        joined = LABEL_SEPARATOR.join(labels)
+        packed_labels = tuple(labels) if joined.count(LABEL_SEPARATOR) != max(len(labels) - 1, 0) else joined
+        return cls(tuple(keys), packed_codes, packed_labels)
+
+    def _codes(self) -> Iterable[int]:
+        return map(ord, self.codes) if isinstance(self.codes, str) else self.codes
+
+    def _labels(self) -> Iterator[str]:
+        return iter(self.labels) if isinstance(self.labels, tuple) else iter(self.labels.split(LABEL_SEPARATOR))
+
+    def interned(self) -> PackedTerms:
+        """The same terms with their keys interned: a phrase many notes state is one string."""
+        return PackedTerms(tuple(map(sys.intern, self.keys)), self.codes, self.labels)
+
+    def shared(self, keys: dict[str, str]) -> PackedTerms:
+        """The same terms with each key replaced by the equal one in ``keys`` (added if new).
+
+        Like ``interned``, without the interpreter's table of interned strings, which never
+        shrinks: most phrases are stated by one note only, and at 100,000 notes their entries
+        there cost about 120 MB for as long as the process runs. ``keys`` can be dropped once
+        the vault is read.
+        """
+        return PackedTerms(tuple([keys.setdefault(key, key) for key in self.keys]), self.codes, self.labels)
+
+    def count_at(self, index: int) -> int:
+        """The count of term ``index``, without decoding the term."""
+        code = self.codes[index]
+        return (ord(code) if isinstance(code, str) else code) >> _COUNT_SHIFT
+
+    def counted_keys(self) -> Iterator[tuple[str, TermKind, int]]:
+        """Each term's key, kind and count, without its label: cheaper than the terms."""
+        for key, code in zip(self.keys, self._codes(), strict=True):
+            yield key, _KINDS[code >> _KIND_SHIFT & _KIND_MASK], code >> _COUNT_SHIFT
+
+    def __iter__(self) -> Iterator[Term]:
+        # One comprehension, records made by tuple.__new__ (no Python-level __new__ call):
+        # decoding costs about twice a tuple of terms' iteration instead of four times.
+        # The shifts and mask are _KIND_SHIFT, _KIND_MASK and _COUNT_SHIFT, inlined.
+        labels, new, kinds = self._labels(), tuple.__new__, _KINDS
+        return iter(
+            [
+                new(Term, (key, next(labels) if code & _LABEL_STORED else key, kinds[code >> 1 & 3], code >> 3))
+                for key, code in zip(self.keys, self._codes(), strict=True)
+            ]
+        )
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Term: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Term, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Term | tuple[Term, ...]:
+        terms = tuple(self)  # decodes them all: for occasional use, not in a loop
+        return terms[index]
+
+
+NO_TERMS = PackedTerms()
+
+
+WordCounts = bytes | tuple[int, ...]
+"""A word bag's counts: bytes when each count fits in one (a byte a word instead of a tuple's
+eight), else a tuple. Either reads as a sequence of ints."""
+
+
+def packed_counts(counts: Iterable[int]) -> WordCounts:
+    """``counts`` as ``WordCounts``: the same counts always give the same value (bytes if they can)."""
+    values = tuple(counts)
+    try:
+        return bytes(values)
+    except ValueError:  # a count over 255 (a word used that often in one note) or below 0
+        return values
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -93,7 +220,8 @@ class Note:
     ``body_offset`` indexes the body (after any frontmatter) in the BOM-less text with its
     managed blocks removed, which is where it starts in the text with them too (blocks are
     never in the frontmatter);
-    ``words``/``word_counts`` are the note's word bag, parallel tuples;
+    ``terms`` are packed (``PackedTerms``), read as ``Term`` records;
+    ``words``/``word_counts`` are the note's word bag, parallel (the counts packed: ``packed_counts``);
     ``is_stub`` marks a stub vaultlink created and nobody has edited since.
     """
 
@@ -103,7 +231,7 @@ class Note:
     tags: tuple[str, ...] = ()
     headings: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
-    terms: tuple[Term, ...] = ()
+    terms: PackedTerms = NO_TERMS
     frontmatter_format: str = ""
     metadata_keys: tuple[str, ...] = field(default=())
     body_offset: int = 0
@@ -111,7 +239,7 @@ class Note:
     words: tuple[str, ...] = ()
     """The note's content words (title, file name and aliases included), one casefolded surface
     form per stem, sorted by stem: what ranking compares (``terms.WordBag``)."""
-    word_counts: tuple[int, ...] = ()
+    word_counts: WordCounts = b""
 
     @property
     def stem(self) -> str:

@@ -17,7 +17,7 @@ from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, split_frontmatter
 from vaultlink.core.markdown import parse_ast
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, path_stem
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, packed_counts, path_stem
 
 BOM = "\ufeff"
 # Tokens whose text is not prose: code, raw HTML, math.
@@ -114,7 +114,7 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
         body_offset=fm.body_offset,
         is_stub=is_unedited_stub(meta, body),
         words=bag.words,
-        word_counts=bag.counts,
+        word_counts=packed_counts(bag.counts),
     )
     return ParsedNote(path, note, tuple(diagnostics))
 

@@ -103,13 +103,13 @@ def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
     phrase says more than its words apart)."""
     ids = vocabulary.ids_of_forms(note.words)
     counts = list(note.word_counts)
-    for term in note.terms:
-        if term.kind is TermKind.TAG:
-            ids.append(vocabulary.id_of("#" + term.key))
-            counts.append(term.count)
-        elif " " in term.key:
-            ids.append(vocabulary.id_of(term.key))
-            counts.append(term.count)
+    for key, kind, count in note.terms.counted_keys():  # no label needed: no term decoded
+        if kind is TermKind.TAG:
+            ids.append(vocabulary.id_of("#" + key))
+            counts.append(count)
+        elif " " in key:
+            ids.append(vocabulary.id_of(key))
+            counts.append(count)
     all_ids = np.array(ids, dtype=np.int64)
     order = np.argsort(all_ids, kind="stable")
     words = all_ids[order]
@@ -330,7 +330,10 @@ class RankIndex:
             reasons.append(NAMED_HERE)
         if evidence.names_this[pair]:
             reasons.append(NAMES_THIS_NOTE)
-        shared = sorted((-t.count * mine[t.key].count, t.key) for t in self.notes[other].terms if t.key in mine)
+        theirs = self.notes[other].terms  # keys and counts only: no term is decoded
+        shared = sorted(
+            (-theirs.count_at(k) * mine[key].count, key) for k, key in enumerate(theirs.keys) if key in mine
+        )
         for _, key in shared:
             if len(reasons) >= MAX_REASONS:
                 return tuple(reasons)

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import snowballstemmer
 
-from vaultlink.core.note import Term, TermKind
+from vaultlink.core.note import PackedTerms, Term, TermKind
 
 STOPWORDS = frozenset(
     """
@@ -220,7 +220,7 @@ def _rank(term: Term) -> tuple[int, int, int, int]:
     return (term.count, kind_order[term.kind], len(term.key), -len(term.key.split()))
 
 
-def select_terms(phrases: list[Term], tags: list[Term], names: list[Term], limit: int) -> tuple[Term, ...]:
+def select_terms(phrases: list[Term], tags: list[Term], names: list[Term], limit: int) -> PackedTerms:
     """All tag and name terms, plus the ``limit`` strongest phrases (most repeated first,
     entities before plain phrases). Bounding phrases per note keeps memory linear."""
     chosen: dict[str, Term] = {t.key: t for t in tags}
@@ -232,9 +232,4 @@ def select_terms(phrases: list[Term], tags: list[Term], names: list[Term], limit
             chosen[term.key] = Term(old.key, old.label, old.kind, old.count + term.count)
         else:
             chosen[term.key] = term
-    return tuple(interned_terms(sorted(chosen.values(), key=lambda t: t.key)))
-
-
-def interned_terms(terms: Iterable[Term]) -> list[Term]:
-    """The terms with their key and label interned: a phrase many notes state is one string."""
-    return [Term(sys.intern(t.key), sys.intern(t.label), t.kind, t.count) for t in terms]
+    return PackedTerms.of(sorted(chosen.values(), key=lambda t: t.key))
