@@ -6,14 +6,20 @@ machines but not in a user's clone: tests that need it are skipped when it is ab
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_VAULT = ROOT / "sample_vault"
+# The tracked demo vault. The README's first command syncs it, so tests never read it as it is:
+# they use ``pristine_sample()``, a cleaned copy, whatever state this folder is in.
+DEMO_VAULT = ROOT / "sample_vault"
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
 VAULT_OF_KNOWLEDGE = SHARED / "vaults" / "vaultofknowledge"
@@ -22,6 +28,24 @@ requires_shared = pytest.mark.skipif(not VAULT_OF_KNOWLEDGE.is_dir(), reason="..
 requires_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the project")
 
 STATE_DIR = ".vaultlink"
+
+
+@functools.cache
+def pristine_sample() -> Path:
+    """A copy of ``sample_vault/`` as it is tracked, unlinked: copied once per test session (without
+    vaultlink's state folder) and cleaned, so tests pass before and after a newcomer has run
+    ``vaultlink sync sample_vault``. The copy is named ``sample_vault`` (its name is a path prefix
+    the notes use). Read it; copy it before writing to it."""
+    from vaultlink import app
+
+    base = Path(tempfile.mkdtemp(prefix="vaultlink-sample-"))
+    atexit.register(shutil.rmtree, base, True)
+    root = base / "sample_vault"
+    shutil.copytree(DEMO_VAULT, root, ignore=shutil.ignore_patterns(STATE_DIR))
+    app.clean(root, cache=app.NO_CACHE)
+    return root
+
+
 def prose(*phrases: str, times: int = 2) -> str:
     """Sentences stating each phrase ``times`` times, so it becomes one of the note's terms."""
     return " ".join(f"About the {p}." for p in phrases for _ in range(times)) + "\n"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import CACHE_ONLY, SAMPLE_VAULT, VaultFactory, mtimes, snapshot, state_files
+from conftest import CACHE_ONLY, VaultFactory, mtimes, pristine_sample, snapshot, state_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,7 +48,7 @@ PROSE = "\nSauerkraut keeps well; a Dobsonian telescope night with Kimchi notes 
 def copy_sample(tmp_path: Path, tag: str) -> Path:
     """A copy of sample_vault named ``sample_vault`` (its name is a path prefix, so part of the config)."""
     root = tmp_path / tag / "sample_vault"
-    shutil.copytree(SAMPLE_VAULT, root, ignore=shutil.ignore_patterns(STATE))
+    shutil.copytree(pristine_sample(), root, ignore=shutil.ignore_patterns(STATE))
     return root
 
 
@@ -142,8 +142,8 @@ def edit_db(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def sample_items() -> list[tuple[str, bytes]]:
-    config = load_config(SAMPLE_VAULT)
-    return [(rel, (SAMPLE_VAULT / rel).read_bytes()) for rel in list_notes(SAMPLE_VAULT, config).paths]
+    config = load_config(pristine_sample())
+    return [(rel, (pristine_sample() / rel).read_bytes()) for rel in list_notes(pristine_sample(), config).paths]
 
 
 def run(*args: str) -> Result:
@@ -263,7 +263,7 @@ def line_ends(text: str, start: int) -> list[int]:
 
 
 def test_codec_round_trips_every_sample_note() -> None:
-    config = load_config(SAMPLE_VAULT)
+    config = load_config(pristine_sample())
     items = sample_items()
     assert len(items) >= 30
     for rel, data in items:
@@ -451,7 +451,7 @@ def test_cache_never_changes_what_is_written_or_reported(
     cached, plain = synced_twins
     assert synced.report.warnings == []
     assert outcome(synced.report) == outcome(synced.plain_report)
-    assert snapshot(cached) == snapshot(plain) != snapshot(SAMPLE_VAULT)
+    assert snapshot(cached) == snapshot(plain) != snapshot(pristine_sample())
 
     for root in synced_twins:
         append(root, EDITED, PROSE)
@@ -1047,7 +1047,7 @@ def test_settings_change_then_a_writable_scan_still_syncs(synced_twins: tuple[Pa
 
 def test_parse_many_in_processes_equals_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     items = sample_items()
-    config = load_config(SAMPLE_VAULT)
+    config = load_config(pristine_sample())
     serial = [parse_note(rel, data, config) for rel, data in items]
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     monkeypatch.setattr(parallel, "_CHUNK", 4)  # several chunks, so order across them is tested
@@ -1059,7 +1059,7 @@ def test_parse_many_in_processes_equals_serial(monkeypatch: pytest.MonkeyPatch) 
 def test_parse_many_in_processes_shares_equal_links(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each worker's result arrives as objects of its own; equal links (a hub cited by many notes)
     are one object in this process, as interned words are."""
-    config = load_config(SAMPLE_VAULT)
+    config = load_config(pristine_sample())
     items = [(f"n{i}.md", b"# N\n\nSee [[Home]] and [[Fermentation]].\n") for i in range(8)]
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     monkeypatch.setattr(parallel, "_CHUNK", 2)
@@ -1073,7 +1073,7 @@ def test_parse_many_in_processes_shares_equal_links(monkeypatch: pytest.MonkeyPa
 def test_parse_many_in_processes_unfreezes_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
     """The workers are forked with this process's objects frozen out of the garbage collector (so a
     collection there copies none of their pages); here they are collectable again at once."""
-    config = load_config(SAMPLE_VAULT)
+    config = load_config(pristine_sample())
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     frozen_before = gc.get_freeze_count()
     assert parallel.parse_many(sample_items()[:4], config, workers=2)
@@ -1094,7 +1094,7 @@ def _worker_dies(_job: object) -> list[ParsedNote]:
 @pytest.mark.parametrize("fault", ["no worker can start", "a worker dies"])
 def test_parse_many_parses_here_when_the_workers_fail(monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
     items = sample_items()
-    config = load_config(SAMPLE_VAULT)
+    config = load_config(pristine_sample())
     serial = [parse_note(rel, data, config) for rel, data in items]
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     if fault == "no worker can start":

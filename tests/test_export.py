@@ -9,7 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from conftest import SAMPLE_VAULT, VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
+from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, pristine_sample, requires_shared
 
 from vaultlink import app, writer
 from vaultlink.config import load_config
@@ -253,13 +253,13 @@ def test_export_vaultofknowledge_reads_back(tmp_path: Path) -> None:
 
 
 def test_export_sample_vault_reads_back(tmp_path: Path) -> None:
-    if not SAMPLE_VAULT.is_dir():
+    if not pristine_sample().is_dir():
         pytest.skip("sample_vault/ does not exist yet")
-    count = len(list_notes(SAMPLE_VAULT, load_config(SAMPLE_VAULT)).paths)
+    count = len(list_notes(pristine_sample(), load_config(pristine_sample())).paths)
     if count < 20:
         pytest.skip(f"sample_vault/ has only {count} notes (being written); needs at least 20")
     out = tmp_path / "sample.graphml"
-    summary, _ = app.export_graph(SAMPLE_VAULT, out)
+    summary, _ = app.export_graph(pristine_sample(), out)
     back = assert_reads_back(out)
     kinds = [k for _, k in back.nodes(data="kind")]
     assert kinds.count("note") == summary.notes == count

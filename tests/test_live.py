@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_VAULT, SMALL_VAULT, VaultFactory, mtimes, prose, snapshot
+from conftest import SMALL_VAULT, VaultFactory, mtimes, pristine_sample, prose, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,7 +108,7 @@ def test_first_sync_writes_the_blocks_the_tests_rely_on(vault: Path, clock: Fake
 
 def test_sample_vault_converges_after_the_first_sync(tmp_path: Path, clock: FakeClock) -> None:
     root = tmp_path / "vault"
-    shutil.copytree(SAMPLE_VAULT, root)
+    shutil.copytree(pristine_sample(), root)
     start(root, clock)
 
 
@@ -213,7 +213,7 @@ def test_link_to_a_missing_note_creates_its_stub(vault: Path, clock: FakeClock) 
 
 def test_sample_vault_edits_creates_deletes_and_moves(tmp_path: Path, clock: FakeClock) -> None:
     root = tmp_path / "vault"
-    shutil.copytree(SAMPLE_VAULT, root)
+    shutil.copytree(pristine_sample(), root)
     live = start(root, clock)
     rel = "cooking/Sauerkraut.md"
     write(root, rel, read(root, rel) + "\nThe dark sky over the jar, and [[Brine Ratios]].\n")
@@ -251,7 +251,7 @@ def test_own_writes_are_recognised(vault: Path, clock: FakeClock) -> None:
 
 def test_untouched_vault_sees_no_writes(tmp_path: Path, clock: FakeClock) -> None:
     root = tmp_path / "vault"
-    shutil.copytree(SAMPLE_VAULT, root)
+    shutil.copytree(pristine_sample(), root)
     live = start(root, clock)
     stamps, files = mtimes(root), snapshot(root)
     assert nothing_written(live.update([]))

@@ -11,7 +11,7 @@ from types import ModuleType
 
 import networkx as nx
 import pytest
-from conftest import ROOT, SAMPLE_VAULT, VaultFactory, snapshot
+from conftest import ROOT, VaultFactory, pristine_sample, snapshot
 
 
 def _load() -> ModuleType:
@@ -143,9 +143,9 @@ def test_a_run_on_the_sample_vault_reports_every_method_and_leaves_the_vault_alo
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     pytest.importorskip("sklearn")
-    before = snapshot(SAMPLE_VAULT)
-    rq.main([str(SAMPLE_VAULT), "--seed", "1", "--json"])
-    assert snapshot(SAMPLE_VAULT) == before
+    before = snapshot(pristine_sample())
+    rq.main([str(pristine_sample()), "--seed", "1", "--json"])
+    assert snapshot(pristine_sample()) == before
     result = json.loads(capsys.readouterr().out)
     (run,) = result["seeds"]
     assert set(run["methods"]) == {"vaultlink", "tf-idf cosine", "adamic-adar"}

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SAMPLE_VAULT, VaultFactory, folders, mtimes, prose, snapshot
+from conftest import VaultFactory, folders, mtimes, pristine_sample, prose, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -456,7 +456,7 @@ def test_sync_options_top_and_min_score(make_vault: VaultFactory) -> None:
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
     root = tmp_path / "sample_vault"
-    shutil.copytree(SAMPLE_VAULT, root)
+    shutil.copytree(pristine_sample(), root)
     return root
 
 
