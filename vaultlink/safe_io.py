@@ -40,7 +40,7 @@ LINKED_FOLDER = "a folder on its path is a symbolic link or not a folder; not wr
 OTHER_OWNER = "owned by another user; replacing it would make it yours; left alone"
 
 _DIR_FD_OPS = {os.open, os.stat, os.unlink, os.rename, os.link, os.mkdir, os.rmdir}
-USES_DIR_FD = _DIR_FD_OPS <= os.supports_dir_fd and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
+USES_DIR_FD = os.supports_dir_fd >= _DIR_FD_OPS and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 NOTE_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 """Opening a note to read it: never through a link, and never waiting on a FIFO named like a note."""
@@ -246,7 +246,9 @@ class OpenWriterGuard:
             raise WriteRefused(OPEN_FOR_WRITING)
         with contextlib.suppress(OSError):
             if self.chain.fd is not None:
-                os.link(self.name, backup_name, src_dir_fd=self.chain.fd, dst_dir_fd=self.chain.fd, follow_symlinks=False)
+                os.link(
+                    self.name, backup_name, src_dir_fd=self.chain.fd, dst_dir_fd=self.chain.fd, follow_symlinks=False
+                )
             else:
                 os.link(self.chain.path / self.name, self.chain.path / backup_name, follow_symlinks=False)
             self.backup = backup_name

@@ -22,12 +22,11 @@ from vaultlink.safe_io import (
     LINKED_FOLDER,
     FolderChain,
     OpenWriterGuard,
-    WriteRefused,
     keep_owner,
     open_chain,
     refuse_other_owner,
 )
-
+from vaultlink.safe_io import WriteRefused as WriteRefused  # the writer's own refusal, re-exported
 
 _DRIVE = re.compile(r"[A-Za-z]:")
 STATE_DIR = ".vaultlink"
@@ -36,6 +35,7 @@ LOCK_NAME = "lock"
 # remove what a killed run left without ever touching a file of the user's.
 TEMP_PREFIX = ".vaultlink-tmp-"
 TEMP_SUFFIX = ".tmp"
+_TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
 READ_ONLY = "read-only (no write permission); left alone"
 CHANGED = "changed since it was read; left alone"
@@ -239,7 +239,8 @@ def _swap_in(temp: _TempFile, path: Path, guard: OpenWriterGuard | None, *, no_c
 
 
 def _temp_name() -> str:
-    return TEMP_PREFIX + "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(8)) + TEMP_SUFFIX
+    """A name ``is_temp_name`` accepts (as ``mkstemp``'s): a leftover is removed by the next run."""
+    return TEMP_PREFIX + "".join(secrets.choice(_TEMP_CHARS) for _ in range(8)) + TEMP_SUFFIX
 
 
 @dataclass(frozen=True)
