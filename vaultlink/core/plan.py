@@ -25,6 +25,7 @@ from vaultlink.core.blocks import (
 )
 from vaultlink.core.config import Config
 from vaultlink.core.note import Link, LinkKind, Note, Suggestion, path_stem
+from vaultlink.core.parse import is_stub_text
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 RELATED = "related"
@@ -331,7 +332,7 @@ def _plan_stubs(
             plan.edits.append(Edit(stub.path, None, stub_text(lines), "create stub"))
             continue
         source = sources[existing]
-        reason = readonly.get(existing) or _damage(source.text)
+        reason = readonly.get(existing) or _damage(source.text) or _not_a_stub(source.text)
         if reason:
             plan.skipped.append((existing, reason))
             continue
@@ -343,9 +344,17 @@ def _plan_stubs(
             _delete_stub(plan, existing, sources[existing])
 
 
+NOT_A_STUB = "its parse says unedited stub, its own text does not (a cache written by another program?); left alone"
+
+
+def _not_a_stub(text: str) -> str:
+    return "" if is_stub_text(text) else NOT_A_STUB
+
+
 def _delete_stub(plan: Plan, path: str, source: Source) -> None:
-    """Delete an unedited stub, unless a line was typed into its block (``_damage``)."""
-    reason = _damage(source.text)
+    """Delete an unedited stub, unless a line was typed into its block (``_damage``) or its own
+    bytes say it is not a stub after all."""
+    reason = _damage(source.text) or _not_a_stub(source.text)
     if reason:
         plan.skipped.append((path, reason))
     else:
@@ -357,7 +366,7 @@ def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: M
     plan = Plan()
     for note in notes:
         source = sources[note.path]
-        if note.is_stub:
+        if note.is_stub and is_stub_text(source.text):
             _delete_stub(plan, note.path, source)
             continue
         found = scan_blocks(source.text)
