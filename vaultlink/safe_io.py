@@ -79,6 +79,7 @@ class FolderChain:
     def remove_empty(self, count: int) -> None:
         """Remove up to ``count`` of the deepest folders, while each is empty (through its parent's
         descriptor: a folder renamed or swapped meanwhile is not looked for by path)."""
+        assert not self.fds or len(self.fds) == len(self.names) + 1, "opened without keep"
         for depth in range(len(self.names), len(self.names) - count, -1):
             try:
                 if self.fds:
@@ -89,9 +90,11 @@ class FolderChain:
                 return
 
 
-def open_chain(root: Path, folder_parts: list[str], *, create: bool = False) -> FolderChain:
+def open_chain(root: Path, folder_parts: list[str], *, create: bool = False, keep: bool = True) -> FolderChain:
     """Open the folders ``folder_parts`` below ``root`` (making missing ones with ``create``),
-    refusing any that is a symbolic link or not a folder (WriteRefused)."""
+    refusing any that is a symbolic link or not a folder (WriteRefused). Without ``keep`` only
+    the deepest stays open (a note 1,500 folders deep must not hold 1,500 descriptors per
+    write); ``remove_empty`` needs them all."""
     chain = FolderChain(root.joinpath(*folder_parts), names=list(folder_parts))
     if not USES_DIR_FD:
         return _checked_path_chain(root, chain, create)
@@ -109,6 +112,8 @@ def open_chain(root: Path, folder_parts: list[str], *, create: bool = False) -> 
                 chain.created += 1
                 chain.fds.append(open_beneath(parent, here, part, _FOLDER_FLAGS))
             here = here / part
+            if not keep:
+                os.close(chain.fds.pop(0))
     except OSError as exc:
         _close_failed(chain, len(folder_parts))
         if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):

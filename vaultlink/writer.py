@@ -51,6 +51,8 @@ def contained_path(root: Path, rel: str) -> Path:
     ``..``, absolute paths, and folders or files that are symlinks leading out."""
     if not rel or rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or _DRIVE.match(rel):
         raise WriteRefused("path leaves the vault")
+    if "\0" in rel:
+        raise WriteRefused("path holds a NUL character; no file can have that name")
     real_root = root.resolve()
     path = root / rel
     parent = path.parent
@@ -85,7 +87,7 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     path = contained_path(root, rel)
     *folders, name = rel.split("/")
     try:
-        chain = open_chain(root, folders, create=expected is None)
+        chain = open_chain(root, folders, create=expected is None, keep=expected is None)
     except FileNotFoundError as exc:  # the note's folder is gone
         raise WriteRefused(DELETED) from exc
     try:
