@@ -275,3 +275,39 @@ def test_finding_the_related_heading_copies_no_list_per_line(monkeypatch: pytest
     text = "# Big\n\n" + unit * 2000
     blocks.find_related_anchor(text, 0)
     assert _SliceCounter.copied <= text.count("\n")
+
+
+# --- convergence ---------------------------------------------------------------------------------------------
+
+MULTI_LINE_NAMES: dict[str, str] = {
+    "A.md": '---\ntitle: |\n  Sourdough\n  starter\naliases: ["levain\\rculture"]\n---\n# X\n\n'
+    "About the rye flour. About the rye flour. About the sourdough starter.\n",
+    "B.md": "# B\n\nAbout the rye flour. About the rye flour. Sourdough starter and levain culture. "
+    "Sourdough starter.\n",
+    "C.md": '+++\ntitle = """Rye\nflour"""\n+++\n# C\n\nAbout the rye flour. About the rye flour.\n',
+    **{f"F{i}.md": f"# F{i}\n\nKnitting socks {i}.\n" for i in range(4)},
+}
+
+
+def test_a_multi_line_title_or_alias_is_written_on_one_line_and_cleaned(make_vault: VaultFactory) -> None:
+    vault = make_vault(MULTI_LINE_NAMES)
+    before = snapshot(vault)
+    first = app.sync(vault)
+    assert first.changed and first.skipped == []
+    assert "Sourdough starter" in (vault / "A.md").read_text() or "Sourdough starter" in (vault / "B.md").read_text()
+    assert app.sync(vault).pending == 0
+    cleaned = app.clean(vault)
+    assert cleaned.skipped == []
+    assert snapshot(vault) == before
+
+
+def test_a_link_through_a_symlinked_folder_inside_the_vault_does_not_flip_flop(make_vault: VaultFactory) -> None:
+    vault = make_vault({**NOTES, "real/Here.md": "# Here\n", "Cites.md": "# Cites\n\n[[alias/Idea]]\n"})
+    (vault / "alias").symlink_to(vault / "real", target_is_directory=True)
+    app.sync(vault)
+    after_first = snapshot(vault)
+    for _ in range(2):
+        again = app.sync(vault)
+        assert again.created == [] and again.deleted == []
+        assert snapshot(vault) == after_first
+    assert not (vault / "real" / "Idea.md").exists()

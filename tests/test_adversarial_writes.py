@@ -225,3 +225,73 @@ def test_another_users_note_is_left_alone_and_reported() -> None:
         assert (root / "Theirs.md").stat().st_uid == 0
     finally:
         shutil.rmtree(base)
+
+
+# --- folders: only those vaultlink made are removed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["sync", "clean"])
+def test_a_users_empty_folder_is_never_removed_with_a_stub(make_vault: VaultFactory, command: str) -> None:
+    """Obsidian's ``inbox/`` (new notes go there), empty but for a stub vaultlink put in it."""
+    vault = make_vault({**NOTES, "Cites.md": "# Cites\n\n[[inbox/Idea]]\n"})
+    (vault / "inbox").mkdir()  # the user's, before any sync
+    app.sync(vault)
+    assert (vault / "inbox" / "Idea.md").is_file()
+    if command == "sync":
+        (vault / "Cites.md").write_text("# Cites\n\nNo link any more.\n")
+        assert app.sync(vault).deleted == ["inbox/Idea.md"]
+    else:
+        assert "inbox/Idea.md" in app.clean(vault).deleted
+    assert (vault / "inbox").is_dir()
+
+
+@pytest.mark.parametrize("command", ["sync", "clean"])
+def test_folders_vaultlink_made_for_a_stub_are_removed_with_it(make_vault: VaultFactory, command: str) -> None:
+    vault = make_vault({**NOTES, "Cites.md": "# Cites\n\n[[new/deeper/Idea]]\n"})
+    app.sync(vault)
+    assert (vault / "new" / "deeper" / "Idea.md").is_file()
+    if command == "sync":
+        (vault / "Cites.md").write_text("# Cites\n\nNo link any more.\n")
+        assert app.sync(vault).deleted == ["new/deeper/Idea.md"]
+    else:
+        app.clean(vault)
+    assert not (vault / "new").exists()
+    assert not (vault / ".vaultlink" / "made-folders").exists()
+
+
+def test_a_folder_made_for_a_stub_that_could_not_be_written_is_removed(
+    make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while the stub is written: the folders made for it go again."""
+    vault = make_vault(NOTES)
+    real_fdopen = os.fdopen
+
+    def full(fd: int, *args: Any, **kwargs: Any) -> Any:
+        os.close(fd)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", full)
+    with pytest.raises(OSError):
+        write_file(vault, "new/deeper/Idea.md", b"stub\n", None)
+    monkeypatch.setattr(os, "fdopen", real_fdopen)
+    assert not (vault / "new").exists()
+
+
+def test_a_folder_made_for_a_stub_is_removed_when_its_second_level_cannot_be_made(
+    make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = make_vault(NOTES)
+    real_mkdir = os.mkdir
+    made: list[str] = []
+
+    def second_fails(path: Any, *args: Any, **kwargs: Any) -> None:
+        if made:
+            raise OSError(28, "No space left on device")
+        made.append(os.fspath(path))
+        real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", second_fails)
+    with pytest.raises(OSError):
+        write_file(vault, "new/deeper/Idea.md", b"stub\n", None)
+    monkeypatch.undo()
+    assert made and not (vault / "new").exists()

@@ -34,6 +34,7 @@ from vaultlink import __version__
 from vaultlink.core.codec import decode_parsed, encode_parsed
 from vaultlink.core.config import Config
 from vaultlink.core.note import Diagnostic, ParsedNote, Severity
+from vaultlink.made_folders import RECORD_NAME
 from vaultlink.vault import FileStamp
 
 CACHE_FILE = "cache.sqlite"
@@ -414,6 +415,8 @@ def remove_cache(folder: Path) -> None:
         if cache.exists() and not made_by_vaultlink(cache):
             return
         cache.unlink(missing_ok=True)
+        if folder.name == STATE_FOLDER:  # the folders vaultlink made and could not remove are the user's now
+            (folder / RECORD_NAME).unlink(missing_ok=True)
         ignore = folder / ".gitignore"
         if ignore.is_file() and ignore.read_text() == GITIGNORE:
             ignore.unlink()

@@ -77,17 +77,32 @@ class FolderChain:
         return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
 
     def remove_empty(self, count: int) -> None:
-        """Remove up to ``count`` of the deepest folders, while each is empty (through its parent's
-        descriptor: a folder renamed or swapped meanwhile is not looked for by path)."""
-        assert not self.fds or len(self.fds) == len(self.names) + 1, "opened without keep"
-        for depth in range(len(self.names), len(self.names) - count, -1):
-            try:
-                if self.fds:
-                    os.rmdir(self.names[depth - 1], dir_fd=self.fds[depth - 1])
-                else:
-                    os.rmdir(Path(*self.path.parts[: len(self.path.parts) - (len(self.names) - depth)]))
-            except OSError:
+        """Remove up to ``count`` of the deepest folders opened, while each is empty (through its
+        parent's descriptor: a folder renamed or swapped meanwhile is not looked for by path)."""
+        assert not self.fds or len(self.fds) <= 1 + len(self.names), "opened without keep"
+        deepest = len(self.fds) - 1 if self.fds else len(self.names)
+        for depth in range(deepest, max(deepest - count, 0), -1):
+            if not self.remove_folder(depth):
                 return
+
+    def remove_folder(self, depth: int) -> bool:
+        """Remove the folder ``names[:depth]`` if it is empty; did it go?"""
+        try:
+            if self.fds:
+                os.rmdir(self.names[depth - 1], dir_fd=self.fds[depth - 1])
+            else:
+                os.rmdir(Path(*self.path.parts[: len(self.path.parts) - (len(self.names) - depth)]))
+        except OSError:
+            return False
+        return True
+
+    def identity(self, depth: int) -> tuple[int, int]:
+        """(device, inode) of the folder ``names[:depth]``."""
+        if self.fds:
+            st = os.fstat(self.fds[depth])
+        else:
+            st = os.stat(Path(*self.path.parts[: len(self.path.parts) - (len(self.names) - depth)]))
+        return st.st_dev, st.st_ino
 
 
 def open_chain(root: Path, folder_parts: list[str], *, create: bool = False, keep: bool = True) -> FolderChain:
@@ -126,8 +141,8 @@ def open_chain(root: Path, folder_parts: list[str], *, create: bool = False, kee
 
 
 def _close_failed(chain: FolderChain, depth: int) -> None:
-    if chain.created and len(chain.fds) == depth + 1:
-        chain.remove_empty(chain.created)
+    """A chain that could not be opened whole: the folders it made go again."""
+    chain.remove_empty(chain.created)
     chain.close()
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaultlink.errors import UnsafeStateFolder, VaultLocked
+from vaultlink.made_folders import FolderRecord
 from vaultlink.safe_io import (
     LINKED_FOLDER,
     FolderChain,
@@ -93,6 +94,7 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     try:
         if expected is None:
             _create(path, chain, name, data)
+            _record_made(root, chain)
             return
         try:
             seen = chain.lstat(name)
@@ -112,6 +114,26 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
             guard.close()
     finally:
         chain.close()
+
+
+def _record_made(root: Path, chain: FolderChain) -> None:
+    """Remember the folders made for a new file: only those are ever removed again."""
+    depths = range(len(chain.names) - chain.created + 1, len(chain.names) + 1)
+    FolderRecord(root / STATE_DIR).add({"/".join(chain.names[:d]): chain.identity(d) for d in depths})
+
+
+def _remove_made_folders(root: Path, chain: FolderChain) -> None:
+    """After a delete: remove the folders above it that it left empty, deepest first, as long as
+    each is one vaultlink made (``FolderRecord``); a user's empty folder stays."""
+    record = FolderRecord(root / STATE_DIR)
+    made = record.load()
+    removed: list[str] = []
+    for depth in range(len(chain.names), 0, -1):
+        rel = "/".join(chain.names[:depth])
+        if made.get(rel) != chain.identity(depth) or not chain.remove_folder(depth):
+            break
+        removed.append(rel)
+    record.drop(removed)
 
 
 def _create(path: Path, chain: FolderChain, name: str, data: bytes) -> None:
@@ -337,7 +359,7 @@ def delete_file(root: Path, rel: str, expected: str) -> None:
             os.unlink(name, dir_fd=chain.fd)
         else:
             path.unlink()
-        chain.remove_empty(len(folders))
+        _remove_made_folders(root, chain)
     finally:
         chain.close()
 

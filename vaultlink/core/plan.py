@@ -115,6 +115,12 @@ def _md_text(text: str) -> str:
     return re.sub(r"([\[\]\\])", r"\\\1", one_line).replace("<!--", "&lt;!--")
 
 
+def _one_line(text: str) -> str:
+    """A reason (a note's title or alias may hold a line break: YAML ``|``, a carriage return, TOML triple quotes)
+    as one line of an entry, which can never open or close a managed block."""
+    return " ".join(text.split()).replace("<!--", "<!‐‐").replace("-->", "‐‐>")
+
+
 def _safe_quote(line: str) -> str:
     """A citing line, shortened and defused so it can never open or close a managed block."""
     text = " ".join(line.split())
@@ -148,7 +154,7 @@ def related_lines(
     bom = 1 if source.text.startswith("\ufeff") else 0
     anchor = find_related_anchor(source.text, bom + note.body_offset)
     prefix = anchor.path_prefix if anchor else ""
-    entries = [f"- {writer.link(s.path, note.path, prefix)} — {', '.join(s.reasons)}" for s in suggestions]
+    entries = [f"- {writer.link(s.path, note.path, prefix)} — {_one_line(', '.join(s.reasons))}" for s in suggestions]
     if anchor is not None:
         return entries, anchor.position
     return (["## Related", *entries] if entries else []), content_end_of_text(source.text)
