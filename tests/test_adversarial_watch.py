@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SMALL_VAULT, VaultFactory, snapshot
+from tests.test_security import SECRET
 from vaultlink import app
 from vaultlink.errors import VaultlinkError
 from vaultlink.live import LiveVault
 
 NEEDS_THE_SPLIT = "needs the app split (live.py/watch.py, another helper's)"
-SECRET = "Outside text: the payroll password is hunter2. See [[Leaked]].\n"
 
 
 class Clock:
@@ -33,38 +33,39 @@ def start(root: Path) -> LiveVault:
     return live
 
 
+def outside_folder(tmp_path: Path) -> Path:
+    """A folder beside the vault holding ``secret.md`` (``test_security``'s secret note)."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.md").write_bytes(SECRET)
+    return tmp_path / "outside"
+
+
 def in_vault(root: Path, text: str) -> list[str]:
     return [rel for rel, data in snapshot(root).items() if text.encode() in data]
 
 
-@pytest.fixture
-def outside(tmp_path: Path) -> Path:
-    folder = tmp_path / "outside"
-    folder.mkdir()
-    (folder / "secret.md").write_text(SECRET)
-    return folder
-
-
 @pytest.mark.xfail(strict=True, reason=NEEDS_THE_SPLIT)
-def test_a_symlink_out_of_the_vault_made_under_watch_is_not_read(make_vault: VaultFactory, outside: Path) -> None:
+def test_a_symlink_out_of_the_vault_made_under_watch_is_not_read(make_vault: VaultFactory, tmp_path: Path) -> None:
+    outside = outside_folder(tmp_path)
     vault = make_vault(SMALL_VAULT)
     live = start(vault)
     (vault / "Leak.md").symlink_to(outside / "secret.md")
     live.update(["Leak.md"])
-    assert in_vault(vault, "hunter2") == []
-    assert not (vault / "Leaked.md").exists()
+    assert in_vault(vault, "Leak from outside") == []
+    assert not (vault / "Leak from outside.md").exists()
     assert app.sync(vault, dry_run=True).pending == 0
 
 
 @pytest.mark.xfail(strict=True, reason=NEEDS_THE_SPLIT)
 def test_a_symlinked_folder_out_of_the_vault_made_under_watch_is_not_read(
-    make_vault: VaultFactory, outside: Path
+    make_vault: VaultFactory, tmp_path: Path
 ) -> None:
+    outside = outside_folder(tmp_path)
     vault = make_vault(SMALL_VAULT)
     live = start(vault)
     (vault / "out").symlink_to(outside, target_is_directory=True)
     live.update(["out", "out/secret.md"])
-    assert not (vault / "Leaked.md").exists()
+    assert not (vault / "Leak from outside.md").exists()
     assert app.sync(vault, dry_run=True).pending == 0
 
 
