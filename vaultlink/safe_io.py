@@ -2,10 +2,12 @@
 guard that never lets a replace lose what another program writes into the note.
 
 Folders: where the platform can (``os.supports_dir_fd``), a note's folder is reached by opening
-each folder from the vault's root down with ``O_NOFOLLOW``, and the note is then renamed, linked
-and deleted relative to that opened folder (``openat``-style). A folder swapped for a symbolic
-link while a sync runs can then lead nowhere: the opened folder is the one inside the vault.
-Elsewhere (Windows) the paths are checked with ``resolve`` instead, which leaves a short race.
+each folder from the vault's root down with ``O_NOFOLLOW`` and checking it is the entry its
+opened parent holds. Folders are made, the note stat'ed, hard-linked and deleted relative to
+that opened folder (``openat``-style); the temp file must turn out to be in it, so the final
+rename (by path, which audit hooks and tests can follow) has no source anywhere else. A folder
+swapped for a symbolic link while a sync runs then leads nowhere. Elsewhere (Windows) the paths
+are checked with ``resolve`` instead, which leaves a short race.
 
 Writers: ``os.replace`` gives the path a new file; a program that holds the old one open (a
 logger, ``tee -a``, an editor between truncating and writing) goes on writing into a file no
