@@ -82,9 +82,11 @@ def test_obsidian_empty_object_keeps_defaults(make_vault: VaultFactory) -> None:
     assert load_config(root) == Config(path_prefixes=("vault",))
 
 
-def test_obsidian_string_false_is_not_markdown_links(make_vault: VaultFactory) -> None:
+def test_obsidian_string_false_is_a_wrongly_typed_setting(make_vault: VaultFactory) -> None:
+    """Reported, not silently taken for false (issue 23: wrong-typed app.json values)."""
     root = make_vault({OBSIDIAN_APP: json.dumps({"useMarkdownLinks": "false"})})
-    assert load_config(root).use_markdown_links is False
+    with pytest.raises(ConfigError, match="useMarkdownLinks must be true or false"):
+        load_config(root)
 
 
 def test_obsidian_ignore_filters_that_are_not_a_list_are_an_error(make_vault: VaultFactory) -> None:

@@ -632,7 +632,7 @@ def test_edits_are_applied_in_threads_and_reported_in_plan_order(tmp_path: Path)
             assert (tmp_path / rel).read_text() == text + "more\n"
     assert (tmp_path / "new" / "stub.md").read_text() == "stub\n"
     assert not (tmp_path / "gone.md").exists()
-    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".vaultlink")]  # no temp file left
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".vaultlink-")]  # no temp file left
 
 
 def test_an_interrupt_while_writing_leaves_every_note_whole(tmp_path: Path) -> None:

@@ -34,9 +34,12 @@ from vaultlink import __version__
 from vaultlink.core.codec import decode_parsed, encode_parsed
 from vaultlink.core.config import Config
 from vaultlink.core.note import Diagnostic, ParsedNote, Severity
+from vaultlink.made_folders import RECORD_NAME
 from vaultlink.vault import FileStamp
 
 CACHE_FILE = "cache.sqlite"
+STATE_FOLDER = ".vaultlink"
+"""The vault's own state folder (``writer.STATE_DIR``): a cache there is vaultlink's by its place."""
 FORMAT = f"vaultlink-cache/4 vaultlink/{__version__}"
 # A stamp is trusted only if the file's mtime is older than the stat by more than the file
 # system's time granularity: whole-second times (FAT, HFS+, ext3) may be 2 s coarse; others
@@ -281,13 +284,17 @@ def cache_warning(path: Path, message: str) -> Diagnostic:
 def open_cache(folder: Path, config: Config, *, writable: bool = True) -> tuple[ScanCache | None, Diagnostic | None]:
     """The cache in ``folder`` (made if missing), or None and a warning saying why not.
 
-    A file that is not our cache, is damaged or was written by another version is deleted
-    and started anew: a cache is never trusted past doubt. Not ``writable``: an existing
-    cache is read, nothing is created or changed (for commands that promise to write nothing).
+    A cache that is damaged, has another schema or was written by another version is deleted
+    and started anew, but only a file vaultlink can tell it made (``made_by_vaultlink``):
+    another program's ``cache.sqlite`` in a ``--cache-dir`` is left as it is, and the run goes
+    on without a cache. Not ``writable``: an existing cache is read, nothing is created or
+    changed (for commands that promise to write nothing).
     """
     path = folder / CACHE_FILE
     if not writable:
         return _open_read_only(path, config)
+    if path.exists() and not made_by_vaultlink(path):
+        return None, cache_warning(path, f"{NOT_OURS}; left alone, running without a cache")
     try:
         _make_folder(folder)
     except OSError as exc:
@@ -305,6 +312,30 @@ def open_cache(folder: Path, config: Config, *, writable: bool = True) -> tuple[
         return ScanCache(path, _connect(path), config), cache_warning(path, f"{reason}; discarded and rebuilt")
     except (OSError, sqlite3.Error) as exc:
         return None, cache_warning(path, f"{reason} and cannot be replaced ({exc}); running without a cache")
+
+
+NOT_OURS = "is not a cache vaultlink made (another program's file, or damaged past telling)"
+_FORMAT_FAMILY = "vaultlink-cache/"
+
+
+def made_by_vaultlink(path: Path) -> bool:
+    """May vaultlink delete the ``cache.sqlite`` at ``path``? Yes if it sits in a vault's own
+    ``.vaultlink/`` folder (which only vaultlink makes), or if it is a SQLite database whose
+    ``meta`` table names a vaultlink cache format (any version); a file that can't be opened
+    elsewhere is someone else's until proven otherwise."""
+    if path.parent.name == STATE_FOLDER:
+        return True
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+    return row is not None and isinstance(row[0], str) and row[0].startswith(_FORMAT_FAMILY)
 
 
 def _open_read_only(path: Path, config: Config) -> tuple[ScanCache | None, Diagnostic | None]:
@@ -332,6 +363,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=5.0)
     try:
         db.executescript(_SCHEMA)
+        _check_schema(db)
         row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if row is None:
             db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
@@ -342,6 +374,25 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+_COLUMNS = {
+    "meta": ["key", "value"],
+    "files": ["path", "size", "mtime_ns", "ctime_ns", "inode", "stamped_ns", "digest", "parse_key", "parsed"],
+}
+
+
+def _check_schema(db: sqlite3.Connection) -> None:
+    """Exactly vaultlink's two tables, their columns, and nothing else (a trigger, a view, an
+    extra column): any of those makes every later write fail, so the cache is rebuilt instead."""
+    objects = db.execute(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'"
+    ).fetchall()
+    if sorted(objects) != [("table", "files"), ("table", "meta")]:
+        raise _Foreign("damaged (its schema is not vaultlink's)")
+    for table, columns in _COLUMNS.items():
+        if [row[1] for row in db.execute(f"PRAGMA table_info({table})")] != columns:
+            raise _Foreign(f"damaged (table {table} is not vaultlink's)")
 
 
 GITIGNORE = "*\n"
@@ -358,9 +409,14 @@ def _make_folder(folder: Path) -> None:
 
 def remove_cache(folder: Path) -> None:
     """Delete the cache, the ``.gitignore`` made for it, and the folder if that leaves it
-    empty (``clean`` leaves no trace)."""
+    empty (``clean`` leaves no trace); a ``cache.sqlite`` vaultlink can't tell it made stays."""
     with contextlib.suppress(OSError):
-        (folder / CACHE_FILE).unlink(missing_ok=True)
+        cache = folder / CACHE_FILE
+        if cache.exists() and not made_by_vaultlink(cache):
+            return
+        cache.unlink(missing_ok=True)
+        if folder.name == STATE_FOLDER:  # the folders vaultlink made and could not remove are the user's now
+            (folder / RECORD_NAME).unlink(missing_ok=True)
         ignore = folder / ".gitignore"
         if ignore.is_file() and ignore.read_text() == GITIGNORE:
             ignore.unlink()

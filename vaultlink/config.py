@@ -10,6 +10,8 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+import pathspec
+
 from vaultlink.core.config import Config
 from vaultlink.errors import ConfigError
 
@@ -47,6 +49,8 @@ def _load(path: Path, parse: Callable[[str], Any], what: str) -> Any:
         return parse(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # JSON and TOML errors are ValueErrors
         raise ConfigError(f"{path}: cannot read {what}: {_one_line(exc)}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: nested too deeply") from exc
 
 
 def _apply_obsidian(config: Config, path: Path) -> Config:
@@ -56,16 +60,29 @@ def _apply_obsidian(config: Config, path: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: Obsidian settings are not a JSON object")
     filters = data.get("userIgnoreFilters") or []
-    if not isinstance(filters, list):
-        raise ConfigError(f"{path}: userIgnoreFilters must be a list of paths, not {filters!r}")
+    if not isinstance(filters, list) or not all(isinstance(f, str) for f in filters):
+        raise ConfigError(f"{path}: userIgnoreFilters must be a list of paths, not {_short(filters)}")
+    markdown_links = data.get("useMarkdownLinks", False)
+    if not isinstance(markdown_links, bool):
+        raise ConfigError(f"{path}: useMarkdownLinks must be true or false, not {_short(markdown_links)}")
     location = data.get("newFileLocation", "root")
+    if not isinstance(location, str):
+        raise ConfigError(f"{path}: newFileLocation must be a word (root, current, folder), not {_short(location)}")
+    folder = data.get("newFileFolderPath", "") or ""
+    if not isinstance(folder, str) or any(ord(c) < 32 for c in folder):
+        raise ConfigError(f"{path}: newFileFolderPath must be a folder's path, not {_short(folder)}")
     return replace(
         config,
-        obsidian_ignore=tuple(str(f) for f in filters if isinstance(f, str)),
-        use_markdown_links=data.get("useMarkdownLinks") is True,
-        new_file_location=location if location in ("root", "current", "folder") else "root",
-        new_file_folder=str(data.get("newFileFolderPath", "") or ""),
+        obsidian_ignore=tuple(filters),
+        use_markdown_links=markdown_links,
+        new_file_location=location if location in ("root", "current", "folder") else "root",  # a newer one
+        new_file_folder=folder,
     )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _apply_user(config: Config, path: Path) -> Config:
@@ -99,6 +116,8 @@ def _checked(path: Path, key: str, value: Any) -> Any:
             raise ConfigError(f"{path}: setting '{key}' must be a list of strings, not {value!r}")
         if key == "extensions" and (not value or not all(v.strip(".").strip() for v in value)):
             raise ConfigError(f"{path}: setting 'extensions' must name at least one extension, e.g. [\".md\"]")
+        if key == "ignore":
+            _check_globs(path, value)
         return tuple(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (expected is int and isinstance(value, float)):
         raise ConfigError(f"{path}: setting '{key}' must be {_type_name(expected)}, not {value!r}")
@@ -107,6 +126,15 @@ def _checked(path: Path, key: str, value: Any) -> Any:
     if key == "max_df_ratio" and value > 1:
         raise ConfigError(f"{path}: setting 'max_df_ratio' is a share of notes, from 0 to 1, not {value!r}")
     return expected(value)
+
+
+def _check_globs(path: Path, globs: list[str]) -> None:
+    """Each ``ignore`` entry must be a pattern gitignore would accept (``!`` alone is not)."""
+    for glob in globs:
+        try:
+            pathspec.PathSpec.from_lines("gitignore", [glob])
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{path}: setting 'ignore' holds an invalid pattern {glob!r}: {_one_line(exc)}") from exc
 
 
 def _type_name(kind: type) -> str:

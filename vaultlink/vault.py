@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -200,11 +201,19 @@ class NoteFile:
     stamp: FileStamp
 
 
+def _open_nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
 def read_note_file(root: Path, rel: str, max_bytes: int) -> NoteFile | Diagnostic:
     """A note's bytes and stamp; a file over ``max_bytes`` is not read at all."""
     try:
-        with open(root / rel, "rb") as f:
-            stamp = stamp_of(os.fstat(f.fileno()), time.time_ns())
+        # Non-blocking: a FIFO named like a note would otherwise wait for a writer forever.
+        with open(root / rel, "rb", opener=_open_nonblocking) as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return Diagnostic(rel, "unreadable", "not a regular file (a FIFO, socket or device); skipped")
+            stamp = stamp_of(st, time.time_ns())
             if stamp.size > max_bytes:
                 return too_large(rel, stamp.size, max_bytes)
             # Ask for the size stat gave, not the limit: a 5 MB request per note leaves a

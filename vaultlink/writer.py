@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import socket
 import stat
 import tempfile
@@ -17,6 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaultlink.errors import UnsafeStateFolder, VaultLocked
+from vaultlink.made_folders import FolderRecord
+from vaultlink.safe_io import (
+    LINKED_FOLDER,
+    FolderChain,
+    OpenWriterGuard,
+    keep_owner,
+    open_chain,
+    refuse_other_owner,
+)
+from vaultlink.safe_io import WriteRefused as WriteRefused  # the writer's own refusal, re-exported
 
 _DRIVE = re.compile(r"[A-Za-z]:")
 STATE_DIR = ".vaultlink"
@@ -25,6 +36,7 @@ LOCK_NAME = "lock"
 # remove what a killed run left without ever touching a file of the user's.
 TEMP_PREFIX = ".vaultlink-tmp-"
 TEMP_SUFFIX = ".tmp"
+_TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
 READ_ONLY = "read-only (no write permission); left alone"
 CHANGED = "changed since it was read; left alone"
@@ -35,15 +47,13 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class WriteRefused(Exception):
-    """This one file was not written; the message says why (the run goes on)."""
-
-
 def contained_path(root: Path, rel: str) -> Path:
     """The absolute path of ``rel``, refusing anything that would land outside the vault:
     ``..``, absolute paths, and folders or files that are symlinks leading out."""
     if not rel or rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or _DRIVE.match(rel):
         raise WriteRefused("path leaves the vault")
+    if "\0" in rel:
+        raise WriteRefused("path holds a NUL character; no file can have that name")
     real_root = root.resolve()
     path = root / rel
     parent = path.parent
@@ -70,28 +80,74 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
     The file's bytes are hashed again just before the replace: if they are not what the
     plan was made from, the user changed the file meanwhile and it is left alone; so is a
     file that is no longer the one found at the start (swapped for a symbolic link or
-    another file), and a file the user made read-only. A new file never replaces one that
-    appeared meanwhile, and folders made for it are removed again if it can't be written.
+    another file), a file the user made read-only, another user's file, and a file another
+    program has open for writing (``safe_io.OpenWriterGuard``). The folders on the way are
+    opened without following links. A new file never replaces one that appeared meanwhile,
+    and folders made for it are removed again if it can't be written.
     """
     path = contained_path(root, rel)
-    if expected is not None:
+    *folders, name = rel.split("/")
+    try:
+        chain = open_chain(root, folders, create=expected is None, keep=expected is None)
+    except FileNotFoundError as exc:  # the note's folder is gone
+        raise WriteRefused(DELETED) from exc
+    try:
+        if expected is None:
+            _create(path, chain, name, data)
+            _record_made(root, chain)
+            return
         try:
-            seen = path.lstat()
+            seen = chain.lstat(name)
         except FileNotFoundError as exc:
             raise WriteRefused(DELETED) from exc
+        if stat.S_ISLNK(seen.st_mode):
+            raise WriteRefused("note is a symbolic link; not written through")
         _refuse_read_only(seen)
+        refuse_other_owner(seen)
+        guard = OpenWriterGuard(chain, name, seen)
         try:
-            replace_file(path, data, stat.S_IMODE(seen.st_mode), check=lambda: _unchanged(path, expected, seen))
+            check = lambda: _unchanged(path, expected, seen)  # noqa: E731
+            replace_file(path, data, stat.S_IMODE(seen.st_mode), check, chain=chain, guard=guard, owner=seen)
         except FileNotFoundError as exc:  # the note or its folder moved away while it was being written
             raise WriteRefused(DELETED) from exc
-        return
-    if path.exists() or path.is_symlink():
-        raise WriteRefused("a file appeared at this path; not overwritten")
-    created = _make_folders(root, path.parent)
+        finally:
+            guard.close()
+    finally:
+        chain.close()
+
+
+def _record_made(root: Path, chain: FolderChain) -> None:
+    """Remember the folders made for a new file: only those are ever removed again."""
+    depths = range(len(chain.names) - chain.created + 1, len(chain.names) + 1)
+    FolderRecord(root / STATE_DIR).add({"/".join(chain.names[:d]): chain.identity(d) for d in depths})
+
+
+def _remove_made_folders(root: Path, chain: FolderChain) -> None:
+    """After a delete: remove the folders above it that it left empty, deepest first, as long as
+    each is one vaultlink made (``FolderRecord``); a user's empty folder stays."""
+    record = FolderRecord(root / STATE_DIR)
+    made = record.load()
+    removed: list[str] = []
+    for depth in range(len(chain.names), 0, -1):
+        rel = "/".join(chain.names[:depth])
+        if made.get(rel) != chain.identity(depth) or not chain.remove_folder(depth):
+            break
+        removed.append(rel)
+    record.drop(removed)
+
+
+def _create(path: Path, chain: FolderChain, name: str, data: bytes) -> None:
     try:
-        replace_file(path, data, 0o666 & ~_umask(), no_clobber=True)
+        chain.lstat(name)
+    except FileNotFoundError:
+        pass
+    else:
+        chain.remove_empty(chain.created)
+        raise WriteRefused("a file appeared at this path; not overwritten")
+    try:
+        replace_file(path, data, 0o666 & ~_umask(), no_clobber=True, chain=chain)
     except BaseException:
-        _remove_empty_folders(created)
+        chain.remove_empty(chain.created)
         raise
 
 
@@ -146,12 +202,18 @@ def replace_file(
     check: Callable[[], bool] | None = None,
     *,
     no_clobber: bool = False,
+    chain: FolderChain | None = None,
+    guard: OpenWriterGuard | None = None,
+    owner: os.stat_result | None = None,
 ) -> None:
     """Atomically put ``data`` at ``path``: temp file in the same folder, fsync, ``os.replace``.
 
     ``mode`` defaults to the existing file's (or the umask's for a new file). ``check`` runs
     just before the replace; if it fails the file is left alone (WriteRefused). With
     ``no_clobber`` the file is created with a hard link, which fails if anything is there.
+    With ``chain`` (the note's folder, opened) the rename happens in that very folder; the
+    ``guard`` sees the old file around the replace; ``owner`` is the old file's stat, whose
+    owner and group the new file keeps where the process may give them.
 
     The temp file is removed again through a handle on its folder, not by path: a folder
     renamed meanwhile would otherwise keep it.
@@ -161,28 +223,48 @@ def replace_file(
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
-    folder = _open_folder(path.parent)
+    folder = _open_folder(path.parent) if chain is None or chain.fd is None else os.dup(chain.fd)
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
         temp = _TempFile(tmp, os.fstat(fd), folder)
         try:
             with os.fdopen(fd, "wb") as f:
+                if owner is not None:
+                    keep_owner(f.fileno(), owner)
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+            if chain is not None and not temp.in_folder():
+                raise WriteRefused(LINKED_FOLDER)
             os.chmod(tmp, mode)
             if check is not None and not check():
                 raise WriteRefused(CHANGED)
-            if no_clobber:
-                _link_new(tmp, path)
-            else:
-                os.replace(tmp, path)
+            _swap_in(temp, path, guard, no_clobber=no_clobber)
         finally:
             temp.remove()
         _fsync_folder(path.parent, folder)
     finally:
         if folder is not None:
             os.close(folder)
+
+
+def _swap_in(temp: _TempFile, path: Path, guard: OpenWriterGuard | None, *, no_clobber: bool) -> None:
+    """The temp file takes the note's name. By path: the temp file exists only in the opened
+    folder (``_TempFile.in_folder``), so a rename through a folder swapped meanwhile finds no
+    source and fails instead of landing elsewhere."""
+    if no_clobber:
+        _link_new(temp.path, path)
+        return
+    if guard is not None:
+        guard.before_replace(_temp_name())
+    os.replace(temp.path, path)
+    if guard is not None:
+        guard.after_replace(temp.st)
+
+
+def _temp_name() -> str:
+    """A name ``is_temp_name`` accepts (as ``mkstemp``'s): a leftover is removed by the next run."""
+    return TEMP_PREFIX + "".join(secrets.choice(_TEMP_CHARS) for _ in range(8)) + TEMP_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -193,6 +275,16 @@ class _TempFile:
     st: os.stat_result
     folder: int | None
 
+    def in_folder(self) -> bool:
+        """Is the temp file in the opened folder (not made through a folder swapped meanwhile)?"""
+        if self.folder is None:
+            return True
+        try:
+            now = os.stat(os.path.basename(self.path), dir_fd=self.folder, follow_symlinks=False)
+        except OSError:
+            return False
+        return (now.st_dev, now.st_ino) == (self.st.st_dev, self.st.st_ino)
+
     def remove(self) -> None:
         """Unlink the temp file wherever its folder is now; a failure leaves it for the next
         run to remove (``remove_temp_file``), never masks what happened to the note."""
@@ -200,10 +292,12 @@ class _TempFile:
             if self.folder is None:
                 os.unlink(self.path)
                 return
-            name = os.path.basename(self.path)
-            now = os.stat(name, dir_fd=self.folder, follow_symlinks=False)
-            if (now.st_dev, now.st_ino) == (self.st.st_dev, self.st.st_ino):  # ours, not a namesake
-                os.unlink(name, dir_fd=self.folder)
+            if self.in_folder():  # ours, not a namesake
+                os.unlink(os.path.basename(self.path), dir_fd=self.folder)
+            else:  # made through a folder swapped for a link: removed where it is, if still ours
+                now = os.lstat(self.path)
+                if (now.st_dev, now.st_ino) == (self.st.st_dev, self.st.st_ino):
+                    os.unlink(self.path)
 
 
 def _open_folder(folder: Path) -> int | None:
@@ -241,44 +335,33 @@ def _link_new(tmp: str, path: Path) -> None:
 
 
 def delete_file(root: Path, rel: str, expected: str) -> None:
-    """Delete a file only if it still holds the bytes the plan saw; drop folders this leaves empty."""
+    """Delete a file only if it still holds the bytes the plan saw, in the folder reached
+    without following links; drop folders this leaves empty."""
     path = contained_path(root, rel)
+    *folders, name = rel.split("/")
     try:
-        _refuse_read_only(path.lstat())
+        chain = open_chain(root, folders)
     except FileNotFoundError as exc:
         raise WriteRefused(DELETED) from exc
-    if _current_digest(path) != expected:
-        raise WriteRefused(CHANGED)
-    path.unlink()
-    folder = path.parent
-    real_root = root.resolve()
-    while folder.resolve() != real_root and folder.resolve().is_relative_to(real_root):
+    try:
         try:
-            folder.rmdir()
-        except OSError:
-            break
-        folder = folder.parent
-
-
-def _make_folders(root: Path, folder: Path) -> list[Path]:
-    """Create ``folder`` and its missing parents; return those created, deepest first."""
-    created: list[Path] = []
-    probe = folder
-    while not probe.exists():
-        created.append(probe)
-        probe = probe.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    if not folder.resolve().is_relative_to(root.resolve()):
-        raise WriteRefused("folder leads outside the vault")
-    return created
-
-
-def _remove_empty_folders(folders: list[Path]) -> None:
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            break
+            seen = chain.lstat(name)
+        except FileNotFoundError as exc:
+            raise WriteRefused(DELETED) from exc
+        if not stat.S_ISREG(seen.st_mode):
+            raise WriteRefused("not a regular file; left alone")
+        _refuse_read_only(seen)
+        refuse_other_owner(seen)
+        if _current_digest(path) != expected:
+            raise WriteRefused(CHANGED)
+        _same_file(path, seen)
+        if chain.fd is not None:
+            os.unlink(name, dir_fd=chain.fd)
+        else:
+            path.unlink()
+        _remove_made_folders(root, chain)
+    finally:
+        chain.close()
 
 
 def _umask() -> int:

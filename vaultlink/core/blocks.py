@@ -326,7 +326,8 @@ def _list_after(lines: list[_Line], i: int) -> list[_Line]:
     allowing blank lines before the first item and between items. Fenced code ends the
     list, so that a block inserted after its last line is never inside code."""
     entries: list[_Line] = []
-    for line in lines[i:]:
+    for k in range(i, len(lines)):  # not ``lines[i:]``: a copy per heading line is quadratic
+        line = lines[k]
         content = line.content
         if line.in_code:
             break

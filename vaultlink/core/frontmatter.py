@@ -38,7 +38,7 @@ class JSONObjectHandler(JSONHandler):
     def split(self, text: str) -> tuple[str, str]:
         try:
             _, end = json.JSONDecoder().raw_decode(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # nested past the interpreter's limit: unparseable too
             # Unparseable: the frontmatter runs to the first closing-brace line, as before,
             # so its error is reported and the body after it is still read.
             match = re.search(r"^\}\r?$", text, re.MULTILINE)
@@ -103,6 +103,7 @@ def frontmatter_extent(text: str) -> int:
 
 def _find(text: str) -> tuple[str, BaseHandler, str, int] | None:
     """(format, handler, frontmatter text, body offset) of the frontmatter, if there is one."""
+    # (A parser's RecursionError on deep nesting is an Exception: ``split_frontmatter`` reports it.)
     first = _first_line(text)
     for name, opener, handler in _OPENERS:
         if not _opens(first, opener):

@@ -130,6 +130,19 @@ def is_unedited_stub(meta: dict[str, Any], body_without_blocks: str) -> bool:
     return meta == STUB_MARK and not body_without_blocks.strip()
 
 
+def is_stub_text(text: str) -> bool:
+    """Does the note's own text make it an unedited stub (``is_unedited_stub``)? Deleting or
+    rewriting a stub is decided from this, never from a parse alone: a parse may come from
+    the cache, a file other programs can write."""
+    text = text.removeprefix("\ufeff")
+    scan = scan_blocks(text)
+    if scan.problems:
+        return False
+    rest = remove_spans(text, scan.blocks)
+    fm = split_frontmatter(rest)
+    return not fm.error and is_unedited_stub(fm.metadata, rest[fm.body_offset :])
+
+
 def _vault_prefixes(config: Config) -> frozenset[str]:
     return frozenset(p.strip("/~").casefold() for p in config.path_prefixes if p.strip("/~"))
 

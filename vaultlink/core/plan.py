@@ -25,6 +25,7 @@ from vaultlink.core.blocks import (
 )
 from vaultlink.core.config import Config
 from vaultlink.core.note import Link, LinkKind, Note, Suggestion, path_stem
+from vaultlink.core.parse import is_stub_text
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 RELATED = "related"
@@ -114,6 +115,12 @@ def _md_text(text: str) -> str:
     return re.sub(r"([\[\]\\])", r"\\\1", one_line).replace("<!--", "&lt;!--")
 
 
+def _one_line(text: str) -> str:
+    """A reason (a note's title or alias may hold a line break: YAML ``|``, a carriage return, TOML triple quotes)
+    as one line of an entry, which can never open or close a managed block."""
+    return " ".join(text.split()).replace("<!--", "<!‐‐").replace("-->", "‐‐>")
+
+
 def _safe_quote(line: str) -> str:
     """A citing line, shortened and defused so it can never open or close a managed block."""
     text = " ".join(line.split())
@@ -147,7 +154,7 @@ def related_lines(
     bom = 1 if source.text.startswith("\ufeff") else 0
     anchor = find_related_anchor(source.text, bom + note.body_offset)
     prefix = anchor.path_prefix if anchor else ""
-    entries = [f"- {writer.link(s.path, note.path, prefix)} — {', '.join(s.reasons)}" for s in suggestions]
+    entries = [f"- {writer.link(s.path, note.path, prefix)} — {_one_line(', '.join(s.reasons))}" for s in suggestions]
     if anchor is not None:
         return entries, anchor.position
     return (["## Related", *entries] if entries else []), content_end_of_text(source.text)
@@ -331,7 +338,7 @@ def _plan_stubs(
             plan.edits.append(Edit(stub.path, None, stub_text(lines), "create stub"))
             continue
         source = sources[existing]
-        reason = readonly.get(existing) or _damage(source.text)
+        reason = readonly.get(existing) or _damage(source.text) or _not_a_stub(source.text)
         if reason:
             plan.skipped.append((existing, reason))
             continue
@@ -343,9 +350,17 @@ def _plan_stubs(
             _delete_stub(plan, existing, sources[existing])
 
 
+NOT_A_STUB = "its parse says unedited stub, its own text does not (a cache written by another program?); left alone"
+
+
+def _not_a_stub(text: str) -> str:
+    return "" if is_stub_text(text) else NOT_A_STUB
+
+
 def _delete_stub(plan: Plan, path: str, source: Source) -> None:
-    """Delete an unedited stub, unless a line was typed into its block (``_damage``)."""
-    reason = _damage(source.text)
+    """Delete an unedited stub, unless a line was typed into its block (``_damage``) or its own
+    bytes say it is not a stub after all."""
+    reason = _damage(source.text) or _not_a_stub(source.text)
     if reason:
         plan.skipped.append((path, reason))
     else:
@@ -357,7 +372,7 @@ def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: M
     plan = Plan()
     for note in notes:
         source = sources[note.path]
-        if note.is_stub:
+        if note.is_stub and is_stub_text(source.text):
             _delete_stub(plan, note.path, source)
             continue
         found = scan_blocks(source.text)
