@@ -25,11 +25,14 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+DEBIAN_BINARY = "/usr/lib/chromium/chromium"
+"""Debian's ``chromium`` is a wrapper script that adds Google API keys and remote extensions, with
+which the browser calls update and sign-in servers on its own: the binary itself is run instead."""
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -48,6 +51,8 @@ FLAGS = (
 
 
 def find_chromium() -> str | None:
+    if Path(DEBIAN_BINARY).is_file():
+        return DEBIAN_BINARY
     return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
 
 
@@ -132,11 +137,10 @@ class Browser:
 
 @dataclass
 class Page:
-    """A loaded page: its session, and what it did (requests, console, exceptions)."""
+    """A loaded page: its session; what it did (requests, console, exceptions) is in the browser's events."""
 
     browser: Browser
     session: str
-    requests: list[str] = field(default_factory=list)
 
     def evaluate(self, expression: str) -> Any:
         result = self.browser.call(
@@ -157,8 +161,11 @@ class Page:
                 raise BrowserError(f"still false after {timeout} s: {expression}")
             time.sleep(every)
 
-    def screenshot(self) -> bytes:
-        shot = self.browser.call("Page.captureScreenshot", {"format": "png"}, self.session)
+    def screenshot(self, scale: float = 1.0) -> bytes:
+        """A PNG of the viewport, ``scale`` times its size in CSS pixels."""
+        size = self.evaluate("[innerWidth, innerHeight]")
+        clip = {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": scale}
+        shot = self.browser.call("Page.captureScreenshot", {"format": "png", "clip": clip}, self.session)
         return base64.b64decode(shot["data"])
 
     def problems(self) -> list[str]:
@@ -185,10 +192,12 @@ class Page:
 
 
 @contextmanager
-def open_page(binary: str, url: str, profile: Path, width: int = 1280, height: int = 800) -> Iterator[Page]:
-    """``url`` loaded in a new headless Chromium of ``width`` × ``height`` CSS pixels. Workers
-    the page starts are attached too, so their requests are recorded with the page's."""
-    browser = Browser(binary, profile)
+def open_page(
+    binary: str, url: str, profile: Path, *extra: str, width: int = 1280, height: int = 800
+) -> Iterator[Page]:
+    """``url`` loaded in a new headless Chromium (``extra`` flags) of ``width`` × ``height`` CSS
+    pixels. Workers the page starts are attached too, so their requests are recorded with the page's."""
+    browser = Browser(binary, profile, *extra)
     try:
         target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
