@@ -39,7 +39,7 @@
   var nodes = data.nodes, edges = data.edges;
   mark("parsed");
   var kindShown = [true, true, true];
-  var hovered = null, selected = null, neighbours = null;
+  var hovered = null, selected = null;
 
   function element(tag, text, attrs) {
     var el = document.createElement(tag);
@@ -60,8 +60,10 @@
   for (var j = 0; j < edges.source.length; j++) {
     var kind = data.edgeKinds[edges.kind[j]];
     var group = groupOf(kind);
-    graph.addDirectedEdgeWithKey(String(j), String(edges.source[j]), String(edges.target[j]),
-      { kind: kind, group: group, weight: edges.weight[j], color: EDGE_GROUPS[group].color, size: group === "mentions" ? 0.5 : 1 });
+    graph.addDirectedEdgeWithKey(String(j), String(edges.source[j]), String(edges.target[j]), {
+      kind: kind, group: group, weight: edges.weight[j], color: EDGE_GROUPS[group].color, size: group === "mentions" ? 0.5 : 1,
+      ends: [nodes.kind[edges.source[j]], nodes.kind[edges.target[j]]],
+    });
   }
   // Sized by degree; smaller as the graph grows, so that 10,000 notes still leave room between them.
   var scale = Math.max(0.4, Math.min(1, Math.sqrt(3000 / graph.order)));
@@ -81,7 +83,15 @@
     return set;
   }
   // Past 50,000 edges, mentions (most of them) start hidden: drawing them all slows every frame.
-  EDGE_GROUPS.mentions.shown = graph.size <= 50000;
+  // There too, hovering only brings a node's neighbourhood forward and redraws just that
+  // (redrawing every node and edge, as fading the rest takes, costs a frame per hover);
+  // clicking a node fades the rest, on any graph.
+  var LARGE = graph.size > 50000;
+  EDGE_GROUPS.mentions.shown = !LARGE;
+  var faded = null; // the nodes left as they are while the rest fades (the focus's neighbourhood)
+  var forward = null; // large graphs: the hovered node's neighbourhood, brought forward
+  function focusOf(node) { return node === hovered || node === selected; }
+  function fadeCentre() { return hovered !== null && !LARGE ? hovered : selected; }
   var renderer = new Sigma(graph, document.getElementById("graph"), {
     defaultEdgeType: "line",
     labelRenderedSizeThreshold: Math.max(5, 9 * scale),
@@ -94,39 +104,60 @@
     maxCameraRatio: 4,
     nodeReducer: function (node, attrs) {
       if (!kindShown[attrs.kind]) return Object.assign({}, attrs, { hidden: true });
-      if (neighbours === null) return attrs;
-      if (neighbours.has(node)) {
-        return Object.assign({}, attrs, { zIndex: 3, highlighted: node === hovered || node === selected, forceLabel: node === hovered || node === selected });
+      if (faded !== null && !faded.has(node)) return Object.assign({}, attrs, { color: FADED, label: "", zIndex: 0 });
+      if (faded !== null || (forward !== null && forward.has(node))) {
+        return Object.assign({}, attrs, { zIndex: 3, highlighted: focusOf(node), forceLabel: focusOf(node) });
       }
-      return Object.assign({}, attrs, { color: FADED, label: "", zIndex: 0 });
+      return attrs;
     },
     edgeReducer: function (edge, attrs) {
-      if (!EDGE_GROUPS[attrs.group].shown) return Object.assign({}, attrs, { hidden: true });
-      var ends = graph.extremities(edge);
-      if (!kindShown[graph.getNodeAttribute(ends[0], "kind")] || !kindShown[graph.getNodeAttribute(ends[1], "kind")]) {
+      if (!EDGE_GROUPS[attrs.group].shown || !kindShown[attrs.ends[0]] || !kindShown[attrs.ends[1]]) {
         return Object.assign({}, attrs, { hidden: true });
       }
-      var centre = hovered !== null ? hovered : selected;
-      if (centre !== null && ends[0] !== centre && ends[1] !== centre) return Object.assign({}, attrs, { hidden: true });
-      if (centre !== null) return Object.assign({}, attrs, { size: attrs.size * 2, zIndex: 1 });
+      var centre = fadeCentre();
+      if (centre === null && hovered === null) return attrs;
+      var source = graph.source(edge), target = graph.target(edge);
+      if (centre !== null && source !== centre && target !== centre) return Object.assign({}, attrs, { hidden: true });
+      if (source === centre || target === centre || source === hovered || target === hovered) {
+        return Object.assign({}, attrs, { size: attrs.size * 2, zIndex: 1 });
+      }
       return attrs;
     },
   });
   mark("drawn");
   status.rendered = true; // sigma draws once as it is made
   renderer.on("afterRender", function () { status.frames++; });
-  status.redraw = function () { // for the benchmark: milliseconds to process and draw one frame
+  status.redraw = function () { // for the benchmark: milliseconds to redraw every node and edge
     var start = performance.now();
-    renderer.refresh();
+    renderer.refresh({ skipIndexation: true });
+    return performance.now() - start;
+  };
+  status.hover = function (node) { // for the benchmark: milliseconds a hover on ``node`` costs
+    var start = performance.now();
+    hover(node === null ? null : String(node));
     return performance.now() - start;
   };
   function refocus() {
-    var centre = hovered !== null ? hovered : selected;
-    neighbours = centre === null ? null : focusSet(centre);
+    var centre = fadeCentre();
+    faded = centre === null ? null : focusSet(centre);
     renderer.refresh({ skipIndexation: true });
   }
-  renderer.on("enterNode", function (event) { hovered = event.node; refocus(); });
-  renderer.on("leaveNode", function () { hovered = null; refocus(); });
+  function hover(node) {
+    var before = hovered;
+    hovered = node;
+    if (!LARGE) return refocus();
+    // Only the neighbourhoods of the node left and the node entered change.
+    var nodes = [], edges = [];
+    [before, node].forEach(function (centre) {
+      if (centre === null) return;
+      focusSet(centre).forEach(function (other) { nodes.push(other); });
+      graph.forEachEdge(centre, function (edge) { edges.push(edge); });
+    });
+    forward = node === null ? null : focusSet(node);
+    renderer.refresh({ partialGraph: { nodes: nodes, edges: edges }, skipIndexation: true });
+  }
+  renderer.on("enterNode", function (event) { hover(event.node); });
+  renderer.on("leaveNode", function () { hover(null); });
   renderer.on("clickNode", function (event) { select(event.node, false); });
   renderer.on("clickStage", function () { select(null, false); });
 
