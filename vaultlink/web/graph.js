@@ -310,17 +310,18 @@
     details.hidden = false;
   }
   function select(node, move) {
+    if (node !== null && !kindShown[graph.getNodeAttribute(node, "kind")]) return;
     selected = node;
-    if (node === null) {
-      details.hidden = true;
-    } else {
-      if (!kindShown[graph.getNodeAttribute(node, "kind")]) return;
-      describe(node);
-      if (move) {
-        var shown = renderer.getNodeDisplayData(node);
-        var camera = renderer.getCamera();
-        camera.animate({ x: shown.x, y: shown.y, ratio: Math.min(camera.ratio, 0.25) }, { duration: 400 });
-      }
+    var wasOpen = !details.hidden;
+    if (node === null) details.hidden = true; else describe(node);
+    if (wasOpen === details.hidden) { // the graph makes room for the details (graph.css), or takes it back
+      document.body.classList.toggle("with-details", !details.hidden);
+      renderer.resize(true);
+    }
+    if (node !== null && move) {
+      var shown = renderer.getNodeDisplayData(node);
+      var camera = renderer.getCamera();
+      camera.animate({ x: shown.x, y: shown.y, ratio: Math.min(camera.ratio, 0.5) }, { duration: 400 });
     }
     refocus();
   }
