@@ -13,9 +13,10 @@ index; ``fa2``: settings for the page's "refine" button.
 
 The page comes laid out (``core/layout.py``: 7–12 s at 27,570 nodes on two shared cores): a
 browser laying out a large graph itself redraws it at every step, which at 10,000 notes in
-headless Chromium took about 5 s a step (``benchmarks/bench_graph_page.py``). Each top folder's notes start around their own point on a circle (links mostly
-stay within a folder, so the layout starts near where it ends), everything else scattered, from
-a seeded generator over the graph's order: the same vault gives the same bytes.
+headless Chromium took about 5 s a step (``benchmarks/bench_graph_page.py``). Each top folder's
+notes start around their own point on a circle (links mostly stay within a folder, so the layout
+starts near where it ends), everything else scattered, from a seeded generator over the graph's
+order: the same vault gives the same bytes.
 """
 
 from __future__ import annotations
