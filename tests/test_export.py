@@ -1,7 +1,9 @@
-"""GraphML export: readable by networkx and igraph, valid XML whatever the labels, written atomically."""
+"""Graph files: GraphML, GEXF and node-link JSON readable by networkx and igraph, valid XML whatever the
+labels, lists joined where values are scalars, the format named by the extension, written atomically."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import xml.etree.ElementTree as ET
@@ -9,11 +11,14 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from click.testing import CliRunner
 from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, pristine_sample, requires_shared
 
 from vaultlink import app, writer
+from vaultlink.cli import cli
 from vaultlink.config import load_config
-from vaultlink.export import write_graphml
+from vaultlink.errors import OutputError
+from vaultlink.export import LIST_SEPARATOR, graph_format, node_link, write_graph, write_graphml
 from vaultlink.vault import list_notes
 
 igraph = pytest.importorskip("igraph")
@@ -209,7 +214,7 @@ def test_export_graph_of_a_vault(tmp_path: Path, make_vault: VaultFactory) -> No
 
     back = nx.read_graphml(out)
     assert back.number_of_nodes() == 5
-    assert back.number_of_edges() == summary.links + summary.mentions
+    assert back.number_of_edges() == summary.links + summary.mentions + summary.related
     note_paths = {d["path"] for _, d in back.nodes(data=True) if d["kind"] == "note"}
     assert note_paths == {"Home.md", "sub/Alpha.md", "sub/deeper/Beta.md"}
     assert back.edges["note:Home.md", "note:sub/deeper/Beta.md"]["kind"] == "markdown"
@@ -248,7 +253,7 @@ def test_export_vaultofknowledge_reads_back(tmp_path: Path) -> None:
     kinds = [k for _, k in back.nodes(data="kind")]
     assert kinds.count("note") == summary.notes > 2000
     assert kinds.count("concept") == summary.concepts > 0
-    assert back.number_of_edges() == summary.links + summary.mentions
+    assert back.number_of_edges() == summary.links + summary.mentions + summary.related
     assert os.listdir(tmp_path) == ["vok.graphml"]
 
 
@@ -273,3 +278,125 @@ def test_new_output_follows_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "g.graphml").stat().st_mode) == 0o644
+
+
+# --- lists, formats ---------------------------------------------------------------------------
+
+
+def listed_graph() -> nx.DiGraph[str]:
+    """A graph as ``build_graph`` makes it: tags, aliases and reasons as tuples."""
+    g: nx.DiGraph[str] = nx.DiGraph()
+    common = {"term_kind": "", "df": 0}
+    g.add_node(
+        "note:a/b.md",
+        kind="note",
+        label="B",
+        path="a/b.md",
+        folder="a",
+        tags=("physics", "open/question"),
+        aliases=("Bee", "Be\x00e"),
+        words=12,
+        **common,
+    )
+    g.add_node("note:c.md", kind="note", label="C", path="c.md", folder="", tags=(), aliases=(), words=3, **common)
+    g.add_edge("note:a/b.md", "note:c.md", kind="related", weight=1.5, reasons=("solar sail", "mentioned here"))
+    g.add_edge("note:c.md", "note:a/b.md", kind="wikilink", weight=1.0, reasons=())
+    return g
+
+
+def test_graphml_joins_lists_and_reads_back_as_strings(tmp_path: Path) -> None:
+    out = tmp_path / "g.graphml"
+    write_graphml(listed_graph(), out)
+    back = nx.read_graphml(out)
+    assert back.nodes["note:a/b.md"]["tags"] == "physics|open/question"
+    assert back.nodes["note:a/b.md"]["aliases"] == "Bee|Be\ufffde"
+    assert back.nodes["note:c.md"]["tags"] == ""
+    related = back.edges["note:a/b.md", "note:c.md"]
+    assert related == {"kind": "related", "weight": 1.5, "reasons": "solar sail|mentioned here"}
+    assert igraph.Graph.Read_GraphML(str(out)).vs.find(id="note:a/b.md")["words"] == 12
+    assert LIST_SEPARATOR == "|"
+
+
+def test_gexf_reads_back_in_networkx_with_labels_and_joined_lists(tmp_path: Path) -> None:
+    out = tmp_path / "g.gexf"
+    write_graph(listed_graph(), out)
+    ET.parse(out)
+    back = nx.read_gexf(out)
+    assert back.is_directed()
+    assert back.nodes["note:a/b.md"]["label"] == "B"
+    assert back.nodes["note:a/b.md"]["tags"] == "physics|open/question"
+    assert back.edges["note:a/b.md", "note:c.md"]["reasons"] == "solar sail|mentioned here"
+    assert back.edges["note:a/b.md", "note:c.md"]["weight"] == 1.5
+
+
+def test_json_is_node_link_as_networkx_writes_it_with_lists_kept(tmp_path: Path) -> None:
+    g = listed_graph()
+    out = tmp_path / "g.json"
+    write_graph(g, out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data == json.loads(json.dumps(nx.node_link_data(g, edges="edges")))
+    assert data == json.loads(json.dumps(node_link(g)))
+    back = nx.node_link_graph(data, edges="edges")
+    assert back.is_directed()
+    assert back.nodes["note:a/b.md"]["tags"] == ["physics", "open/question"]
+    assert back.edges["note:a/b.md", "note:c.md"]["reasons"] == ["solar sail", "mentioned here"]
+    assert back.nodes["note:a/b.md"]["aliases"][1] == "Be\x00e"  # JSON carries what XML cannot
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("g.graphml", ".graphml"),
+        ("G.GraphML", ".graphml"),
+        ("g.gexf", ".gexf"),
+        ("g.json", ".json"),
+        ("g.html", ".html"),
+        ("g.htm", ".htm"),
+    ],
+)
+def test_format_follows_the_extension(name: str, expected: str) -> None:
+    assert graph_format(name) == expected
+
+
+@pytest.mark.parametrize("name", ["g.txt", "g", "g.graphml.bak", "graph.svg"])
+def test_unknown_extension_is_an_error_naming_the_known_ones(name: str) -> None:
+    with pytest.raises(OutputError, match=r"\.graphml.*\.html.*\.json"):
+        graph_format(name)
+
+
+def test_unknown_extension_fails_before_the_vault_is_read(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["graph", str(tmp_path / "no such vault"), "-o", str(tmp_path / "g.png")])
+    assert result.exit_code == 2
+    assert "cannot tell the graph format" in result.output
+    assert "no such vault" not in result.output
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf", ".json", ".html"])
+def test_every_format_of_a_vault_is_written_and_the_same_vault_gives_the_same_bytes(
+    tmp_path: Path, make_vault: VaultFactory, suffix: str
+) -> None:
+    vault = make_vault(
+        {"a.md": "# A\n\nSee [[b]] about solar sails. #space\n", "b.md": "Solar sails. #space\n", "c.md": "x\n"}
+    )
+    first, second = tmp_path / f"1{suffix}", tmp_path / f"2{suffix}"
+    summary, _ = app.export_graph(vault, first)
+    app.export_graph(vault, second, app.NO_CACHE)
+    assert summary.notes == 3
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_export_carries_tags_and_related_edges_of_a_vault(tmp_path: Path, make_vault: VaultFactory) -> None:
+    shared = "Sourdough starter needs rye flour and patience. The sourdough starter bubbles.\n"
+    files = {f"filler{i}.md": f"Unrelated filler number{i} about knitting{i}.\n" for i in range(8)}
+    files |= {"bread/Starter.md": "---\ntags: [baking]\n---\n" + shared, "bread/Loaf.md": shared + "#baking\n"}
+    vault = make_vault(files)
+    out = tmp_path / "g.json"
+    summary, _ = app.export_graph(vault, out)
+    back = nx.node_link_graph(json.loads(out.read_text(encoding="utf-8")), edges="edges")
+    assert back.nodes["note:bread/Starter.md"]["tags"] == ["baking"]
+    assert back.nodes["note:bread/Starter.md"]["folder"] == "bread"
+    related = [(u, v) for u, v, k in back.edges(data="kind") if k == "related"]
+    assert ("note:bread/Starter.md", "note:bread/Loaf.md") in related
+    assert summary.related == len(related) > 0
+    assert all(back.edges[e]["reasons"] for e in related)

@@ -1,4 +1,4 @@
-"""build_graph: note, missing and concept nodes; link and mention edges; GraphML-safe attributes."""
+"""build_graph: note, missing and concept nodes; link, mention and related edges; attributes of one type per name."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import networkx as nx
 import pytest
 
 from vaultlink.core.config import Config
-from vaultlink.core.graph import build_graph
-from vaultlink.core.note import Link, LinkKind, Note
+from vaultlink.core.graph import add_related, build_graph
+from vaultlink.core.note import Link, LinkKind, Note, Suggestion
 from vaultlink.core.parse import parse_text
 from vaultlink.core.resolve import resolve_all
 from vaultlink.core.terms import phrase_key, tag_key
 
-NODE_ATTRS = {"kind", "label", "path", "term_kind", "df"}
+NODE_ATTRS = {"kind", "label", "path", "folder", "tags", "aliases", "words", "term_kind", "df"}
+EDGE_ATTRS = {"kind", "weight", "reasons"}
 QUANTUM_GRAVITY = f"concept:{phrase_key(['quantum', 'gravity'])}"
 SOLAR_SAIL = f"concept:{phrase_key(['solar', 'sail'])}"
 
@@ -85,7 +86,7 @@ def test_concept_node_id_is_concept_and_key() -> None:
 )
 def test_link_edge_kind(text: str, kind: str) -> None:
     g = graph_of({"a.md": text, "b.md": "target\n"}, Config(path_prefixes=("vault",)))
-    assert g.edges["note:a.md", "note:b.md"] == {"kind": kind, "weight": 1.0}
+    assert g.edges["note:a.md", "note:b.md"] == {"kind": kind, "weight": 1.0, "reasons": ()}
 
 
 def test_edge_weight_counts_links() -> None:
@@ -230,24 +231,121 @@ def test_every_node_has_the_same_attribute_names() -> None:
         assert set(attrs) == NODE_ATTRS, node
 
 
-def test_every_attribute_value_is_a_scalar() -> None:
+def test_every_attribute_value_is_a_scalar_or_a_tuple_of_strings() -> None:
     g = mixed_graph()
     values = [v for _, attrs in g.nodes(data=True) for v in attrs.values()]
     values += [v for _, _, attrs in g.edges(data=True) for v in attrs.values()]
     assert values
     for value in values:
-        assert type(value) in (str, int, float), value
+        if isinstance(value, tuple):
+            assert all(type(item) is str for item in value), value
+        else:
+            assert type(value) in (str, int, float), value
 
 
 def test_attribute_types_are_consistent_per_name() -> None:
     g = mixed_graph()
     types = {name: {type(attrs[name]) for _, attrs in g.nodes(data=True)} for name in NODE_ATTRS}
-    assert types == {"kind": {str}, "label": {str}, "path": {str}, "term_kind": {str}, "df": {int}}
+    assert types == {
+        "kind": {str},
+        "label": {str},
+        "path": {str},
+        "folder": {str},
+        "tags": {tuple},
+        "aliases": {tuple},
+        "words": {int},
+        "term_kind": {str},
+        "df": {int},
+    }
     edge_types = {(name, type(v)) for _, _, attrs in g.edges(data=True) for name, v in attrs.items()}
-    assert edge_types == {("kind", str), ("weight", float)}
+    assert edge_types == {("kind", str), ("weight", float), ("reasons", tuple)}
+
+
+def test_every_edge_has_the_same_attribute_names() -> None:
+    g = mixed_graph()
+    add_related(g, {"n1.md": [Suggestion("n2.md", 0.5, ("quantum gravity",))]})
+    assert {k for _, _, k in g.edges(data="kind")} >= {"wikilink", "mentions", "related"}
+    for u, v, attrs in g.edges(data=True):
+        assert set(attrs) == EDGE_ATTRS, (u, v)
 
 
 def test_node_ids_are_prefixed_by_kind() -> None:
     g = mixed_graph()
     for node, kind in g.nodes(data="kind"):
         assert node.startswith(f"{kind}:"), node
+
+
+# --- what people filter on ------------------------------------------------------------------
+
+
+def test_note_nodes_carry_folder_tags_aliases_and_word_count() -> None:
+    g = graph_of(
+        {
+            "physics/deep/Gravity.md": "---\naliases: [Gravitation]\ntags: [physics, open-questions]\n---\n"
+            "# Gravity\n\nApples fall down quickly. #forces/weak\n",
+            "Top.md": "# Top\n",
+        }
+    )
+    gravity = g.nodes["note:physics/deep/Gravity.md"]
+    assert gravity["folder"] == "physics/deep"
+    assert set(gravity["tags"]) == {"physics", "open-questions", "forces/weak"}
+    assert gravity["aliases"] == ("Gravitation",)
+    assert gravity["words"] > 0
+    top = g.nodes["note:Top.md"]
+    assert (top["folder"], top["tags"], top["aliases"]) == ("", (), ())
+
+
+def test_word_count_counts_repeated_words() -> None:
+    short = graph_of({"a.md": "Apples fall.\n"}).nodes["note:a.md"]["words"]
+    longer = graph_of({"a.md": "Apples fall. Apples fall. Apples fall.\n"}).nodes["note:a.md"]["words"]
+    assert longer > short > 0
+
+
+def test_missing_node_folder_is_where_the_note_would_be_created() -> None:
+    g = graph_of({"a.md": "See [[ideas/Nowhere]].\n"})
+    (missing,) = nodes_of_kind(g, "missing")
+    assert g.nodes[missing]["folder"] == "ideas"
+    assert g.nodes[missing]["words"] == 0
+
+
+def test_seed_toml_taxonomy_tags_reach_the_note_node() -> None:
+    text = '+++\ntitle = "Scaling"\n[taxonomies]\ntags = ["Scaling laws", "AI"]\n+++\nBody text here.\n'
+    g = graph_of({"Scaling.md": text})
+    assert "Scaling laws" in g.nodes["note:Scaling.md"]["tags"]
+
+
+def test_concept_nodes_carry_kind_and_document_frequency_and_no_note_fields() -> None:
+    g = graph_of(ten_note_vault())
+    concept = g.nodes[QUANTUM_GRAVITY]
+    assert (concept["term_kind"], concept["df"]) == ("phrase", 2)
+    note_fields = (concept["path"], concept["folder"], concept["tags"], concept["aliases"], concept["words"])
+    assert note_fields == ("", "", (), (), 0)
+
+
+# --- related edges --------------------------------------------------------------------------
+
+
+def test_related_edges_carry_score_and_reasons() -> None:
+    g = graph_of({"a.md": "x\n", "b.md": "y\n", "c.md": "z\n"})
+    add_related(g, {"a.md": [Suggestion("b.md", 1.25, ("solar sail", "mentioned here"))], "b.md": []})
+    assert g.edges["note:a.md", "note:b.md"] == {
+        "kind": "related",
+        "weight": 1.25,
+        "reasons": ("solar sail", "mentioned here"),
+    }
+    assert not g.has_edge("note:b.md", "note:a.md")
+
+
+def test_related_never_replaces_a_link_nor_adds_a_node() -> None:
+    g = graph_of({"a.md": "[[b]]\n", "b.md": "y\n"})
+    nodes = set(g.nodes)
+    add_related(
+        g,
+        {
+            "a.md": [Suggestion("b.md", 2.0, ("x",)), Suggestion("stub.md", 1.0, ("y",)), Suggestion("a.md", 1.0, ())],
+            "gone.md": [Suggestion("b.md", 1.0, ("z",))],
+        },
+    )
+    assert g.edges["note:a.md", "note:b.md"]["kind"] == "wikilink"
+    assert set(g.nodes) == nodes
+    assert g.number_of_edges() == 1

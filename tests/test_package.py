@@ -30,10 +30,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_the_wheel_holds_every_module_and_nothing_else(wheel: Path) -> None:
+def test_the_wheel_holds_every_module_the_graph_page_files_and_nothing_else(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "vaultlink").rglob("*.py")}
     assert modules <= names
+    web = {p.relative_to(ROOT).as_posix() for p in (ROOT / "vaultlink" / "web").iterdir()}  # the graph page's files
+    assert {"vaultlink/web/sigma.min.js", "vaultlink/web/LICENSE-sigma.txt", "vaultlink/web/graph.html"} <= web <= names
     assert not {n for n in names if n.startswith(("tests/", "benchmarks/", "sample_vault/"))}
     assert f"vaultlink-{__version__}.dist-info/entry_points.txt" in names
 
@@ -67,6 +69,10 @@ def test_the_installed_wheel_runs_the_command_outside_the_checkout(wheel: Path, 
     synced = subprocess.run([*command, "sync", str(vault), "-q"], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert synced.returncode == 0, synced.stderr
     assert "<!-- vaultlink:related -->" in (vault / "cooking" / "Sauerkraut.md").read_text(encoding="utf-8")
+    page = tmp_path / "graph.html"  # the page inlines the JavaScript the wheel ships
+    drawn = subprocess.run([*command, "graph", str(vault), "-o", str(page)], env=env, cwd=tmp_path, capture_output=True)
+    assert drawn.returncode == 0, drawn.stderr
+    assert "Sigma=" in page.read_text(encoding="utf-8")
 
 
 def test_ci_runs_the_readmes_two_set_up_commands_in_order() -> None:

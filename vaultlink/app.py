@@ -301,10 +301,14 @@ def _note_read(root: Path, rel: str, data: bytes, data_digest: str, parsed: Pars
     return NoteRead(parsed.note, Source(rel, data.decode("utf-8"), data_digest), parsed.diagnostics, readonly)
 
 
-def concept_graph(scan: VaultScan) -> nx.DiGraph[str]:
-    from vaultlink.core.graph import build_graph  # networkx: imported only by the commands that build the graph
+def concept_graph(scan: VaultScan, progress: Progress = NO_PROGRESS) -> nx.DiGraph[str]:
+    """The vault's concept graph, with each note's Related list (as sync ranks it) as edges."""
+    from vaultlink.core.graph import add_related, build_graph  # networkx: only for the commands that need it
 
-    return build_graph(scan.linked_notes, scan.links, scan.config)
+    graph = build_graph(scan.linked_notes, scan.links, scan.config)
+    options = SyncOptions.from_config(scan.config)
+    add_related(graph, rank_all(scan, options.top, options.min_score, progress=progress))
+    return graph
 
 
 @dataclass(frozen=True)
@@ -314,13 +318,14 @@ class GraphSummary:
     concepts: int
     links: int
     mentions: int
+    related: int = 0
 
 
 def summarize(graph: nx.DiGraph[str]) -> GraphSummary:
     kinds: Counter[str] = Counter(str(kind) for _, kind in graph.nodes(data="kind"))
     edge_kinds: Counter[str] = Counter(str(data["kind"]) for _, _, data in graph.edges(data=True))
-    mentions = edge_kinds.pop("mentions", 0)
-    return GraphSummary(kinds["note"], kinds["missing"], kinds["concept"], sum(edge_kinds.values()), mentions)
+    mentions, related = edge_kinds.pop("mentions", 0), edge_kinds.pop("related", 0)
+    return GraphSummary(kinds["note"], kinds["missing"], kinds["concept"], sum(edge_kinds.values()), mentions, related)
 
 
 def export_graph(
@@ -329,13 +334,16 @@ def export_graph(
     cache: CacheOptions = READ_CACHE,
     progress: Progress = NO_PROGRESS,
 ) -> tuple[GraphSummary, VaultScan]:
-    """Build the concept graph of the vault at ``path`` and write it as GraphML to ``out``."""
-    scan = scan_vault(path, cache, progress, keep_texts=False)
-    graph = concept_graph(scan)
-    try:
-        from vaultlink.export import write_graphml
+    """Build the concept graph of the vault at ``path``, with each note's Related list as sync
+    would write it, and write it to ``out`` in the format its extension names (``export.py``)."""
+    from vaultlink.export import graph_format, write_graph
 
-        write_graphml(graph, Path(out))
+    graph_format(out)  # an unknown extension fails before the vault is read
+    scan = scan_vault(path, cache, progress, keep_texts=False)
+    graph = concept_graph(scan, progress)
+    progress.close()
+    try:
+        write_graph(graph, Path(out))
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the graph: {exc.strerror or exc}") from exc
     return summarize(graph), scan

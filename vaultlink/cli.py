@@ -110,19 +110,27 @@ def cli() -> None:
 
 @cli.command()
 @VAULT
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="GraphML file to write.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="File to write: .html (a page to explore), .graphml, .gexf or .json (node-link).",
+)
 @cache_flags
 @QUIET
 def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool, quiet: bool) -> None:
-    """Export the concept graph of VAULT as GraphML.
+    """Export the concept graph of VAULT; the output's extension picks the format.
 
     Nodes are notes, missing notes (link targets that don't exist yet) and concepts
-    (terms notes share); edges are explicit links and note-to-concept mentions.
-    Open the file in Gephi, Cytoscape, networkx or igraph (see docs/graphml.md).
+    (terms notes share); edges are explicit links, note-to-concept mentions and each
+    note's Related list. A .html page works offline in any browser; open .graphml or
+    .gexf in Gephi or Cytoscape, .json in scripts (see docs/graph.md).
 
     \b
     Example:
-        vaultlink graph ~/notes -o concepts.graphml
+        vaultlink graph ~/notes -o graph.html
     """
     try:
         summary, scan = app.export_graph(vault, output, _cache(cache_dir, no_cache, writable=False), _progress(quiet))
@@ -131,7 +139,8 @@ def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool, quiet:
     _warn(scan.warnings)
     click.echo(
         f"wrote {shown(output)}: {summary.notes} notes, {summary.missing} missing notes, {summary.concepts} concepts, "
-        f"{summary.links} links, {summary.mentions} mentions ({len(scan.diagnostics)} problems; see 'vaultlink check')"
+        f"{summary.links} links, {summary.mentions} mentions, {summary.related} related "
+        f"({len(scan.diagnostics)} problems; see 'vaultlink check')"
     )
 
 

@@ -3,24 +3,27 @@
 Nodes (``kind``): ``note`` (id ``note:<path>``), ``missing`` (a link target with no note,
 id ``missing:<path>``) and ``concept`` (a term that relates notes, id ``concept:<key>``).
 Edges (``kind``): the explicit links — ``wikilink``, ``markdown``, ``path``, ``embed`` —
-from note to note or missing note, and ``mentions`` from a note to a concept, whose
-``weight`` is the term's count times its rarity (idf).
+from note to note or missing note, ``mentions`` from a note to a concept, whose
+``weight`` is the term's count times its rarity (idf), and ``related`` (``add_related``)
+from a note to each note of its Related list, weighted by the score, with its reasons.
 
-Every attribute is a scalar and every node has the same attribute names, so GraphML
-readers (networkx, igraph, Gephi, Cytoscape) agree on types. The whole build is linear in
-the number of notes, links and kept terms.
+Every node has the same attribute names and every edge too, each name always of one type, so
+GraphML readers (networkx, igraph, Gephi, Cytoscape) agree on types. Values are scalars but
+for ``tags``, ``aliases`` and ``reasons``, tuples of strings: the writers of formats that
+only hold scalars join them (``export.py``), JSON keeps them as lists. The whole build is
+linear in the number of notes, links and kept terms.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import networkx as nx
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import Note, Term, TermKind, path_stem
+from vaultlink.core.note import Note, Suggestion, Term, TermKind, path_stem
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 _KIND_PRIORITY = {TermKind.TAG: 0, TermKind.ALIAS: 1, TermKind.ENTITY: 2, TermKind.PHRASE: 3}
@@ -41,16 +44,50 @@ def concept_id(key: str) -> str:
     return f"{CONCEPT_PREFIX}{key}"
 
 
-def missing_attrs(path: str) -> dict[str, str | int]:
+NodeAttrs = dict[str, str | int | tuple[str, ...]]
+EdgeAttrs = dict[str, str | float | tuple[str, ...]]
+
+
+def missing_attrs(path: str) -> NodeAttrs:
     return _node_attrs("missing", path_stem(path), path)
 
 
-def note_attrs(note: Note) -> dict[str, str | int]:
-    return _node_attrs("note", note.title, note.path)
+def note_attrs(note: Note) -> NodeAttrs:
+    """A note's title, where it is, and what people filter on: its tags, aliases and length
+    (``words``: its content words, stop words left out, as ranking counts them)."""
+    return _node_attrs("note", note.title, note.path, note.tags, note.aliases, sum(note.word_counts))
 
 
-def _node_attrs(kind: str, label: str, path: str = "", term_kind: str = "", df: int = 0) -> dict[str, str | int]:
-    return {"kind": kind, "label": label, "path": path, "term_kind": term_kind, "df": df}
+def folder_of(path: str) -> str:
+    """The folder a vault path is in, ``""`` at the vault's root."""
+    return path.rpartition("/")[0]
+
+
+def _node_attrs(
+    kind: str,
+    label: str,
+    path: str = "",
+    tags: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    words: int = 0,
+    term_kind: str = "",
+    df: int = 0,
+) -> NodeAttrs:
+    return {
+        "kind": kind,
+        "label": label,
+        "path": path,
+        "folder": folder_of(path),
+        "tags": tags,
+        "aliases": aliases,
+        "words": words,
+        "term_kind": term_kind,
+        "df": df,
+    }
+
+
+def edge_attrs(kind: str, weight: float, reasons: tuple[str, ...] = ()) -> EdgeAttrs:
+    return {"kind": kind, "weight": weight, "reasons": reasons}
 
 
 def document_frequencies(notes: Iterable[Note]) -> Counter[str]:
@@ -96,7 +133,7 @@ def add_links(graph: nx.DiGraph[str], links: Iterable[ResolvedLink]) -> None:
         if graph.has_edge(source, target):
             graph.edges[source, target]["weight"] += 1.0
         else:
-            graph.add_edge(source, target, kind=r.link.kind.value, weight=1.0)
+            graph.add_edge(source, target, **edge_attrs(r.link.kind.value, 1.0))
 
 
 def _add_concepts(graph: nx.DiGraph[str], notes: Sequence[Note], config: Config) -> None:
@@ -119,16 +156,31 @@ def _add_concepts(graph: nx.DiGraph[str], notes: Sequence[Note], config: Config)
                 graph.add_edge(note_id(note.path), concept_id(term.key), **mention_attrs(term, df[term.key], n))
 
 
-def concept_attrs(term: Term, df: int) -> dict[str, str | int]:
+def concept_attrs(term: Term, df: int) -> NodeAttrs:
     """A concept node's attributes, labelled by the term as stated by the note that names it
     best (tag, then alias, entity, phrase; then by path, so the label never depends on order)."""
-    return _node_attrs("concept", term.label, "", term.kind.value, df)
+    return _node_attrs("concept", term.label, term_kind=term.kind.value, df=df)
 
 
 def concept_rank(term: Term, path: str) -> tuple[int, str]:
     return (_KIND_PRIORITY[term.kind], path)
 
 
-def mention_attrs(term: Term, df: int, note_count: int) -> dict[str, str | float]:
+def mention_attrs(term: Term, df: int, note_count: int) -> EdgeAttrs:
     """A mention edge: the term's count in the note times its rarity (idf)."""
-    return {"kind": "mentions", "weight": round(term.count * math.log((note_count + 1) / df), 4)}
+    return edge_attrs("mentions", round(term.count * math.log((note_count + 1) / df), 4))
+
+
+def add_related(graph: nx.DiGraph[str], rankings: Mapping[str, Sequence[Suggestion]]) -> None:
+    """A ``related`` edge from each note to each note of its Related list (``rankings``, as
+    ``rank`` gives them): weighted by the score, with the reasons the list shows.
+
+    Only between two notes of the graph, and never over an edge already there: ranking leaves
+    out notes linked either way, so a link edge and a related edge never meet, but rankings
+    made otherwise must not turn a link into a suggestion (nor a stub into a node)."""
+    for path in sorted(rankings):
+        source = note_id(path)
+        for suggestion in rankings[path]:
+            target = note_id(suggestion.path)
+            if source in graph and target in graph and source != target and not graph.has_edge(source, target):
+                graph.add_edge(source, target, **edge_attrs("related", suggestion.score, suggestion.reasons))
