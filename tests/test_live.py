@@ -21,8 +21,7 @@ from vaultlink import app
 from vaultlink.app import NoteRead
 from vaultlink.core.config import Config
 from vaultlink.core.note import Note
-from vaultlink.core.rank import NoteRow, RankIndex
-from vaultlink.core.rank_patch import PatchedIndex
+from vaultlink.core.rank import NoteRow, PatchedIndex, RankIndex
 from vaultlink.core.resolve import ResolvedLink
 from vaultlink.live import BatchReport, LiveVault
 
@@ -538,7 +537,7 @@ def saves(draw: st.DrawFn) -> list[Save]:
 @given(saves())
 def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeClock, steps: list[Save]) -> None:
     """Each save's lists are planned from the ranking before it, patched with the saved note
-    (``rank_patch``): exactly what that ranking lists, in the notes' blocks. The batch right after
+    (``rank.patch``): exactly what that ranking lists, in the notes' blocks. The batch right after
     rebuilds the ranking, and then the vault is what a full sync makes of it."""
     built: list[PatchedIndex | None] = []
 

@@ -1,4 +1,4 @@
-"""Ranking v2 (``vaultlink/core/rank.py``): the invariants every Related list relies on.
+"""Ranking v2 (``vaultlink/core/rank/``): the invariants every Related list relies on.
 
 A list never holds its own note, an excluded note or a stub; it is sorted best first with ties
 by path, rounded, bounded by ``top`` and ``min_score``. ``related`` and ``related_all`` agree bit
@@ -24,6 +24,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.note import Note
 from vaultlink.core.parse import parse_note
 from vaultlink.core.rank import RankIndex, Suggestion, Vocabulary, note_row
+from vaultlink.core.rank import index as rank_index
 from vaultlink.core.resolve import ResolvedLink, resolve_all
 
 CONFIG = Config()
@@ -204,11 +205,11 @@ def test_unknown_paths_get_empty_lists(vault_index: RankIndex) -> None:
 # --- related and related_all agree --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("chunk_products", [rank.CHUNK_PRODUCTS, 200, 1])
+@pytest.mark.parametrize("chunk_products", [rank_index.CHUNK_PRODUCTS, 200, 1])
 def test_related_all_equals_related_of_each_note_bit_for_bit(
     vault_index: RankIndex, monkeypatch: pytest.MonkeyPatch, chunk_products: int
 ) -> None:
-    monkeypatch.setattr(rank, "CHUNK_PRODUCTS", chunk_products)
+    monkeypatch.setattr(rank_index, "CHUNK_PRODUCTS", chunk_products)
     rows = np.arange(len(vault_index.paths), dtype=np.int64)
     chunks = list(vault_index._chunks(rows))
     assert np.array_equal(np.concatenate(chunks), rows)
@@ -223,7 +224,7 @@ def test_related_all_equals_related_of_each_note_bit_for_bit(
 
 
 def test_related_all_only_equals_related(vault_index: RankIndex, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rank, "CHUNK_PRODUCTS", 1)
+    monkeypatch.setattr(rank_index, "CHUNK_PRODUCTS", 1)
     only = ["sky/Stars.md", "Alpha.md", "Delta.md"]
     lists = vault_index.related_all(top=4, only=only)
     assert set(lists) == set(only)
@@ -510,7 +511,7 @@ def test_a_phrase_carried_by_too_many_notes_is_no_reason() -> None:
 
 
 def test_an_empty_index_ranks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rank, "CHUNK_PRODUCTS", 1)
+    monkeypatch.setattr(rank_index, "CHUNK_PRODUCTS", 1)
     index = RankIndex([], [], CONFIG)
     assert index.paths == []
     assert index.related("a.md") == []
@@ -604,7 +605,7 @@ def test_generated_vaults_keep_every_ranking_promise(vault: GeneratedVault) -> N
             assert abs(index.score(path, other) - index.score(other, path)) <= TOLERANCE
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rank, "CHUNK_PRODUCTS", 1)
+        patch.setattr(rank_index, "CHUNK_PRODUCTS", 1)
         assert index.related_all(top=top, min_score=min_score, exclude=exclude) == lists
 
     backward = notes[::-1]

@@ -32,8 +32,7 @@ from vaultlink.core.plan import (
     stub_aware_writer,
     wanted_stubs,
 )
-from vaultlink.core.rank import NoteRow, RankIndex, Suggestion, Vocabulary, note_row
-from vaultlink.core.rank_patch import patched, prepare
+from vaultlink.core.rank import NoteRow, RankIndex, Suggestion, Vocabulary, note_row, patched, prepare
 from vaultlink.core.resolve import ResolvedLink, fold
 from vaultlink.vault import IgnoreRules, list_notes
 from vaultlink.writer import digest
@@ -258,7 +257,7 @@ class LiveVault:
 
     def _patch(self, previous: RankIndex, changed: list[Note]) -> RankIndex | None:
         """``previous`` (the ranking before this batch) with the ``changed`` notes' new rows, or
-        None if a patch can't stand for the new ranking (``rank_patch.patched``)."""
+        None if a patch can't stand for the new ranking (``rank.patched``)."""
         rows = {note.path: (note, self._row(note)) for note in changed}
         return patched(previous, rows, self._links_touching(rows.keys()))
 

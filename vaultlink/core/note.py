@@ -263,7 +263,7 @@ class ParsedNote:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """One entry of a note's Related list: the related note, its score, and why (``core/rank.py``)."""
+    """One entry of a note's Related list: the related note, its score, and why (``core/rank/``)."""
 
     path: str
     score: float
