@@ -23,6 +23,8 @@ from conftest import CACHE_ONLY, VaultFactory, mtimes, pristine_sample, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import vaultlink.memo
+import vaultlink.scan
 from vaultlink import app, cache, parallel
 from vaultlink.cache import CACHE_FILE, GITIGNORE
 from vaultlink.cli import cli
@@ -102,8 +104,8 @@ def outcome(report: app.SyncReport) -> tuple[object, ...]:
 
 
 def sync_both(cached: Path, plain: Path, top: int | None = None) -> tuple[app.SyncReport, app.SyncReport]:
-    with_cache = app.sync(cached, app.sync_options(cached, top=top))
-    without = app.sync(plain, app.sync_options(plain, top=top), cache=app.NO_CACHE)
+    with_cache = app.sync(cached, app.SyncOverrides(top=top))
+    without = app.sync(plain, app.SyncOverrides(top=top), cache=app.NO_CACHE)
     assert without.warnings == []
     return with_cache, without
 
@@ -574,7 +576,8 @@ def test_same_size_rewrite_with_restored_mtime_is_seen(
         return read_note_file(root, rel, max_bytes)
 
     with monkeypatch.context() as patch:
-        patch.setattr(app, "read_note_file", counting_read)
+        patch.setattr(vaultlink.memo, "read_note_file", counting_read)
+        patch.setattr(vaultlink.scan, "read_note_file", counting_read)
         assert app.sync(cached).unchanged is True
     assert reads == []  # trusted stamps: nothing was read, so only the stamp can reveal a change
 

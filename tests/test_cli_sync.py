@@ -7,6 +7,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -22,6 +23,8 @@ from conftest import VaultFactory
 
 from vaultlink import app, writer
 from vaultlink.cli import cli
+from vaultlink.config import load_config
+from vaultlink.core.config import Config
 from vaultlink.errors import VaultLocked
 from vaultlink.writer import vault_lock
 
@@ -111,7 +114,7 @@ def test_note_edited_between_read_and_write_keeps_the_users_bytes(vault: Path, m
             (root / rel).write_bytes(user_bytes)
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_edits_bike_first)
+    monkeypatch.setattr("vaultlink.apply.write_file", user_edits_bike_first)
     report = app.sync(vault)
 
     assert (vault / "Bike.md").read_bytes() == user_bytes
@@ -127,7 +130,7 @@ def test_note_edited_between_read_and_write_keeps_the_users_bytes(vault: Path, m
 
 def user_acts_while_ranking(monkeypatch: pytest.MonkeyPatch, act: Any) -> None:
     """Run ``act`` after every note was read and before any is planned: sync keeps no note's text
-    meanwhile, and planning reads each again (``app.NoteTexts``)."""
+    meanwhile, and planning reads each again (``scan.VaultSources``)."""
     real_rank = app.rank_all
 
     def rank_then_act(*args: Any, **kwargs: Any) -> Any:
@@ -194,7 +197,7 @@ def test_second_sync_after_a_concurrent_edit_converges(vault: Path, monkeypatch:
                 f.write(b"A line typed while sync ran.\n")
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_edits_bike_first)
+    monkeypatch.setattr("vaultlink.apply.write_file", user_edits_bike_first)
     app.sync(vault)
     monkeypatch.undo()
 
@@ -236,7 +239,7 @@ def test_clean_keeps_a_stub_the_user_edited_meanwhile(vault: Path, monkeypatch: 
             stub.write_bytes(b"Now I wrote something real here.\n")
         real_delete(root, rel, expected)
 
-    monkeypatch.setattr("vaultlink.app.delete_file", user_edits_stub_first)
+    monkeypatch.setattr("vaultlink.apply.delete_file", user_edits_stub_first)
     report = app.clean(vault)
     assert stub.read_bytes() == b"Now I wrote something real here.\n"
     assert [path for path, _ in report.skipped] == [STUB]
@@ -278,7 +281,7 @@ def test_note_deleted_between_read_and_write_stays_deleted(vault: Path, monkeypa
             (root / rel).unlink()
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_deletes_bike_first)
+    monkeypatch.setattr("vaultlink.apply.write_file", user_deletes_bike_first)
     report = app.sync(vault)
     assert not (vault / "Bike.md").exists()
     assert [path for path, _ in report.skipped] == ["Bike.md"]
@@ -294,7 +297,7 @@ def test_stub_path_taken_by_the_user_meanwhile_is_not_overwritten(vault: Path, m
             (root / rel).write_bytes(b"My own note, just created.\n")
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_creates_it_first)
+    monkeypatch.setattr("vaultlink.apply.write_file", user_creates_it_first)
     report = app.sync(vault)
     assert (vault / STUB).read_bytes() == b"My own note, just created.\n"
     assert report.created == []
@@ -354,6 +357,25 @@ def test_sync_holds_the_lock_while_it_writes(vault: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(app, "read_vault", read_and_look)
     app.sync(vault)
     assert [(s["pid"], s["command"]) for s in seen] == [(os.getpid(), "sync")]
+
+
+def test_cli_sync_loads_the_vaults_config_once(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command-line overrides are applied to the config the sync itself loads."""
+    (vault / ".vaultlink.toml").write_text("related_top = 1\n")
+    loads: list[Path] = []
+
+    def counting(root: Path) -> Config:
+        loads.append(root)
+        return load_config(root)
+
+    for module in ("vaultlink.app", "vaultlink.scan"):
+        monkeypatch.setattr(f"{module}.load_config", counting)
+    result = run("sync", str(vault), "--min-score", "0", "--json")
+    assert result.exit_code == 0, result.output
+    assert len(loads) == 1
+    assert json.loads(result.output)["changed"]  # the run did its work, with the vault's related_top
+    blocks = [re.search(r"<!-- vaultlink:related -->(.*?)<!--", (vault / rel).read_text(), re.S) for rel in NOTES]
+    assert max(block.group(1).count("\n- ") for block in blocks if block) == 1
 
 
 def test_stale_lock_of_a_dead_process_is_taken_over(vault: Path) -> None:
@@ -537,7 +559,7 @@ def test_sync_reports_skipped_notes_on_stderr(vault: Path, monkeypatch: pytest.M
             (root / rel).write_bytes(b"mine\n")
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_edits_bike_first)
+    monkeypatch.setattr("vaultlink.apply.write_file", user_edits_bike_first)
     result = run("sync", str(vault))
     assert result.exit_code == 0
     assert lines(result.stderr) == ["skipped Bike.md: changed since it was read; left alone"]

@@ -32,7 +32,9 @@ from typing import Any
 import pytest
 from faultkit import folders, mode_of, snapshot, temp_files
 
+import vaultlink.scan
 from vaultlink import app, writer
+from vaultlink.apply import WRITE_THREADS
 from vaultlink.errors import VaultLocked
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -538,7 +540,7 @@ def test_killed_with_a_temp_file_written_leaves_every_note_and_the_next_sync_con
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert snapshot(vault) == case.original
     leftovers = temp_files(vault)
-    assert 1 <= len(leftovers) <= app.WRITE_THREADS  # one per note being written at once
+    assert 1 <= len(leftovers) <= WRITE_THREADS  # one per note being written at once
     assert (vault / LOCK).exists()  # the dead process's lock: stale, taken over below
     report = app.sync(vault)
     assert report.skipped == []
@@ -585,7 +587,7 @@ def test_temp_file_that_cannot_be_removed_is_one_warning_naming_it(
         raise PermissionError(errno.EACCES, EACCES, str(root / rel))
 
     with monkeypatch.context() as patch:
-        patch.setattr(app, "remove_temp_file", refuse)
+        patch.setattr(vaultlink.scan, "remove_temp_file", refuse)
         report = app.sync(vault)
     assert sorted(w.line() for w in report.warnings) == [
         f"{vault / leftover}: temp-file: temp file left by an interrupted run; cannot be removed ({EACCES})"

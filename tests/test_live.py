@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 import vaultlink.live
 from vaultlink import app
-from vaultlink.app import NoteRead
 from vaultlink.core.config import Config
 from vaultlink.core.note import Note
 from vaultlink.core.rank import NoteRow, PatchedIndex, RankIndex
 from vaultlink.core.resolve import ResolvedLink
 from vaultlink.live import BatchReport, LiveVault
+from vaultlink.scan import NoteRead, read_note
 
 
 class FakeClock:
@@ -415,7 +415,7 @@ def test_single_edit_reads_only_that_note_and_never_rescans(
 ) -> None:
     live = start(vault, clock)
     reads: list[str] = []
-    real_read = app.read_note
+    real_read = read_note
 
     def counting(root: Path, rel: str, config: Config) -> NoteRead:
         reads.append(rel)

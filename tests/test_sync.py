@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaultlink import app
+from vaultlink.apply import apply_edits
 from vaultlink.cli import cli
 from vaultlink.core.blocks import remove_all_blocks, scan_blocks
 from vaultlink.core.note import Link, LinkKind
@@ -621,7 +622,7 @@ def test_edits_are_applied_in_threads_and_reported_in_plan_order(tmp_path: Path)
     (tmp_path / "n05.md").write_text("the user typed this meanwhile\n")  # its edit must be refused
     advanced: list[int] = []
 
-    refusals = app.apply_edits(tmp_path, edits, advanced.append)
+    refusals = apply_edits(tmp_path, edits, advanced.append)
 
     assert len(advanced) == len(edits)
     assert [e.path for e, why in zip(edits, refusals, strict=True) if why] == ["n05.md"]
@@ -648,7 +649,7 @@ def test_an_interrupt_while_writing_leaves_every_note_whole(tmp_path: Path) -> N
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        app.apply_edits(tmp_path, edits, interrupt)
+        apply_edits(tmp_path, edits, interrupt)
     for rel, text in notes.items():
         assert (tmp_path / rel).read_text() in (text, text + "more\n")
     assert not (tmp_path / "stub.md").exists()  # new files come after the rewrites: never started

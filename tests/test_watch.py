@@ -21,8 +21,10 @@ from conftest import ROOT, SMALL_VAULT, VaultFactory, prose
 from watchdog.observers.api import BaseObserver
 
 from vaultlink import app
+from vaultlink.core.note import Diagnostic
 from vaultlink.live import BatchReport, LiveVault
 from vaultlink.watch import EventCollector, WatchSettings, is_noise, run_watch, start_observer
+from vaultlink.writer import holds_lock
 
 Batch = tuple[set[str], BatchReport]
 
@@ -529,6 +531,41 @@ def test_cli_watch_holds_the_vault_lock(vault: Path, cli_watch: tuple[subprocess
     assert "lock" in result.stderr and "vaultlink watch" in result.stderr and str(proc.pid) in result.stderr
     proc.send_signal(signal.SIGINT)
     assert proc.wait(3) == 0
+
+
+class Recorder:
+    """A ``WatchListener`` that records what the watch use case tells, and stops it once synced."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.told: list[str] = []
+
+    def reading(self, root: Path) -> None:
+        self.told.append(f"reading {root.name}, lock held: {holds_lock(root)}")
+
+    def warned(self, warnings: list[Diagnostic]) -> None:
+        self.told.append(f"{len(warnings)} warnings")
+
+    def synced(self, notes: int, report: BatchReport) -> None:
+        self.told.append(f"synced {notes} notes, wrote {len(report.written) + len(report.created)}")
+        self.stop.set()
+
+    def batch(self, paths: set[str], report: BatchReport) -> None:
+        self.told.append("batch")
+
+    def failed(self, error: Exception) -> None:
+        self.told.append(f"failed: {error}")
+
+
+def test_watch_use_case_locks_syncs_and_tells_each_step(vault: Path) -> None:
+    to_write = pending(vault)  # what a sync would write now
+    stop = threading.Event()
+    recorder = Recorder(stop)
+    app.watch(vault, WatchSettings(debounce=0.1), stop, recorder, cache=app.NO_CACHE)
+    synced = f"synced {len(SMALL_VAULT) + 1} notes, wrote {to_write}"
+    assert recorder.told == ["reading vault, lock held: True", "0 warnings", synced]
+    assert not holds_lock(vault)
+    assert pending(vault) == 0
 
 
 # --- is_noise ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import click
@@ -21,8 +22,6 @@ from vaultlink import __version__, app
 from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultlinkError
 from vaultlink.progress import NO_PROGRESS, Progress, TerminalProgress
-from vaultlink.vault import vault_root
-from vaultlink.writer import vault_lock
 
 if TYPE_CHECKING:
     from vaultlink.live import BatchReport as LiveBatch
@@ -230,7 +229,7 @@ def sync(
         vaultlink sync ~/notes --dry-run
     """
     try:
-        options = app.sync_options(vault, top=top, min_score=min_score, backlinks=backlinks, stubs=stubs)
+        options = app.SyncOverrides(top=top, min_score=min_score, backlinks=backlinks, stubs=stubs)
         report = app.sync(
             vault, options, dry_run=dry_run or check_only, cache=_cache(cache_dir, no_cache), progress=_progress(quiet)
         )
@@ -345,31 +344,13 @@ def watch(
     Example:
         vaultlink watch ~/notes
     """
-    from vaultlink import watch as watching
+    from vaultlink.watch import WatchSettings  # watchdog: only for watch
 
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        root = vault_root(vault)
-        with vault_lock(root, "watch"):
-            if not quiet:
-                click.echo(f"vaultlink: reading {shown(str(root))} …", err=True)
-            started = watching.start_observer(root, poll)
-            from vaultlink.live import LiveVault  # the watcher's model and watchdog: only for watch
-
-            live = LiveVault(root, app.sync_options(root), quiet=grace, cache=_cache(cache_dir, no_cache))
-            _warn(live.warnings)
-            first = live.sync_all()
-            if not quiet:
-                click.echo(f"synced {len(live.model.notes)} notes: {_batch_line(first)}; watching (Ctrl-C stops)")
-            watching.run_watch(
-                live,
-                watching.WatchSettings(debounce=debounce, quiet=grace, poll=poll),
-                stop,
-                on_batch=lambda paths, report: _print_batch(paths, report, quiet, verbose),
-                on_error=lambda exc: click.echo(f"error in batch (still watching): {shown(str(exc))}", err=True),
-                started=started,
-            )
+        settings = WatchSettings(debounce=debounce, quiet=grace, poll=poll)
+        app.watch(vault, settings, stop, _WatchPrinter(quiet, verbose), cache=_cache(cache_dir, no_cache))
     except VaultlinkError as exc:
         _fail(exc)
     finally:
@@ -377,6 +358,31 @@ def watch(
             signal.signal(sig, handler)
     if not quiet:
         click.echo("stopped")
+
+
+class _WatchPrinter:
+    """The watch use case's ``WatchListener``: one line per batch (``--quiet``, ``--verbose``)."""
+
+    def __init__(self, quiet: bool, verbose: bool) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+
+    def reading(self, root: Path) -> None:
+        if not self.quiet:
+            click.echo(f"vaultlink: reading {shown(str(root))} …", err=True)
+
+    def warned(self, warnings: list[Diagnostic]) -> None:
+        _warn(warnings)
+
+    def synced(self, notes: int, report: LiveBatch) -> None:
+        if not self.quiet:
+            click.echo(f"synced {notes} notes: {_batch_line(report)}; watching (Ctrl-C stops)")
+
+    def batch(self, paths: set[str], report: LiveBatch) -> None:
+        _print_batch(paths, report, self.quiet, self.verbose)
+
+    def failed(self, error: Exception) -> None:
+        click.echo(f"error in batch (still watching): {shown(str(error))}", err=True)
 
 
 def _batch_line(report: LiveBatch) -> str:

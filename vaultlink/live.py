@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultlink.app import NO_CACHE, CacheOptions, drop_unsafe_creates, read_note, scan_vault, try_edit
+from vaultlink.apply import drop_unsafe_creates, try_edit
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Diagnostic, Note
 from vaultlink.core.parse import parse_text
@@ -27,13 +27,17 @@ from vaultlink.core.plan import (
     LinkWriter,
     Plan,
     Source,
+    SourcesInMemory,
     SyncOptions,
+    SyncOverrides,
     plan_sync,
     stub_aware_writer,
+    sync_options,
     wanted_stubs,
 )
 from vaultlink.core.rank import NoteRow, RankIndex, Suggestion, Vocabulary, note_row, patched, prepare
 from vaultlink.core.resolve import ResolvedLink, fold
+from vaultlink.scan import NO_CACHE, CacheOptions, read_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes
 from vaultlink.writer import digest
 
@@ -71,7 +75,7 @@ class LiveVault:
     def __init__(
         self,
         root: Path,
-        options: SyncOptions | None = None,
+        options: SyncOptions | SyncOverrides | None = None,
         *,
         quiet: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
@@ -82,9 +86,9 @@ class LiveVault:
         self.warnings = scan.warnings
         self.root = scan.root
         self.config = scan.config
-        self.options = options or SyncOptions.from_config(self.config)
+        self.options = sync_options(self.config, options)
         self.rules = IgnoreRules(self.config)
-        self.sources: dict[str, Source] = dict(scan.sources)
+        self.sources: dict[str, Source] = scan.sources.kept()
         self.readonly: dict[str, str] = dict(scan.readonly)
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
@@ -389,7 +393,7 @@ class LiveVault:
         index = None if only is None or stub_scope is None else self._link_index(stub_scope)
         plan = plan_sync(
             self.model.notes,
-            self.sources,
+            SourcesInMemory(self.sources),
             self.model.all_links() if index is None else [],  # with an index, plan_sync reads no link
             self._rankings(only),
             self.config,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 
@@ -132,3 +133,21 @@ def concept_rank(term: Term, path: str) -> tuple[int, str]:
 def mention_attrs(term: Term, df: int, note_count: int) -> dict[str, str | float]:
     """A mention edge: the term's count in the note times its rarity (idf)."""
     return {"kind": "mentions", "weight": round(term.count * math.log((note_count + 1) / df), 4)}
+
+
+@dataclass(frozen=True)
+class GraphSummary:
+    """How many of each kind of node and edge a concept graph has (``vaultlink graph`` prints it)."""
+
+    notes: int
+    missing: int
+    concepts: int
+    links: int
+    mentions: int
+
+
+def summarize(graph: nx.DiGraph[str]) -> GraphSummary:
+    kinds: Counter[str] = Counter(str(kind) for _, kind in graph.nodes(data="kind"))
+    edge_kinds: Counter[str] = Counter(str(data["kind"]) for _, _, data in graph.edges(data=True))
+    mentions = edge_kinds.pop("mentions", 0)
+    return GraphSummary(kinds["note"], kinds["missing"], kinds["concept"], sum(edge_kinds.values()), mentions)

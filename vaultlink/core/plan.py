@@ -1,7 +1,8 @@
 """plan_sync / plan_clean: notes + graph in, the list of file edits out. Empty when up to date.
 
-Pure: the adapter reads the files into ``Source`` records (a mapping that may read each file only
-when it is asked for it, so each note's source is looked up once) and applies the ``Edit``s.
+Pure: the adapter reads the files into ``Source`` records (through ``Sources``, whose ``read`` may
+read each file only when it is asked for it, so each note's source is read once) and applies the
+``Edit``s.
 Every edit carries the digest of the bytes it was planned from, so the writer can refuse
 to replace a file the user changed in the meantime.
 """
@@ -13,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import quote, unquote
 
 from vaultlink.core.blocks import (
@@ -42,6 +44,23 @@ class Source:
     digest: str
 
 
+class Sources(Protocol):
+    """Where the planner gets each note's ``Source``. ``read`` may read the file from disk
+    (``scan.VaultSources``), so the planner reads each note's source once."""
+
+    def read(self, path: str) -> Source: ...
+
+
+@dataclass(frozen=True)
+class SourcesInMemory:
+    """``Sources`` already in memory (the watcher's, and tests')."""
+
+    by_path: Mapping[str, Source]
+
+    def read(self, path: str) -> Source:
+        return self.by_path[path]
+
+
 @dataclass(frozen=True)
 class Edit:
     """Replace (``old_digest`` set, ``new_text`` set), create (``old_digest`` None) or
@@ -69,6 +88,33 @@ class SyncOptions:
             backlinks=config.backlinks,
             stub_kinds=tuple(LinkKind(k) for k in config.stub_links),
         )
+
+
+@dataclass(frozen=True)
+class SyncOverrides:
+    """Sync settings given for one run (the command line's), each overriding the vault's own;
+    None keeps the vault's."""
+
+    top: int | None = None
+    min_score: float | None = None
+    backlinks: bool | None = None
+    stubs: bool | None = None
+
+
+def sync_options(config: Config, given: SyncOptions | SyncOverrides | None = None) -> SyncOptions:
+    """The settings a sync runs with: ``given`` options as they are, or the vault's own
+    (``SyncOptions.from_config``) with ``given`` overrides."""
+    if isinstance(given, SyncOptions):
+        return given
+    options = SyncOptions.from_config(config)
+    if given is None:
+        return options
+    return SyncOptions(
+        top=options.top if given.top is None else given.top,
+        min_score=options.min_score if given.min_score is None else given.min_score,
+        backlinks=options.backlinks if given.backlinks is None else given.backlinks,
+        stub_kinds=options.stub_kinds if given.stubs is None or given.stubs else (),
+    )
 
 
 @dataclass
@@ -187,7 +233,7 @@ def stub_aware_writer(notes: Iterable[Note], wanted: Mapping[str, WantedStub], c
 
 def plan_sync(
     notes: Mapping[str, Note],
-    sources: Mapping[str, Source],
+    sources: Sources,
     links: Sequence[ResolvedLink],
     rankings: Mapping[str, list[Suggestion]],
     config: Config,
@@ -210,7 +256,7 @@ def plan_sync(
         note = notes[path]
         if note.is_stub:
             continue
-        source = None if readonly.get(note.path) else sources[note.path]  # once: it may come from disk
+        source = None if readonly.get(note.path) else sources.read(note.path)  # once: it may come from disk
         reason = readonly.get(note.path) or _damage(source.text if source is not None else "")
         if source is None or reason:
             plan.skipped.append((note.path, reason))
@@ -308,7 +354,7 @@ def wanted_stubs(links: Sequence[ResolvedLink], options: SyncOptions) -> dict[st
 
 def _plan_stubs(
     plan: Plan,
-    sources: Mapping[str, Source],
+    sources: Sources,
     index: LinkIndex,
     readonly: Mapping[str, str],
     scope: Collection[str] | None,
@@ -322,7 +368,7 @@ def _plan_stubs(
         lines = [
             "## Backlinks",
             *(
-                f"- {writer.link(src, stub.path)} — “{_safe_quote(_citing_line(sources[src].text, link))}”"
+                f"- {writer.link(src, stub.path)} — “{_safe_quote(_citing_line(sources.read(src).text, link))}”"
                 for src, link in sorted(stub.citers.items())
             ),
         ]
@@ -330,7 +376,7 @@ def _plan_stubs(
         if existing is None:
             plan.edits.append(Edit(stub.path, None, stub_text(lines), "create stub"))
             continue
-        source = sources[existing]
+        source = sources.read(existing)
         reason = readonly.get(existing) or _damage(source.text)
         if reason:
             plan.skipped.append((existing, reason))
@@ -340,7 +386,7 @@ def _plan_stubs(
             _add_update(plan, Edit(existing, source.digest, text, "update stub"), source.text)
     for key, existing in sorted(stubs.items()):
         if key not in wanted and (scope is None or key in scope):
-            _delete_stub(plan, existing, sources[existing])
+            _delete_stub(plan, existing, sources.read(existing))
 
 
 def _delete_stub(plan: Plan, path: str, source: Source) -> None:
@@ -352,11 +398,11 @@ def _delete_stub(plan: Plan, path: str, source: Source) -> None:
         plan.edits.append(Edit(path, source.digest, None, "delete stub"))
 
 
-def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: Mapping[str, str]) -> Plan:
+def plan_clean(notes: Sequence[Note], sources: Sources, readonly: Mapping[str, str]) -> Plan:
     """Edits that remove every managed block and every unedited stub."""
     plan = Plan()
     for note in notes:
-        source = sources[note.path]
+        source = sources.read(note.path)
         if note.is_stub:
             _delete_stub(plan, note.path, source)
             continue
