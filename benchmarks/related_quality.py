@@ -88,7 +88,7 @@ def top_ranked(scores: Mapping[str, float], exclude: Collection[str], limit: int
 def note_text(scan: VaultScan, path: str) -> str:
     """What the TF-IDF baseline reads of a note: its file name, then its whole text (frontmatter
     included) without vaultlink's managed blocks, which are vaultlink's output, not the writer's."""
-    return f"{path_stem(path)}\n{remove_all_blocks(scan.sources[path].text)}"
+    return f"{path_stem(path)}\n{remove_all_blocks(scan.sources.read(path).text)}"
 
 
 def tfidf_ranker(scan: VaultScan) -> Ranker:
@@ -268,7 +268,7 @@ def write_hidden_copy(scan: VaultScan, hidden: Collection[Pair], dest: Path) -> 
     index = NoteIndex(scan.notes, scan.config)
     notes = {n.path: n for n in scan.notes}
     for path, partners in partners_of(hidden).items():
-        text = hide_links(scan.sources[path].text, notes[path], partners, index)
+        text = hide_links(scan.sources.read(path).text, notes[path], partners, index)
         (dest / path).write_bytes(text.encode("utf-8"))
 
 
