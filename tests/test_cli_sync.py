@@ -26,7 +26,7 @@ from vaultlink.cli import cli
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
 from vaultlink.errors import VaultLocked
-from vaultlink.writer import vault_lock
+from vaultlink.lock import LOCK_NAME, STATE_DIR, vault_lock
 
 # Four pairs of notes that share two rare phrases each (one pair across a subfolder), a note sharing
 # one weak phrase with two others, a missing link target (a stub to create), a CRLF note with trailing
@@ -72,7 +72,7 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
     entries: dict[str, bytes | None] = {}
     for folder, dirs, names in os.walk(root):
         if Path(folder) == root:
-            dirs[:] = [d for d in dirs if d != writer.STATE_DIR]  # vaultlink's cache, not the user's
+            dirs[:] = [d for d in dirs if d != STATE_DIR]  # vaultlink's cache, not the user's
         for name in dirs:
             entries[Path(folder, name).relative_to(root).as_posix()] = None
         for name in names:
@@ -92,7 +92,7 @@ def dead_pid() -> int:
 
 
 def write_lock(root: Path, content: str) -> Path:
-    lock = root / writer.STATE_DIR / writer.LOCK_NAME
+    lock = root / STATE_DIR / LOCK_NAME
     lock.parent.mkdir(exist_ok=True)
     lock.write_text(content)
     return lock
@@ -493,11 +493,11 @@ def lock_not_creatable(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_open = os.open
 
     def refuse_lock(path: str | Path, flags: int, mode: int = 0o777, **kwargs: object) -> int:
-        if Path(path).name == writer.LOCK_NAME:
+        if Path(path).name == LOCK_NAME:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return real_open(path, flags, mode, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("vaultlink.writer.os.open", refuse_lock)
+    monkeypatch.setattr("vaultlink.lock.os.open", refuse_lock)
 
 
 @pytest.mark.parametrize("setup", [state_folder_is_a_file, lock_not_creatable])

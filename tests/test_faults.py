@@ -36,11 +36,12 @@ import vaultlink.scan
 from vaultlink import app, writer
 from vaultlink.apply import WRITE_THREADS
 from vaultlink.errors import VaultLocked
+from vaultlink.lock import LOCK_NAME, STATE_DIR, holds_lock, vault_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 ENOSPC = os.strerror(errno.ENOSPC)
 EACCES = os.strerror(errno.EACCES)
-LOCK = Path(writer.STATE_DIR) / writer.LOCK_NAME
+LOCK = Path(STATE_DIR) / LOCK_NAME
 # Hand-written notes added to the generated ones: a stub in new nested folders, and a CRLF note.
 EXTRA = {
     "plans.md": b"# Plans\n\nFile against ~/vault/plans/deep/new-plan.md (or create if missing). See [[crlf note]].\n",
@@ -603,7 +604,7 @@ def test_temp_file_that_cannot_be_removed_is_one_warning_naming_it(
 HOLD_LOCK = """
 import sys
 from pathlib import Path
-from vaultlink.writer import vault_lock
+from vaultlink.lock import vault_lock
 with vault_lock(Path(sys.argv[1]), "sync"):
     print("locked", flush=True)
     sys.stdin.readline()
@@ -696,12 +697,12 @@ def _after_opening_the_lock_file(monkeypatch: pytest.MonkeyPatch, action: Callab
 
     def open_then_act(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
         fd = real_open(path, flags, mode, **kwargs)
-        if Path(path).name == writer.LOCK_NAME and not done:
+        if Path(path).name == LOCK_NAME and not done:
             done.append(True)
             action()
         return fd
 
-    monkeypatch.setattr(writer.os, "open", open_then_act)
+    monkeypatch.setattr("vaultlink.lock.os.open", open_then_act)
 
 
 def _start_holder(vault: Path, holders: list[subprocess.Popen[str]]) -> subprocess.Popen[str]:
@@ -742,7 +743,7 @@ def _refused_after_opening(
     Returns the refusal's message; stops every holder ``race`` started."""
     _after_opening_the_lock_file(monkeypatch, race)
     try:
-        with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
+        with pytest.raises(VaultLocked) as refused, vault_lock(vault, "sync"):
             pytest.fail("this process took the lock while another process held it")
         return str(refused.value)
     finally:
@@ -774,17 +775,17 @@ def test_lock_file_replaced_again_and_again_is_one_clear_line(vault: Path, monke
 
     def open_then_remove(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
         fd = real_open(path, flags, mode, **kwargs)
-        if Path(path).name == writer.LOCK_NAME:
+        if Path(path).name == LOCK_NAME:
             os.unlink(path)
         return fd
 
-    monkeypatch.setattr(writer.os, "open", open_then_remove)
-    with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
+    monkeypatch.setattr("vaultlink.lock.os.open", open_then_remove)
+    with pytest.raises(VaultLocked) as refused, vault_lock(vault, "sync"):
         pytest.fail("locked a file that was gone")
     assert str(refused.value) == f"{lock}: the lock file was replaced 5 times while taking it; try again"
     monkeypatch.undo()
-    with writer.vault_lock(vault, "sync"):
-        assert writer.holds_lock(vault)
+    with vault_lock(vault, "sync"):
+        assert holds_lock(vault)
     assert not lock.exists()
 
 
@@ -792,7 +793,7 @@ def test_file_system_without_locks_is_one_clear_line(vault: Path, monkeypatch: p
     def no_locks(_fd: int, _op: int) -> None:
         raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
 
-    monkeypatch.setattr(writer.fcntl, "flock", no_locks)
+    monkeypatch.setattr("vaultlink.lock.fcntl.flock", no_locks)
     with pytest.raises(VaultLocked) as refused:
         app.sync(vault)
     assert str(refused.value) == f"{vault / LOCK}: cannot lock the vault: {os.strerror(errno.ENOLCK)}"
@@ -802,7 +803,7 @@ def test_file_system_without_locks_is_one_clear_line(vault: Path, monkeypatch: p
 LOCK_THEN_FORK = """
 import os, sys, time
 from pathlib import Path
-from vaultlink.writer import holds_lock, vault_lock
+from vaultlink.lock import holds_lock, vault_lock
 root = Path(sys.argv[1])
 with vault_lock(root, "sync"):
     r, w = os.pipe()

@@ -46,7 +46,7 @@ from types import ModuleType
 import pytest
 from faultkit import folders, snapshot, temp_files
 
-from vaultlink import writer
+from vaultlink.lock import LOCK_NAME, STATE_DIR
 
 pytestmark = pytest.mark.skipif(not (hasattr(os, "fork") and Path("/proc/self/stat").exists()), reason="Linux only")
 
@@ -294,7 +294,7 @@ def test_sigkill_at_random_points_never_leaves_a_partial_note_and_the_next_sync_
             assert sorted(converged) == sorted(reference), f"chain {tally.chains}: files differ"
             assert [rel for rel in reference if converged[rel] != reference[rel]] == []
             assert folders(vault) == reference_folders
-            assert not (vault / writer.STATE_DIR / writer.LOCK_NAME).exists()
+            assert not (vault / STATE_DIR / LOCK_NAME).exists()
             shutil.rmtree(vault.parent)
         assert tally.kills == KILLS, f"only {tally.kills} of {tally.runs} runs were killed before they ended"
     finally:

@@ -604,7 +604,7 @@ def test_a_stub_made_for_one_link_never_captures_another(make_vault: VaultFactor
 
 
 def _digest(root: Path, rel: str) -> str:
-    from vaultlink.writer import digest
+    from vaultlink.core.digest import digest
 
     return digest((root / rel).read_bytes())
 

@@ -23,8 +23,8 @@ from watchdog.observers.api import BaseObserver
 from vaultlink import app
 from vaultlink.core.note import Diagnostic
 from vaultlink.live import BatchReport, LiveVault
+from vaultlink.lock import holds_lock
 from vaultlink.watch import EventCollector, WatchSettings, is_noise, run_watch, start_observer
-from vaultlink.writer import holds_lock
 
 Batch = tuple[set[str], BatchReport]
 

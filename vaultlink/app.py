@@ -28,6 +28,7 @@ from vaultlink.core.plan import (
 from vaultlink.core.resolve import NoteIndex, Outcome
 from vaultlink.core.resolve import resolve_link as resolve_one
 from vaultlink.errors import OutputError, VaultlinkError
+from vaultlink.lock import vault_lock
 from vaultlink.memo import remember_sync, unchanged_since_sync
 from vaultlink.progress import NO_PROGRESS, Progress
 from vaultlink.report import SyncReport
@@ -43,7 +44,6 @@ from vaultlink.scan import (
     scan_vault,
 )
 from vaultlink.vault import IgnoreRules, vault_root
-from vaultlink.writer import vault_lock
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaultlink.apply import drop_unsafe_creates, try_edit
+from vaultlink.core.digest import digest
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Diagnostic, Note
 from vaultlink.core.parse import parse_text
@@ -39,7 +40,6 @@ from vaultlink.core.rank import NoteRow, RankIndex, Suggestion, Vocabulary, note
 from vaultlink.core.resolve import ResolvedLink, fold
 from vaultlink.scan import NO_CACHE, CacheOptions, read_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes
-from vaultlink.writer import digest
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from vaultlink.cache import ScanCache, fingerprint
 from vaultlink.core.config import Config
+from vaultlink.core.digest import digest
 from vaultlink.core.note import Diagnostic
 from vaultlink.core.parse import parse_key, parse_note
 from vaultlink.core.plan import Plan, SyncOptions
 from vaultlink.report import SyncReport
 from vaultlink.vault import Listing, note_stamp, read_note_file
-from vaultlink.writer import digest
 
 
 def _sync_fingerprint(

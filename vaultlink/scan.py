@@ -14,23 +14,16 @@ from pathlib import Path
 from vaultlink.cache import ScanCache, cache_warning, open_cache
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
+from vaultlink.core.digest import digest
 from vaultlink.core.note import Diagnostic, Note, ParsedNote, Severity
 from vaultlink.core.parse import parse_key, parse_note
 from vaultlink.core.plan import Source
 from vaultlink.core.resolve import ResolvedLink, demote_stub_links, fold, link_diagnostics, resolve_all
+from vaultlink.lock import STATE_DIR, holds_lock, state_folder_problem
 from vaultlink.parallel import parse_many
 from vaultlink.progress import NO_PROGRESS, Advance, Progress
 from vaultlink.vault import Listing, NoteFile, list_notes, read_note_file, vault_root
-from vaultlink.writer import (
-    CHANGED,
-    DELETED,
-    STATE_DIR,
-    WriteRefused,
-    digest,
-    holds_lock,
-    remove_temp_file,
-    state_folder_problem,
-)
+from vaultlink.writer import CHANGED, DELETED, WriteRefused, remove_temp_file
 
 # Diagnostics that make a note read-only: it was read "as well as possible", never rewritten.
 _READONLY_CODES = frozenset({"frontmatter", "managed-block"})
