@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Protocol
 from vaultlink.apply import apply_edits, drop_unsafe_creates, leave_changed_alone, preview_edits
 from vaultlink.cache import remove_cache
 from vaultlink.config import load_config
+from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import NO_TERMS, Diagnostic, Link, LinkKind, Note, Suggestion
 from vaultlink.core.plan import (
     Plan,
     SyncOptions,
     SyncOverrides,
-    linked_either_way,
     plan_clean,
     plan_sync,
     sync_options,
@@ -238,7 +238,7 @@ def rank_all(
 
     index = RankIndex(scan.notes, scan.links, scan.config, keep_rows=False)
     advance = progress.step("ranking", len(index.paths) if only is None else len(only))
-    exclude = linked_either_way(scan.links)
+    exclude = Neighbours(scan.links).either_way()
     return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, advance=advance)
 
 

@@ -163,7 +163,6 @@ class LiveVault:
             # still deferred: they stay deferred, to be checked against the rebuilt ranking.
             if self.defer and not self.model.names_changed and previous is not None:
                 self._patched = self._patch(previous, changed)
-            affected -= self.model.sharing_only
             affected |= self._lists_through(set(touched))
             if self.defer and not self.model.names_changed:
                 self.deferred = set(self.model.notes) - affected
@@ -252,7 +251,7 @@ class LiveVault:
 
     def _linked(self, path: str) -> set[str]:
         """The notes ``path`` links to or is linked from: never in its Related list."""
-        return self.model.outgoing.get(path, set()) | self.model.incoming.get(path, set())
+        return self.model.neighbours.of(path)
 
     def _stale(self) -> None:
         self._index = None
@@ -271,7 +270,7 @@ class LiveVault:
         out: list[ResolvedLink] = []
         for path in paths:
             out += model.links.get(path, ())
-            for source in model.incoming.get(path, ()):
+            for source in model.neighbours.incoming.get(path, ()):
                 out += [r for r in model.links.get(source, ()) if r.resolution.target == path]
         return out
 
@@ -431,7 +430,7 @@ class LiveVault:
         if self.writer is None:
             all_wanted = wanted_stubs(model.all_links(), self.options)
             self.writer = stub_aware_writer(model.notes.values(), all_wanted, self.config)
-        return LinkIndex(model.outgoing, model.incoming, wanted, model.stub_paths(), self.writer)
+        return LinkIndex(model.neighbours, wanted, model.stub_paths(), self.writer)
 
     def _write(self, plan: Plan, report: BatchReport) -> None:
         now = self.clock()

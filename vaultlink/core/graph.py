@@ -108,7 +108,7 @@ def _add_concepts(graph: nx.DiGraph[str], notes: Sequence[Note], config: Config)
     for note in notes:
         for term in note.terms:
             if term.key in kept:
-                rank = (_KIND_PRIORITY[term.kind], note.path)
+                rank = concept_rank(term, note.path)
                 if term.key not in best or rank < best[term.key][0]:
                     best[term.key] = (rank, term)
     for key, (_, term) in best.items():
@@ -127,6 +127,7 @@ def concept_attrs(term: Term, df: int) -> dict[str, str | int]:
 
 
 def concept_rank(term: Term, path: str) -> tuple[int, str]:
+    """Which note's term names a concept: the lowest (tag, then alias, entity, phrase; then path)."""
     return (_KIND_PRIORITY[term.kind], path)
 
 

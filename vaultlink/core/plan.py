@@ -26,6 +26,7 @@ from vaultlink.core.blocks import (
     set_block,
 )
 from vaultlink.core.config import Config
+from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import Link, LinkKind, Note, Suggestion, path_stem
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
@@ -168,24 +169,6 @@ def _safe_quote(line: str) -> str:
     return text.replace("<!--", "<!‐‐").replace("-->", "‐‐>")
 
 
-def outgoing_links(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = defaultdict(set)
-    for r in links:
-        if r.resolution.outcome is Outcome.NOTE:
-            out[r.source].add(r.resolution.target)
-    return out
-
-
-def linked_either_way(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
-    """Each note's explicit neighbours: the notes it links to and the notes linking to it."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for r in links:
-        if r.resolution.outcome is Outcome.NOTE:
-            out[r.source].add(r.resolution.target)
-            out[r.resolution.target].add(r.source)
-    return out
-
-
 def related_lines(
     note: Note, source: Source, suggestions: Sequence[Suggestion], writer: LinkWriter
 ) -> tuple[list[str], int]:
@@ -204,8 +187,7 @@ class LinkIndex:
     """What planning needs to know about the links as a whole. ``build`` computes it from
     scratch; the watcher keeps its own copy current instead (``live.py``)."""
 
-    outgoing: Mapping[str, set[str]]
-    incoming: Mapping[str, set[str]]
+    neighbours: Neighbours
     wanted: Mapping[str, WantedStub]
     stubs: Mapping[str, str]
     writer: LinkWriter
@@ -215,14 +197,9 @@ class LinkIndex:
         cls, notes: Iterable[Note], links: Sequence[ResolvedLink], config: Config, options: SyncOptions
     ) -> LinkIndex:
         notes = list(notes)
-        outgoing = outgoing_links(links)
-        incoming: dict[str, set[str]] = defaultdict(set)
-        for source_path, targets in outgoing.items():
-            for target in targets:
-                incoming[target].add(source_path)
         wanted = wanted_stubs(links, options)
         stubs = {fold(n.path): n.path for n in notes if n.is_stub}
-        return cls(outgoing, incoming, wanted, stubs, stub_aware_writer(notes, wanted, config))
+        return cls(Neighbours(links), wanted, stubs, stub_aware_writer(notes, wanted, config))
 
 
 def stub_aware_writer(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkWriter:
@@ -250,7 +227,7 @@ def plan_sync(
     link again."""
     plan = Plan()
     index = index or LinkIndex.build(notes.values(), links, config, options)
-    writer, outgoing, incoming = index.writer, index.outgoing, index.incoming
+    writer, outgoing, incoming = index.writer, index.neighbours.outgoing, index.neighbours.incoming
     empty: set[str] = set()
     for path in sorted(notes if only is None else set(only) & notes.keys()):
         note = notes[path]
