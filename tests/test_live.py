@@ -16,6 +16,7 @@ from conftest import SMALL_VAULT, VaultFactory, mtimes, pristine_sample, prose, 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import vaultlink.core.related_lists
 import vaultlink.live
 from vaultlink import app
 from vaultlink.core.config import Config
@@ -547,9 +548,9 @@ def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeCl
         built.append(real(base, changed, links))
         return built[-1]
 
-    real = vaultlink.live.patched
+    real = vaultlink.core.related_lists.patched
     with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(vaultlink.live, "patched", patched)
+        monkeypatch.setattr(vaultlink.core.related_lists, "patched", patched)
         root = Path(folder)
         for rel, text in SMALL_VAULT.items():
             write(root, rel, text)
@@ -558,19 +559,18 @@ def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeCl
             write(root, rel, text)
             built.clear()
             report = live.update([rel])
-            provisional = live._provisional
+            provisional = live.lists.provisional
             if built and built[-1] is not None and provisional:
                 index = built[-1]
                 assert rel in provisional and live.deferred >= provisional
                 for path in provisional:
-                    listed = index.related(
-                        path, top=live.options.top, min_score=live.options.min_score, exclude=live._linked(path)
-                    )
-                    assert live.rankings[path] == listed
+                    linked = live.model.neighbours.of(path)
+                    listed = index.related(path, top=live.options.top, min_score=live.options.min_score, exclude=linked)
+                    assert live.lists.planned[path] == listed
                     if path in report.written:
                         assert names(read(root, path), "related") == {Path(s.path).stem for s in listed}
             assert_converged(live)
-            assert not live._provisional
+            assert not live.lists.provisional
 
 
 # --- the deferred check yields to new saves ------------------------------------------------------------
@@ -590,7 +590,7 @@ def _river_vault(tmp_path: Path) -> Path:
 def _after_a_save(tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> LiveVault:
     """The river vault, watched with checks of 5 notes a slice, right after "Lonely" gained "river
     delta": most lists are deferred."""
-    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
+    monkeypatch.setattr(vaultlink.core.related_lists, "CHECK_SLICE", 5)
     live = start(_river_vault(tmp_path), clock)
     write(live.root, "Lonely.md", read(live.root, "Lonely.md") + prose("river delta", times=1))
     live.update(["Lonely.md"])
@@ -603,7 +603,7 @@ def test_an_interrupted_check_of_deferred_lists_stops_after_a_slice_and_resumes(
     """A save defers most lists; the batch after checks them a slice at a time and, told that new
     events wait, stops after the first slice: the rest stay deferred, and the next batch finishes."""
     live = _after_a_save(tmp_path, clock, monkeypatch)
-    waiting = sorted(live.deferred | live._provisional)
+    waiting = sorted(live.deferred | live.lists.provisional)
     assert len(waiting) > 10
     asked: list[int] = []
 
@@ -627,7 +627,7 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
     planned at once from the ranking the check rebuilt, patched with the saved note; the lists
     still deferred stay so, and the vault converges."""
     built: list[PatchedIndex | None] = []
-    real = vaultlink.live.patched
+    real = vaultlink.core.related_lists.patched
 
     def patched(
         base: RankIndex, changed: Mapping[str, tuple[Note, NoteRow]], links: Iterable[ResolvedLink]
@@ -635,7 +635,7 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
         built.append(real(base, changed, links))
         return built[-1]
 
-    monkeypatch.setattr(vaultlink.live, "patched", patched)
+    monkeypatch.setattr(vaultlink.core.related_lists, "patched", patched)
     live = _after_a_save(tmp_path, clock, monkeypatch)
     root = live.root
     live.update([], lambda: True)
@@ -645,7 +645,7 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
     write(root, "Other 3.md", read(root, "Other 3.md") + prose("river delta", "tide pool 1", times=1))
     report = live.update(["Other 3.md"])
     assert len(built) == 1 and built[0] is not None
-    assert "Other 3.md" in report.written and "Other 3.md" in live._provisional
+    assert "Other 3.md" in report.written and "Other 3.md" in live.lists.provisional
     assert live.deferred >= still - set(report.written)
     assert_converged(live)
 
@@ -657,12 +657,12 @@ def test_checks_cut_short_take_turns_through_the_vault(
     so every list gets its turn (not the first notes of the alphabet every time)."""
     live = _after_a_save(tmp_path, clock, monkeypatch)
     root = live.root
-    first = sorted(live.deferred | live._provisional)
+    first = sorted(live.deferred | live.lists.provisional)
     live.update([], lambda: True)
     assert live.deferred == set(first[5:])
     write(root, "Other 3.md", read(root, "Other 3.md") + prose("river delta", times=1))
     live.update(["Other 3.md"])
-    second = sorted(live.deferred | live._provisional)
+    second = sorted(live.deferred | live.lists.provisional)
     live.update([], lambda: True)
     at = second.index(min(p for p in second if p >= first[5]))
     turn = second[at:] + second[:at]
@@ -696,7 +696,7 @@ def test_saves_between_interrupted_checks_converge_to_a_full_sync(clock: FakeClo
     """Whatever the order of saves and of checks cut short after a few slices, once the deferred
     lists are all checked the vault is what a full sync makes of it."""
     with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 2)
+        monkeypatch.setattr(vaultlink.core.related_lists, "CHECK_SLICE", 2)
         root = Path(folder)
         for rel, text in SMALL_VAULT.items():
             write(root, rel, text)
@@ -709,5 +709,5 @@ def test_saves_between_interrupted_checks_converge_to_a_full_sync(clock: FakeClo
                 write(root, rel, text)
                 live.update([rel])
         live.update([])
-        assert not live.deferred and not live._provisional
+        assert not live.deferred and not live.lists.provisional
         assert_converged(live)

@@ -84,6 +84,15 @@ class VaultModel:
             if r.resolution.outcome is Outcome.MISSING
         }
 
+    def links_touching(self, paths: Iterable[str]) -> list[ResolvedLink]:
+        """Every link from or to one of ``paths``, as resolved now."""
+        out: list[ResolvedLink] = []
+        for path in paths:
+            out += self.links.get(path, ())
+            for source in self.neighbours.incoming.get(path, ()):
+                out += [r for r in self.links.get(source, ()) if r.resolution.target == path]
+        return out
+
     def all_links(self) -> list[ResolvedLink]:
         """Every resolved link, in source-path order (as a full scan lists them)."""
         return [r for path in sorted(self.links) for r in self.links[path]]
