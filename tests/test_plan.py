@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from conftest import CACHE_ONLY, folders, mtimes, snapshot, state_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from vaultlink import app
 from vaultlink.core.blocks import remove_all_blocks, scan_blocks
 from vaultlink.core.config import Config
-from vaultlink.core.plan import LinkWriter, SyncOptions, _damage, _safe_quote, stub_text
+from vaultlink.core.plan import Edit, EditKind, LinkWriter, SyncOptions, _damage, _safe_quote, stub_text
 
 # --- LinkWriter -------------------------------------------------------------------------------------------------
 
@@ -236,3 +237,17 @@ def test_what_sync_wrote_is_never_read_back(vault: GeneratedVault) -> None:
         for path, note in before.items():
             read = (after[path].links, after[path].terms, after[path].tags, after[path].words, after[path].word_counts)
             assert read == (note.links, note.terms, note.tags, note.words, note.word_counts)
+
+
+def test_an_edit_says_its_kind_and_its_digest_and_text_agree_with_it() -> None:
+    assert Edit.rewrite("a.md", "d1", "new\n").kind is EditKind.REWRITE
+    assert Edit.create("b.md", "stub\n").kind is EditKind.CREATE
+    assert Edit.delete("c.md", "d2").kind is EditKind.DELETE
+    for path, digest, text, kind in [
+        ("a.md", None, "x", EditKind.REWRITE),
+        ("a.md", "d", "x", EditKind.CREATE),
+        ("a.md", "d", "x", EditKind.DELETE),
+        ("a.md", "d", None, EditKind.REWRITE),
+    ]:
+        with pytest.raises(ValueError, match="a.md"):
+            Edit(path, digest, text, kind)

@@ -616,9 +616,9 @@ def test_edits_are_applied_in_threads_and_reported_in_plan_order(tmp_path: Path)
     for rel, text in notes.items():
         (tmp_path / rel).write_text(text)
     (tmp_path / "gone.md").write_text("old stub\n")
-    edits = [Edit(rel, _digest(tmp_path, rel), text + "more\n", "test") for rel, text in notes.items()]
-    edits.insert(3, Edit("new/stub.md", None, "stub\n", "test"))
-    edits.insert(10, Edit("gone.md", _digest(tmp_path, "gone.md"), None, "test"))
+    edits = [Edit.rewrite(rel, _digest(tmp_path, rel), text + "more\n") for rel, text in notes.items()]
+    edits.insert(3, Edit.create("new/stub.md", "stub\n"))
+    edits.insert(10, Edit.delete("gone.md", _digest(tmp_path, "gone.md")))
     (tmp_path / "n05.md").write_text("the user typed this meanwhile\n")  # its edit must be refused
     advanced: list[int] = []
 
@@ -642,8 +642,8 @@ def test_an_interrupt_while_writing_leaves_every_note_whole(tmp_path: Path) -> N
     notes = {f"n{k:02d}.md": f"note {k}\n" for k in range(40)}
     for rel, text in notes.items():
         (tmp_path / rel).write_text(text)
-    edits = [Edit(rel, _digest(tmp_path, rel), text + "more\n", "test") for rel, text in notes.items()]
-    edits.append(Edit("stub.md", None, "stub\n", "test"))
+    edits = [Edit.rewrite(rel, _digest(tmp_path, rel), text + "more\n") for rel, text in notes.items()]
+    edits.append(Edit.create("stub.md", "stub\n"))
 
     def interrupt(done: int) -> None:
         raise KeyboardInterrupt

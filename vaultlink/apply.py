@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from vaultlink.core.plan import Edit, Plan, Sources
+from vaultlink.core.plan import Edit, EditKind, Plan, Sources
 from vaultlink.core.resolve import fold
 from vaultlink.progress import Advance
 from vaultlink.scan import VaultSources
@@ -34,9 +34,9 @@ def drop_unsafe_creates(plan: Plan, listed: set[str], rules: IgnoreRules) -> Pla
     inside an ignored folder."""
     kept: list[Edit] = []
     for edit in plan.edits:
-        if edit.old_digest is None and fold(edit.path) in listed:
+        if edit.kind is EditKind.CREATE and fold(edit.path) in listed:
             continue
-        if edit.old_digest is None and rules.ignores_path(edit.path):
+        if edit.kind is EditKind.CREATE and rules.ignores_path(edit.path):
             plan.skipped.append((edit.path, "stub would land in an ignored folder; not created"))
         else:
             kept.append(edit)
@@ -52,8 +52,8 @@ def apply_edits(root: Path, edits: Sequence[Edit], advance: Advance = lambda don
     (``os.umask`` sets it to read it), which a thread making a folder meanwhile would see.
     """
     refusals = [""] * len(edits)
-    rewrites = [k for k, edit in enumerate(edits) if edit.old_digest is not None and edit.new_text is not None]
-    others = [k for k, edit in enumerate(edits) if edit.old_digest is None or edit.new_text is None]
+    rewrites = [k for k, edit in enumerate(edits) if edit.kind is EditKind.REWRITE]
+    others = [k for k, edit in enumerate(edits) if edit.kind is not EditKind.REWRITE]
     if rewrites:
         pool = ThreadPoolExecutor(min(WRITE_THREADS, len(rewrites)))
         try:
@@ -72,10 +72,11 @@ def apply_edits(root: Path, edits: Sequence[Edit], advance: Advance = lambda don
 def try_edit(root: Path, edit: Edit) -> str:
     """Apply one edit; "" when done, else why this file was left alone (the run goes on)."""
     try:
-        if edit.new_text is None:
+        if edit.kind is EditKind.DELETE:
             assert edit.old_digest is not None
             delete_file(root, edit.path, edit.old_digest)
         else:
+            assert edit.new_text is not None
             write_file(root, edit.path, edit.new_text.encode("utf-8"), edit.old_digest)
     except WriteRefused as exc:
         return str(exc)
@@ -89,20 +90,21 @@ def preview_edits(
 ) -> tuple[list[str], str]:
     """A dry run of ``edits``: why each would be left alone ("" if it would be made; read-only
     notes are seen now), and the unified diff of those that would be made. Nothing is written."""
-    refusals = [read_only_reason(root, e.path) if e.old_digest is not None else "" for e in edits]
+    refusals = [read_only_reason(root, e.path) if e.kind is not EditKind.CREATE else "" for e in edits]
     diffs: list[str] = []
     for edit, refused in zip(edits, refusals, strict=True):
         advance(1)
         if not refused:
-            diffs.append(unified_diff(sources.read(edit.path).text if edit.old_digest is not None else "", edit))
+            old = sources.read(edit.path).text if edit.kind is not EditKind.CREATE else ""
+            diffs.append(unified_diff(old, edit))
     return refusals, "".join(diffs)
 
 
 def unified_diff(old: str, edit: Edit) -> str:
     """The edit as a unified diff from ``old`` (its file's text; "" for a new file)."""
     new = edit.new_text or ""
-    before = "/dev/null" if edit.old_digest is None else f"a/{edit.path}"
-    after = "/dev/null" if edit.new_text is None else f"b/{edit.path}"
+    before = "/dev/null" if edit.kind is EditKind.CREATE else f"a/{edit.path}"
+    after = "/dev/null" if edit.kind is EditKind.DELETE else f"b/{edit.path}"
     lines = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=before, tofile=after
     )

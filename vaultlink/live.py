@@ -22,6 +22,7 @@ from vaultlink.core.note import Diagnostic, Note
 from vaultlink.core.parse import parse_text
 from vaultlink.core.plan import (
     Edit,
+    EditKind,
     LinkIndex,
     LinkWriter,
     Plan,
@@ -315,15 +316,16 @@ class LiveVault:
 
     def _remember_write(self, edit: Edit, report: BatchReport, made: list[Note], gone: list[str]) -> None:
         """Record what we wrote, so the event it causes is recognised as ours."""
-        if edit.new_text is None:
+        if edit.kind is EditKind.DELETE:
             self._forget(edit.path)
             self.listed.discard(fold(edit.path))
             gone.append(edit.path)
             report.deleted.append(edit.path)
             return
+        assert edit.new_text is not None
         data = edit.new_text.encode("utf-8")
         self.sources[edit.path] = Source(edit.path, edit.new_text, digest(data))
-        if edit.old_digest is None:
+        if edit.kind is EditKind.CREATE:
             self.listed.add(fold(edit.path))
             stub = parse_text(edit.path, edit.new_text, self.config).note
             assert stub is not None

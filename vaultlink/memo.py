@@ -13,7 +13,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.digest import digest
 from vaultlink.core.note import Diagnostic
 from vaultlink.core.parse import parse_key, parse_note
-from vaultlink.core.plan import Plan, SyncOptions
+from vaultlink.core.plan import EditKind, Plan, SyncOptions
 from vaultlink.report import SyncReport
 from vaultlink.vault import Listing, note_stamp, read_note_file
 
@@ -67,16 +67,17 @@ def remember_sync(
     for edit in plan.edits:
         if edit.path not in applied:
             continue
-        if edit.new_text is None:
+        if edit.kind is EditKind.DELETE:
             store.forget(edit.path)
             continue
+        assert edit.new_text is not None
         data = edit.new_text.encode("utf-8")
         stamp = note_stamp(root, edit.path)
         if stamp is None:
             continue
         # A note keeps its cached parse (its key is unchanged); a new stub has none yet, so
         # parse it now, while it is tiny and in hand, or the next command parses it instead.
-        parsed = parse_note(edit.path, data, config) if edit.old_digest is None else None
+        parsed = parse_note(edit.path, data, config) if edit.kind is EditKind.CREATE else None
         store.record(edit.path, stamp, digest(data), parse_key(data), parsed)
     paths = (set(listing.paths) | set(report.created)) - set(report.deleted)
     rows = [(rel, store.rows.get(rel)) for rel in paths]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vaultlink.core.note import Diagnostic
-from vaultlink.core.plan import Edit, Plan
+from vaultlink.core.plan import Edit, EditKind, Plan
 
 
 @dataclass
@@ -46,9 +46,9 @@ class SyncReport:
 
     def count(self, edit: Edit) -> None:
         """Count ``edit`` as made."""
-        if edit.new_text is None:
+        if edit.kind is EditKind.DELETE:
             self.deleted.append(edit.path)
-        elif edit.old_digest is None:
+        elif edit.kind is EditKind.CREATE:
             self.created.append(edit.path)
         else:
             self.changed.append(edit.path)

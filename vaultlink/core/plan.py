@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Protocol
 from urllib.parse import quote, unquote
 
@@ -62,15 +63,42 @@ class SourcesInMemory:
         return self.by_path[path]
 
 
+class EditKind(Enum):
+    REWRITE = "rewrite"
+    """An existing file gets ``new_text``, if it still holds the bytes of ``old_digest``."""
+    CREATE = "create"
+    """A new file (a stub) with ``new_text``; ``old_digest`` is None."""
+    DELETE = "delete"
+    """The file (a stub) goes, if it still holds the bytes of ``old_digest``; ``new_text`` is None."""
+
+
 @dataclass(frozen=True)
 class Edit:
-    """Replace (``old_digest`` set, ``new_text`` set), create (``old_digest`` None) or
-    delete (``new_text`` None) one file."""
+    """One file's edit: its ``kind`` says what happens, the digest the bytes it was planned from
+    (the writer checks them again), the text what is written."""
 
     path: str
     old_digest: str | None
     new_text: str | None
-    reason: str
+    kind: EditKind
+
+    def __post_init__(self) -> None:
+        created, deleted = self.kind is EditKind.CREATE, self.kind is EditKind.DELETE
+        if (self.old_digest is None) != created or (self.new_text is None) != deleted:
+            text = "no text" if self.new_text is None else "a text"
+            raise ValueError(f"{self.path}: a {self.kind.value} edit with digest {self.old_digest!r} and {text}")
+
+    @classmethod
+    def rewrite(cls, path: str, old_digest: str, new_text: str) -> Edit:
+        return cls(path, old_digest, new_text, EditKind.REWRITE)
+
+    @classmethod
+    def create(cls, path: str, new_text: str) -> Edit:
+        return cls(path, None, new_text, EditKind.CREATE)
+
+    @classmethod
+    def delete(cls, path: str, old_digest: str) -> Edit:
+        return cls(path, old_digest, None, EditKind.DELETE)
 
 
 @dataclass(frozen=True)
@@ -247,7 +275,7 @@ def plan_sync(
         back_lines = ["## Backlinks", *(f"- {writer.link(p, note.path)}" for p in backlinks)] if backlinks else []
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
-            _add_update(plan, Edit(note.path, source.digest, text, "update"), source.text)
+            _add_update(plan, Edit.rewrite(note.path, source.digest, text), source.text)
     _plan_stubs(plan, sources, index, readonly, stub_scope)
     return plan
 
@@ -351,7 +379,7 @@ def _plan_stubs(
         ]
         existing = stubs.get(key)
         if existing is None:
-            plan.edits.append(Edit(stub.path, None, stub_text(lines), "create stub"))
+            plan.edits.append(Edit.create(stub.path, stub_text(lines)))
             continue
         source = sources.read(existing)
         reason = readonly.get(existing) or _damage(source.text)
@@ -360,7 +388,7 @@ def _plan_stubs(
             continue
         text = set_block(source.text, BACKLINKS, lines, content_end_of_text(source.text))
         if text != source.text:
-            _add_update(plan, Edit(existing, source.digest, text, "update stub"), source.text)
+            _add_update(plan, Edit.rewrite(existing, source.digest, text), source.text)
     for key, existing in sorted(stubs.items()):
         if key not in wanted and (scope is None or key in scope):
             _delete_stub(plan, existing, sources.read(existing))
@@ -372,7 +400,7 @@ def _delete_stub(plan: Plan, path: str, source: Source) -> None:
     if reason:
         plan.skipped.append((path, reason))
     else:
-        plan.edits.append(Edit(path, source.digest, None, "delete stub"))
+        plan.edits.append(Edit.delete(path, source.digest))
 
 
 def plan_clean(notes: Sequence[Note], sources: Sources, readonly: Mapping[str, str]) -> Plan:
@@ -392,5 +420,5 @@ def plan_clean(notes: Sequence[Note], sources: Sources, readonly: Mapping[str, s
             continue
         text = remove_all_blocks(source.text)
         if text != source.text:
-            plan.edits.append(Edit(note.path, source.digest, text, "clean"))
+            plan.edits.append(Edit.rewrite(note.path, source.digest, text))
     return plan
