@@ -249,5 +249,5 @@ def test_an_edit_says_its_kind_and_its_digest_and_text_agree_with_it() -> None:
         ("a.md", "d", "x", EditKind.DELETE),
         ("a.md", "d", None, EditKind.REWRITE),
     ]:
-        with pytest.raises(ValueError, match="a.md"):
+        with pytest.raises(ValueError, match=r"^a\.md: "):
             Edit(path, digest, text, kind)
