@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
 
 from vaultlink import __version__
-from vaultlink.cli import cli, shown
+from vaultlink.cli import _summary, cli, shown
+from vaultlink.report import SyncReport
 
 COMMANDS = ["sync", "watch", "graph", "related", "check", "clean"]
 
@@ -256,3 +257,14 @@ def test_check_says_a_link_to_an_unreadable_note_is_not_broken(make_vault: Vault
     assert "A.md: unreadable-target: [[bin]] leads to bin.md, which can't be read" in result.output
     assert "broken-link" not in result.output
     assert "bin.md: binary:" in result.output
+
+
+def test_one_function_renders_every_reports_counts() -> None:
+    """A sync's or clean's summary names every count; a watcher's batch, the notes written, the
+    other counts that are not zero, and the time."""
+    report = SyncReport(scanned=9, changed=["a", "b"], deleted=["c"], skipped=[("d", "why")], seconds=0.5)
+    assert _summary(report, "changed") == "9 notes scanned, 2 changed, 0 stubs created, 1 stubs removed, 1 skipped"
+    assert _summary(report, "written", batch=True) == "2 written, 1 stubs removed, 1 skipped (0.50 s)"
+    waiting = SyncReport(changed=["a", "b"], deleted=["c"], waiting=["d"], seconds=0.5)
+    assert _summary(waiting, "written", batch=True) == "2 written, 1 stubs removed, 1 waiting for you to pause (0.50 s)"
+    assert _summary(SyncReport(seconds=1.234), "written", batch=True) == "0 written (1.23 s)"

@@ -23,7 +23,8 @@ from vaultlink.core.config import Config
 from vaultlink.core.note import Note
 from vaultlink.core.rank import NoteRow, PatchedIndex, RankIndex
 from vaultlink.core.resolve import ResolvedLink
-from vaultlink.live import BatchReport, LiveVault
+from vaultlink.live import LiveVault
+from vaultlink.report import SyncReport
 from vaultlink.scan import NoteRead, read_note
 
 
@@ -85,8 +86,8 @@ def all_block_names(root: Path) -> set[str]:
     return found
 
 
-def nothing_written(report: BatchReport) -> bool:
-    return not report.wrote_anything and not report.waiting
+def nothing_written(report: SyncReport) -> bool:
+    return not report.pending and not report.waiting
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_edit_adding_a_shared_phrase_changes_related(vault: Path, clock: FakeClo
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
     report = live.update(["Gamma.md"])
     assert report.reparsed == ["Gamma.md"]
-    assert "Beta.md" in report.written
+    assert "Beta.md" in report.changed
     assert "Gamma" in names(read(vault, "Beta.md"), "related")
     assert "Beta" in names(read(vault, "Gamma.md"), "related")
     assert_converged(live)
@@ -236,15 +237,15 @@ def test_sample_vault_edits_creates_deletes_and_moves(tmp_path: Path, clock: Fak
 def test_own_writes_are_recognised(vault: Path, clock: FakeClock) -> None:
     live = LiveVault(vault, quiet=0.0, clock=clock)
     first = live.sync_all()
-    assert first.written and first.created
+    assert first.changed and first.created
     before = snapshot(vault)
-    report = live.update([*first.written, *first.created])
+    report = live.update([*first.changed, *first.created])
     assert report.reparsed == []
     assert nothing_written(report)
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
     edited = live.update(["Gamma.md"])
-    assert edited.written
-    echo = live.update([*edited.written, *edited.created, *edited.deleted])
+    assert edited.changed
+    echo = live.update([*edited.changed, *edited.created, *edited.deleted])
     assert echo.reparsed == [] and nothing_written(echo)
     assert snapshot(vault) != before
 
@@ -284,7 +285,7 @@ def test_edited_note_waits_for_the_grace_period_its_neighbours_do_not(vault: Pat
     write(vault, "Gamma.md", edited)
     report = live.update(["Gamma.md"])
     assert report.waiting == ["Gamma.md"]
-    assert "Beta.md" in report.written and "Gamma.md" not in report.written
+    assert "Beta.md" in report.changed and "Gamma.md" not in report.changed
     assert read(vault, "Gamma.md") == edited
     assert "Gamma" in names(read(vault, "Beta.md"), "related")
     assert live.next_due() == clock.now  # every other list is checked in the batch right after
@@ -293,12 +294,12 @@ def test_edited_note_waits_for_the_grace_period_its_neighbours_do_not(vault: Pat
 
     clock.now += 4.0
     early = live.update([])
-    assert "Gamma.md" not in early.written
+    assert "Gamma.md" not in early.changed
     assert read(vault, "Gamma.md") == edited
 
     clock.now += 1.5
     due = live.update([])
-    assert due.written == ["Gamma.md"]
+    assert due.changed == ["Gamma.md"]
     assert due.waiting == []
     assert "Beta" in names(read(vault, "Gamma.md"), "related")
     assert live.next_due() is None
@@ -314,9 +315,9 @@ def test_grace_restarts_with_every_save(vault: Path, clock: FakeClock) -> None:
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\nOne more sentence.\n")
     assert live.update(["Gamma.md"]).waiting == ["Gamma.md"]
     clock.now += 3  # 6 s after the first save, 3 s after the last
-    assert "Gamma.md" not in live.update([]).written
+    assert "Gamma.md" not in live.update([]).changed
     clock.now += 2.5
-    assert live.update([]).written == ["Gamma.md"]
+    assert live.update([]).changed == ["Gamma.md"]
     assert_converged(live)
 
 
@@ -432,7 +433,7 @@ def test_single_edit_reads_only_that_note_and_never_rescans(
     report = live.update(["Gamma.md"])
     assert report.reparsed == ["Gamma.md"]
     assert reads == ["Gamma.md"]
-    assert report.written  # the update did happen
+    assert report.changed  # the update did happen
     monkeypatch.undo()
     assert_converged(live)
 
@@ -444,7 +445,7 @@ def test_untouched_notes_are_not_rewritten_by_an_edit(vault: Path, clock: FakeCl
     report = live.update(["Eta.md"])
     now = snapshot(vault)
     changed = {rel for rel in now if now[rel] != files.get(rel)} - {"Eta.md"}
-    assert changed == set(report.written) - {"Eta.md"} == set()
+    assert changed == set(report.changed) - {"Eta.md"} == set()
 
 
 # --- a rename that makes a name ambiguous ------------------------------------------------------------
@@ -476,8 +477,8 @@ def test_lists_moved_only_by_new_weights_are_checked_in_the_next_batch(tmp_path:
     write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
     report = live.update(["Lonely.md"])
     assert report.reparsed == ["Lonely.md"]
-    assert "Lonely.md" in report.written  # planned at once, from the patched ranking
-    assert live.deferred >= set(live.model.notes) - set(report.written)
+    assert "Lonely.md" in report.changed  # planned at once, from the patched ranking
+    assert live.deferred >= set(live.model.notes) - set(report.changed)
     assert report.deferred == len(live.deferred)
     assert live.next_due() == clock.now
     assert_converged(live)
@@ -567,7 +568,7 @@ def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeCl
                     linked = live.model.neighbours.of(path)
                     listed = index.related(path, top=live.options.top, min_score=live.options.min_score, exclude=linked)
                     assert live.lists.planned[path] == listed
-                    if path in report.written:
+                    if path in report.changed:
                         assert names(read(root, path), "related") == {Path(s.path).stem for s in listed}
             assert_converged(live)
             assert not live.lists.provisional
@@ -645,8 +646,8 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
     write(root, "Other 3.md", read(root, "Other 3.md") + prose("river delta", "tide pool 1", times=1))
     report = live.update(["Other 3.md"])
     assert len(built) == 1 and built[0] is not None
-    assert "Other 3.md" in report.written and "Other 3.md" in live.lists.provisional
-    assert live.deferred >= still - set(report.written)
+    assert "Other 3.md" in report.changed and "Other 3.md" in live.lists.provisional
+    assert live.deferred >= still - set(report.changed)
     assert_converged(live)
 
 

@@ -22,11 +22,12 @@ from watchdog.observers.api import BaseObserver
 
 from vaultlink import app
 from vaultlink.core.note import Diagnostic
-from vaultlink.live import BatchReport, LiveVault
+from vaultlink.live import LiveVault
 from vaultlink.lock import holds_lock
+from vaultlink.report import SyncReport
 from vaultlink.watch import EventCollector, WatchSettings, is_noise, run_watch, start_observer
 
-Batch = tuple[set[str], BatchReport]
+Batch = tuple[set[str], SyncReport]
 
 
 SHARED_WITH_BETA = "\n" + prose("bulk fermentation", "proofing basket")
@@ -71,7 +72,7 @@ class Watcher:
             daemon=True,
         )
 
-    def _batch(self, paths: set[str], report: BatchReport) -> None:
+    def _batch(self, paths: set[str], report: SyncReport) -> None:
         self.batches.put((set(paths), report))
 
     def __enter__(self) -> Watcher:
@@ -119,7 +120,7 @@ def reparsed(path: str) -> Callable[[Batch], bool]:
 def assert_quiet(batches: list[Batch]) -> None:
     for paths, report in batches:
         assert report.reparsed == [], (paths, report)
-        assert not report.wrote_anything, (paths, report)
+        assert not report.pending, (paths, report)
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ def test_new_note(vault: Path) -> None:
         (vault / "Omega.md").write_text("# Omega\n\nSee [[Delta]].\n", encoding="utf-8")
         (paths, report), _ = w.until(reparsed("Omega.md"))
         assert "Omega.md" in paths
-        assert "Delta.md" in report.written
+        assert "Delta.md" in report.changed
         assert block_names(read(vault, "Delta.md"), "backlinks") == {"Omega"}
     assert pending(vault) == 0
 
@@ -152,7 +153,7 @@ def test_edit(vault: Path) -> None:
             f.write(SHARED_WITH_BETA)
         (_, report), _ = w.until(reparsed("Gamma.md"))
         assert report.reparsed == ["Gamma.md"]
-        assert {"Beta.md", "Gamma.md"} <= set(report.written)
+        assert {"Beta.md", "Gamma.md"} <= set(report.changed)
         assert "Gamma" in block_names(read(vault, "Beta.md"), "related")
     assert pending(vault) == 0
 
@@ -172,7 +173,7 @@ def test_delete(vault: Path) -> None:
     with watch(vault) as w:
         (vault / "Alpha.md").unlink()
         (_, report), _ = w.until(lambda b: "Alpha.md" in b[1].removed)
-        assert "Beta.md" in report.written
+        assert "Beta.md" in report.changed
         assert block_names(read(vault, "Beta.md"), "backlinks") == set()
     assert pending(vault) == 0
 
@@ -224,13 +225,13 @@ def test_file_empty_for_a_moment_is_not_an_emptied_note(vault: Path) -> None:
         text = read(vault, "Alpha.md")
         (vault / "Alpha.md").write_bytes(b"")  # the editor truncated; its write comes later
         (_, empty), _ = w.until(lambda b: "Alpha.md" in b[0])
-        assert empty.reparsed == [] and empty.removed == [] and not empty.wrote_anything
+        assert empty.reparsed == [] and empty.removed == [] and not empty.pending
         assert {rel: (vault / rel).read_bytes() for rel in SMALL_VAULT if rel != "Alpha.md"} == {
             rel: data for rel, data in files.items() if rel != "Alpha.md"
         }
         (vault / "Alpha.md").write_text(text + "\n" + prose("dark sky", "light pollution"), encoding="utf-8")
         (_, back), _ = w.until(reparsed("Alpha.md"))
-        assert "Alpha.md" in back.written
+        assert "Alpha.md" in back.changed
     assert pending(vault) == 0
 
 
@@ -265,7 +266,7 @@ def test_own_writes_cause_no_further_work(vault: Path) -> None:
         with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
             f.write(SHARED_WITH_BETA + "\nAnd [[Phantom]].\n")
         (_, report), _ = w.until(reparsed("Gamma.md"))
-        assert report.written and report.created == ["Phantom.md"]
+        assert report.changed and report.created == ["Phantom.md"]
         assert_quiet(w.drain(1.0))
 
 
@@ -317,7 +318,7 @@ def test_save_in_a_subfolder_reads_only_that_note(make_vault: VaultFactory) -> N
             f.write("\nMore words.\n")
         (paths, report), _ = w.until(reparsed("notes/n07.md"))
         assert paths == {"notes/n07.md"}
-        assert report.seen == 1
+        assert report.scanned == 1
 
 
 def test_noise_file_in_a_subfolder_causes_no_batch(vault: Path) -> None:
@@ -350,8 +351,8 @@ def test_grace_note_is_written_when_quiet_without_another_event(vault: Path) -> 
         (vault / "Gamma.md").write_text(edited, encoding="utf-8")
         (_, first), _ = w.until(reparsed("Gamma.md"))
         assert first.waiting == ["Gamma.md"]
-        assert "Beta.md" in first.written
-        (paths, _), _ = w.until(lambda b: "Gamma.md" in b[1].written)
+        assert "Beta.md" in first.changed
+        (paths, _), _ = w.until(lambda b: "Gamma.md" in b[1].changed)
         assert paths == set()
         assert "Beta" in block_names(read(vault, "Gamma.md"), "related")
     assert pending(vault) == 0
@@ -386,7 +387,7 @@ def test_an_error_in_a_batch_is_reported_and_watching_goes_on(vault: Path, monke
     real_update = w.live.update
     calls = {"n": 0}
 
-    def failing_once(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
+    def failing_once(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> SyncReport:
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("boom")
@@ -402,7 +403,7 @@ def test_an_error_in_a_batch_is_reported_and_watching_goes_on(vault: Path, monke
         with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
             f.write(SHARED_WITH_BETA)
         (_, report), _ = w.until(reparsed("Gamma.md"))
-        assert "Beta.md" in report.written
+        assert "Beta.md" in report.changed
     assert w.errors.empty()
 
 
@@ -413,7 +414,7 @@ def test_a_batch_is_told_when_new_events_wait(vault: Path, monkeypatch: pytest.M
     real_update = w.live.update
     seen: queue.Queue[tuple[bool, bool]] = queue.Queue()
 
-    def recording(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
+    def recording(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> SyncReport:
         before = interrupted()
         if "Gamma.md" in paths:
             (vault / "Eta.md").write_text("# Eta\n\nA save while a batch runs.\n", encoding="utf-8")
@@ -435,7 +436,7 @@ def test_poll_observer_detects_an_edit(vault: Path) -> None:
         with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
             f.write(SHARED_WITH_BETA)
         (_, report), _ = w.until(reparsed("Gamma.md"))
-        assert "Beta.md" in report.written
+        assert "Beta.md" in report.changed
         assert "Gamma" in block_names(read(vault, "Beta.md"), "related")
 
 
@@ -546,11 +547,11 @@ class Recorder:
     def warned(self, warnings: list[Diagnostic]) -> None:
         self.told.append(f"{len(warnings)} warnings")
 
-    def synced(self, notes: int, report: BatchReport) -> None:
-        self.told.append(f"synced {notes} notes, wrote {len(report.written) + len(report.created)}")
+    def synced(self, notes: int, report: SyncReport) -> None:
+        self.told.append(f"synced {notes} notes, wrote {len(report.changed) + len(report.created)}")
         self.stop.set()
 
-    def batch(self, paths: set[str], report: BatchReport) -> None:
+    def batch(self, paths: set[str], report: SyncReport) -> None:
         self.told.append("batch")
 
     def failed(self, error: Exception) -> None:

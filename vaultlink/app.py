@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from vaultlink.core.graph import GraphSummary
-    from vaultlink.live import BatchReport
     from vaultlink.watch import WatchSettings
 
 __all__ = [
@@ -251,10 +250,10 @@ class WatchListener(Protocol):
     def warned(self, warnings: list[Diagnostic]) -> None:
         """Notes about vaultlink's own state (its cache), once the vault is read."""
 
-    def synced(self, notes: int, report: BatchReport) -> None:
+    def synced(self, notes: int, report: SyncReport) -> None:
         """The first sync (of ``notes`` notes) is done; watching starts."""
 
-    def batch(self, paths: set[str], report: BatchReport) -> None:
+    def batch(self, paths: set[str], report: SyncReport) -> None:
         """One batch of saves was handled."""
 
     def failed(self, error: Exception) -> None:

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 
@@ -22,9 +22,6 @@ from vaultlink import __version__, app
 from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultlinkError
 from vaultlink.progress import NO_PROGRESS, Progress, TerminalProgress
-
-if TYPE_CHECKING:
-    from vaultlink.live import BatchReport as LiveBatch
 
 
 class CommandFailed(click.ClickException):
@@ -189,10 +186,26 @@ def _print_report(report: app.SyncReport, verb: str, as_json: bool, *, dry_run: 
     if dry_run and report.diff:
         click.echo(shown(report.diff, lines=True), nl=False)
     _print_skipped(report.skipped)
-    click.echo(
-        f"{report.scanned} notes scanned, {len(report.changed)} {verb}, {len(report.created)} stubs created, "
-        f"{len(report.deleted)} stubs removed, {len(report.skipped)} skipped"
-    )
+    click.echo(_summary(report, verb))
+
+
+WAITING = "waiting for you to pause"
+
+
+def _summary(report: app.SyncReport, verb: str, *, batch: bool = False) -> str:
+    """What a report counts, in one line: every count after a sync or clean; after one of the
+    watcher's batches, the notes ``verb`` and the other counts that are not zero, and the time."""
+    counts = [
+        (len(report.changed), verb),
+        (len(report.created), "stubs created"),
+        (len(report.deleted), "stubs removed"),
+        (len(report.waiting), WAITING),
+        (len(report.skipped), "skipped"),
+    ]
+    if not batch:
+        return ", ".join([f"{report.scanned} notes scanned", *(f"{n} {what}" for n, what in counts if what != WAITING)])
+    shown_counts = [counts[0], *(count for count in counts[1:] if count[0])]
+    return ", ".join(f"{n} {what}" for n, what in shown_counts) + f" ({report.seconds:.2f} s)"
 
 
 @cli.command()
@@ -374,28 +387,15 @@ class _WatchPrinter:
     def warned(self, warnings: list[Diagnostic]) -> None:
         _warn(warnings)
 
-    def synced(self, notes: int, report: LiveBatch) -> None:
+    def synced(self, notes: int, report: app.SyncReport) -> None:
         if not self.quiet:
-            click.echo(f"synced {notes} notes: {_batch_line(report)}; watching (Ctrl-C stops)")
+            click.echo(f"synced {notes} notes: {_summary(report, 'written', batch=True)}; watching (Ctrl-C stops)")
 
-    def batch(self, paths: set[str], report: LiveBatch) -> None:
+    def batch(self, paths: set[str], report: app.SyncReport) -> None:
         _print_batch(paths, report, self.quiet, self.verbose)
 
     def failed(self, error: Exception) -> None:
         click.echo(f"error in batch (still watching): {shown(str(error))}", err=True)
-
-
-def _batch_line(report: LiveBatch) -> str:
-    parts = [f"{len(report.written)} written"]
-    if report.created:
-        parts.append(f"{len(report.created)} stubs created")
-    if report.deleted:
-        parts.append(f"{len(report.deleted)} stubs removed")
-    if report.waiting:
-        parts.append(f"{len(report.waiting)} waiting for you to pause")
-    if report.skipped:
-        parts.append(f"{len(report.skipped)} skipped")
-    return ", ".join(parts) + f" ({report.seconds:.2f} s)"
 
 
 def _print_skipped(skipped: list[tuple[str, str]]) -> None:
@@ -403,16 +403,16 @@ def _print_skipped(skipped: list[tuple[str, str]]) -> None:
         click.echo(f"skipped {shown(path)}: {shown(reason)}", err=True)
 
 
-def _print_batch(paths: set[str], report: LiveBatch, quiet: bool, verbose: bool) -> None:
+def _print_batch(paths: set[str], report: app.SyncReport, quiet: bool, verbose: bool) -> None:
     _print_skipped(report.skipped)
-    if quiet or not (verbose or report.reparsed or report.removed or report.wrote_anything):
+    if quiet or not (verbose or report.reparsed or report.removed or report.pending):
         return
     stamp = time.strftime("%H:%M:%S")
     changed = [*report.reparsed, *report.removed]
     names = ", ".join(shown(p) for p in changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-    click.echo(f"{stamp} {len(changed)} changed ({names or 'nothing'}): {_batch_line(report)}")
+    click.echo(f"{stamp} {len(changed)} changed ({names or 'nothing'}): {_summary(report, 'written', batch=True)}")
     if verbose:
-        for path in [*report.written, *report.created, *report.deleted]:
+        for path in [*report.changed, *report.created, *report.deleted]:
             click.echo(f"  wrote {shown(path)}")
 
 

@@ -12,13 +12,12 @@ import os
 import posixpath
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaultlink.apply import drop_unsafe_creates, try_edit
 from vaultlink.core.digest import digest
 from vaultlink.core.model import VaultModel
-from vaultlink.core.note import Diagnostic, Note
+from vaultlink.core.note import Note
 from vaultlink.core.parse import parse_text
 from vaultlink.core.plan import (
     Edit,
@@ -37,34 +36,12 @@ from vaultlink.core.plan import (
 )
 from vaultlink.core.related_lists import RelatedLists
 from vaultlink.core.resolve import fold
+from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, read_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
-
-
-@dataclass
-class BatchReport:
-    """What one batch saw and did."""
-
-    seen: int = 0
-    reparsed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    waiting: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    deferred: int = 0
-    """Notes whose Related lists the batch right after this one checks again (every note after
-    a change: document frequencies and name counts move scores all over the vault)."""
-    seconds: float = 0.0
-
-    @property
-    def wrote_anything(self) -> bool:
-        return bool(self.written or self.created or self.deleted)
 
 
 class LiveVault:
@@ -102,17 +79,17 @@ class LiveVault:
 
     # --- the batch ------------------------------------------------------------------------------
 
-    def sync_all(self) -> BatchReport:
+    def sync_all(self) -> SyncReport:
         """Plan and write every note (the watcher's first step, a full sync)."""
         start = time.perf_counter()
-        report = BatchReport(seen=len(self.model.notes))
+        report = SyncReport(scanned=len(self.model.notes))
         self._write(self._plan(None, None), report)
         if self.defer:
             self.lists.ranking()  # ready for the first save to patch (the sync's stubs made it stale)
         report.seconds = time.perf_counter() - start
         return report
 
-    def update(self, paths: Iterable[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
+    def update(self, paths: Iterable[str], interrupted: Callable[[], bool] = lambda: False) -> SyncReport:
         """Handle one batch of changed paths (vault-relative; folders too).
 
         A batch with nothing changed checks the lists a save deferred, ``CHECK_SLICE`` notes at a
@@ -120,7 +97,7 @@ class LiveVault:
         and the notes not yet checked stay deferred: a save made meanwhile waits for one slice,
         not for every list of the vault (~5 s on 10,000 notes)."""
         start = time.perf_counter()
-        report = BatchReport()
+        report = SyncReport()
         now = self.clock()
         changed: list[Note] = []
         removed: list[str] = []
@@ -130,7 +107,7 @@ class LiveVault:
         for rel in due_now:
             del self.due[rel]
         for rel in sorted(self._expand(paths) | due_now):
-            report.seen += 1
+            report.scanned += 1
             self._read_one(rel, now, changed, removed, report)
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
@@ -205,7 +182,7 @@ class LiveVault:
                 out.add(rel)
         return {p for p in out if not self.rules.ignores_path(p)}
 
-    def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: BatchReport) -> None:
+    def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: SyncReport) -> None:
         path = self.root / rel
         if not path.is_file():
             if rel in self.model.notes:
@@ -292,7 +269,7 @@ class LiveVault:
             self.writer = stub_aware_writer(model.notes.values(), all_wanted, self.config)
         return LinkIndex(model.neighbours, wanted, model.stub_paths(), self.writer)
 
-    def _write(self, plan: Plan, report: BatchReport) -> None:
+    def _write(self, plan: Plan, report: SyncReport) -> None:
         now = self.clock()
         report.skipped.extend(plan.skipped)
         stubs_made: list[Note] = []
@@ -314,7 +291,7 @@ class LiveVault:
             self.model.update(stubs_made, stubs_gone)  # once per batch: it re-resolves every link
             self.lists.stale()
 
-    def _remember_write(self, edit: Edit, report: BatchReport, made: list[Note], gone: list[str]) -> None:
+    def _remember_write(self, edit: Edit, report: SyncReport, made: list[Note], gone: list[str]) -> None:
         """Record what we wrote, so the event it causes is recognised as ours."""
         if edit.kind is EditKind.DELETE:
             self._forget(edit.path)
@@ -332,7 +309,7 @@ class LiveVault:
             made.append(stub)
             report.created.append(edit.path)
         else:
-            report.written.append(edit.path)
+            report.changed.append(edit.path)
 
 
 def relative_to(root: Path, path: str | os.PathLike[str]) -> str | None:

@@ -22,7 +22,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from vaultlink.live import BatchReport, LiveVault, relative_to
+from vaultlink.live import LiveVault, relative_to
+from vaultlink.report import SyncReport
 
 TICK = 0.1
 # Editors' temporary and backup files, and sync tools' conflict copies: never notes.
@@ -100,7 +101,7 @@ def run_watch(
     live: LiveVault,
     settings: WatchSettings,
     stop: threading.Event,
-    on_batch: Callable[[set[str], BatchReport], None],
+    on_batch: Callable[[set[str], SyncReport], None],
     on_error: Callable[[Exception], None],
     on_ready: Callable[[], None] = lambda: None,
     started: tuple[BaseObserver, EventCollector] | None = None,
