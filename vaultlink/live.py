@@ -66,7 +66,6 @@ class LiveVault:
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
         self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable)
-        self.diagnostics = scan.diagnostics
         self.quiet = quiet
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
