@@ -121,7 +121,7 @@ def _live_child(root: Path, updates: int, seed: int, cache_dir: str) -> tuple[fl
     extra: dict[str, Any] = {}
     if "cache" in inspect.signature(LiveVault).parameters:  # the CLI's cache, as 'vaultlink watch' uses it
         extra["cache"] = app.CacheOptions(folder=cache_dir or None)
-    live = LiveVault(root, quiet=0.0, **extra)
+    live = LiveVault(root, grace=0.0, **extra)
     loaded = time.perf_counter()
     first = live.sync_all()
     rng = random.Random(seed)

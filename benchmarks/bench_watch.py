@@ -62,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     root = prepare(args.vault, args.notes)
     start = time.perf_counter()
-    live = LiveVault(root, quiet=0.0)
+    live = LiveVault(root, grace=0.0)
     loaded = time.perf_counter()
     first = live.sync_all()
     print(f"vault {root}: {len(live.model.notes)} notes; load {loaded - start:.1f} s, first sync {first.seconds:.1f} s")
@@ -72,7 +72,7 @@ def main() -> None:
     ready = threading.Event()
     watcher = threading.Thread(
         target=run_watch,
-        args=(live, WatchSettings(debounce=args.debounce, quiet=0.0), stop),
+        args=(live, WatchSettings(debounce=args.debounce, grace=0.0), stop),
         kwargs={
             "on_batch": lambda _paths, report: batches.put((time.perf_counter(), report)),
             "on_error": lambda exc: print("error:", exc),

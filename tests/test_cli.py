@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
 
 from vaultlink import __version__
-from vaultlink.cli import _summary, cli, shown
+from vaultlink.cli import cli
+from vaultlink.output import shown, summary
 from vaultlink.report import SyncReport
 
 COMMANDS = ["sync", "watch", "graph", "related", "check", "clean"]
@@ -86,7 +87,7 @@ def test_version() -> None:
 # --- graph ---------------------------------------------------------------------------------------------------
 
 
-def test_graph_writes_graphml_and_prints_summary(make_vault: VaultFactory, tmp_path: Path) -> None:
+def test_graph_writes_graphml_and_printssummary(make_vault: VaultFactory, tmp_path: Path) -> None:
     root = make_vault({"a.md": "# A\n\nSee [[b]] and [[c]].\n", "b.md": "# B\n\nBack to [[a]].\n"})
     out = tmp_path / "out.graphml"
     result = run("graph", str(root), "-o", str(out))
@@ -263,8 +264,8 @@ def test_one_function_renders_every_reports_counts() -> None:
     """A sync's or clean's summary names every count; a watcher's batch, the notes written, the
     other counts that are not zero, and the time."""
     report = SyncReport(scanned=9, changed=["a", "b"], deleted=["c"], skipped=[("d", "why")], seconds=0.5)
-    assert _summary(report, "changed") == "9 notes scanned, 2 changed, 0 stubs created, 1 stubs removed, 1 skipped"
-    assert _summary(report, "written", batch=True) == "2 written, 1 stubs removed, 1 skipped (0.50 s)"
+    assert summary(report, "changed") == "9 notes scanned, 2 changed, 0 stubs created, 1 stubs removed, 1 skipped"
+    assert summary(report, "written", batch=True) == "2 written, 1 stubs removed, 1 skipped (0.50 s)"
     waiting = SyncReport(changed=["a", "b"], deleted=["c"], waiting=["d"], seconds=0.5)
-    assert _summary(waiting, "written", batch=True) == "2 written, 1 stubs removed, 1 waiting for you to pause (0.50 s)"
-    assert _summary(SyncReport(seconds=1.234), "written", batch=True) == "0 written (1.23 s)"
+    assert summary(waiting, "written", batch=True) == "2 written, 1 stubs removed, 1 waiting for you to pause (0.50 s)"
+    assert summary(SyncReport(seconds=1.234), "written", batch=True) == "0 written (1.23 s)"

@@ -134,9 +134,9 @@ def user_acts_while_ranking(monkeypatch: pytest.MonkeyPatch, act: Any) -> None:
     real_rank = app.rank_all
 
     def rank_then_act(*args: Any, **kwargs: Any) -> Any:
-        rankings = real_rank(*args, **kwargs)
+        related = real_rank(*args, **kwargs)
         act()
-        return rankings
+        return related
 
     monkeypatch.setattr(app, "rank_all", rank_then_act)
 

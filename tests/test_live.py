@@ -25,7 +25,7 @@ from vaultlink.core.rank import NoteRow, PatchedIndex, RankIndex
 from vaultlink.core.resolve import ResolvedLink
 from vaultlink.live import LiveVault
 from vaultlink.report import SyncReport
-from vaultlink.scan import NoteRead, read_note
+from vaultlink.scan import LoadedNote, load_note
 
 
 class FakeClock:
@@ -41,8 +41,8 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def start(root: Path, clock: FakeClock, quiet: float = 0.0) -> LiveVault:
-    live = LiveVault(root, quiet=quiet, clock=clock)
+def start(root: Path, clock: FakeClock, grace: float = 0.0) -> LiveVault:
+    live = LiveVault(root, grace=grace, clock=clock)
     live.sync_all()
     assert_converged(live)
     return live
@@ -235,7 +235,7 @@ def test_sample_vault_edits_creates_deletes_and_moves(tmp_path: Path, clock: Fak
 
 
 def test_own_writes_are_recognised(vault: Path, clock: FakeClock) -> None:
-    live = LiveVault(vault, quiet=0.0, clock=clock)
+    live = LiveVault(vault, grace=0.0, clock=clock)
     first = live.sync_all()
     assert first.changed and first.created
     before = snapshot(vault)
@@ -279,7 +279,7 @@ def test_a_save_that_changes_nothing_is_not_reparsed(vault: Path, clock: FakeClo
 
 
 def test_edited_note_waits_for_the_grace_period_its_neighbours_do_not(vault: Path, clock: FakeClock) -> None:
-    live = start(vault, clock, quiet=5.0)
+    live = start(vault, clock, grace=5.0)
     clock.now += 60
     edited = read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket")
     write(vault, "Gamma.md", edited)
@@ -307,7 +307,7 @@ def test_edited_note_waits_for_the_grace_period_its_neighbours_do_not(vault: Pat
 
 
 def test_grace_restarts_with_every_save(vault: Path, clock: FakeClock) -> None:
-    live = start(vault, clock, quiet=5.0)
+    live = start(vault, clock, grace=5.0)
     clock.now += 60
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
     assert live.update(["Gamma.md"]).waiting == ["Gamma.md"]
@@ -322,7 +322,7 @@ def test_grace_restarts_with_every_save(vault: Path, clock: FakeClock) -> None:
 
 
 def test_waiting_note_whose_change_was_undone_is_no_longer_due(vault: Path, clock: FakeClock) -> None:
-    live = start(vault, clock, quiet=5.0)
+    live = start(vault, clock, grace=5.0)
     clock.now += 60
     original = read(vault, "Gamma.md")
     write(vault, "Gamma.md", original + "\n" + prose("bulk fermentation", "proofing basket"))
@@ -371,7 +371,7 @@ def test_file_empty_for_a_moment_then_restored_unchanged(vault: Path, clock: Fak
 
 
 def test_note_that_stays_empty_is_read_as_empty_once_quiet(vault: Path, clock: FakeClock) -> None:
-    live = start(vault, clock, quiet=5.0)
+    live = start(vault, clock, grace=5.0)
     clock.now += 60
     (vault / "Alpha.md").write_bytes(b"")
     assert nothing_written(live.update(["Alpha.md"]))
@@ -417,16 +417,16 @@ def test_single_edit_reads_only_that_note_and_never_rescans(
 ) -> None:
     live = start(vault, clock)
     reads: list[str] = []
-    real_read = read_note
+    real_read = load_note
 
-    def counting(root: Path, rel: str, config: Config) -> NoteRead:
+    def counting(root: Path, rel: str, config: Config) -> LoadedNote:
         reads.append(rel)
         return real_read(root, rel, config)
 
     def no_scan(*args: object, **kwargs: object) -> None:
         raise AssertionError("a save must not rescan the vault")
 
-    monkeypatch.setattr(vaultlink.live, "read_note", counting)
+    monkeypatch.setattr(vaultlink.live, "load_note", counting)
     monkeypatch.setattr(vaultlink.live, "scan_vault", no_scan)
     monkeypatch.setattr(vaultlink.live, "list_notes", no_scan)
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))

@@ -24,43 +24,44 @@ from hypothesis import strategies as st
 from vaultlink import app
 from vaultlink.core.blocks import remove_all_blocks, scan_blocks
 from vaultlink.core.config import Config
-from vaultlink.core.plan import Edit, EditKind, LinkWriter, SyncOptions, _damage, _safe_quote, stub_text
+from vaultlink.core.link_style import LinkStyle
+from vaultlink.core.plan import Edit, EditKind, SyncOptions, _damage, _safe_quote, stub_text
 
-# --- LinkWriter -------------------------------------------------------------------------------------------------
+# --- LinkStyle -------------------------------------------------------------------------------------------------
 
 
 def test_wikilink_uses_shortest_unique_name() -> None:
-    writer = LinkWriter(["a/Note.md", "b/Other.md"], Config())
-    assert writer.link("a/Note.md", "b/Other.md") == "[[Note]]"
+    style = LinkStyle(["a/Note.md", "b/Other.md"], Config())
+    assert style.link("a/Note.md", "b/Other.md") == "[[Note]]"
 
 
 def test_wikilink_uses_path_when_stem_is_shared() -> None:
-    writer = LinkWriter(["a/Temp.md", "b/temp.md", "x.md"], Config())
-    assert writer.link("a/Temp.md", "x.md") == "[[a/Temp]]"
+    style = LinkStyle(["a/Temp.md", "b/temp.md", "x.md"], Config())
+    assert style.link("a/Temp.md", "x.md") == "[[a/Temp]]"
 
 
 def test_markdown_links_when_obsidian_uses_them() -> None:
-    writer = LinkWriter(["a/My note.md", "b/x.md"], Config(use_markdown_links=True))
-    assert writer.link("a/My note.md", "b/x.md") == "[My note](../a/My%20note.md)"
+    style = LinkStyle(["a/My note.md", "b/x.md"], Config(use_markdown_links=True))
+    assert style.link("a/My note.md", "b/x.md") == "[My note](../a/My%20note.md)"
 
 
 def test_name_unsafe_in_a_wikilink_becomes_markdown_link() -> None:
-    writer = LinkWriter(["C# [draft].md", "x.md"], Config())
-    link = writer.link("C# [draft].md", "x.md")
+    style = LinkStyle(["C# [draft].md", "x.md"], Config())
+    link = style.link("C# [draft].md", "x.md")
     assert link == "[C# \\[draft\\]](C%23%20%5Bdraft%5D.md)"
 
 
 def test_path_prefix_writes_vault_path() -> None:
-    writer = LinkWriter(["a/b c.md"], Config())
-    assert writer.link("a/b c.md", "x.md", "my-vault") == "~/my-vault/a/b c.md"
+    style = LinkStyle(["a/b c.md"], Config())
+    assert style.link("a/b c.md", "x.md", "my-vault") == "~/my-vault/a/b c.md"
 
 
 def test_a_name_with_a_line_break_is_linked_on_one_line() -> None:
     """An entry is one line of a block: a note named with a line break gets a markdown link whose
     text has a space there (a wikilink can't hold it), and no vault path."""
-    writer = LinkWriter(["new\nline.md", "x.md"], Config())
-    assert writer.link("new\nline.md", "x.md") == "[new line](new%0Aline.md)"
-    assert writer.link("new\nline.md", "x.md", "my-vault") == "[new line](new%0Aline.md)"
+    style = LinkStyle(["new\nline.md", "x.md"], Config())
+    assert style.link("new\nline.md", "x.md") == "[new line](new%0Aline.md)"
+    assert style.link("new\nline.md", "x.md", "my-vault") == "[new line](new%0Aline.md)"
 
 
 @settings(max_examples=300, deadline=None)
@@ -78,8 +79,8 @@ def test_every_entry_vaultlink_writes_is_a_line_it_recognises_as_its_own(
     """Whatever a note is called, the entry linking to it is one line that ``_damage`` takes for
     vaultlink's own (else a note would be left alone after vaultlink's own write)."""
     target = f"folder/{name}.md"
-    writer = LinkWriter([target, "x.md"], Config(use_markdown_links=markdown))
-    entry = f"- {writer.link(target, 'x.md', prefix)}" + (f" — {', '.join(why)}" if why else "")
+    style = LinkStyle([target, "x.md"], Config(use_markdown_links=markdown))
+    entry = f"- {style.link(target, 'x.md', prefix)}" + (f" — {', '.join(why)}" if why else "")
     text = f"# X\n\n<!-- vaultlink:related -->\n## Related\n{entry}\n<!-- /vaultlink:related -->\n"
     assert _damage(text) == ""
 

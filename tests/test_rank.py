@@ -62,8 +62,8 @@ def reversed_vocabulary(notes: Iterable[Note], *extra: str) -> Vocabulary:
     vocabulary = Vocabulary()
     for key in sorted({*scratch.ids, *extra}, reverse=True):
         vocabulary.id_of(key)
-    for fold in sorted(scratch.folds, reverse=True):
-        vocabulary.folds[fold] = len(vocabulary.folds)
+    for singular in sorted(scratch.singulars, reverse=True):
+        vocabulary.singulars[singular] = len(vocabulary.singulars)
     return vocabulary
 
 
@@ -378,7 +378,7 @@ def test_a_name_of_several_words_is_mentioned_only_where_they_follow_each_other(
 
 
 def test_a_mention_is_found_on_words_as_written_plurals_folded_not_on_stems() -> None:
-    """The stemmer folds "colourfulness" into "colour": on stems, every note saying "colour"
+    """The stemmer singulars "colourfulness" into "colour": on stems, every note saying "colour"
     would mention ``Colourfulness``. Words as written (plurals folded) tell them apart, and
     "metrics" still mentions ``Metric``."""
     notes = notes_of(

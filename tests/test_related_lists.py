@@ -33,7 +33,7 @@ def planned_lists() -> tuple[VaultModel, RelatedLists]:
     return model, lists
 
 
-def test_the_lists_are_the_rankings_with_linked_notes_left_out() -> None:
+def test_the_lists_come_from_the_ranking_with_linked_notes_left_out() -> None:
     model, lists = planned_lists()
     index = RankIndex(model.notes.values(), model.all_links(), CONFIG)
     exclude = {p: model.neighbours.of(p) for p in model.notes}

@@ -235,11 +235,11 @@ def test_runs_break_at_typographic_apostrophes_and_decimal_points() -> None:
     assert runs == [["Ada"], ["research", "taste"], ["value", "functions"]]
 
 
-# --- Plural folding: the words mentions are found on --------------------------------------
+# --- Singulars: the words mentions are found on --------------------------------------
 
 
-def test_plural_fold_takes_off_plural_endings_only() -> None:
-    folds = {
+def test_singular_takes_off_plural_endings_only() -> None:
+    singulars = {
         "metrics": "metric",
         "categories": "category",
         "classes": "class",
@@ -254,20 +254,20 @@ def test_plural_fold_takes_off_plural_endings_only() -> None:
         "gas": "gas",
         "ies": "ies",
     }
-    assert {word: terms.plural_fold(word) for word in folds} == folds
+    assert {word: terms.singular(word) for word in singulars} == singulars
 
 
 @settings(max_examples=300)
 @given(st.lists(st.sampled_from(["Colour", "colourfulness", "metrics", "Metric", "classes", "class", "the"]) | st.text(
     _PROSE_ALPHABET + "s", max_size=8)).map(" ".join))
-def test_a_word_bag_keeps_every_folded_word_once(text: str) -> None:
-    """Every content word's fold is one of the bag's words folded, or one of its forms, and
-    the forms are sorted and not the fold of a word already kept."""
+def test_a_word_bag_keeps_every_singular_word_once(text: str) -> None:
+    """Every content word's singular is one of the bag's words made singular, or one of its forms, and
+    the forms are sorted and not the singular of a word already kept."""
     _, bag = terms.analyse_prose([text])
-    folded_words = set(map(terms.plural_fold, bag.words))
-    every = {w.fold for run in terms._content_runs(text) for w in run}
-    assert folded_words | set(bag.forms) == every
-    assert list(bag.forms) == sorted(set(bag.forms)) and not folded_words & set(bag.forms)
+    singular_words = set(map(terms.singular, bag.words))
+    every = {w.singular for run in terms._content_runs(text) for w in run}
+    assert singular_words | set(bag.forms) == every
+    assert list(bag.forms) == sorted(set(bag.forms)) and not singular_words & set(bag.forms)
 
 
 _NAME_WORDS = st.sampled_from(["Sourdough", "starters", "civilization", "Cradles", "rye", "Flour", "x-ray"])
@@ -285,11 +285,11 @@ def test_a_name_written_in_a_note_has_its_words_and_pairs_in_the_notes_bag(
     before: str, name: list[str], gaps: list[str], after: str
 ) -> None:
     """What a mention is checked on: a name's words written in order, with stopwords, numbers or
-    punctuation between them, give the note every fold and pair code of the name."""
+    punctuation between them, give the note every singular and pair code of the name."""
     written = name[0] + "".join(gap + word for gap, word in zip(gaps, name[1:], strict=False))
     _, bag = terms.analyse_prose([f"{before} {written} {after}"])
-    _, folds, pairs = terms.name_keys(" ".join(name))
-    assert set(folds) <= set(map(terms.plural_fold, bag.words)) | set(bag.forms)
+    _, singulars, pairs = terms.name_keys(" ".join(name))
+    assert set(singulars) <= set(map(terms.singular, bag.words)) | set(bag.forms)
     assert set(pairs) <= set(unpacked_pairs(bag.pairs).tolist())
 
 

@@ -128,10 +128,10 @@ def vault(make_vault: VaultFactory) -> Path:
     return make_vault(SMALL_VAULT)
 
 
-def watch(root: Path, *, quiet: float = 0.0, poll: bool = False, debounce: float = 0.2) -> Watcher:
-    live = LiveVault(root, quiet=quiet)
+def watch(root: Path, *, grace: float = 0.0, poll: bool = False, debounce: float = 0.2) -> Watcher:
+    live = LiveVault(root, grace=grace)
     live.sync_all()
-    return Watcher(live, WatchSettings(debounce=debounce, quiet=quiet, poll=poll))
+    return Watcher(live, WatchSettings(debounce=debounce, grace=grace, poll=poll))
 
 
 # --- what the user does ---------------------------------------------------------------------------
@@ -346,7 +346,7 @@ def test_mass_change_is_one_batch(make_vault: VaultFactory) -> None:
 
 
 def test_grace_note_is_written_when_quiet_without_another_event(vault: Path) -> None:
-    with watch(vault, quiet=0.6) as w:
+    with watch(vault, grace=0.6) as w:
         edited = read(vault, "Gamma.md") + SHARED_WITH_BETA
         (vault / "Gamma.md").write_text(edited, encoding="utf-8")
         (_, first), _ = w.until(reparsed("Gamma.md"))
@@ -359,7 +359,7 @@ def test_grace_note_is_written_when_quiet_without_another_event(vault: Path) -> 
 
 
 def test_undone_edit_does_not_make_the_watcher_spin(vault: Path) -> None:
-    with watch(vault, quiet=0.5) as w:
+    with watch(vault, grace=0.5) as w:
         original = read(vault, "Gamma.md")
         (vault / "Gamma.md").write_text(original + SHARED_WITH_BETA, encoding="utf-8")
         (_, first), _ = w.until(reparsed("Gamma.md"))
@@ -374,11 +374,11 @@ def test_undone_edit_does_not_make_the_watcher_spin(vault: Path) -> None:
 def test_save_during_startup_is_not_lost(vault: Path) -> None:
     # The command's order: observer first, then the first read and sync of the vault.
     started = start_observer(vault, poll=False)
-    live = LiveVault(vault, quiet=0.0)
+    live = LiveVault(vault, grace=0.0)
     with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
         f.write(SHARED_WITH_BETA)  # the user saves while the first sync runs
     live.sync_all()
-    with Watcher(live, WatchSettings(debounce=0.2, quiet=0.0), started):
+    with Watcher(live, WatchSettings(debounce=0.2, grace=0.0), started):
         assert wait_until(lambda: "Gamma" in block_names(read(vault, "Beta.md"), "related"), 5.0)
 
 

@@ -165,11 +165,11 @@ def _clean_plan(scan: VaultScan) -> Plan:
 
 
 def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS) -> Plan:
-    rankings = rank_all(scan, options.top, options.min_score, progress=progress)
+    related = rank_all(scan, options.top, options.min_score, progress=progress)
     scan.notes = [_without_words(n) for n in scan.notes]
     notes = {n.path: n for n in scan.notes}
-    plan = plan_sync(notes, scan.sources, scan.links, rankings, scan.config, options, scan.readonly)
-    plan.rankings = {}  # the watcher's; sync never reads them
+    plan = plan_sync(notes, scan.sources, scan.links, related, scan.config, options, scan.readonly)
+    plan.related = {}  # the watcher's; sync never reads them
     return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
 
 
@@ -278,7 +278,7 @@ def watch(
     with vault_lock(root, "watch"):
         listener.reading(root)
         started = start_observer(root, settings.poll)
-        live = LiveVault(root, options, quiet=settings.quiet, cache=cache)
+        live = LiveVault(root, options, grace=settings.grace, cache=cache)
         listener.warned(live.warnings)
         first = live.sync_all()
         listener.synced(len(live.model.notes), first)

@@ -3,7 +3,7 @@
 Only the paths a batch names are read again; a file whose bytes hash to what vaultlink last
 read or wrote is unchanged (that is how the watcher recognises its own writes); the model is
 updated in place, and only the notes it reports as affected are planned. Notes the user
-changed less than ``quiet`` seconds ago are not written; their edits wait (``due``).
+changed less than ``grace`` seconds ago are not written; their edits wait (``due``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vaultlink.apply import drop_unsafe_creates, try_edit
 from vaultlink.core.digest import digest
+from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Note
 from vaultlink.core.parse import parse_text
@@ -23,21 +24,20 @@ from vaultlink.core.plan import (
     Edit,
     EditKind,
     LinkIndex,
-    LinkWriter,
     Plan,
     Source,
     SourcesInMemory,
     SyncOptions,
     SyncOverrides,
     plan_sync,
-    stub_aware_writer,
+    stub_aware_style,
     sync_options,
     wanted_stubs,
 )
 from vaultlink.core.related_lists import RelatedLists
 from vaultlink.core.resolve import fold
 from vaultlink.report import SyncReport
-from vaultlink.scan import NO_CACHE, CacheOptions, read_note, scan_vault
+from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
@@ -50,7 +50,7 @@ class LiveVault:
         root: Path,
         options: SyncOptions | SyncOverrides | None = None,
         *,
-        quiet: float = 5.0,
+        grace: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         cache: CacheOptions = NO_CACHE,
         defer: bool = True,
@@ -66,10 +66,10 @@ class LiveVault:
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
         self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable)
-        self.quiet = quiet
+        self.grace = grace
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
-        self.writer: LinkWriter | None = None
+        self.link_style: LinkStyle | None = None
         self.emptied: dict[str, float] = {}  # note -> when it was first seen empty
         self.due: dict[str, float] = {}
         self.defer = defer
@@ -157,7 +157,7 @@ class LiveVault:
         return report
 
     def next_due(self) -> float | None:
-        """When the earliest waiting note becomes quiet enough to write, on ``clock``'s scale
+        """When the earliest waiting note has waited out its grace period, on ``clock``'s scale
         (now, if notes were deferred to the batch after a save)."""
         if self.deferred:
             return self.clock()
@@ -202,24 +202,24 @@ class LiveVault:
             return  # our own write, or a save that changed nothing
         if not data and known is not None and known.text:
             since = self.emptied.setdefault(rel, now)
-            hold = max(self.quiet, EMPTY_HOLD)
+            hold = max(self.grace, EMPTY_HOLD)
             if now - since < hold:
                 self.due[rel] = since + hold  # empty for a moment mid-save: look again later
                 return
         self.emptied.pop(rel, None)
-        read = read_note(self.root, rel, self.config)
-        report.diagnostics.extend(read.diagnostics)
-        if read.note is None or read.source is None:
+        loaded = load_note(self.root, rel, self.config)
+        report.diagnostics.extend(loaded.diagnostics)
+        if loaded.note is None or loaded.source is None:
             if rel in self.model.notes:
                 removed.append(rel)
                 self._forget(rel)
             self.unreadable.add(rel)  # still a file links find (no stub may be planned over it)
             return
         self.unreadable.discard(rel)
-        self.sources[rel] = read.source
-        self._set_readonly(rel, read.readonly)
+        self.sources[rel] = loaded.source
+        self._set_readonly(rel, loaded.readonly)
         self.user_changed_at[rel] = now
-        changed.append(read.note)
+        changed.append(loaded.note)
         report.reparsed.append(rel)
 
     def _forget(self, rel: str) -> None:
@@ -252,8 +252,8 @@ class LiveVault:
             index=index,
         )
         if index is None:
-            self.writer = None  # names may have changed: rebuild on the next incremental plan
-        self.lists.record(plan.rankings)
+            self.link_style = None  # names may have changed: rebuild on the next incremental plan
+        self.lists.record(plan.related)
         return drop_unsafe_creates(plan, self.listed, self.rules)
 
     def _link_index(self, scope: set[str]) -> LinkIndex:
@@ -263,10 +263,10 @@ class LiveVault:
         citing = sorted({source for key in scope for source in model.citing.get(key, ())})
         cited = wanted_stubs([r for source in citing for r in model.links[source]], self.options)
         wanted = {key: stub for key, stub in cited.items() if key in scope}
-        if self.writer is None:
+        if self.link_style is None:
             all_wanted = wanted_stubs(model.all_links(), self.options)
-            self.writer = stub_aware_writer(model.notes.values(), all_wanted, self.config)
-        return LinkIndex(model.neighbours, wanted, model.stub_paths(), self.writer)
+            self.link_style = stub_aware_style(model.notes.values(), all_wanted, self.config)
+        return LinkIndex(model.neighbours, wanted, model.stub_paths(), self.link_style)
 
     def _write(self, plan: Plan, report: SyncReport) -> None:
         now = self.clock()
@@ -275,8 +275,8 @@ class LiveVault:
         stubs_gone: list[str] = []
         for edit in plan.edits:
             changed_at = self.user_changed_at.get(edit.path)
-            if changed_at is not None and now - changed_at < self.quiet:
-                self.due[edit.path] = changed_at + self.quiet
+            if changed_at is not None and now - changed_at < self.grace:
+                self.due[edit.path] = changed_at + self.grace
                 if edit.path not in report.waiting:
                     report.waiting.append(edit.path)
                 continue

@@ -198,14 +198,14 @@ def read_vault(
     listed = {fold(p) for p in listing.paths}
     scan = VaultScan(root, config, sources, diagnostics=list(listing.diagnostics), listed=listed)
     advance = progress.step("reading", len(listing.paths))
-    for read in _read_notes(root, listing.paths, config, cache, advance):
-        scan.diagnostics.extend(read.diagnostics)
-        if read.note is None or read.source is None:
+    for loaded in _load_notes(root, listing.paths, config, cache, advance):
+        scan.diagnostics.extend(loaded.diagnostics)
+        if loaded.note is None or loaded.source is None:
             continue
-        scan.notes.append(read.note)
-        sources.add(read.source)
-        if read.readonly:
-            scan.readonly[read.note.path] = read.readonly
+        scan.notes.append(loaded.note)
+        sources.add(loaded.source)
+        if loaded.readonly:
+            scan.readonly[loaded.note.path] = loaded.readonly
     if cache is not None:
         cache.keep_only(listing.paths)
     readable = {n.path for n in scan.notes}
@@ -216,9 +216,9 @@ def read_vault(
     return scan
 
 
-def _read_notes(
+def _load_notes(
     root: Path, paths: list[str], config: Config, cache: ScanCache | None, advance: Advance
-) -> Iterator[NoteRead]:
+) -> Iterator[LoadedNote]:
     """Each note read and parsed, in ``paths`` order. Every file's bytes are read first (the
     parse in worker processes needs them); each is let go as soon as its note is yielded."""
     files = {rel: read_note_file(root, rel, config.max_bytes) for rel in paths}
@@ -231,19 +231,20 @@ def _read_notes(
     for rel in paths:
         file = files.pop(rel)
         if isinstance(file, Diagnostic):
-            yield NoteRead(None, None, (file,))
+            yield LoadedNote(None, None, (file,))
             continue
         cached = parsed.pop(rel, None)
         note = cached if cached is not None else fresh.pop(rel)
         file_digest = digest(file.data)
         if cache is not None:
             cache.record(rel, file.stamp, file_digest, keys[rel], note if cached is None else None)
-        yield _note_read(root, rel, file.data, file_digest, note)
+        yield _loaded_note(root, rel, file.data, file_digest, note)
 
 
 @dataclass(frozen=True)
-class NoteRead:
-    """One note file read and parsed; ``readonly`` says why it must never be rewritten."""
+class LoadedNote:
+    """One note file read (its bytes: ``vault.read_note_file``) and parsed; ``readonly`` says
+    why it must never be rewritten."""
 
     note: Note | None
     source: Source | None
@@ -251,18 +252,18 @@ class NoteRead:
     readonly: str = ""
 
 
-def read_note(root: Path, rel: str, config: Config) -> NoteRead:
+def load_note(root: Path, rel: str, config: Config) -> LoadedNote:
     """One note file read and parsed now (the watcher's, for a saved note)."""
     file = read_note_file(root, rel, config.max_bytes)
     if isinstance(file, Diagnostic):
-        return NoteRead(None, None, (file,))
-    return _note_read(root, rel, file.data, digest(file.data), parse_note(rel, file.data, config))
+        return LoadedNote(None, None, (file,))
+    return _loaded_note(root, rel, file.data, digest(file.data), parse_note(rel, file.data, config))
 
 
-def _note_read(root: Path, rel: str, data: bytes, data_digest: str, parsed: ParsedNote) -> NoteRead:
+def _loaded_note(root: Path, rel: str, data: bytes, data_digest: str, parsed: ParsedNote) -> LoadedNote:
     if parsed.note is None:
-        return NoteRead(None, None, parsed.diagnostics)
+        return LoadedNote(None, None, parsed.diagnostics)
     readonly = next((f"{d.code}: {d.message}" for d in parsed.diagnostics if d.code in _READONLY_CODES), "")
     if (root / rel).is_symlink():
         readonly = "note is a symbolic link; not written through"
-    return NoteRead(parsed.note, Source(rel, data.decode("utf-8"), data_digest), parsed.diagnostics, readonly)
+    return LoadedNote(parsed.note, Source(rel, data.decode("utf-8"), data_digest), parsed.diagnostics, readonly)

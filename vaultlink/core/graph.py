@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import Note, Term, TermKind, path_stem
+from vaultlink.core.note import Note, Term, TermKind, link_name
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 _KIND_PRIORITY = {TermKind.TAG: 0, TermKind.ALIAS: 1, TermKind.ENTITY: 2, TermKind.PHRASE: 3}
@@ -43,7 +43,7 @@ def concept_id(key: str) -> str:
 
 
 def missing_attrs(path: str) -> dict[str, str | int]:
-    return _node_attrs("missing", path_stem(path), path)
+    return _node_attrs("missing", link_name(path), path)
 
 
 def note_attrs(note: Note) -> dict[str, str | int]:
@@ -117,7 +117,7 @@ def _add_concepts(graph: nx.DiGraph[str], notes: Sequence[Note], config: Config)
     for note in notes:
         for term in note.terms:
             if term.key in kept:
-                graph.add_edge(note_id(note.path), concept_id(term.key), **mention_attrs(term, df[term.key], n))
+                graph.add_edge(note_id(note.path), concept_id(term.key), **concept_edge_attrs(term, df[term.key], n))
 
 
 def concept_attrs(term: Term, df: int) -> dict[str, str | int]:
@@ -131,8 +131,9 @@ def concept_rank(term: Term, path: str) -> tuple[int, str]:
     return (_KIND_PRIORITY[term.kind], path)
 
 
-def mention_attrs(term: Term, df: int, note_count: int) -> dict[str, str | float]:
-    """A mention edge: the term's count in the note times its rarity (idf)."""
+def concept_edge_attrs(term: Term, df: int, note_count: int) -> dict[str, str | float]:
+    """A concept edge (kind ``mentions`` in GraphML: the note states the concept): the term's count
+    in the note times its rarity (idf)."""
     return {"kind": "mentions", "weight": round(term.count * math.log((note_count + 1) / df), 4)}
 
 
@@ -144,11 +145,12 @@ class GraphSummary:
     missing: int
     concepts: int
     links: int
-    mentions: int
+    concept_edges: int
+    """Note → concept edges (kind ``mentions``)."""
 
 
 def summarize(graph: nx.DiGraph[str]) -> GraphSummary:
     kinds: Counter[str] = Counter(str(kind) for _, kind in graph.nodes(data="kind"))
     edge_kinds: Counter[str] = Counter(str(data["kind"]) for _, _, data in graph.edges(data=True))
-    mentions = edge_kinds.pop("mentions", 0)
-    return GraphSummary(kinds["note"], kinds["missing"], kinds["concept"], sum(edge_kinds.values()), mentions)
+    concept_edges = edge_kinds.pop("mentions", 0)
+    return GraphSummary(kinds["note"], kinds["missing"], kinds["concept"], sum(edge_kinds.values()), concept_edges)

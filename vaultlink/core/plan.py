@@ -9,14 +9,12 @@ to replace a file the user changed in the meantime.
 
 from __future__ import annotations
 
-import posixpath
 import re
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from vaultlink.core.blocks import (
     content_end_of_text,
@@ -27,8 +25,9 @@ from vaultlink.core.blocks import (
     set_block,
 )
 from vaultlink.core.config import Config
+from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.neighbours import Neighbours
-from vaultlink.core.note import Link, LinkKind, Note, Suggestion, path_stem
+from vaultlink.core.note import Link, LinkKind, Note, Suggestion
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 RELATED = "related"
@@ -150,43 +149,8 @@ def sync_options(config: Config, given: SyncOptions | SyncOverrides | None = Non
 class Plan:
     edits: list[Edit] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    rankings: dict[str, list[Suggestion]] = field(default_factory=dict)
-    """Each planned note's ranked related notes (the watcher keeps them to skip re-ranking)."""
-
-
-class LinkWriter:
-    """Writes links as the vault does: wikilinks with the shortest unambiguous name (as
-    Obsidian's "shortest" setting), markdown links when Obsidian is set to them, and
-    ``~/prefix/path.md`` in a Related list whose entries are written that way."""
-
-    def __init__(self, paths: Iterable[str], config: Config) -> None:
-        self.config = config
-        self.stem_counts: dict[str, int] = defaultdict(int)
-        for path in paths:
-            self.stem_counts[fold(path_stem(path))] += 1
-
-    def link(self, target: str, source: str, path_prefix: str = "") -> str:
-        if path_prefix and not re.search(r"[\r\n]", target):  # an entry is one line
-            return f"~/{path_prefix}/{target}"
-        name = (
-            path_stem(target)
-            if self.stem_counts[fold(path_stem(target))] == 1
-            else self.config.without_extension(target)
-        )
-        if self.config.use_markdown_links or not _wikilink_safe(name):
-            relative = posixpath.relpath(target, posixpath.dirname(source) or ".")
-            return f"[{_md_text(path_stem(target))}]({quote(relative, safe='/')})"
-        return f"[[{name}]]"
-
-
-def _wikilink_safe(name: str) -> bool:
-    return not re.search(r"[\[\]|#^\r\n]|-->|<!--", name) and name == name.strip()
-
-
-def _md_text(text: str) -> str:
-    """A link's visible text: brackets escaped, and on one line (an entry is one line of a block)."""
-    one_line = re.sub(r"[\r\n]+", " ", text)
-    return re.sub(r"([\[\]\\])", r"\\\1", one_line).replace("<!--", "&lt;!--")
+    related: dict[str, list[Suggestion]] = field(default_factory=dict)
+    """Each planned note's Related list (the watcher records them: ``RelatedLists.record``)."""
 
 
 def _safe_quote(line: str) -> str:
@@ -198,13 +162,13 @@ def _safe_quote(line: str) -> str:
 
 
 def related_lines(
-    note: Note, source: Source, suggestions: Sequence[Suggestion], writer: LinkWriter
+    note: Note, source: Source, suggestions: Sequence[Suggestion], style: LinkStyle
 ) -> tuple[list[str], int]:
     """The Related block's lines and, if it does not exist yet, where it goes."""
     bom = 1 if source.text.startswith("\ufeff") else 0
     anchor = find_related_anchor(source.text, bom + note.body_offset)
     prefix = anchor.path_prefix if anchor else ""
-    entries = [f"- {writer.link(s.path, note.path, prefix)} — {', '.join(s.reasons)}" for s in suggestions]
+    entries = [f"- {style.link(s.path, note.path, prefix)} — {', '.join(s.reasons)}" for s in suggestions]
     if anchor is not None:
         return entries, anchor.position
     return (["## Related", *entries] if entries else []), content_end_of_text(source.text)
@@ -218,7 +182,7 @@ class LinkIndex:
     neighbours: Neighbours
     wanted: Mapping[str, WantedStub]
     stubs: Mapping[str, str]
-    writer: LinkWriter
+    style: LinkStyle
 
     @classmethod
     def build(
@@ -227,20 +191,20 @@ class LinkIndex:
         notes = list(notes)
         wanted = wanted_stubs(links, options)
         stubs = {fold(n.path): n.path for n in notes if n.is_stub}
-        return cls(Neighbours(links), wanted, stubs, stub_aware_writer(notes, wanted, config))
+        return cls(Neighbours(links), wanted, stubs, stub_aware_style(notes, wanted, config))
 
 
-def stub_aware_writer(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkWriter:
+def stub_aware_style(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkStyle:
     """Names are shortest among the notes as they will be after the plan: stubs nobody cites
     are about to go, new ones about to come; otherwise the next run would rename links."""
-    return LinkWriter([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
+    return LinkStyle([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
 
 
 def plan_sync(
     notes: Mapping[str, Note],
     sources: Sources,
     links: Sequence[ResolvedLink],
-    rankings: Mapping[str, list[Suggestion]],
+    related: Mapping[str, list[Suggestion]],
     config: Config,
     options: SyncOptions,
     readonly: Mapping[str, str],
@@ -249,13 +213,13 @@ def plan_sync(
     index: LinkIndex | None = None,
 ) -> Plan:
     """Every edit that brings the vault's managed blocks and stubs up to date, given each note's
-    ranked related notes (``rankings``, the notes it links to already left out). For an
+    ranked related notes (``related``, the notes it links to already left out). For an
     incremental update, ``only`` limits the notes planned and ``stub_scope`` the stubs
     (by folded path) to those whose blocks can have changed; ``index`` saves walking every
     link again."""
     plan = Plan()
     index = index or LinkIndex.build(notes.values(), links, config, options)
-    writer, outgoing, incoming = index.writer, index.neighbours.outgoing, index.neighbours.incoming
+    style, outgoing, incoming = index.style, index.neighbours.outgoing, index.neighbours.incoming
     empty: set[str] = set()
     for path in sorted(notes if only is None else set(only) & notes.keys()):
         note = notes[path]
@@ -267,12 +231,12 @@ def plan_sync(
             plan.skipped.append((note.path, reason))
             continue
         mine = outgoing.get(note.path, empty)
-        suggestions = rankings.get(note.path, [])
-        plan.rankings[note.path] = suggestions
-        lines, anchor = related_lines(note, source, suggestions, writer)
+        suggestions = related.get(note.path, [])
+        plan.related[note.path] = suggestions
+        lines, anchor = related_lines(note, source, suggestions, style)
         text = set_block(source.text, RELATED, lines, anchor)
         backlinks = sorted(incoming.get(note.path, empty) - mine - {note.path}) if options.backlinks else []
-        back_lines = ["## Backlinks", *(f"- {writer.link(p, note.path)}" for p in backlinks)] if backlinks else []
+        back_lines = ["## Backlinks", *(f"- {style.link(p, note.path)}" for p in backlinks)] if backlinks else []
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
             _add_update(plan, Edit.rewrite(note.path, source.digest, text), source.text)
@@ -294,8 +258,8 @@ def _add_update(plan: Plan, edit: Edit, old: str) -> None:
         plan.skipped.append((edit.path, UNSAFE_EDIT))
 
 
-# Every line vaultlink writes inside a block: a heading, or an entry (a link as ``LinkWriter``
-# writes it, then " — " and why). Anything else was typed there by someone else.
+# Every line vaultlink writes inside a block: a heading, or an entry (a link as ``LinkStyle``
+# formats it, then " — " and why). Anything else was typed there by someone else.
 _OWN_LINE = re.compile(
     r"## (?:Related|Backlinks)"
     r"|- (?:\[\[[^\]\r\n]+\]\]|\[(?:\\.|[^\]\\\r\n])*\]\([^)\s]*\)|~/[^\r\n]+)(?: — [^\r\n]*)?"
@@ -366,14 +330,14 @@ def _plan_stubs(
 ) -> None:
     """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
     current; delete unedited stubs nobody cites any more."""
-    wanted, stubs, writer = index.wanted, index.stubs, index.writer
+    wanted, stubs, style = index.wanted, index.stubs, index.style
     for key, stub in sorted(wanted.items()):
         if scope is not None and key not in scope:
             continue
         lines = [
             "## Backlinks",
             *(
-                f"- {writer.link(src, stub.path)} — “{_safe_quote(_citing_line(sources.read(src).text, link))}”"
+                f"- {style.link(src, stub.path)} — “{_safe_quote(_citing_line(sources.read(src).text, link))}”"
                 for src, link in sorted(stub.citers.items())
             ),
         ]

@@ -8,7 +8,7 @@ Ranking v2.1. The score of two notes a and b is the sum of four symmetric parts:
   note's text, weighted the same way: how people refer to a note;
 - **mentions**: a note that states every content word of the other's name mentions it
   (Obsidian's "unlinked mentions"), weighted down for names many notes mention and for notes
-  that mention many names. Words are compared here as written, plurals folded, not stemmed
+  that mention many names. Words are compared here as written, made singular, not stemmed
   ("colour" does not mention ``Colourfulness``), and the words of a longer name must follow
   each other ("sourdough starter" mentions ``Sourdough Starter``, "a starter for sourdough"
   does not);
@@ -24,7 +24,7 @@ before ordering, and ties are broken by path.
 
 The package, one job a module:
 
-- ``features``: a note's row (its feature ids, tf, folded words, names) from a shared ``Vocabulary``;
+- ``features``: a note's row (its feature ids, tf, singular words, names) from a shared ``Vocabulary``;
 - ``mentions``: which notes state another's name, and how a mention weighs;
 - ``links``: the link graph's nodes and Adamic-Adar weights;
 - ``matrices``: ``ScoreMatrices``, built from the rows; ``ScoreMatrices.right`` writes the score;

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vaultlink.core.note import Note, TermKind, path_stem
-from vaultlink.core.terms import name_keys, plural_fold, stem
+from vaultlink.core.note import Note, TermKind, link_name
+from vaultlink.core.terms import name_keys, singular, stem
 
 ROW_BATCH = 2_048
 """Notes whose rows are made (or whose pairs are looked up) at a time when not all are kept."""
@@ -21,12 +21,12 @@ class Vocabulary:
     their rows. A feature key is a word's Snowball stem, a phrase's key or ``#`` and a tag."""
 
     ids: dict[str, int] = field(default_factory=dict)
-    folds: dict[str, int] = field(default_factory=dict)
-    """Ids of the plural-folded words mentions are found on (``terms.plural_fold``), apart from
+    singulars: dict[str, int] = field(default_factory=dict)
+    """Ids of the words made singular that mentions are found on (``terms.singular``), apart from
     the stems: the columns of the mention check."""
     forms: dict[str, int] = field(default_factory=dict)
-    """Each surface form's (``Note.words``) feature id and fold id in one integer (``word | fold
-    << 32``), so a note's row needs no stemming or folding, and one lookup a word."""
+    """Each surface form's (``Note.words``) feature id and singular id in one integer (``word | singular
+    << 32``), so a note's row needs no stemming or making singular, and one lookup a word."""
 
     def id_of(self, key: str) -> int:
         found = self.ids.get(key)
@@ -34,20 +34,20 @@ class Vocabulary:
             found = self.ids[key] = len(self.ids)
         return found
 
-    def fold_id(self, fold: str) -> int:
-        found = self.folds.get(fold)
+    def singular_id(self, singular: str) -> int:
+        found = self.singulars.get(singular)
         if found is None:
-            found = self.folds[fold] = len(self.folds)
+            found = self.singulars[singular] = len(self.singulars)
         return found
 
     def ids_of_forms(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The feature ids and the fold ids of ``words``, parallel to them."""
+        """The feature ids and the singular ids of ``words``, parallel to them."""
         get = self.forms.get
         found = [get(w, -1) for w in words]
         if -1 in found:
             for k, word in enumerate(words):
                 if found[k] == -1:
-                    found[k] = self.forms[word] = self.id_of(stem(word)) | self.fold_id(plural_fold(word)) << 32
+                    found[k] = self.forms[word] = self.id_of(stem(word)) | self.singular_id(singular(word)) << 32
         both = np.array(found, dtype=np.int64)
         return both & 0xFFFFFFFF, both >> 32
 
@@ -58,8 +58,8 @@ class NoteRow:
 
     words: np.ndarray  # feature ids, ascending
     tf: np.ndarray  # 1 + log(count), parallel to ``words``
-    folds: np.ndarray  # the note's folded words' ids (``Vocabulary.folds``), ascending
-    names: tuple[np.ndarray, ...]  # each name's content words as fold ids, ascending (empty names left out)
+    singulars: np.ndarray  # the note's singular words' ids (``Vocabulary.singulars``), ascending
+    names: tuple[np.ndarray, ...]  # each name's content words as singular ids, ascending (empty names left out)
     name_pairs: tuple[np.ndarray, ...]  # each name's pair codes (``terms.pair_codes``), ascending
     name_words: np.ndarray  # every word of every name as feature ids, ascending, once
 
@@ -76,7 +76,7 @@ class NoteRow:
 def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
     """The note's words, plus its multi-word terms and tags as features of their own (a shared
     phrase says more than its words apart)."""
-    word_ids, word_folds = vocabulary.ids_of_forms(note.words)
+    word_ids, word_singulars = vocabulary.ids_of_forms(note.words)
     ids: list[int] = []
     counts = list(note.word_counts)
     for key, kind, count in note.terms.counted_keys():  # no label needed: no term decoded
@@ -90,22 +90,23 @@ def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
     order = np.argsort(all_ids, kind="stable")
     words = all_ids[order]
     tf = 1.0 + np.log(np.array(counts, dtype=np.float64)[order])
-    # The note's folded words: its words folded, and its other forms (before the names: their
-    # words are among the note's own).
-    folds = np.unique(np.concatenate([word_folds, np.array([vocabulary.fold_id(f) for f in note.forms], np.int64)]))
+    # The note's singular words: its words made singular, and its other forms (before the names:
+    # their words are among the note's own).
+    forms = np.array([vocabulary.singular_id(f) for f in note.forms], np.int64)
+    singulars = np.unique(np.concatenate([word_singulars, forms]))
     names: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
     name_words: set[int] = set()
-    for name in {path_stem(note.path), note.title, *note.aliases}:
-        stems, folded, pairs = name_keys(name)
+    for name in {link_name(note.path), note.title, *note.aliases}:
+        stems, name_singulars, pairs = name_keys(name)
         if stems and all(s in vocabulary.ids for s in stems):
             name_words.update(vocabulary.ids[s] for s in stems)
-        if folded and all(f in vocabulary.folds for f in folded):
-            names.add((tuple(sorted({vocabulary.folds[f] for f in folded})), tuple(sorted(set(pairs)))))
+        if name_singulars and all(f in vocabulary.singulars for f in name_singulars):
+            names.add((tuple(sorted({vocabulary.singulars[f] for f in name_singulars})), tuple(sorted(set(pairs)))))
     ordered = sorted(names)
     return NoteRow(
         words,
         tf,
-        folds,
+        singulars,
         tuple(np.array(name, dtype=np.int64) for name, _ in ordered),
         tuple(np.array(pairs, dtype=np.uint32) for _, pairs in ordered),
         np.array(sorted(name_words), dtype=np.int64),

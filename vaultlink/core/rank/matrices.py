@@ -126,15 +126,15 @@ def build_matrices(
     if keep_rows:
         rows = [given.get(note.path) or note_row(note, vocabulary) for note in notes]
         parts = _BagParts()
-        folds = presence_matrix([r.folds for r in rows], len(vocabulary.folds))
+        singulars = presence_matrix([r.singulars for r in rows], len(vocabulary.singulars))
     else:
         rows, parts = _rows_without_words(notes, given, vocabulary)
-        folds = _presence_of_parts(parts, len(vocabulary.folds))
-    columns = MentionColumns.of(rows, folds.shape[1])
+        singulars = _presence_of_parts(parts, len(vocabulary.singulars))
+    columns = MentionColumns.of(rows, singulars.shape[1])
     # By columns: the mention check reads postings. Converted at once, so that the row and
     # column forms are not held together.
-    present = columns.presence(folds, [note.pairs for note in notes]).tocsc()
-    del folds
+    present = columns.presence(singulars, [note.pairs for note in notes]).tocsc()
+    del singulars
     mention_df = np.diff(present.indptr)  # notes having each column; for a patched index too
     upper = max(upper_df(config, n), min(WORD_MAX_DF, n))
     owners, ranked = mentionable(rows, columns, mention_df, upper)
@@ -210,19 +210,19 @@ def bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
 @dataclass
 class _BagParts:
     """The word bag's CSR arrays in pieces, one per batch of rows, and each row's length; and the
-    same of the rows' folded words."""
+    same of the rows' singular words."""
 
     words: list[np.ndarray] = field(default_factory=list)
     tf: list[np.ndarray] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
-    folds: list[np.ndarray] = field(default_factory=list)
-    fold_lengths: list[int] = field(default_factory=list)
+    singulars: list[np.ndarray] = field(default_factory=list)
+    singular_lengths: list[int] = field(default_factory=list)
 
 
 def _rows_without_words(
     notes: Sequence[Note], given: Mapping[str, NoteRow], vocabulary: Vocabulary
 ) -> tuple[list[NoteRow], _BagParts]:
-    """Each note's row with its words, tf and folded words moved into one array per ``ROW_BATCH``
+    """Each note's row with its words, tf and singular words moved into one array per ``ROW_BATCH``
     rows (what the bag and the mention check are made of), the rows keeping their names only.
     Every row's own arrays cost 8 bytes a word and 112 of headers each, and all of them at once
     were the index's largest transient."""
@@ -234,18 +234,18 @@ def _rows_without_words(
         parts.words.append(narrowed(words, len(vocabulary.ids)))
         parts.tf.append(np.concatenate([r.tf for r in batch]) if batch else NO_TF)
         parts.lengths.extend(len(r.words) for r in batch)
-        folds = np.concatenate([r.folds for r in batch]) if batch else NO_IDS
-        parts.folds.append(narrowed(folds, len(vocabulary.folds)))
-        parts.fold_lengths.extend(len(r.folds) for r in batch)
+        singulars = np.concatenate([r.singulars for r in batch]) if batch else NO_IDS
+        parts.singulars.append(narrowed(singulars, len(vocabulary.singulars)))
+        parts.singular_lengths.extend(len(r.singulars) for r in batch)
         rows.extend(NoteRow(NO_IDS, NO_TF, NO_IDS, r.names, r.name_pairs, r.name_words) for r in batch)
     return rows, parts
 
 
 def _presence_of_parts(parts: _BagParts, width: int) -> Matrix:
     """``presence_matrix`` of the rows ``parts`` was taken from, the pieces let go as copied."""
-    indices = joined(parts.folds)
-    parts.folds.clear()
-    return presence(indices, indptr_of(parts.fold_lengths), width)
+    indices = joined(parts.singulars)
+    parts.singulars.clear()
+    return presence(indices, indptr_of(parts.singular_lengths), width)
 
 
 def _bag_of_parts(parts: _BagParts, width: int) -> Matrix:

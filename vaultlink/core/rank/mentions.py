@@ -2,7 +2,7 @@
 notes × notes matrix.
 
 A note mentions a name when it has every column of it: each of the name's content words (as
-written, plurals folded, not stemmed) and each pair of them that follow each other (so "a
+written, made singular, not stemmed) and each pair of them that follow each other (so "a
 starter for sourdough" does not mention ``Sourdough Starter``). A mention is weighted down for
 names many notes mention and for notes that mention many names (``weighed_mentions``).
 """
@@ -29,20 +29,20 @@ transient at 100,000 notes."""
 
 @dataclass(frozen=True)
 class MentionColumns:
-    """The columns mentions are checked on: each folded word (its id in ``Vocabulary.folds``, the
-    first ``fold_width``), then each pair code some note's name holds (``codes``, ascending). A
+    """The columns mentions are checked on: each singular word (its id in ``Vocabulary.singulars``, the
+    first ``singular_width``), then each pair code some note's name holds (``codes``, ascending). A
     note mentions a name when it has every column of the name (``mentionable``)."""
 
-    fold_width: int
+    singular_width: int
     codes: np.ndarray
 
     @classmethod
-    def of(cls, rows: Sequence[NoteRow], fold_width: int) -> MentionColumns:
+    def of(cls, rows: Sequence[NoteRow], singular_width: int) -> MentionColumns:
         every = [pairs for row in rows for pairs in row.name_pairs]
-        return cls(fold_width, np.unique(np.concatenate(every)) if every else np.zeros(0, dtype=np.uint32))
+        return cls(singular_width, np.unique(np.concatenate(every)) if every else np.zeros(0, dtype=np.uint32))
 
-    def presence(self, folds: Matrix, pairs: Sequence[bytes]) -> Matrix:
-        """Notes × columns: ``folds`` (notes × folded words, 1 where stated; a wider one, from a
+    def presence(self, singulars: Matrix, pairs: Sequence[bytes]) -> Matrix:
+        """Notes × columns: ``singulars`` (notes × singular words, 1 where stated; a wider one, from a
         vocabulary grown since, is cut) and the pair codes of the notes' ``pairs`` (``Note.pairs``)
         that are columns."""
         rows: list[np.ndarray] = []
@@ -56,9 +56,9 @@ class MentionColumns:
             columns.append(at[found])
         stated = sp.csr_matrix(
             (np.ones(sum(map(len, rows)), dtype=np.int8), (joined(rows), joined(columns))),
-            shape=(folds.shape[0], len(self.codes)),
+            shape=(singulars.shape[0], len(self.codes)),
         )
-        own = folds if folds.shape[1] == self.fold_width else folds[:, : self.fold_width]
+        own = singulars if singulars.shape[1] == self.singular_width else singulars[:, : self.singular_width]
         return sp.hstack([own, stated], format="csr")
 
 
@@ -82,27 +82,27 @@ class Mentionable:
 def mentionable(
     rows: Sequence[NoteRow], columns: MentionColumns, df: np.ndarray, upper: float
 ) -> tuple[list[int], list[np.ndarray]]:
-    """Each name a note can mention, as its owner's row and its columns (its words' fold ids, then
+    """Each name a note can mention, as its owner's row and its columns (its words' singular ids, then
     its pairs' columns) rarest first (``df``, the notes having each column; ties keep that order), up to
     ``MAX_NAME_WORDS`` of them. A name whose rarest word is in more than ``upper`` notes
     (``WORD_MAX_DF`` in a large vault) mentions nothing, however rare its pairs: that bounds the
     work, and so many mentions weigh next to nothing anyway. Every name at once, in numpy: the
     watcher rebuilds this for each check."""
-    folds = [name for row in rows for name in row.names]
-    if not folds:
+    singulars = [name for row in rows for name in row.names]
+    if not singulars:
         return [], []
     pairs = [codes for row in rows for codes in row.name_pairs]
     owners = np.repeat(np.arange(len(rows)), [len(row.names) for row in rows])
-    fold_lengths, pair_lengths = np.array([len(f) for f in folds]), np.array([len(p) for p in pairs])
-    word_columns = np.concatenate(folds)
-    pair_columns = columns.fold_width + np.searchsorted(columns.codes, joined(pairs))
-    usable = np.minimum.reduceat(df[word_columns], indptr_of(fold_lengths)[:-1]) <= upper
-    names = np.arange(len(folds))
-    name_of = np.concatenate([np.repeat(names, fold_lengths), np.repeat(names, pair_lengths)])
+    singular_lengths, pair_lengths = np.array([len(f) for f in singulars]), np.array([len(p) for p in pairs])
+    word_columns = np.concatenate(singulars)
+    pair_columns = columns.singular_width + np.searchsorted(columns.codes, joined(pairs))
+    usable = np.minimum.reduceat(df[word_columns], indptr_of(singular_lengths)[:-1]) <= upper
+    names = np.arange(len(singulars))
+    name_of = np.concatenate([np.repeat(names, singular_lengths), np.repeat(names, pair_lengths)])
     every = np.concatenate([word_columns, pair_columns])
     every = every[np.lexsort((df[every], name_of))]  # by name, rarest first; ties keep their order
-    starts = indptr_of(fold_lengths + pair_lengths)[:-1]
-    checked = np.minimum(fold_lengths + pair_lengths, MAX_NAME_WORDS)
+    starts = indptr_of(singular_lengths + pair_lengths)[:-1]
+    checked = np.minimum(singular_lengths + pair_lengths, MAX_NAME_WORDS)
     kept = zip(starts.tolist(), checked.tolist(), usable.tolist(), strict=True)
     ranked = [every[a : a + k] for a, k, ok in kept if ok]
     return owners[usable].tolist(), ranked

@@ -96,8 +96,8 @@ class PatchedIndex(RankIndex):
         weighed_rows = [rows[r] for r in weighed]
         bag = bag_matrix(weighed_rows, len(weights))
         names = name_matrix(weighed_rows, len(weights), weights)
-        folds = presence_matrix([row.folds for row in new_rows], len(base.vocabulary.folds))
-        present = _mentionable_of(base).columns.presence(folds, [notes[r].pairs for r in saved])
+        singulars = presence_matrix([row.singulars for row in new_rows], len(base.vocabulary.singulars))
+        present = _mentionable_of(base).columns.presence(singulars, [notes[r].pairs for r in saved])
         mentioning, mentions = _mentions_after(base, saved, present)
         self.matrices = ScoreMatrices(
             text=with_rows(old.text, weighed, normalise(weighted(bag, weights))[:, :width]),
