@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import CACHE_ONLY, VaultFactory, mtimes, pristine_sample, snapshot, state_files
+from conftest import CACHE_ONLY, VaultFactory, examples, mtimes, pristine_sample, run, snapshot, state_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +26,6 @@ import vaultlink.memo
 import vaultlink.scan
 from vaultlink import app, cache, parallel
 from vaultlink.cache import CACHE_FILE, GITIGNORE
-from vaultlink.cli import cli
 from vaultlink.config import load_config
 from vaultlink.core.blocks import code_fences, content_end_of_text, set_block
 from vaultlink.core.codec import decode_parsed, encode_parsed
@@ -38,7 +36,7 @@ from vaultlink.core.parse import parse_key, parse_note, parse_text
 from vaultlink.vault import NoteFile, list_notes, read_note_file
 
 STATE = ".vaultlink"
-HYPOTHESIS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HYPOTHESIS = settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EDITED = "cooking/Sauerkraut.md"
 OTHER = "astronomy/Dark sky sites.md"
 PROSE = "\nSauerkraut keeps well; a Dobsonian telescope night with Kimchi notes and Light pollution maps.\n"
@@ -146,10 +144,6 @@ def edit_db(path: Path) -> Iterator[sqlite3.Connection]:
 def sample_items() -> list[tuple[str, bytes]]:
     config = load_config(pristine_sample())
     return [(rel, (pristine_sample() / rel).read_bytes()) for rel in list_notes(pristine_sample(), config).paths]
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 def cache_warnings(warnings: list[Diagnostic], cache_path: Path) -> list[Diagnostic]:
@@ -446,6 +440,7 @@ def test_block_after_frontmatter_only_note_keeps_key_and_parse(text: str) -> Non
 # --- 3. the cache never changes output ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cache_never_changes_what_is_written_or_reported(
     synced: Synced, synced_twins: tuple[Path, Path], tmp_path: Path
 ) -> None:

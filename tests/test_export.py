@@ -240,6 +240,7 @@ def assert_reads_back(out: Path) -> nx.DiGraph[str]:
     return back
 
 
+@pytest.mark.slow
 @requires_shared
 def test_export_vaultofknowledge_reads_back(tmp_path: Path) -> None:
     out = tmp_path / "vok.graphml"

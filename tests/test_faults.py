@@ -536,6 +536,7 @@ def _killed_at_first_fsync(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_killed_with_a_temp_file_written_leaves_every_note_and_the_next_sync_converges(case: Case, vault: Path) -> None:
     killed = _killed_at_first_fsync(vault)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
@@ -561,6 +562,7 @@ LOOK_ALIKES = {
 }
 
 
+@pytest.mark.slow
 def test_temp_file_left_by_a_killed_run_is_removed_by_the_next_run(case: Case, vault: Path, tmp_path: Path) -> None:
     assert _killed_at_first_fsync(vault).returncode == -signal.SIGKILL
     leftovers = temp_files(vault)  # one or more: notes are written several at once
@@ -578,6 +580,7 @@ def test_temp_file_left_by_a_killed_run_is_removed_by_the_next_run(case: Case, v
     assert {rel: after[rel] for rel in LOOK_ALIKES} == LOOK_ALIKES
 
 
+@pytest.mark.slow
 def test_temp_file_that_cannot_be_removed_is_one_warning_naming_it(
     case: Case, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -643,6 +646,7 @@ def _sync_cli(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+@pytest.mark.slow
 def test_second_process_is_refused_while_the_first_holds_the_lock(case: Case, vault: Path) -> None:
     with lock_held(vault) as holder:
         refused = _sync_cli(vault)
@@ -656,6 +660,7 @@ def test_second_process_is_refused_while_the_first_holds_the_lock(case: Case, va
     assert snapshot(vault) == case.reference
 
 
+@pytest.mark.slow
 def test_lock_of_a_killed_process_is_taken_over(case: Case, vault: Path) -> None:
     with lock_held(vault) as holder:
         holder.kill()  # SIGKILL: no chance to remove its lock
@@ -668,6 +673,7 @@ def test_lock_of_a_killed_process_is_taken_over(case: Case, vault: Path) -> None
     assert not (vault / LOCK).exists()
 
 
+@pytest.mark.slow
 def test_two_syncs_started_together_end_in_the_reference_vault(case: Case, vault: Path) -> None:
     """Whichever way they interleave: each finishes or is refused by the lock, and the vault ends right."""
     first, second = _python("-m", "vaultlink", "sync", str(vault)), _python("-m", "vaultlink", "sync", str(vault))
@@ -817,6 +823,7 @@ with vault_lock(root, "sync"):
 """
 
 
+@pytest.mark.slow
 def test_forked_child_of_a_killed_run_does_not_keep_the_vault_locked(case: Case, vault: Path) -> None:
     holder = _python("-c", LOCK_THEN_FORK, str(vault), stdin=subprocess.PIPE)
     assert holder.stdout is not None
@@ -868,6 +875,7 @@ def _session_members(sid: int) -> list[int]:
     return members
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux /proc needed")
 def test_killed_run_leaves_no_worker_process_behind(tmp_path: Path) -> None:
     parallel = pytest.importorskip("vaultlink.parallel")

@@ -48,7 +48,10 @@ from faultkit import folders, snapshot, temp_files
 
 from vaultlink.lock import LOCK_NAME, STATE_DIR
 
-pytestmark = pytest.mark.skipif(not (hasattr(os, "fork") and Path("/proc/self/stat").exists()), reason="Linux only")
+pytestmark = [
+    pytest.mark.skipif(not (hasattr(os, "fork") and Path("/proc/self/stat").exists()), reason="Linux only"),
+    pytest.mark.slow,  # kill runs: the full suite runs them, the quick loop does not
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = int(os.environ.get("VAULTLINK_KILLS", "20"))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import SMALL_VAULT, VaultFactory, mtimes, pristine_sample, prose, snapshot
+from conftest import SMALL_VAULT, VaultFactory, examples, mtimes, pristine_sample, prose, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -533,8 +533,11 @@ def saves(draw: st.DrawFn) -> list[Save]:
     return out
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(saves())
 def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeClock, steps: list[Save]) -> None:
@@ -689,8 +692,11 @@ def saves_and_checks(draw: st.DrawFn) -> list[Step]:
     return out
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(saves_and_checks())
 def test_saves_between_interrupted_checks_converge_to_a_full_sync(clock: FakeClock, steps: list[Step]) -> None:

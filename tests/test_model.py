@@ -4,6 +4,7 @@ scratch, and the set of notes it reports as affected covers every note whose Bac
 
 from __future__ import annotations
 
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,7 +147,9 @@ OPS = ("edit", "append", "append", "rename", "rename", "delete", "create", "stub
 ADDITIONS = (*(f"About the {p}." for p in PHRASES), *(f"See [[{t}]]." for t in TARGETS), "#baking")
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(
     initial=st.dictionaries(st.sampled_from(PATHS), note_texts(), min_size=3, max_size=len(PATHS)),
     data=st.data(),
@@ -240,7 +243,7 @@ def test_a_model_given_the_scans_links_equals_one_that_resolves_them() -> None:
     )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts=st.dictionaries(st.sampled_from(PATHS), note_texts(), min_size=1, max_size=len(PATHS)))
 def test_neighbours_are_the_links_either_way_and_forget_them_all(texts: dict[str, str]) -> None:
     links = fresh_links({p: parse(p, t) for p, t in texts.items()})

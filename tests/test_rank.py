@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pytest
-from conftest import FILLER, SMALL_VAULT, VaultFactory, prose
+from conftest import FILLER, SMALL_VAULT, VaultFactory, examples, prose
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -583,7 +583,8 @@ def small_vaults(draw: st.DrawFn) -> GeneratedVault:
     return files, exclude, top, min_score
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_vaults())
 def test_generated_vaults_keep_every_ranking_promise(vault: GeneratedVault) -> None:
     files, exclude, top, min_score = vault

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pytest
-from conftest import FILLER, SMALL_VAULT, prose
+from conftest import FILLER, SMALL_VAULT, examples, prose
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_rank import CONFIG, STUB_TEXT, TOLERANCE, assert_well_formed, links_of, note, notes_of, per_note
@@ -192,7 +192,8 @@ def edited_vaults(draw: st.DrawFn) -> Edits:
     return files, {path: ". ".join(shuffled) + (". " if shuffled else "") + f"\nzz. {links}\n"}, True
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edited_vaults())
 def test_any_patch_keeps_every_ranking_promise(vault: Edits) -> None:
     files, edits, exact = vault

@@ -15,7 +15,10 @@ from conftest import CACHE_ONLY, VAULT_OF_KNOWLEDGE, requires_shared, state_file
 from vaultlink import app, writer
 from vaultlink.lock import STATE_DIR
 
-pytestmark = requires_shared
+pytestmark = [
+    requires_shared,
+    pytest.mark.slow,  # a real-vault sweep: the full suite runs them, the quick loop does not
+]
 
 RELATED_MARK = b"<!-- vaultlink:related -->"
 

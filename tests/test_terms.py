@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -223,7 +224,7 @@ def _runs_by_clauses(text: str) -> list[list[str]]:
 _PROSE_ALPHABET = "ab Zé3_-'’.,;:!?()[]#/\\—– \n\t\"“”*~`^=+<>|"
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(st.lists(st.sampled_from(["the", "of", "Data", "don’t", "it's", "3.5", "x-ray", "a - b", "well-"]) | st.text(
     _PROSE_ALPHABET, max_size=6)).map("".join))
 def test_one_scan_finds_the_runs_of_clause_splitting(text: str) -> None:
@@ -257,7 +258,7 @@ def test_singular_takes_off_plural_endings_only() -> None:
     assert {word: terms.singular(word) for word in singulars} == singulars
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.lists(st.sampled_from(["Colour", "colourfulness", "metrics", "Metric", "classes", "class", "the"]) | st.text(
     _PROSE_ALPHABET + "s", max_size=8)).map(" ".join))
 def test_a_word_bag_keeps_every_singular_word_once(text: str) -> None:
@@ -274,7 +275,7 @@ _NAME_WORDS = st.sampled_from(["Sourdough", "starters", "civilization", "Cradles
 _BETWEEN = st.sampled_from([" ", " of the ", ", ", " 42 ", "; a ", " (", ") "])
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     before=st.text(_PROSE_ALPHABET, max_size=12),
     name=st.lists(_NAME_WORDS, min_size=1, max_size=4),

@@ -25,9 +25,13 @@ from vaultlink.core.note import Diagnostic
 from vaultlink.live import LiveVault
 from vaultlink.lock import holds_lock
 from vaultlink.report import SyncReport
-from vaultlink.watch import EventCollector, WatchSettings, is_noise, run_watch, start_observer
+from vaultlink.watch import EventCollector, WatchSettings, run_watch, start_observer
 
 Batch = tuple[set[str], SyncReport]
+
+# Real observers, debounce waits and watcher processes: the full suite runs them, the quick loop
+# does not (the watcher's logic runs in memory, on a fake clock, in test_live.py).
+pytestmark = pytest.mark.slow
 
 
 SHARED_WITH_BETA = "\n" + prose("bulk fermentation", "proofing basket")
@@ -567,58 +571,3 @@ def test_watch_use_case_locks_syncs_and_tells_each_step(vault: Path) -> None:
     assert recorder.told == ["reading vault, lock held: True", "0 warnings", synced]
     assert not holds_lock(vault)
     assert pending(vault) == 0
-
-
-# --- is_noise ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "rel",
-    [
-        ".note.md.swp",
-        "folder/.note.md.swp",
-        "note.md.swp",
-        "note.md.swx",
-        "note.md~",
-        "folder/note.md~",
-        "4913",
-        "folder/4913",
-        "x.tmp",
-        "note.md.tmp",
-        ".note.md.tmp",
-        "NOTE.MD.TMP",
-        "note.md.bak",
-        "#note.md#",
-        "note.sync-conflict-20240101-120000-ABCDEFG.md",
-        "note (conflicted copy 2024-01-01).md",
-        "note.md.crswap",
-        ".obsidian/workspace.json",
-        ".vaultlink/lock",
-        ".vaultlink-tmp-123.md",
-        ".trash/old.md",
-        "a/.hidden/b.md",
-    ],
-)
-def test_is_noise(rel: str) -> None:
-    assert is_noise(rel)
-
-
-@pytest.mark.parametrize(
-    "rel",
-    [
-        "note.md",
-        "folder/note.md",
-        "Notes - Pale Blue Dot.md",
-        "49130.md",
-        "4913.md",
-        "temp notes.md",
-        "tmp.md",
-        "swap meet.md",
-        "2026-01-01 conflict resolution.md",
-        "a/b/c/deep note.markdown",
-        "backup.md",
-        "folder",
-    ],
-)
-def test_is_not_noise(rel: str) -> None:
-    assert not is_noise(rel)

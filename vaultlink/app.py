@@ -12,7 +12,13 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from vaultlink.apply import apply_edits, drop_unsafe_creates, leave_changed_alone, preview_edits
+from vaultlink.apply import (
+    FileWrites,
+    apply_edits,
+    drop_unsafe_creates,
+    leave_changed_alone,
+    preview_edits,
+)
 from vaultlink.cache import remove_cache
 from vaultlink.config import load_config
 from vaultlink.core.neighbours import Neighbours
@@ -56,6 +62,7 @@ __all__ = [
     "READ_CACHE",
     "USE_CACHE",
     "CacheOptions",
+    "FileWrites",
     "NoteNotFound",
     "SyncOptions",
     "SyncOverrides",
@@ -115,6 +122,7 @@ def sync(
     dry_run: bool = False,
     cache: CacheOptions = USE_CACHE,
     progress: Progress = NO_PROGRESS,
+    writes: FileWrites | None = None,
 ) -> SyncReport:
     """Bring every Related block, Backlinks block and stub up to date, with ``options`` (or the
     vault's own settings, with any ``SyncOverrides``).
@@ -137,7 +145,7 @@ def sync(
             else:
                 scan = read_vault(root, config, listing, store, progress, keep_texts=False)
                 plan = _sync_plan(scan, resolved, progress)
-                report = _carry_out(scan, plan, dry_run=dry_run, progress=progress)
+                report = _carry_out(scan, plan, writes, dry_run=dry_run, progress=progress)
                 progress.close()
                 if store is not None and not dry_run:
                     remember_sync(store, root, config, listing, resolved, plan, report)
@@ -145,15 +153,21 @@ def sync(
         return report
 
 
-def clean(path: str | os.PathLike[str], *, dry_run: bool = False, cache: CacheOptions = USE_CACHE) -> SyncReport:
+def clean(
+    path: str | os.PathLike[str],
+    *,
+    dry_run: bool = False,
+    cache: CacheOptions = USE_CACHE,
+    writes: FileWrites | None = None,
+) -> SyncReport:
     """Remove every managed block, every stub nobody edited, and vaultlink's cache."""
     if dry_run:
         scan = scan_vault(path, cache.read_only(), keep_texts=False)
-        return _carry_out(scan, _clean_plan(scan), dry_run=True)
+        return _carry_out(scan, _clean_plan(scan), writes, dry_run=True)
     root = vault_root(path)
     with vault_lock(root, "clean"):
         scan = scan_vault(root, cache.read_only(), keep_texts=False)
-        report = _carry_out(scan, _clean_plan(scan), dry_run=False)
+        report = _carry_out(scan, _clean_plan(scan), writes, dry_run=False)
     if cache.enabled:
         remove_cache(cache.folder_for(root))
     report.warnings.extend(scan.warnings)
@@ -179,13 +193,15 @@ def _without_words(note: Note) -> Note:
     return dataclasses.replace(note, words=(), word_counts=b"", forms=(), pairs=b"", terms=NO_TERMS)
 
 
-def _carry_out(scan: VaultScan, plan: Plan, *, dry_run: bool, progress: Progress = NO_PROGRESS) -> SyncReport:
-    """Apply ``plan`` (or, dry, preview it) and report what was done."""
+def _carry_out(
+    scan: VaultScan, plan: Plan, writes: FileWrites | None, *, dry_run: bool, progress: Progress = NO_PROGRESS
+) -> SyncReport:
+    """Apply ``plan`` through ``writes`` (or, dry, preview it) and report what was done."""
     advance = progress.step("writing" if not dry_run else "comparing", len(plan.edits))
     if dry_run:
         refusals, diff = preview_edits(scan.root, plan.edits, scan.sources, advance)
     else:
-        refusals, diff = apply_edits(scan.root, plan.edits, advance), ""
+        refusals, diff = apply_edits(scan.root, plan.edits, advance, writes), ""
     return SyncReport.of(len(scan.notes), plan, refusals, scan.diagnostics, diff)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,7 +263,13 @@ def load_note(root: Path, rel: str, config: Config) -> LoadedNote:
 def _loaded_note(root: Path, rel: str, data: bytes, data_digest: str, parsed: ParsedNote) -> LoadedNote:
     if parsed.note is None:
         return LoadedNote(None, None, parsed.diagnostics)
-    readonly = next((f"{d.code}: {d.message}" for d in parsed.diagnostics if d.code in _READONLY_CODES), "")
+    readonly = readonly_reason(parsed.diagnostics)
     if (root / rel).is_symlink():
         readonly = "note is a symbolic link; not written through"
     return LoadedNote(parsed.note, Source(rel, data.decode("utf-8"), data_digest), parsed.diagnostics, readonly)
+
+
+def readonly_reason(diagnostics: Iterable[Diagnostic]) -> str:
+    """Why a note read with these problems must never be rewritten ("" if it may be): it was read
+    "as well as possible" (broken frontmatter, a damaged block)."""
+    return next((f"{d.code}: {d.message}" for d in diagnostics if d.code in _READONLY_CODES), "")
