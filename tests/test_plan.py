@@ -240,7 +240,7 @@ def planned_clean(files: Mapping[str, bytes]) -> Plan:
     return plan_clean(list(notes.values()), SourcesInMemory(sources), readonly)
 
 
-IN_MEMORY = settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+IN_MEMORY = settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @IN_MEMORY
