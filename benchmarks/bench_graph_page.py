@@ -33,6 +33,7 @@ from typing import TypeVar
 import numpy as np
 
 from vaultlink import app
+from vaultlink.core.graph import summarize
 from vaultlink.core.layout import force_layout
 from vaultlink.export_html import page_data, page_html, starting_positions, top_folder
 
@@ -68,7 +69,7 @@ def python_stages(root: Path, out: Path, repeat: int) -> None:
     print(f"{'scan (parse + resolve, no cache)':44s} {seconds:7.2f} s")
     seconds, graph = timed(lambda: app.concept_graph(scan), repeat)
     print(f"{'concept graph + Related edges (ranking)':44s} {seconds:7.2f} s")
-    summary = app.summarize(graph)
+    summary = summarize(graph)
     print(f"{'':44s} {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges: {summary}")
     attrs = [a for _, a in graph.nodes(data=True)]
     index = {node: i for i, node in enumerate(graph)}

@@ -121,7 +121,7 @@ def _live_child(root: Path, updates: int, seed: int, cache_dir: str) -> tuple[fl
     extra: dict[str, Any] = {}
     if "cache" in inspect.signature(LiveVault).parameters:  # the CLI's cache, as 'vaultlink watch' uses it
         extra["cache"] = app.CacheOptions(folder=cache_dir or None)
-    live = LiveVault(root, quiet=0.0, **extra)
+    live = LiveVault(root, grace=0.0, **extra)
     loaded = time.perf_counter()
     first = live.sync_all()
     rng = random.Random(seed)
@@ -131,7 +131,7 @@ def _live_child(root: Path, updates: int, seed: int, cache_dir: str) -> tuple[fl
         rel = rng.choice(paths)
         append_sentence(root, rel, rng, paths)
         report = live.update([rel])
-        written = len(report.written) + len(report.created) + len(report.deleted)
+        written = len(report.changed) + len(report.created) + len(report.deleted)
         # Notes a save moves only through a term's weight may be left to the next batch
         # ('deferred'); that batch runs at once, and is timed apart.
         later = live.update([]) if getattr(live, "deferred", None) else None
@@ -141,13 +141,13 @@ def _live_child(root: Path, updates: int, seed: int, cache_dir: str) -> tuple[fl
                 "seconds": report.seconds,
                 "written": written,
                 "deferred_seconds": later.seconds if later else 0.0,
-                "deferred_written": len(later.written) if later else 0,
+                "deferred_written": len(later.changed) if later else 0,
             }
         )
     info = {
         "load_s": loaded - imported,
         "sync_all_s": first.seconds,
-        "sync_all_written": len(first.written) + len(first.created) + len(first.deleted),
+        "sync_all_written": len(first.changed) + len(first.created) + len(first.deleted),
         "updates": samples,
     }
     return imported - start, time.perf_counter() - imported, info

@@ -31,7 +31,8 @@ import threading
 import time
 from pathlib import Path
 
-from vaultlink.live import BatchReport, LiveVault
+from vaultlink.live import LiveVault
+from vaultlink.report import SyncReport
 from vaultlink.watch import WatchSettings, run_watch
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -61,17 +62,17 @@ def main() -> None:
     args = parser.parse_args()
     root = prepare(args.vault, args.notes)
     start = time.perf_counter()
-    live = LiveVault(root, quiet=0.0)
+    live = LiveVault(root, grace=0.0)
     loaded = time.perf_counter()
     first = live.sync_all()
     print(f"vault {root}: {len(live.model.notes)} notes; load {loaded - start:.1f} s, first sync {first.seconds:.1f} s")
 
-    batches: queue.Queue[tuple[float, BatchReport]] = queue.Queue()
+    batches: queue.Queue[tuple[float, SyncReport]] = queue.Queue()
     stop = threading.Event()
     ready = threading.Event()
     watcher = threading.Thread(
         target=run_watch,
-        args=(live, WatchSettings(debounce=args.debounce, quiet=0.0), stop),
+        args=(live, WatchSettings(debounce=args.debounce, grace=0.0), stop),
         kwargs={
             "on_batch": lambda _paths, report: batches.put((time.perf_counter(), report)),
             "on_error": lambda exc: print("error:", exc),
@@ -97,7 +98,7 @@ def main() -> None:
             f.write(f"\nMore on {sentence} in [[{other}]] (trial {trial}).\n")
         return rel, saved
 
-    def batch_of(rel: str) -> tuple[float, BatchReport]:
+    def batch_of(rel: str) -> tuple[float, SyncReport]:
         while True:
             done, report = batches.get(timeout=60)
             if rel in report.reparsed:
@@ -119,7 +120,7 @@ def main() -> None:
         if report.deferred:  # the notes it left for the next batch, which runs at once
             settled, _ = batches.get(timeout=60)
         converged.append(settled - saved - args.debounce)
-        written.append(len(report.written) + len(report.created) + len(report.deleted))
+        written.append(len(report.changed) + len(report.created) + len(report.deleted))
         batch_seconds.append(report.seconds)
         settle()
     second: list[float] = []

@@ -39,7 +39,7 @@ from vaultlink import app
 from vaultlink.app import VaultScan
 from vaultlink.core.blocks import remove_all_blocks
 from vaultlink.core.markdown import WIKILINK_PATTERN
-from vaultlink.core.note import Link, LinkKind, Note, path_stem
+from vaultlink.core.note import Link, LinkKind, Note, link_name
 from vaultlink.core.rank import RankIndex
 from vaultlink.core.resolve import NoteIndex, Outcome, ResolvedLink, resolve_link
 
@@ -88,7 +88,7 @@ def top_ranked(scores: Mapping[str, float], exclude: Collection[str], limit: int
 def note_text(scan: VaultScan, path: str) -> str:
     """What the TF-IDF baseline reads of a note: its file name, then its whole text (frontmatter
     included) without vaultlink's managed blocks, which are vaultlink's output, not the writer's."""
-    return f"{path_stem(path)}\n{remove_all_blocks(scan.sources[path].text)}"
+    return f"{link_name(path)}\n{remove_all_blocks(scan.sources.read(path).text)}"
 
 
 def tfidf_ranker(scan: VaultScan) -> Ranker:
@@ -245,7 +245,7 @@ def hide_links(text: str, note: Note, partners: Collection[str], index: NoteInde
     body = _MARKDOWN_LINK.sub(markdown, body)
     for link in note.links:
         if link.kind is LinkKind.PATH and _leads_to(link, note.path, partners, index):
-            body = body.replace(link.raw, path_stem(link.target))
+            body = body.replace(link.raw, link_name(link.target))
     return text[:start] + body
 
 
@@ -268,7 +268,7 @@ def write_hidden_copy(scan: VaultScan, hidden: Collection[Pair], dest: Path) -> 
     index = NoteIndex(scan.notes, scan.config)
     notes = {n.path: n for n in scan.notes}
     for path, partners in partners_of(hidden).items():
-        text = hide_links(scan.sources[path].text, notes[path], partners, index)
+        text = hide_links(scan.sources.read(path).text, notes[path], partners, index)
         (dest / path).write_bytes(text.encode("utf-8"))
 
 

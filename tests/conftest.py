@@ -2,6 +2,11 @@
 
 ``../shared/`` (the seeds and a real vault) sits beside the project on developer and CI
 machines but not in a user's clone: tests that need it are skipped when it is absent.
+
+Hypothesis runs under one of two profiles: ``ci`` (each property's full number of examples)
+where the environment says ``CI=true``, as CI services do, and ``dev`` (a fifth of them)
+elsewhere; ``HYPOTHESIS_PROFILE`` picks one by name. A property states its ``ci`` count through
+``examples(n)``. The quick loop is ``pytest -m "not slow"`` (README, Development).
 """
 
 from __future__ import annotations
@@ -15,6 +20,20 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=100)
+settings.register_profile("dev", max_examples=20)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+settings.load_profile(PROFILE)
+
+
+def examples(ci: int) -> int:
+    """A property's number of examples: ``ci`` under the ci profile, scaled down with the loaded
+    profile (a fifth under dev), never below 5."""
+    return max(5, ci * settings.default.max_examples // 100)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 # The tracked demo vault. The README's first command syncs it, so tests never read it as it is:
@@ -44,6 +63,18 @@ def pristine_sample() -> Path:
     shutil.copytree(DEMO_VAULT, root, ignore=shutil.ignore_patterns(STATE_DIR))
     app.clean(root, cache=app.NO_CACHE)
     return root
+
+
+def run(*args: str) -> Result:
+    """``vaultlink ARGS`` through click's runner (stdout and stderr kept apart)."""
+    from vaultlink.cli import cli
+
+    return CliRunner().invoke(cli, list(args))
+
+
+def lines(text: str) -> list[str]:
+    """The text's lines that are not blank."""
+    return [line for line in text.splitlines() if line.strip()]
 
 
 def prose(*phrases: str, times: int = 2) -> str:

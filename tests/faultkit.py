@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaultlink import writer
+from vaultlink.lock import STATE_DIR
 
-STATE = writer.STATE_DIR
+STATE = STATE_DIR
 
 
 def is_state(rel: str) -> bool:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from tests.conftest import VaultFactory, snapshot
 from vaultlink import app
-from vaultlink.cache import CACHE_FILE
+from vaultlink.cache_file import CACHE_FILE
 from vaultlink.cli import cli
 from vaultlink.core import blocks
 from vaultlink.core.codec import decode_parsed, encode_parsed

@@ -28,7 +28,7 @@ class Clock:
 
 
 def start(root: Path) -> LiveVault:
-    live = LiveVault(root, quiet=0.0, clock=Clock())
+    live = LiveVault(root, grace=0.0, clock=Clock())
     live.sync_all()
     return live
 

@@ -23,7 +23,8 @@ import pytest
 from tests.conftest import VaultFactory, snapshot
 from tests.faultkit import temp_files
 from vaultlink import app, safe_io
-from vaultlink.writer import WriteRefused, digest, write_file
+from vaultlink.core.digest import digest
+from vaultlink.writer import WriteRefused, write_file
 
 linux_leases = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="read leases are Linux's")
 
@@ -210,7 +211,8 @@ def test_another_users_note_is_left_alone_and_reported() -> None:
         code = textwrap.dedent(
             f"""
             from pathlib import Path
-            from vaultlink.writer import WriteRefused, digest, write_file
+            from vaultlink.core.digest import digest
+            from vaultlink.writer import WriteRefused, write_file
             try:
                 write_file(Path({str(root)!r}), "Theirs.md", b"replaced\\n", digest(b"# Theirs\\n"))
             except WriteRefused as exc:

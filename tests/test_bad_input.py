@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import VaultFactory
+from conftest import VaultFactory, examples
 from faultkit import folders, recording, snapshot, temp_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -283,9 +283,10 @@ def written(vault: Generated) -> Iterator[Path]:
         }
 
 
-PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(vaults())
 def test_sync_is_contained_idempotent_and_undone_by_clean(vault: Generated) -> None:

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import CACHE_ONLY, VaultFactory, mtimes, pristine_sample, snapshot, state_files
+from conftest import CACHE_ONLY, VaultFactory, examples, mtimes, pristine_sample, run, snapshot, state_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vaultlink import app, cache, parallel
-from vaultlink.cache import CACHE_FILE, GITIGNORE
-from vaultlink.cli import cli
+import vaultlink.memo
+import vaultlink.scan
+from vaultlink import app, cache, cache_file, parallel
+from vaultlink.cache_file import CACHE_FILE, GITIGNORE
 from vaultlink.config import load_config
 from vaultlink.core.blocks import code_fences, content_end_of_text, set_block
 from vaultlink.core.codec import decode_parsed, encode_parsed
@@ -36,7 +36,7 @@ from vaultlink.core.parse import parse_key, parse_note, parse_text
 from vaultlink.vault import NoteFile, list_notes, read_note_file
 
 STATE = ".vaultlink"
-HYPOTHESIS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HYPOTHESIS = settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EDITED = "cooking/Sauerkraut.md"
 OTHER = "astronomy/Dark sky sites.md"
 PROSE = "\nSauerkraut keeps well; a Dobsonian telescope night with Kimchi notes and Light pollution maps.\n"
@@ -102,8 +102,8 @@ def outcome(report: app.SyncReport) -> tuple[object, ...]:
 
 
 def sync_both(cached: Path, plain: Path, top: int | None = None) -> tuple[app.SyncReport, app.SyncReport]:
-    with_cache = app.sync(cached, app.sync_options(cached, top=top))
-    without = app.sync(plain, app.sync_options(plain, top=top), cache=app.NO_CACHE)
+    with_cache = app.sync(cached, app.SyncOverrides(top=top))
+    without = app.sync(plain, app.SyncOverrides(top=top), cache=app.NO_CACHE)
     assert without.warnings == []
     return with_cache, without
 
@@ -144,10 +144,6 @@ def edit_db(path: Path) -> Iterator[sqlite3.Connection]:
 def sample_items() -> list[tuple[str, bytes]]:
     config = load_config(pristine_sample())
     return [(rel, (pristine_sample() / rel).read_bytes()) for rel in list_notes(pristine_sample(), config).paths]
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 def cache_warnings(warnings: list[Diagnostic], cache_path: Path) -> list[Diagnostic]:
@@ -444,6 +440,7 @@ def test_block_after_frontmatter_only_note_keeps_key_and_parse(text: str) -> Non
 # --- 3. the cache never changes output ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cache_never_changes_what_is_written_or_reported(
     synced: Synced, synced_twins: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -574,7 +571,8 @@ def test_same_size_rewrite_with_restored_mtime_is_seen(
         return read_note_file(root, rel, max_bytes)
 
     with monkeypatch.context() as patch:
-        patch.setattr(app, "read_note_file", counting_read)
+        patch.setattr(vaultlink.memo, "read_note_file", counting_read)
+        patch.setattr(vaultlink.scan, "read_note_file", counting_read)
         assert app.sync(cached).unchanged is True
     assert reads == []  # trusted stamps: nothing was read, so only the stamp can reveal a change
 
@@ -914,7 +912,7 @@ def test_rows_written_under_another_config_are_never_used(
 def test_a_parse_not_yet_written_is_found_in_memory(tmp_path: Path) -> None:
     root = copy_sample(tmp_path, "v")
     config = load_config(root)
-    store, warning = cache.open_cache(root / STATE, config)
+    store, warning = cache_file.open_cache(root / STATE, config)
     assert store is not None and warning is None
     file = read_note_file(root, OTHER, config.max_bytes)
     assert isinstance(file, NoteFile)

@@ -10,20 +10,14 @@ import click
 import networkx as nx
 import pytest
 from click.testing import CliRunner, Result
-from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, requires_shared
+from conftest import VAULT_OF_KNOWLEDGE, VaultFactory, lines, requires_shared, run
 
 from vaultlink import __version__
-from vaultlink.cli import cli, shown
+from vaultlink.cli import cli
+from vaultlink.output import shown, summary
+from vaultlink.report import SyncReport
 
 COMMANDS = ["sync", "watch", "graph", "related", "check", "clean"]
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
-
-
-def lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.strip()]
 
 
 # --- text output is safe for a terminal -----------------------------------------------------------------
@@ -85,7 +79,7 @@ def test_version() -> None:
 # --- graph ---------------------------------------------------------------------------------------------------
 
 
-def test_graph_writes_graphml_and_prints_summary(make_vault: VaultFactory, tmp_path: Path) -> None:
+def test_graph_writes_graphml_and_printssummary(make_vault: VaultFactory, tmp_path: Path) -> None:
     root = make_vault({"a.md": "# A\n\nSee [[b]] and [[c]].\n", "b.md": "# B\n\nBack to [[a]].\n"})
     out = tmp_path / "out.graphml"
     result = run("graph", str(root), "-o", str(out))
@@ -99,9 +93,15 @@ def test_graph_writes_graphml_and_prints_summary(make_vault: VaultFactory, tmp_p
     assert "1 problems" in summary
 
 
-def test_graph_on_missing_vault_exits_2_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [["graph", "-o", "out.graphml"], ["check"], ["sync"], ["clean"], ["related", "--all"], ["watch"]],
+    ids=lambda args: args[0],
+)
+def test_every_command_on_a_missing_vault_exits_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
     missing = tmp_path / "nowhere"
-    result = run("graph", str(missing), "-o", str(tmp_path / "out.graphml"))
+    command, *options = args
+    result = run(command, str(missing), *(str(tmp_path / o) if o.endswith(".graphml") else o for o in options))
     assert result.exit_code == 2
     [line] = lines(result.output)
     assert line.startswith("Error: ")
@@ -192,13 +192,6 @@ def test_check_json_clean_vault(make_vault: VaultFactory) -> None:
     assert json.loads(result.stdout) == {"notes": 2, "problems": []}
 
 
-def test_check_on_missing_vault_exits_2(tmp_path: Path) -> None:
-    result = run("check", str(tmp_path / "nowhere"))
-    assert result.exit_code == 2
-    [line] = lines(result.output)
-    assert line.startswith("Error: ") and "no such vault folder" in line
-
-
 def test_check_reports_non_utf8_file_name(make_vault: VaultFactory) -> None:
     root = make_vault({"ok.md": "ok"})
     with open(os.path.join(os.fsencode(root), b"bad\xff.md"), "wb") as f:
@@ -219,6 +212,7 @@ def knowledge_check() -> Result:
     return CliRunner().invoke(cli, ["check", str(VAULT_OF_KNOWLEDGE), "--json"])
 
 
+@pytest.mark.slow
 @requires_shared
 def test_real_vault_check_exits_1_without_crash(knowledge_check: Result) -> None:
     assert knowledge_check.exit_code == 1
@@ -227,6 +221,7 @@ def test_real_vault_check_exits_1_without_crash(knowledge_check: Result) -> None
     assert payload["notes"] > 2000
 
 
+@pytest.mark.slow
 @requires_shared
 def test_real_vault_has_exactly_one_binary_note(knowledge_check: Result) -> None:
     problems = json.loads(knowledge_check.stdout)["problems"]
@@ -235,12 +230,14 @@ def test_real_vault_has_exactly_one_binary_note(knowledge_check: Result) -> None
     assert b"\x00" in (VAULT_OF_KNOWLEDGE / binary[0]["path"]).read_bytes()
 
 
+@pytest.mark.slow
 @requires_shared
 def test_real_vault_has_no_frontmatter_problems(knowledge_check: Result) -> None:
     problems = json.loads(knowledge_check.stdout)["problems"]
     assert [p for p in problems if p["code"] == "frontmatter"] == []
 
 
+@pytest.mark.slow
 @requires_shared
 def test_real_vault_problem_paths_exist(knowledge_check: Result) -> None:
     problems = json.loads(knowledge_check.stdout)["problems"]
@@ -256,3 +253,14 @@ def test_check_says_a_link_to_an_unreadable_note_is_not_broken(make_vault: Vault
     assert "A.md: unreadable-target: [[bin]] leads to bin.md, which can't be read" in result.output
     assert "broken-link" not in result.output
     assert "bin.md: binary:" in result.output
+
+
+def test_one_function_renders_every_reports_counts() -> None:
+    """A sync's or clean's summary names every count; a watcher's batch, the notes written, the
+    other counts that are not zero, and the time."""
+    report = SyncReport(scanned=9, changed=["a", "b"], deleted=["c"], skipped=[("d", "why")], seconds=0.5)
+    assert summary(report, "changed") == "9 notes scanned, 2 changed, 0 stubs created, 1 stubs removed, 1 skipped"
+    assert summary(report, "written", batch=True) == "2 written, 1 stubs removed, 1 skipped (0.50 s)"
+    waiting = SyncReport(changed=["a", "b"], deleted=["c"], waiting=["d"], seconds=0.5)
+    assert summary(waiting, "written", batch=True) == "2 written, 1 stubs removed, 1 waiting for you to pause (0.50 s)"
+    assert summary(SyncReport(seconds=1.234), "written", batch=True) == "0 written (1.23 s)"

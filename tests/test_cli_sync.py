@@ -7,6 +7,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -17,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import VaultFactory
+from conftest import VaultFactory, folders, lines, run
+from conftest import snapshot as file_snapshot
 
 from vaultlink import app, writer
-from vaultlink.cli import cli
+from vaultlink.config import load_config
+from vaultlink.core.config import Config
 from vaultlink.errors import VaultLocked
-from vaultlink.writer import vault_lock
+from vaultlink.lock import LOCK_NAME, STATE_DIR, vault_lock
 
 # Four pairs of notes that share two rare phrases each (one pair across a subfolder), a note sharing
 # one weak phrase with two others, a missing link target (a stub to create), a CRLF note with trailing
@@ -48,6 +50,7 @@ LINKED = ["Bike.md", "Budget.md", "Chain.md", "Dark sites.md", "Funds.md", "Sour
           "sub/Starter care.md"]  # fmt: skip
 STUB = "Missing idea.md"
 RELATED_MARK = "<!-- vaultlink:related -->"
+BACK_START = "<!-- vaultlink:backlinks -->"
 CHANGED_SINCE_READ = "changed since it was read"
 
 
@@ -56,20 +59,12 @@ def vault(make_vault: VaultFactory) -> Path:
     return make_vault(VAULT)
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
-
-
-def lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.strip()]
-
-
 def snapshot(root: Path) -> dict[str, bytes | None]:
     """Every file (bytes) and folder (None) under root, hidden ones too, by relative path."""
     entries: dict[str, bytes | None] = {}
     for folder, dirs, names in os.walk(root):
         if Path(folder) == root:
-            dirs[:] = [d for d in dirs if d != writer.STATE_DIR]  # vaultlink's cache, not the user's
+            dirs[:] = [d for d in dirs if d != STATE_DIR]  # vaultlink's cache, not the user's
         for name in dirs:
             entries[Path(folder, name).relative_to(root).as_posix()] = None
         for name in names:
@@ -89,7 +84,7 @@ def dead_pid() -> int:
 
 
 def write_lock(root: Path, content: str) -> Path:
-    lock = root / writer.STATE_DIR / writer.LOCK_NAME
+    lock = root / STATE_DIR / LOCK_NAME
     lock.parent.mkdir(exist_ok=True)
     lock.write_text(content)
     return lock
@@ -111,8 +106,7 @@ def test_note_edited_between_read_and_write_keeps_the_users_bytes(vault: Path, m
             (root / rel).write_bytes(user_bytes)
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_edits_bike_first)
-    report = app.sync(vault)
+    report = app.sync(vault, writes=app.FileWrites(write=user_edits_bike_first))
 
     assert (vault / "Bike.md").read_bytes() == user_bytes
     assert [path for path, _ in report.skipped] == ["Bike.md"]
@@ -127,13 +121,13 @@ def test_note_edited_between_read_and_write_keeps_the_users_bytes(vault: Path, m
 
 def user_acts_while_ranking(monkeypatch: pytest.MonkeyPatch, act: Any) -> None:
     """Run ``act`` after every note was read and before any is planned: sync keeps no note's text
-    meanwhile, and planning reads each again (``app.NoteTexts``)."""
+    meanwhile, and planning reads each again (``scan.VaultSources``)."""
     real_rank = app.rank_all
 
     def rank_then_act(*args: Any, **kwargs: Any) -> Any:
-        rankings = real_rank(*args, **kwargs)
+        related = real_rank(*args, **kwargs)
         act()
-        return rankings
+        return related
 
     monkeypatch.setattr(app, "rank_all", rank_then_act)
 
@@ -185,7 +179,7 @@ def test_clean_leaves_a_note_edited_after_reading_alone(vault: Path, monkeypatch
     assert (vault / "Bike.md").read_bytes() == VAULT["Bike.md"].encode()  # type: ignore[union-attr]
 
 
-def test_second_sync_after_a_concurrent_edit_converges(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_sync_after_a_concurrent_edit_converges(vault: Path) -> None:
     real_write = writer.write_file
 
     def user_edits_bike_first(root: Path, rel: str, data: bytes, expected: str | None) -> None:
@@ -194,9 +188,7 @@ def test_second_sync_after_a_concurrent_edit_converges(vault: Path, monkeypatch:
                 f.write(b"A line typed while sync ran.\n")
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_edits_bike_first)
-    app.sync(vault)
-    monkeypatch.undo()
+    app.sync(vault, writes=app.FileWrites(write=user_edits_bike_first))
 
     second = app.sync(vault)
     assert second.changed == ["Bike.md"] and second.skipped == [] and second.created == []
@@ -226,7 +218,7 @@ def test_edit_right_before_the_replace_is_kept(vault: Path, monkeypatch: pytest.
     assert temp_files(vault) == []
 
 
-def test_clean_keeps_a_stub_the_user_edited_meanwhile(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clean_keeps_a_stub_the_user_edited_meanwhile(vault: Path) -> None:
     app.sync(vault)
     stub = vault / STUB
     real_delete = writer.delete_file
@@ -236,8 +228,7 @@ def test_clean_keeps_a_stub_the_user_edited_meanwhile(vault: Path, monkeypatch: 
             stub.write_bytes(b"Now I wrote something real here.\n")
         real_delete(root, rel, expected)
 
-    monkeypatch.setattr("vaultlink.app.delete_file", user_edits_stub_first)
-    report = app.clean(vault)
+    report = app.clean(vault, writes=app.FileWrites(delete=user_edits_stub_first))
     assert stub.read_bytes() == b"Now I wrote something real here.\n"
     assert [path for path, _ in report.skipped] == [STUB]
     assert CHANGED_SINCE_READ in report.skipped[0][1]
@@ -270,7 +261,7 @@ def test_sync_keeps_each_notes_mode(vault: Path) -> None:
     assert stat.S_IMODE((vault / "Chain.md").stat().st_mode) == 0o755
 
 
-def test_note_deleted_between_read_and_write_stays_deleted(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_note_deleted_between_read_and_write_stays_deleted(vault: Path) -> None:
     real_write = writer.write_file
 
     def user_deletes_bike_first(root: Path, rel: str, data: bytes, expected: str | None) -> None:
@@ -278,15 +269,14 @@ def test_note_deleted_between_read_and_write_stays_deleted(vault: Path, monkeypa
             (root / rel).unlink()
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_deletes_bike_first)
-    report = app.sync(vault)
+    report = app.sync(vault, writes=app.FileWrites(write=user_deletes_bike_first))
     assert not (vault / "Bike.md").exists()
     assert [path for path, _ in report.skipped] == ["Bike.md"]
     assert "deleted since it was read" in report.skipped[0][1]
     assert "Chain.md" in report.changed
 
 
-def test_stub_path_taken_by_the_user_meanwhile_is_not_overwritten(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stub_path_taken_by_the_user_meanwhile_is_not_overwritten(vault: Path) -> None:
     real_write = writer.write_file
 
     def user_creates_it_first(root: Path, rel: str, data: bytes, expected: str | None) -> None:
@@ -294,8 +284,7 @@ def test_stub_path_taken_by_the_user_meanwhile_is_not_overwritten(vault: Path, m
             (root / rel).write_bytes(b"My own note, just created.\n")
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_creates_it_first)
-    report = app.sync(vault)
+    report = app.sync(vault, writes=app.FileWrites(write=user_creates_it_first))
     assert (vault / STUB).read_bytes() == b"My own note, just created.\n"
     assert report.created == []
     assert [path for path, _ in report.skipped] == [STUB]
@@ -354,6 +343,25 @@ def test_sync_holds_the_lock_while_it_writes(vault: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(app, "read_vault", read_and_look)
     app.sync(vault)
     assert [(s["pid"], s["command"]) for s in seen] == [(os.getpid(), "sync")]
+
+
+def test_cli_sync_loads_the_vaults_config_once(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command-line overrides are applied to the config the sync itself loads."""
+    (vault / ".vaultlink.toml").write_text("related_top = 1\n")
+    loads: list[Path] = []
+
+    def counting(root: Path) -> Config:
+        loads.append(root)
+        return load_config(root)
+
+    for module in ("vaultlink.app", "vaultlink.scan"):
+        monkeypatch.setattr(f"{module}.load_config", counting)
+    result = run("sync", str(vault), "--min-score", "0", "--json")
+    assert result.exit_code == 0, result.output
+    assert len(loads) == 1
+    assert json.loads(result.output)["changed"]  # the run did its work, with the vault's related_top
+    blocks = [re.search(r"<!-- vaultlink:related -->(.*?)<!--", (vault / rel).read_text(), re.S) for rel in NOTES]
+    assert max(block.group(1).count("\n- ") for block in blocks if block) == 1
 
 
 def test_stale_lock_of_a_dead_process_is_taken_over(vault: Path) -> None:
@@ -471,11 +479,11 @@ def lock_not_creatable(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_open = os.open
 
     def refuse_lock(path: str | Path, flags: int, mode: int = 0o777, **kwargs: object) -> int:
-        if Path(path).name == writer.LOCK_NAME:
+        if Path(path).name == LOCK_NAME:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return real_open(path, flags, mode, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("vaultlink.writer.os.open", refuse_lock)
+    monkeypatch.setattr("vaultlink.lock.os.open", refuse_lock)
 
 
 @pytest.mark.parametrize("setup", [state_folder_is_a_file, lock_not_creatable])
@@ -537,7 +545,7 @@ def test_sync_reports_skipped_notes_on_stderr(vault: Path, monkeypatch: pytest.M
             (root / rel).write_bytes(b"mine\n")
         real_write(root, rel, data, expected)
 
-    monkeypatch.setattr("vaultlink.app.write_file", user_edits_bike_first)
+    monkeypatch.setattr("vaultlink.apply.SAFE_WRITES", app.FileWrites(write=user_edits_bike_first))
     result = run("sync", str(vault))
     assert result.exit_code == 0
     assert lines(result.stderr) == ["skipped Bike.md: changed since it was read; left alone"]
@@ -569,6 +577,46 @@ def test_sync_dry_run_prints_a_unified_diff_and_writes_nothing(vault: Path) -> N
     assert lines(out)[-1] == "9 notes scanned, 8 would change, 1 stubs created, 0 stubs removed, 0 skipped"
 
 
+def test_sync_dry_run_shows_backlinks_and_stub_and_makes_no_folder(make_vault: VaultFactory) -> None:
+    root = make_vault({"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n"})
+    before = file_snapshot(root)
+    result = run("sync", str(root), "--dry-run")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "--- a/B.md\n+++ b/B.md\n" in out
+    assert f"+{BACK_START}\n+## Backlinks\n+- [[A]]\n" in out
+    assert "--- /dev/null\n+++ b/Ghost.md\n" in out
+    assert "+vaultlink: stub\n" in out
+    assert file_snapshot(root) == before
+    assert folders(root) == {"."}
+
+
+def test_sync_json_names_skipped_notes_and_is_empty_the_second_time(make_vault: VaultFactory) -> None:
+    root = make_vault({"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n", "Bad.md": "---\na: [\n---\n[[B]]\n"})
+    result = run("sync", str(root), "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"scanned", "changed", "created", "deleted", "skipped"}
+    assert payload["scanned"] == 3
+    assert payload["changed"] == ["A.md", "B.md"]  # A and Bad both link to B: Bad is related to A
+    assert payload["created"] == ["Ghost.md"]
+    assert payload["deleted"] == []
+    assert [s["path"] for s in payload["skipped"]] == ["Bad.md"]
+    again = json.loads(run("sync", str(root), "--json").stdout)
+    assert (again["changed"], again["created"], again["deleted"]) == ([], [], [])
+
+
+def test_clean_json_reports_what_it_restored(make_vault: VaultFactory) -> None:
+    files = {"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n"}
+    root = make_vault(files)
+    run("sync", str(root))
+    result = run("clean", str(root), "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert (payload["changed"], payload["deleted"]) == (["B.md"], ["Ghost.md"])
+    assert file_snapshot(root) == {k: v.encode() for k, v in files.items()}
+
+
 def test_dry_run_diff_shows_exactly_what_sync_then_writes(vault: Path) -> None:
     out = run("sync", str(vault), "--dry-run").stdout
     stub_part = out.split(f"+++ b/{STUB}\n", 1)[1]
@@ -587,13 +635,6 @@ def test_sync_check_exits_1_when_pending_and_0_after_sync(vault: Path) -> None:
     done = run("sync", str(vault), "--check")
     assert done.exit_code == 0, done.output
     assert "0 would change, 0 stubs created, 0 stubs removed" in done.stdout
-
-
-def test_sync_on_a_missing_vault_exits_2(tmp_path: Path) -> None:
-    result = run("sync", str(tmp_path / "nowhere"))
-    assert result.exit_code == 2
-    [line] = lines(result.output)
-    assert "no such vault folder" in line
 
 
 # --- vaultlink clean ------------------------------------------------------------------------------------

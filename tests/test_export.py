@@ -214,7 +214,7 @@ def test_export_graph_of_a_vault(tmp_path: Path, make_vault: VaultFactory) -> No
 
     back = nx.read_graphml(out)
     assert back.number_of_nodes() == 5
-    assert back.number_of_edges() == summary.links + summary.mentions + summary.related
+    assert back.number_of_edges() == summary.links + summary.concept_edges + summary.related
     note_paths = {d["path"] for _, d in back.nodes(data=True) if d["kind"] == "note"}
     assert note_paths == {"Home.md", "sub/Alpha.md", "sub/deeper/Beta.md"}
     assert back.edges["note:Home.md", "note:sub/deeper/Beta.md"]["kind"] == "markdown"
@@ -245,6 +245,7 @@ def assert_reads_back(out: Path) -> nx.DiGraph[str]:
     return back
 
 
+@pytest.mark.slow
 @requires_shared
 def test_export_vaultofknowledge_reads_back(tmp_path: Path) -> None:
     out = tmp_path / "vok.graphml"
@@ -253,7 +254,7 @@ def test_export_vaultofknowledge_reads_back(tmp_path: Path) -> None:
     kinds = [k for _, k in back.nodes(data="kind")]
     assert kinds.count("note") == summary.notes > 2000
     assert kinds.count("concept") == summary.concepts > 0
-    assert back.number_of_edges() == summary.links + summary.mentions + summary.related
+    assert back.number_of_edges() == summary.links + summary.concept_edges + summary.related
     assert os.listdir(tmp_path) == ["vok.graphml"]
 
 

@@ -32,13 +32,16 @@ from typing import Any
 import pytest
 from faultkit import folders, mode_of, snapshot, temp_files
 
+import vaultlink.scan
 from vaultlink import app, writer
+from vaultlink.apply import WRITE_THREADS
 from vaultlink.errors import VaultLocked
+from vaultlink.lock import LOCK_NAME, STATE_DIR, holds_lock, vault_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 ENOSPC = os.strerror(errno.ENOSPC)
 EACCES = os.strerror(errno.EACCES)
-LOCK = Path(writer.STATE_DIR) / writer.LOCK_NAME
+LOCK = Path(STATE_DIR) / LOCK_NAME
 # Hand-written notes added to the generated ones: a stub in new nested folders, and a CRLF note.
 EXTRA = {
     "plans.md": b"# Plans\n\nFile against ~/vault/plans/deep/new-plan.md (or create if missing). See [[crlf note]].\n",
@@ -533,12 +536,13 @@ def _killed_at_first_fsync(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_killed_with_a_temp_file_written_leaves_every_note_and_the_next_sync_converges(case: Case, vault: Path) -> None:
     killed = _killed_at_first_fsync(vault)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert snapshot(vault) == case.original
     leftovers = temp_files(vault)
-    assert 1 <= len(leftovers) <= app.WRITE_THREADS  # one per note being written at once
+    assert 1 <= len(leftovers) <= WRITE_THREADS  # one per note being written at once
     assert (vault / LOCK).exists()  # the dead process's lock: stale, taken over below
     report = app.sync(vault)
     assert report.skipped == []
@@ -558,6 +562,7 @@ LOOK_ALIKES = {
 }
 
 
+@pytest.mark.slow
 def test_temp_file_left_by_a_killed_run_is_removed_by_the_next_run(case: Case, vault: Path, tmp_path: Path) -> None:
     assert _killed_at_first_fsync(vault).returncode == -signal.SIGKILL
     leftovers = temp_files(vault)  # one or more: notes are written several at once
@@ -575,6 +580,7 @@ def test_temp_file_left_by_a_killed_run_is_removed_by_the_next_run(case: Case, v
     assert {rel: after[rel] for rel in LOOK_ALIKES} == LOOK_ALIKES
 
 
+@pytest.mark.slow
 def test_temp_file_that_cannot_be_removed_is_one_warning_naming_it(
     case: Case, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -585,7 +591,7 @@ def test_temp_file_that_cannot_be_removed_is_one_warning_naming_it(
         raise PermissionError(errno.EACCES, EACCES, str(root / rel))
 
     with monkeypatch.context() as patch:
-        patch.setattr(app, "remove_temp_file", refuse)
+        patch.setattr(vaultlink.scan, "remove_temp_file", refuse)
         report = app.sync(vault)
     assert sorted(w.line() for w in report.warnings) == [
         f"{vault / leftover}: temp-file: temp file left by an interrupted run; cannot be removed ({EACCES})"
@@ -601,7 +607,7 @@ def test_temp_file_that_cannot_be_removed_is_one_warning_naming_it(
 HOLD_LOCK = """
 import sys
 from pathlib import Path
-from vaultlink.writer import vault_lock
+from vaultlink.lock import vault_lock
 with vault_lock(Path(sys.argv[1]), "sync"):
     print("locked", flush=True)
     sys.stdin.readline()
@@ -640,6 +646,7 @@ def _sync_cli(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+@pytest.mark.slow
 def test_second_process_is_refused_while_the_first_holds_the_lock(case: Case, vault: Path) -> None:
     with lock_held(vault) as holder:
         refused = _sync_cli(vault)
@@ -653,6 +660,7 @@ def test_second_process_is_refused_while_the_first_holds_the_lock(case: Case, va
     assert snapshot(vault) == case.reference
 
 
+@pytest.mark.slow
 def test_lock_of_a_killed_process_is_taken_over(case: Case, vault: Path) -> None:
     with lock_held(vault) as holder:
         holder.kill()  # SIGKILL: no chance to remove its lock
@@ -665,6 +673,7 @@ def test_lock_of_a_killed_process_is_taken_over(case: Case, vault: Path) -> None
     assert not (vault / LOCK).exists()
 
 
+@pytest.mark.slow
 def test_two_syncs_started_together_end_in_the_reference_vault(case: Case, vault: Path) -> None:
     """Whichever way they interleave: each finishes or is refused by the lock, and the vault ends right."""
     first, second = _python("-m", "vaultlink", "sync", str(vault)), _python("-m", "vaultlink", "sync", str(vault))
@@ -694,12 +703,12 @@ def _after_opening_the_lock_file(monkeypatch: pytest.MonkeyPatch, action: Callab
 
     def open_then_act(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
         fd = real_open(path, flags, mode, **kwargs)
-        if Path(path).name == writer.LOCK_NAME and not done:
+        if Path(path).name == LOCK_NAME and not done:
             done.append(True)
             action()
         return fd
 
-    monkeypatch.setattr(writer.os, "open", open_then_act)
+    monkeypatch.setattr("vaultlink.lock.os.open", open_then_act)
 
 
 def _start_holder(vault: Path, holders: list[subprocess.Popen[str]]) -> subprocess.Popen[str]:
@@ -740,7 +749,7 @@ def _refused_after_opening(
     Returns the refusal's message; stops every holder ``race`` started."""
     _after_opening_the_lock_file(monkeypatch, race)
     try:
-        with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
+        with pytest.raises(VaultLocked) as refused, vault_lock(vault, "sync"):
             pytest.fail("this process took the lock while another process held it")
         return str(refused.value)
     finally:
@@ -772,17 +781,17 @@ def test_lock_file_replaced_again_and_again_is_one_clear_line(vault: Path, monke
 
     def open_then_remove(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
         fd = real_open(path, flags, mode, **kwargs)
-        if Path(path).name == writer.LOCK_NAME:
+        if Path(path).name == LOCK_NAME:
             os.unlink(path)
         return fd
 
-    monkeypatch.setattr(writer.os, "open", open_then_remove)
-    with pytest.raises(VaultLocked) as refused, writer.vault_lock(vault, "sync"):
+    monkeypatch.setattr("vaultlink.lock.os.open", open_then_remove)
+    with pytest.raises(VaultLocked) as refused, vault_lock(vault, "sync"):
         pytest.fail("locked a file that was gone")
     assert str(refused.value) == f"{lock}: the lock file was replaced 5 times while taking it; try again"
     monkeypatch.undo()
-    with writer.vault_lock(vault, "sync"):
-        assert writer.holds_lock(vault)
+    with vault_lock(vault, "sync"):
+        assert holds_lock(vault)
     assert not lock.exists()
 
 
@@ -790,7 +799,7 @@ def test_file_system_without_locks_is_one_clear_line(vault: Path, monkeypatch: p
     def no_locks(_fd: int, _op: int) -> None:
         raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
 
-    monkeypatch.setattr(writer.fcntl, "flock", no_locks)
+    monkeypatch.setattr("vaultlink.lock.fcntl.flock", no_locks)
     with pytest.raises(VaultLocked) as refused:
         app.sync(vault)
     assert str(refused.value) == f"{vault / LOCK}: cannot lock the vault: {os.strerror(errno.ENOLCK)}"
@@ -800,7 +809,7 @@ def test_file_system_without_locks_is_one_clear_line(vault: Path, monkeypatch: p
 LOCK_THEN_FORK = """
 import os, sys, time
 from pathlib import Path
-from vaultlink.writer import holds_lock, vault_lock
+from vaultlink.lock import holds_lock, vault_lock
 root = Path(sys.argv[1])
 with vault_lock(root, "sync"):
     r, w = os.pipe()
@@ -814,6 +823,7 @@ with vault_lock(root, "sync"):
 """
 
 
+@pytest.mark.slow
 def test_forked_child_of_a_killed_run_does_not_keep_the_vault_locked(case: Case, vault: Path) -> None:
     holder = _python("-c", LOCK_THEN_FORK, str(vault), stdin=subprocess.PIPE)
     assert holder.stdout is not None
@@ -865,6 +875,7 @@ def _session_members(sid: int) -> list[int]:
     return members
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux /proc needed")
 def test_killed_run_leaves_no_worker_process_behind(tmp_path: Path) -> None:
     parallel = pytest.importorskip("vaultlink.parallel")

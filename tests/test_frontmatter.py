@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, requires_seeds
+from conftest import SEEDS, examples, requires_seeds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -292,7 +292,7 @@ _OPENERS = st.sampled_from(["---\n", "---\r\n", "+++\n", "+++\r\n", "{\n", "{\r\
 _CLOSERS = st.sampled_from(["---\n", "+++\n", "}\n", "...\n", ""])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(opener=_OPENERS, inside=st.text(max_size=80), closer=_CLOSERS, body=st.text(max_size=80))
 def test_parse_text_never_raises_on_frontmatter_like_prefixes(opener: str, inside: str, closer: str, body: str) -> None:
     text = opener + inside + "\n" + closer + body

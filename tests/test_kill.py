@@ -46,9 +46,12 @@ from types import ModuleType
 import pytest
 from faultkit import folders, snapshot, temp_files
 
-from vaultlink import writer
+from vaultlink.lock import LOCK_NAME, STATE_DIR
 
-pytestmark = pytest.mark.skipif(not (hasattr(os, "fork") and Path("/proc/self/stat").exists()), reason="Linux only")
+pytestmark = [
+    pytest.mark.skipif(not (hasattr(os, "fork") and Path("/proc/self/stat").exists()), reason="Linux only"),
+    pytest.mark.slow,  # kill runs: the full suite runs them, the quick loop does not
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = int(os.environ.get("VAULTLINK_KILLS", "20"))
@@ -294,7 +297,7 @@ def test_sigkill_at_random_points_never_leaves_a_partial_note_and_the_next_sync_
             assert sorted(converged) == sorted(reference), f"chain {tally.chains}: files differ"
             assert [rel for rel in reference if converged[rel] != reference[rel]] == []
             assert folders(vault) == reference_folders
-            assert not (vault / writer.STATE_DIR / writer.LOCK_NAME).exists()
+            assert not (vault / STATE_DIR / LOCK_NAME).exists()
             shutil.rmtree(vault.parent)
         assert tally.kills == KILLS, f"only {tally.kills} of {tally.runs} runs were killed before they ended"
     finally:

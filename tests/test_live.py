@@ -12,19 +12,20 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import SMALL_VAULT, VaultFactory, mtimes, pristine_sample, prose, snapshot
+from conftest import SMALL_VAULT, VaultFactory, examples, mtimes, pristine_sample, prose, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import vaultlink.core.related_lists
 import vaultlink.live
 from vaultlink import app
-from vaultlink.app import NoteRead
 from vaultlink.core.config import Config
 from vaultlink.core.note import Note
-from vaultlink.core.rank import NoteRow, RankIndex
-from vaultlink.core.rank_patch import PatchedIndex
+from vaultlink.core.rank import NoteRow, PatchedIndex, RankIndex
 from vaultlink.core.resolve import ResolvedLink
-from vaultlink.live import BatchReport, LiveVault
+from vaultlink.live import LiveVault
+from vaultlink.report import SyncReport
+from vaultlink.scan import LoadedNote, load_note
 
 
 class FakeClock:
@@ -40,8 +41,8 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def start(root: Path, clock: FakeClock, quiet: float = 0.0) -> LiveVault:
-    live = LiveVault(root, quiet=quiet, clock=clock)
+def start(root: Path, clock: FakeClock, grace: float = 0.0) -> LiveVault:
+    live = LiveVault(root, grace=grace, clock=clock)
     live.sync_all()
     assert_converged(live)
     return live
@@ -85,8 +86,8 @@ def all_block_names(root: Path) -> set[str]:
     return found
 
 
-def nothing_written(report: BatchReport) -> bool:
-    return not report.wrote_anything and not report.waiting
+def nothing_written(report: SyncReport) -> bool:
+    return not report.pending and not report.waiting
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_edit_adding_a_shared_phrase_changes_related(vault: Path, clock: FakeClo
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
     report = live.update(["Gamma.md"])
     assert report.reparsed == ["Gamma.md"]
-    assert "Beta.md" in report.written
+    assert "Beta.md" in report.changed
     assert "Gamma" in names(read(vault, "Beta.md"), "related")
     assert "Beta" in names(read(vault, "Gamma.md"), "related")
     assert_converged(live)
@@ -234,17 +235,17 @@ def test_sample_vault_edits_creates_deletes_and_moves(tmp_path: Path, clock: Fak
 
 
 def test_own_writes_are_recognised(vault: Path, clock: FakeClock) -> None:
-    live = LiveVault(vault, quiet=0.0, clock=clock)
+    live = LiveVault(vault, grace=0.0, clock=clock)
     first = live.sync_all()
-    assert first.written and first.created
+    assert first.changed and first.created
     before = snapshot(vault)
-    report = live.update([*first.written, *first.created])
+    report = live.update([*first.changed, *first.created])
     assert report.reparsed == []
     assert nothing_written(report)
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
     edited = live.update(["Gamma.md"])
-    assert edited.written
-    echo = live.update([*edited.written, *edited.created, *edited.deleted])
+    assert edited.changed
+    echo = live.update([*edited.changed, *edited.created, *edited.deleted])
     assert echo.reparsed == [] and nothing_written(echo)
     assert snapshot(vault) != before
 
@@ -278,13 +279,13 @@ def test_a_save_that_changes_nothing_is_not_reparsed(vault: Path, clock: FakeClo
 
 
 def test_edited_note_waits_for_the_grace_period_its_neighbours_do_not(vault: Path, clock: FakeClock) -> None:
-    live = start(vault, clock, quiet=5.0)
+    live = start(vault, clock, grace=5.0)
     clock.now += 60
     edited = read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket")
     write(vault, "Gamma.md", edited)
     report = live.update(["Gamma.md"])
     assert report.waiting == ["Gamma.md"]
-    assert "Beta.md" in report.written and "Gamma.md" not in report.written
+    assert "Beta.md" in report.changed and "Gamma.md" not in report.changed
     assert read(vault, "Gamma.md") == edited
     assert "Gamma" in names(read(vault, "Beta.md"), "related")
     assert live.next_due() == clock.now  # every other list is checked in the batch right after
@@ -293,12 +294,12 @@ def test_edited_note_waits_for_the_grace_period_its_neighbours_do_not(vault: Pat
 
     clock.now += 4.0
     early = live.update([])
-    assert "Gamma.md" not in early.written
+    assert "Gamma.md" not in early.changed
     assert read(vault, "Gamma.md") == edited
 
     clock.now += 1.5
     due = live.update([])
-    assert due.written == ["Gamma.md"]
+    assert due.changed == ["Gamma.md"]
     assert due.waiting == []
     assert "Beta" in names(read(vault, "Gamma.md"), "related")
     assert live.next_due() is None
@@ -306,7 +307,7 @@ def test_edited_note_waits_for_the_grace_period_its_neighbours_do_not(vault: Pat
 
 
 def test_grace_restarts_with_every_save(vault: Path, clock: FakeClock) -> None:
-    live = start(vault, clock, quiet=5.0)
+    live = start(vault, clock, grace=5.0)
     clock.now += 60
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
     assert live.update(["Gamma.md"]).waiting == ["Gamma.md"]
@@ -314,14 +315,14 @@ def test_grace_restarts_with_every_save(vault: Path, clock: FakeClock) -> None:
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\nOne more sentence.\n")
     assert live.update(["Gamma.md"]).waiting == ["Gamma.md"]
     clock.now += 3  # 6 s after the first save, 3 s after the last
-    assert "Gamma.md" not in live.update([]).written
+    assert "Gamma.md" not in live.update([]).changed
     clock.now += 2.5
-    assert live.update([]).written == ["Gamma.md"]
+    assert live.update([]).changed == ["Gamma.md"]
     assert_converged(live)
 
 
 def test_waiting_note_whose_change_was_undone_is_no_longer_due(vault: Path, clock: FakeClock) -> None:
-    live = start(vault, clock, quiet=5.0)
+    live = start(vault, clock, grace=5.0)
     clock.now += 60
     original = read(vault, "Gamma.md")
     write(vault, "Gamma.md", original + "\n" + prose("bulk fermentation", "proofing basket"))
@@ -370,7 +371,7 @@ def test_file_empty_for_a_moment_then_restored_unchanged(vault: Path, clock: Fak
 
 
 def test_note_that_stays_empty_is_read_as_empty_once_quiet(vault: Path, clock: FakeClock) -> None:
-    live = start(vault, clock, quiet=5.0)
+    live = start(vault, clock, grace=5.0)
     clock.now += 60
     (vault / "Alpha.md").write_bytes(b"")
     assert nothing_written(live.update(["Alpha.md"]))
@@ -416,23 +417,23 @@ def test_single_edit_reads_only_that_note_and_never_rescans(
 ) -> None:
     live = start(vault, clock)
     reads: list[str] = []
-    real_read = app.read_note
+    real_read = load_note
 
-    def counting(root: Path, rel: str, config: Config) -> NoteRead:
+    def counting(root: Path, rel: str, config: Config) -> LoadedNote:
         reads.append(rel)
         return real_read(root, rel, config)
 
     def no_scan(*args: object, **kwargs: object) -> None:
         raise AssertionError("a save must not rescan the vault")
 
-    monkeypatch.setattr(vaultlink.live, "read_note", counting)
+    monkeypatch.setattr(vaultlink.live, "load_note", counting)
     monkeypatch.setattr(vaultlink.live, "scan_vault", no_scan)
     monkeypatch.setattr(vaultlink.live, "list_notes", no_scan)
     write(vault, "Gamma.md", read(vault, "Gamma.md") + "\n" + prose("bulk fermentation", "proofing basket"))
     report = live.update(["Gamma.md"])
     assert report.reparsed == ["Gamma.md"]
     assert reads == ["Gamma.md"]
-    assert report.written  # the update did happen
+    assert report.changed  # the update did happen
     monkeypatch.undo()
     assert_converged(live)
 
@@ -444,7 +445,7 @@ def test_untouched_notes_are_not_rewritten_by_an_edit(vault: Path, clock: FakeCl
     report = live.update(["Eta.md"])
     now = snapshot(vault)
     changed = {rel for rel in now if now[rel] != files.get(rel)} - {"Eta.md"}
-    assert changed == set(report.written) - {"Eta.md"} == set()
+    assert changed == set(report.changed) - {"Eta.md"} == set()
 
 
 # --- a rename that makes a name ambiguous ------------------------------------------------------------
@@ -476,8 +477,8 @@ def test_lists_moved_only_by_new_weights_are_checked_in_the_next_batch(tmp_path:
     write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
     report = live.update(["Lonely.md"])
     assert report.reparsed == ["Lonely.md"]
-    assert "Lonely.md" in report.written  # planned at once, from the patched ranking
-    assert live.deferred >= set(live.model.notes) - set(report.written)
+    assert "Lonely.md" in report.changed  # planned at once, from the patched ranking
+    assert live.deferred >= set(live.model.notes) - set(report.changed)
     assert report.deferred == len(live.deferred)
     assert live.next_due() == clock.now
     assert_converged(live)
@@ -532,13 +533,16 @@ def saves(draw: st.DrawFn) -> list[Save]:
     return out
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(saves())
 def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeClock, steps: list[Save]) -> None:
     """Each save's lists are planned from the ranking before it, patched with the saved note
-    (``rank_patch``): exactly what that ranking lists, in the notes' blocks. The batch right after
+    (``rank.patch``): exactly what that ranking lists, in the notes' blocks. The batch right after
     rebuilds the ranking, and then the vault is what a full sync makes of it."""
     built: list[PatchedIndex | None] = []
 
@@ -548,9 +552,9 @@ def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeCl
         built.append(real(base, changed, links))
         return built[-1]
 
-    real = vaultlink.live.patched
+    real = vaultlink.core.related_lists.patched
     with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(vaultlink.live, "patched", patched)
+        monkeypatch.setattr(vaultlink.core.related_lists, "patched", patched)
         root = Path(folder)
         for rel, text in SMALL_VAULT.items():
             write(root, rel, text)
@@ -559,19 +563,18 @@ def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeCl
             write(root, rel, text)
             built.clear()
             report = live.update([rel])
-            provisional = live._provisional
+            provisional = live.lists.provisional
             if built and built[-1] is not None and provisional:
                 index = built[-1]
                 assert rel in provisional and live.deferred >= provisional
                 for path in provisional:
-                    listed = index.related(
-                        path, top=live.options.top, min_score=live.options.min_score, exclude=live._linked(path)
-                    )
-                    assert live.rankings[path] == listed
-                    if path in report.written:
+                    linked = live.model.neighbours.of(path)
+                    listed = index.related(path, top=live.options.top, min_score=live.options.min_score, exclude=linked)
+                    assert live.lists.planned[path] == listed
+                    if path in report.changed:
                         assert names(read(root, path), "related") == {Path(s.path).stem for s in listed}
             assert_converged(live)
-            assert not live._provisional
+            assert not live.lists.provisional
 
 
 # --- the deferred check yields to new saves ------------------------------------------------------------
@@ -591,7 +594,7 @@ def _river_vault(tmp_path: Path) -> Path:
 def _after_a_save(tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> LiveVault:
     """The river vault, watched with checks of 5 notes a slice, right after "Lonely" gained "river
     delta": most lists are deferred."""
-    monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 5)
+    monkeypatch.setattr(vaultlink.core.related_lists, "CHECK_SLICE", 5)
     live = start(_river_vault(tmp_path), clock)
     write(live.root, "Lonely.md", read(live.root, "Lonely.md") + prose("river delta", times=1))
     live.update(["Lonely.md"])
@@ -604,7 +607,7 @@ def test_an_interrupted_check_of_deferred_lists_stops_after_a_slice_and_resumes(
     """A save defers most lists; the batch after checks them a slice at a time and, told that new
     events wait, stops after the first slice: the rest stay deferred, and the next batch finishes."""
     live = _after_a_save(tmp_path, clock, monkeypatch)
-    waiting = sorted(live.deferred | live._provisional)
+    waiting = sorted(live.deferred | live.lists.provisional)
     assert len(waiting) > 10
     asked: list[int] = []
 
@@ -628,7 +631,7 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
     planned at once from the ranking the check rebuilt, patched with the saved note; the lists
     still deferred stay so, and the vault converges."""
     built: list[PatchedIndex | None] = []
-    real = vaultlink.live.patched
+    real = vaultlink.core.related_lists.patched
 
     def patched(
         base: RankIndex, changed: Mapping[str, tuple[Note, NoteRow]], links: Iterable[ResolvedLink]
@@ -636,7 +639,7 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
         built.append(real(base, changed, links))
         return built[-1]
 
-    monkeypatch.setattr(vaultlink.live, "patched", patched)
+    monkeypatch.setattr(vaultlink.core.related_lists, "patched", patched)
     live = _after_a_save(tmp_path, clock, monkeypatch)
     root = live.root
     live.update([], lambda: True)
@@ -646,8 +649,8 @@ def test_a_save_while_lists_are_deferred_is_planned_from_the_patched_ranking(
     write(root, "Other 3.md", read(root, "Other 3.md") + prose("river delta", "tide pool 1", times=1))
     report = live.update(["Other 3.md"])
     assert len(built) == 1 and built[0] is not None
-    assert "Other 3.md" in report.written and "Other 3.md" in live._provisional
-    assert live.deferred >= still - set(report.written)
+    assert "Other 3.md" in report.changed and "Other 3.md" in live.lists.provisional
+    assert live.deferred >= still - set(report.changed)
     assert_converged(live)
 
 
@@ -658,12 +661,12 @@ def test_checks_cut_short_take_turns_through_the_vault(
     so every list gets its turn (not the first notes of the alphabet every time)."""
     live = _after_a_save(tmp_path, clock, monkeypatch)
     root = live.root
-    first = sorted(live.deferred | live._provisional)
+    first = sorted(live.deferred | live.lists.provisional)
     live.update([], lambda: True)
     assert live.deferred == set(first[5:])
     write(root, "Other 3.md", read(root, "Other 3.md") + prose("river delta", times=1))
     live.update(["Other 3.md"])
-    second = sorted(live.deferred | live._provisional)
+    second = sorted(live.deferred | live.lists.provisional)
     live.update([], lambda: True)
     at = second.index(min(p for p in second if p >= first[5]))
     turn = second[at:] + second[:at]
@@ -689,15 +692,18 @@ def saves_and_checks(draw: st.DrawFn) -> list[Step]:
     return out
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(saves_and_checks())
 def test_saves_between_interrupted_checks_converge_to_a_full_sync(clock: FakeClock, steps: list[Step]) -> None:
     """Whatever the order of saves and of checks cut short after a few slices, once the deferred
     lists are all checked the vault is what a full sync makes of it."""
     with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(vaultlink.live, "CHECK_SLICE", 2)
+        monkeypatch.setattr(vaultlink.core.related_lists, "CHECK_SLICE", 2)
         root = Path(folder)
         for rel, text in SMALL_VAULT.items():
             write(root, rel, text)
@@ -710,5 +716,5 @@ def test_saves_between_interrupted_checks_converge_to_a_full_sync(clock: FakeClo
                 write(root, rel, text)
                 live.update([rel])
         live.update([])
-        assert not live.deferred and not live._provisional
+        assert not live.deferred and not live.lists.provisional
         assert_converged(live)

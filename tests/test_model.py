@@ -1,18 +1,16 @@
-"""VaultModel, the graph updated in place: after any sequence of edits, deletes, creates,
-renames and notes turned back into stubs, the model equals a graph built from scratch, and the
-set of notes it reports as affected covers every note whose Related or Backlinks list moved."""
+"""VaultModel, the notes and links updated in place: after any sequence of edits, deletes,
+creates, renames and notes turned back into stubs, the model's links equal links resolved from
+scratch, and the set of notes it reports as affected covers every note whose Backlinks moved."""
 
 from __future__ import annotations
 
-import math
-
-import networkx as nx
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaultlink.core.config import Config
-from vaultlink.core.graph import build_graph
 from vaultlink.core.model import VaultModel
+from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import Note
 from vaultlink.core.parse import parse_text
 from vaultlink.core.resolve import Outcome, ResolvedLink, demote_stub_links, resolve_all
@@ -98,22 +96,10 @@ def parse(path: str, text: str) -> Note:
     return note
 
 
-def fresh_state(notes: dict[str, Note]) -> tuple[nx.DiGraph[str], list[ResolvedLink]]:
+def fresh_links(notes: dict[str, Note]) -> list[ResolvedLink]:
     ordered = [notes[p] for p in sorted(notes)]
     stubs = [n.path for n in ordered if n.is_stub]
-    links = demote_stub_links(resolve_all(ordered, CONFIG), stubs)
-    graph = build_graph([n for n in ordered if not n.is_stub], links, CONFIG)
-    return graph, links
-
-
-def assert_same_graph(actual: nx.DiGraph[str], expected: nx.DiGraph[str]) -> None:
-    assert {n: dict(actual.nodes[n]) for n in actual} == {n: dict(expected.nodes[n]) for n in expected}
-    assert set(actual.edges) == set(expected.edges)
-    for u, v, data in expected.edges(data=True):
-        got = actual.edges[u, v]
-        assert set(got) == set(data), (u, v)
-        assert got["kind"] == data["kind"], (u, v)
-        assert math.isclose(got["weight"], data["weight"], rel_tol=0, abs_tol=1e-9), (u, v, got, data)
+    return demote_stub_links(resolve_all(ordered, CONFIG), stubs)
 
 
 def outgoing(links: list[ResolvedLink]) -> dict[str, set[str]]:
@@ -134,14 +120,12 @@ def incoming(links: list[ResolvedLink]) -> dict[str, set[str]]:
 
 def check_step(
     model: VaultModel,
-    before_graph: nx.DiGraph[str],
     before_links: list[ResolvedLink],
     before_notes: dict[str, Note],
     affected: set[str],
     step: str,
 ) -> None:
-    graph, links = fresh_state(model.notes)
-    assert_same_graph(model.graph, graph)
+    links = fresh_links(model.notes)
     assert model.all_links() == links, step
     assert affected <= model.notes.keys(), step
     out_before, out_after = outgoing(before_links), outgoing(links)
@@ -157,23 +141,23 @@ def check_step(
         assert in_before.get(path, set()) == in_after.get(path, set()), (step, path)
 
 
-# Edits keep the note count (and so every idf) as it is, which is when the affected set is
-# narrow and worth checking; they come up more often than the other operations.
+# Edits keep the note names as they are, which is when the affected set is narrow and worth
+# checking; they come up more often than the other operations.
 OPS = ("edit", "append", "append", "rename", "rename", "delete", "create", "stub")
 ADDITIONS = (*(f"About the {p}." for p in PHRASES), *(f"See [[{t}]]." for t in TARGETS), "#baking")
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(
     initial=st.dictionaries(st.sampled_from(PATHS), note_texts(), min_size=3, max_size=len(PATHS)),
     data=st.data(),
 )
-def test_model_matches_a_graph_built_from_scratch(initial: dict[str, str], data: st.DataObject) -> None:
+def test_model_matches_links_resolved_from_scratch(initial: dict[str, str], data: st.DataObject) -> None:
     texts = dict(initial)
     model = VaultModel([parse(p, t) for p, t in sorted(texts.items())], CONFIG)
-    graph, links = fresh_state(model.notes)
-    assert_same_graph(model.graph, graph)
-    assert model.all_links() == links
+    assert model.all_links() == fresh_links(model.notes)
     steps = data.draw(st.integers(1, 8), label="steps")
     for _ in range(steps):
         present = sorted(model.notes)
@@ -181,7 +165,6 @@ def test_model_matches_a_graph_built_from_scratch(initial: dict[str, str], data:
         choices = [op for op in OPS if (op != "create" or absent) and (op == "create" or present)]
         choices = [op for op in choices if op != "rename" or absent]
         op = data.draw(st.sampled_from(choices), label="op")
-        before_graph = model.graph.copy()
         before_links = model.all_links()
         before_notes = dict(model.notes)
         removed: list[str]
@@ -212,7 +195,7 @@ def test_model_matches_a_graph_built_from_scratch(initial: dict[str, str], data:
             changed, removed = [parse(path, STUB_TEXT)], []
         affected = model.update(changed, removed)
         step = f"{op} {path}"
-        check_step(model, before_graph, before_links, before_notes, affected, step)
+        check_step(model, before_links, before_notes, affected, step)
 
 
 def test_stub_text_parses_as_an_unedited_stub() -> None:
@@ -228,7 +211,7 @@ def test_batch_of_several_changes_matches_a_fresh_build() -> None:
         "Theta.md": "---\ntags: [baking]\naliases: [Gus]\n---\nNothing else.\n",
     }
     model = VaultModel([parse(p, t) for p, t in texts.items()], CONFIG)
-    before_graph, before_links, before_notes = model.graph.copy(), model.all_links(), dict(model.notes)
+    before_links, before_notes = model.all_links(), dict(model.notes)
     affected = model.update(
         [
             parse("Alpha.md", "About the dark sky. See [[Gus]] and [[Ghost]].\n"),
@@ -237,21 +220,7 @@ def test_batch_of_several_changes_matches_a_fresh_build() -> None:
         ],
         ["Gamma.md"],
     )
-    check_step(model, before_graph, before_links, before_notes, affected, "batch")
-
-
-# Obsidian's names are case-insensitive: [[Ghost]] and [[ghost]] ask for one missing note.
-# The missing node's label and path must not depend on which of its citers came and went.
-def test_missing_note_spelled_in_two_cases_follows_its_remaining_citer() -> None:
-    model = VaultModel(
-        [parse("A.md", "See [[Ghost]].\n"), parse("B.md", "See [[ghost]].\n"), parse("C.md", "Nothing.\n")], CONFIG
-    )
-    graph, _ = fresh_state(model.notes)
-    assert_same_graph(model.graph, graph)
-    model.update([], ["A.md"])
-    graph, _ = fresh_state(model.notes)
-    assert graph.nodes["missing:ghost.md"]["label"] == "ghost"
-    assert_same_graph(model.graph, graph)
+    check_step(model, before_links, before_notes, affected, "batch")
 
 
 def test_a_model_given_the_scans_links_equals_one_that_resolves_them() -> None:
@@ -262,10 +231,28 @@ def test_a_model_given_the_scans_links_equals_one_that_resolves_them() -> None:
         "C.md": "Links [[Stub]].\n",
     }
     notes = {p: note for p, t in texts.items() if (note := parse_text(p, t, CONFIG).note) is not None}
-    _, links = fresh_state(notes)
+    links = fresh_links(notes)
     given = VaultModel(notes.values(), CONFIG, links)
     resolved = VaultModel(notes.values(), CONFIG)
     assert given.links == resolved.links
     assert given.all_links() == links
-    assert_same_graph(given.graph, resolved.graph)
-    assert (given.outgoing, given.incoming, given.citing) == (resolved.outgoing, resolved.incoming, resolved.citing)
+    assert (given.neighbours.outgoing, given.neighbours.incoming, given.citing) == (
+        resolved.neighbours.outgoing,
+        resolved.neighbours.incoming,
+        resolved.citing,
+    )
+
+
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.dictionaries(st.sampled_from(PATHS), note_texts(), min_size=1, max_size=len(PATHS)))
+def test_neighbours_are_the_links_either_way_and_forget_them_all(texts: dict[str, str]) -> None:
+    links = fresh_links({p: parse(p, t) for p, t in texts.items()})
+    neighbours = Neighbours(links)
+    out, into = outgoing(links), incoming(links)
+    assert (dict(neighbours.outgoing), dict(neighbours.incoming)) == (out, into)
+    either = neighbours.either_way()
+    assert either == {p: out.get(p, set()) | into.get(p, set()) for p in out.keys() | into.keys()}
+    assert all(neighbours.of(p) == either.get(p, set()) for p in PATHS)
+    neighbours.remove(links)
+    assert not neighbours.outgoing and not neighbours.incoming
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -367,7 +368,7 @@ SAFE_NAME = st.text(
 ).filter(lambda s: s.strip() == s and s != "")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=300))
 def test_parse_text_never_raises(text: str) -> None:
     parsed = parse_text(PATH, text, VAULT)
@@ -377,7 +378,7 @@ def test_parse_text_never_raises(text: str) -> None:
         assert diag.path == PATH
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(name=SAFE_NAME, before=st.sampled_from(["", "Intro paragraph.\n\n", "# Head\n\n"]))
 def test_wikilink_in_fenced_code_is_never_extracted_but_in_a_paragraph_it_is(name: str, before: str) -> None:
     fenced = f"{before}```\n[[{name}]]\n```\n"
@@ -386,7 +387,7 @@ def test_wikilink_in_fenced_code_is_never_extracted_but_in_a_paragraph_it_is(nam
     assert [(link.target, link.raw) for link in links_of(paragraph)] == [(name, f"[[{name}]]")]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.binary(max_size=200), st.integers(min_value=0, max_value=300))
 def test_decode_note_never_raises(data: bytes, max_bytes: int) -> None:
     result = decode_note(PATH, data, max_bytes)

@@ -11,58 +11,79 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import CACHE_ONLY, folders, mtimes, snapshot, state_files
-from hypothesis import HealthCheck, given, settings
+import pytest
+from conftest import CACHE_ONLY, examples, folders, mtimes, snapshot, state_files
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from vaultlink import app
 from vaultlink.core.blocks import remove_all_blocks, scan_blocks
 from vaultlink.core.config import Config
-from vaultlink.core.plan import LinkWriter, SyncOptions, _damage, _safe_quote, stub_text
+from vaultlink.core.digest import digest
+from vaultlink.core.link_style import LinkStyle
+from vaultlink.core.neighbours import Neighbours
+from vaultlink.core.note import Note
+from vaultlink.core.parse import parse_note
+from vaultlink.core.plan import (
+    Edit,
+    EditKind,
+    Plan,
+    Source,
+    SourcesInMemory,
+    SyncOptions,
+    _damage,
+    plan_clean,
+    plan_sync,
+    stub_text,
+)
+from vaultlink.core.rank import RankIndex
+from vaultlink.core.resolve import demote_stub_links, fold, resolve_all
+from vaultlink.core.stubs import safe_quote
+from vaultlink.scan import readonly_reason
 
-# --- LinkWriter -------------------------------------------------------------------------------------------------
+# --- LinkStyle -------------------------------------------------------------------------------------------------
 
 
 def test_wikilink_uses_shortest_unique_name() -> None:
-    writer = LinkWriter(["a/Note.md", "b/Other.md"], Config())
-    assert writer.link("a/Note.md", "b/Other.md") == "[[Note]]"
+    style = LinkStyle(["a/Note.md", "b/Other.md"], Config())
+    assert style.link("a/Note.md", "b/Other.md") == "[[Note]]"
 
 
 def test_wikilink_uses_path_when_stem_is_shared() -> None:
-    writer = LinkWriter(["a/Temp.md", "b/temp.md", "x.md"], Config())
-    assert writer.link("a/Temp.md", "x.md") == "[[a/Temp]]"
+    style = LinkStyle(["a/Temp.md", "b/temp.md", "x.md"], Config())
+    assert style.link("a/Temp.md", "x.md") == "[[a/Temp]]"
 
 
 def test_markdown_links_when_obsidian_uses_them() -> None:
-    writer = LinkWriter(["a/My note.md", "b/x.md"], Config(use_markdown_links=True))
-    assert writer.link("a/My note.md", "b/x.md") == "[My note](../a/My%20note.md)"
+    style = LinkStyle(["a/My note.md", "b/x.md"], Config(use_markdown_links=True))
+    assert style.link("a/My note.md", "b/x.md") == "[My note](../a/My%20note.md)"
 
 
 def test_name_unsafe_in_a_wikilink_becomes_markdown_link() -> None:
-    writer = LinkWriter(["C# [draft].md", "x.md"], Config())
-    link = writer.link("C# [draft].md", "x.md")
+    style = LinkStyle(["C# [draft].md", "x.md"], Config())
+    link = style.link("C# [draft].md", "x.md")
     assert link == "[C# \\[draft\\]](C%23%20%5Bdraft%5D.md)"
 
 
 def test_path_prefix_writes_vault_path() -> None:
-    writer = LinkWriter(["a/b c.md"], Config())
-    assert writer.link("a/b c.md", "x.md", "my-vault") == "~/my-vault/a/b c.md"
+    style = LinkStyle(["a/b c.md"], Config())
+    assert style.link("a/b c.md", "x.md", "my-vault") == "~/my-vault/a/b c.md"
 
 
 def test_a_name_with_a_line_break_is_linked_on_one_line() -> None:
     """An entry is one line of a block: a note named with a line break gets a markdown link whose
     text has a space there (a wikilink can't hold it), and no vault path."""
-    writer = LinkWriter(["new\nline.md", "x.md"], Config())
-    assert writer.link("new\nline.md", "x.md") == "[new line](new%0Aline.md)"
-    assert writer.link("new\nline.md", "x.md", "my-vault") == "[new line](new%0Aline.md)"
+    style = LinkStyle(["new\nline.md", "x.md"], Config())
+    assert style.link("new\nline.md", "x.md") == "[new line](new%0Aline.md)"
+    assert style.link("new\nline.md", "x.md", "my-vault") == "[new line](new%0Aline.md)"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     name=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(
         lambda n: "/" not in n and n.strip(". ") != ""
@@ -77,8 +98,8 @@ def test_every_entry_vaultlink_writes_is_a_line_it_recognises_as_its_own(
     """Whatever a note is called, the entry linking to it is one line that ``_damage`` takes for
     vaultlink's own (else a note would be left alone after vaultlink's own write)."""
     target = f"folder/{name}.md"
-    writer = LinkWriter([target, "x.md"], Config(use_markdown_links=markdown))
-    entry = f"- {writer.link(target, 'x.md', prefix)}" + (f" — {', '.join(why)}" if why else "")
+    style = LinkStyle([target, "x.md"], Config(use_markdown_links=markdown))
+    entry = f"- {style.link(target, 'x.md', prefix)}" + (f" — {', '.join(why)}" if why else "")
     text = f"# X\n\n<!-- vaultlink:related -->\n## Related\n{entry}\n<!-- /vaultlink:related -->\n"
     assert _damage(text) == ""
 
@@ -96,13 +117,13 @@ def test_stub_text_is_frontmatter_and_backlinks_block() -> None:
 
 
 def test_quote_can_never_open_or_close_a_block() -> None:
-    quoted = _safe_quote("see [[X]] <!-- /vaultlink:backlinks --> and <!-- vaultlink:related -->")
+    quoted = safe_quote("see [[X]] <!-- /vaultlink:backlinks --> and <!-- vaultlink:related -->")
     assert "<!--" not in quoted and "-->" not in quoted
     assert scan_blocks(stub_text([f"- [[A]] — “{quoted}”"])).problems == ()
 
 
 def test_quote_is_one_line_and_shortened() -> None:
-    quoted = _safe_quote("word  \t" * 60)
+    quoted = safe_quote("word  \t" * 60)
     assert "\n" not in quoted and "\t" not in quoted
     assert len(quoted) == 100 and quoted.endswith("…")
 
@@ -172,6 +193,115 @@ def vaults(draw: st.DrawFn) -> GeneratedVault:
     return GeneratedVault(files, SyncOptions(min_score=min_score))
 
 
+# --- the pure planner, in memory: the properties on many vaults, no file written ------------------------------
+
+CONFIG = Config(path_prefixes=(VAULT,))  # as load_config gives a vault folder named VAULT
+
+
+def notes_of(files: Mapping[str, bytes]) -> tuple[dict[str, Note], dict[str, Source], dict[str, str]]:
+    """Each readable note, its source, and why a note must not be rewritten: as a scan reads them."""
+    notes: dict[str, Note] = {}
+    sources: dict[str, Source] = {}
+    readonly: dict[str, str] = {}
+    for rel in sorted(files):
+        parsed = parse_note(rel, files[rel], CONFIG)
+        if parsed.note is None:
+            continue
+        notes[rel] = parsed.note
+        sources[rel] = Source(rel, files[rel].decode("utf-8"), digest(files[rel]))
+        if readonly_reason(parsed.diagnostics):
+            readonly[rel] = readonly_reason(parsed.diagnostics)
+    return notes, sources, readonly
+
+
+def applied(files: Mapping[str, bytes], plan: Plan) -> dict[str, bytes]:
+    out = dict(files)
+    for edit in plan.edits:
+        if edit.kind is EditKind.DELETE:
+            del out[edit.path]
+        else:
+            assert edit.new_text is not None
+            out[edit.path] = edit.new_text.encode("utf-8")
+    return out
+
+
+def planned_sync(files: Mapping[str, bytes], options: SyncOptions) -> Plan:
+    """What a sync plans for ``files``: the ranking and the planner, as ``app.sync`` runs them."""
+    notes, sources, readonly = notes_of(files)
+    links = demote_stub_links(resolve_all(list(notes.values()), CONFIG), [p for p, n in notes.items() if n.is_stub])
+    index = RankIndex(notes.values(), links, CONFIG, keep_rows=False)
+    exclude = Neighbours(links).either_way()
+    related = index.related_all(top=options.top, min_score=options.min_score, exclude=exclude)
+    return plan_sync(notes, SourcesInMemory(sources), links, related, CONFIG, options, readonly)
+
+
+def planned_clean(files: Mapping[str, bytes]) -> Plan:
+    notes, sources, readonly = notes_of(files)
+    return plan_clean(list(notes.values()), SourcesInMemory(sources), readonly)
+
+
+IN_MEMORY = settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@IN_MEMORY
+@given(vaults())
+def test_planned_sync_changes_nothing_outside_managed_blocks_in_memory(vault: GeneratedVault) -> None:
+    synced = applied(vault.files, planned_sync(vault.files, vault.options))
+    for rel, data in vault.files.items():
+        assert remove_all_blocks(synced[rel].decode("utf-8")) == data.decode("utf-8"), rel
+    for rel in set(synced) - set(vault.files):
+        assert synced[rel].startswith(b"---\nvaultlink: stub\n---\n"), rel
+
+
+def link_targets(files: Mapping[str, bytes]) -> list[tuple[str, str, str]]:
+    """Where each link of the vault's notes (stubs aside) leads, folded."""
+    notes, _, _ = notes_of(files)
+    links = resolve_all(list(notes.values()), CONFIG)
+    return [(r.source, r.link.raw, fold(r.resolution.target)) for r in links if not notes[r.source].is_stub]
+
+
+@IN_MEMORY
+@given(vaults())
+def test_a_second_planned_sync_has_nothing_to_do_in_memory(vault: GeneratedVault) -> None:
+    synced = applied(vault.files, planned_sync(vault.files, vault.options))
+    # A stub must not move where other links lead; when it does (the known case below), the
+    # second sync follows the links' new targets.
+    assume(link_targets(synced) == link_targets(vault.files))
+    assert planned_sync(synced, vault.options).edits == []
+
+
+@pytest.mark.xfail(strict=True, reason="known: the stub [[GHOST]] asks for captures sub/'s link to GHOST.MD")
+def test_a_stub_never_moves_where_another_link_leads() -> None:
+    """Found by the property above. Before the first sync, ``[](GHOST.MD)`` in sub/ leads to the
+    missing sub/GHOST.MD; the stub made for ``[[GHOST]]`` (GHOST.md) then captures it, the two
+    notes share a link, and the second sync writes their Related lists."""
+    files = {"Gämma.md": b"[[GHOST]]", "sub/Delta.md": b"[](GHOST.MD)", "Alpha.md": b"", "Beta note.md": b""}
+    synced = applied(files, planned_sync(files, SyncOptions(min_score=0.0)))
+    assert link_targets(synced) == link_targets(files)
+    assert planned_sync(synced, SyncOptions(min_score=0.0)).edits == []
+
+
+@IN_MEMORY
+@given(vaults())
+def test_planned_clean_after_a_sync_gives_back_the_original_vault_in_memory(vault: GeneratedVault) -> None:
+    synced = applied(vault.files, planned_sync(vault.files, vault.options))
+    assert applied(synced, planned_clean(synced)) == vault.files
+
+
+@IN_MEMORY
+@given(vaults())
+def test_what_a_planned_sync_wrote_is_never_read_back_in_memory(vault: GeneratedVault) -> None:
+    before, _, _ = notes_of(vault.files)
+    after, _, _ = notes_of(applied(vault.files, planned_sync(vault.files, vault.options)))
+    assert {p for p, n in after.items() if not n.is_stub} == set(before)
+    for path, note in before.items():
+        read = (after[path].links, after[path].terms, after[path].tags, after[path].words, after[path].word_counts)
+        assert read == (note.links, note.terms, note.tags, note.words, note.word_counts)
+
+
+# --- the same on disk, through app.sync and app.clean (the adapters too) --------------------------------------
+
+
 @contextmanager
 def written(vault: GeneratedVault) -> Iterator[Path]:
     """The generated vault in a fresh temporary folder (function-scoped fixtures are not reset
@@ -186,7 +316,7 @@ def written(vault: GeneratedVault) -> Iterator[Path]:
         assert sorted(os.listdir(tmp)) == [VAULT], "something was written outside the vault"
 
 
-PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
@@ -237,3 +367,17 @@ def test_what_sync_wrote_is_never_read_back(vault: GeneratedVault) -> None:
         for path, note in before.items():
             read = (after[path].links, after[path].terms, after[path].tags, after[path].words, after[path].word_counts)
             assert read == (note.links, note.terms, note.tags, note.words, note.word_counts)
+
+
+def test_an_edit_says_its_kind_and_its_digest_and_text_agree_with_it() -> None:
+    assert Edit.rewrite("a.md", "d1", "new\n").kind is EditKind.REWRITE
+    assert Edit.create("b.md", "stub\n").kind is EditKind.CREATE
+    assert Edit.delete("c.md", "d2").kind is EditKind.DELETE
+    for path, old_digest, text, kind in [
+        ("a.md", None, "x", EditKind.REWRITE),
+        ("a.md", "d", "x", EditKind.CREATE),
+        ("a.md", "d", "x", EditKind.DELETE),
+        ("a.md", "d", None, EditKind.REWRITE),
+    ]:
+        with pytest.raises(ValueError, match=r"^a\.md: "):
+            Edit(path, old_digest, text, kind)

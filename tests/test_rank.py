@@ -1,4 +1,4 @@
-"""Ranking v2 (``vaultlink/core/rank.py``): the invariants every Related list relies on.
+"""Ranking v2 (``vaultlink/core/rank/``): the invariants every Related list relies on.
 
 A list never holds its own note, an excluded note or a stub; it is sorted best first with ties
 by path, rounded, bounded by ``top`` and ``min_score``. ``related`` and ``related_all`` agree bit
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pytest
-from conftest import FILLER, SMALL_VAULT, VaultFactory, prose
+from conftest import FILLER, SMALL_VAULT, VaultFactory, examples, prose
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +24,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.note import Note
 from vaultlink.core.parse import parse_note
 from vaultlink.core.rank import RankIndex, Suggestion, Vocabulary, note_row
+from vaultlink.core.rank import index as rank_index
 from vaultlink.core.resolve import ResolvedLink, resolve_all
 
 CONFIG = Config()
@@ -61,8 +62,8 @@ def reversed_vocabulary(notes: Iterable[Note], *extra: str) -> Vocabulary:
     vocabulary = Vocabulary()
     for key in sorted({*scratch.ids, *extra}, reverse=True):
         vocabulary.id_of(key)
-    for fold in sorted(scratch.folds, reverse=True):
-        vocabulary.folds[fold] = len(vocabulary.folds)
+    for singular in sorted(scratch.singulars, reverse=True):
+        vocabulary.singulars[singular] = len(vocabulary.singulars)
     return vocabulary
 
 
@@ -204,11 +205,11 @@ def test_unknown_paths_get_empty_lists(vault_index: RankIndex) -> None:
 # --- related and related_all agree --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("chunk_products", [rank.CHUNK_PRODUCTS, 200, 1])
+@pytest.mark.parametrize("chunk_products", [rank_index.CHUNK_PRODUCTS, 200, 1])
 def test_related_all_equals_related_of_each_note_bit_for_bit(
     vault_index: RankIndex, monkeypatch: pytest.MonkeyPatch, chunk_products: int
 ) -> None:
-    monkeypatch.setattr(rank, "CHUNK_PRODUCTS", chunk_products)
+    monkeypatch.setattr(rank_index, "CHUNK_PRODUCTS", chunk_products)
     rows = np.arange(len(vault_index.paths), dtype=np.int64)
     chunks = list(vault_index._chunks(rows))
     assert np.array_equal(np.concatenate(chunks), rows)
@@ -223,7 +224,7 @@ def test_related_all_equals_related_of_each_note_bit_for_bit(
 
 
 def test_related_all_only_equals_related(vault_index: RankIndex, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rank, "CHUNK_PRODUCTS", 1)
+    monkeypatch.setattr(rank_index, "CHUNK_PRODUCTS", 1)
     only = ["sky/Stars.md", "Alpha.md", "Delta.md"]
     lists = vault_index.related_all(top=4, only=only)
     assert set(lists) == set(only)
@@ -377,7 +378,7 @@ def test_a_name_of_several_words_is_mentioned_only_where_they_follow_each_other(
 
 
 def test_a_mention_is_found_on_words_as_written_plurals_folded_not_on_stems() -> None:
-    """The stemmer folds "colourfulness" into "colour": on stems, every note saying "colour"
+    """The stemmer singulars "colourfulness" into "colour": on stems, every note saying "colour"
     would mention ``Colourfulness``. Words as written (plurals folded) tell them apart, and
     "metrics" still mentions ``Metric``."""
     notes = notes_of(
@@ -510,7 +511,7 @@ def test_a_phrase_carried_by_too_many_notes_is_no_reason() -> None:
 
 
 def test_an_empty_index_ranks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rank, "CHUNK_PRODUCTS", 1)
+    monkeypatch.setattr(rank_index, "CHUNK_PRODUCTS", 1)
     index = RankIndex([], [], CONFIG)
     assert index.paths == []
     assert index.related("a.md") == []
@@ -582,7 +583,8 @@ def small_vaults(draw: st.DrawFn) -> GeneratedVault:
     return files, exclude, top, min_score
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_vaults())
 def test_generated_vaults_keep_every_ranking_promise(vault: GeneratedVault) -> None:
     files, exclude, top, min_score = vault
@@ -604,7 +606,7 @@ def test_generated_vaults_keep_every_ranking_promise(vault: GeneratedVault) -> N
             assert abs(index.score(path, other) - index.score(other, path)) <= TOLERANCE
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rank, "CHUNK_PRODUCTS", 1)
+        patch.setattr(rank_index, "CHUNK_PRODUCTS", 1)
         assert index.related_all(top=top, min_score=min_score, exclude=exclude) == lists
 
     backward = notes[::-1]

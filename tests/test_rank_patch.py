@@ -1,4 +1,4 @@
-"""A patched ranking (``vaultlink/core/rank_patch.py``): the watcher ranks with it right after a save.
+"""A patched ranking (``vaultlink/core/rank/patch.py``): the watcher ranks with it right after a save.
 
 Where a save moved no document frequency and no mention (the same words, other counts, other
 links), a patched index ranks as a rebuilt one; otherwise its lists keep every promise of a list
@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pytest
-from conftest import FILLER, SMALL_VAULT, prose
+from conftest import FILLER, SMALL_VAULT, examples, prose
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_rank import CONFIG, STUB_TEXT, TOLERANCE, assert_well_formed, links_of, note, notes_of, per_note
 
 from vaultlink.core import rank
 from vaultlink.core.note import Note
-from vaultlink.core.rank import RankIndex, Vocabulary, note_row
-from vaultlink.core.rank_patch import PatchedIndex, patched
+from vaultlink.core.rank import PatchedIndex, RankIndex, Vocabulary, note_row, patched
+from vaultlink.core.rank import index as rank_index
 
 VAULT: dict[str, str] = {
     **SMALL_VAULT,
@@ -192,7 +192,8 @@ def edited_vaults(draw: st.DrawFn) -> Edits:
     return files, {path: ". ".join(shuffled) + (". " if shuffled else "") + f"\nzz. {links}\n"}, True
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edited_vaults())
 def test_any_patch_keeps_every_ranking_promise(vault: Edits) -> None:
     files, edits, exact = vault
@@ -205,7 +206,7 @@ def test_any_patch_keeps_every_ranking_promise(vault: Edits) -> None:
         for other in index.paths:
             assert abs(index.score(path, other) - index.score(other, path)) <= TOLERANCE
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(rank, "CHUNK_PRODUCTS", 1)
+        monkeypatch.setattr(rank_index, "CHUNK_PRODUCTS", 1)
         assert index.related_all(top=1000) == lists
     if exact and all(same_words(note(p, files[p]), note(p, t)) for p, t in edits.items()):
         assert lists == rebuilt.related_all(top=1000)

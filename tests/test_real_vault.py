@@ -13,8 +13,12 @@ import pytest
 from conftest import CACHE_ONLY, VAULT_OF_KNOWLEDGE, requires_shared, state_files
 
 from vaultlink import app, writer
+from vaultlink.lock import STATE_DIR
 
-pytestmark = requires_shared
+pytestmark = [
+    requires_shared,
+    pytest.mark.slow,  # a real-vault sweep: the full suite runs them, the quick loop does not
+]
 
 RELATED_MARK = b"<!-- vaultlink:related -->"
 
@@ -35,7 +39,7 @@ def tree(root: Path) -> Tree:
     entries: Tree = {}
     for folder, dirs, names in os.walk(root):
         if Path(folder) == root:
-            dirs[:] = [d for d in dirs if d != writer.STATE_DIR]  # vaultlink's cache, not the user's
+            dirs[:] = [d for d in dirs if d != STATE_DIR]  # vaultlink's cache, not the user's
         for name in [*dirs, *names]:
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()

@@ -19,7 +19,10 @@ from conftest import VAULT_OF_KNOWLEDGE, requires_shared
 from vaultlink import app
 from vaultlink.core.resolve import Outcome
 
-pytestmark = requires_shared
+pytestmark = [
+    requires_shared,
+    pytest.mark.slow,  # a real-vault sweep: the full suite runs them, the quick loop does not
+]
 
 # What this vault really has wrong: links to notes it does not have, one file with a NUL byte, and
 # links to that file.

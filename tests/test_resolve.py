@@ -6,6 +6,7 @@ import posixpath
 import unicodedata
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -366,7 +367,7 @@ CONFIGS = st.sampled_from(
 VAULT = [note(p) for p in ["Note.md", "a/Note.md", "a/b/x y.md", "b/a.md"]]
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(target=TARGETS, source=SOURCES, kind=KINDS, config=CONFIGS)
 def test_resolver_never_yields_a_path_outside_the_vault(
     target: str, source: str, kind: LinkKind, config: Config

@@ -18,7 +18,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from conftest import VaultFactory
+from conftest import VaultFactory, examples
 from faultkit import Recorder, recording, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -402,7 +402,7 @@ names = st.text(
 ).filter(lambda s: s not in (".", "..") and not s.startswith(".") and len(s.encode()) < 200)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(names, min_size=1, max_size=4, unique_by=lambda s: s.casefold()), st.lists(names, max_size=3))
 def test_graphml_of_any_names_parses_and_keeps_every_node(note_names: list[str], missing: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,13 +12,12 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import VaultFactory, folders, mtimes, pristine_sample, prose, snapshot
+from conftest import VaultFactory, examples, folders, mtimes, pristine_sample, prose, run, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaultlink import app
-from vaultlink.cli import cli
+from vaultlink.apply import apply_edits
 from vaultlink.core.blocks import remove_all_blocks, scan_blocks
 from vaultlink.core.note import Link, LinkKind
 from vaultlink.core.plan import SyncOptions
@@ -28,10 +27,6 @@ GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 RELATED_START = "<!-- vaultlink:related -->"
 RELATED_END = "<!-- /vaultlink:related -->"
 BACK_START = "<!-- vaultlink:backlinks -->"
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
 def read(root: Path, rel: str) -> str:
@@ -314,67 +309,6 @@ def test_colon_in_link_target_is_consistently_handled(make_vault: VaultFactory) 
     assert run("sync", str(root), "--check").exit_code == 0
 
 
-# --- CLI: dry run, check, json -------------------------------------------------------------------------------
-
-
-def test_dry_run_prints_unified_diff_and_writes_nothing(make_vault: VaultFactory) -> None:
-    root = make_vault({"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n"})
-    before = snapshot(root)
-    result = run("sync", str(root), "--dry-run")
-    assert result.exit_code == 0, result.output
-    out = result.stdout
-    assert "--- a/B.md\n+++ b/B.md\n" in out
-    assert f"+{BACK_START}\n+## Backlinks\n+- [[A]]\n" in out
-    assert "--- /dev/null\n+++ b/Ghost.md\n" in out
-    assert "+vaultlink: stub\n" in out
-    assert snapshot(root) == before
-    assert folders(root) == {"."}
-
-
-def test_dry_run_marks_missing_final_newline(make_vault: VaultFactory) -> None:
-    root = make_vault({"A.md": "Links [[B]].\n", "B.md": "# B"})
-    out = run("sync", str(root), "--dry-run").stdout
-    assert "\\ No newline at end of file\n" in out
-    assert read(root, "B.md") == "# B"
-
-
-def test_check_exits_1_while_changes_are_pending_and_0_after_sync(make_vault: VaultFactory) -> None:
-    root = make_vault({"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n"})
-    before = snapshot(root)
-    pending = run("sync", str(root), "--check")
-    assert pending.exit_code == 1, pending.output
-    assert snapshot(root) == before
-    assert run("sync", str(root)).exit_code == 0
-    done = run("sync", str(root), "--check")
-    assert done.exit_code == 0, done.output
-
-
-def test_json_summary(make_vault: VaultFactory) -> None:
-    root = make_vault({"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n", "Bad.md": "---\na: [\n---\n[[B]]\n"})
-    result = run("sync", str(root), "--json")
-    assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)
-    assert set(payload) == {"scanned", "changed", "created", "deleted", "skipped"}
-    assert payload["scanned"] == 3
-    assert payload["changed"] == ["A.md", "B.md"]  # A and Bad both link to B: Bad is related to A
-    assert payload["created"] == ["Ghost.md"]
-    assert payload["deleted"] == []
-    assert [s["path"] for s in payload["skipped"]] == ["Bad.md"]
-    again = json.loads(run("sync", str(root), "--json").stdout)
-    assert (again["changed"], again["created"], again["deleted"]) == ([], [], [])
-
-
-def test_clean_cli_restores_and_reports(make_vault: VaultFactory) -> None:
-    files = {"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n"}
-    root = make_vault(files)
-    run("sync", str(root))
-    result = run("clean", str(root), "--json")
-    assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)
-    assert (payload["changed"], payload["deleted"]) == (["B.md"], ["Ghost.md"])
-    assert snapshot(root) == {k: v.encode() for k, v in files.items()}
-
-
 # --- link style ----------------------------------------------------------------------------------------------
 
 
@@ -603,7 +537,7 @@ def test_a_stub_made_for_one_link_never_captures_another(make_vault: VaultFactor
 
 
 def _digest(root: Path, rel: str) -> str:
-    from vaultlink.writer import digest
+    from vaultlink.core.digest import digest
 
     return digest((root / rel).read_bytes())
 
@@ -615,13 +549,13 @@ def test_edits_are_applied_in_threads_and_reported_in_plan_order(tmp_path: Path)
     for rel, text in notes.items():
         (tmp_path / rel).write_text(text)
     (tmp_path / "gone.md").write_text("old stub\n")
-    edits = [Edit(rel, _digest(tmp_path, rel), text + "more\n", "test") for rel, text in notes.items()]
-    edits.insert(3, Edit("new/stub.md", None, "stub\n", "test"))
-    edits.insert(10, Edit("gone.md", _digest(tmp_path, "gone.md"), None, "test"))
+    edits = [Edit.rewrite(rel, _digest(tmp_path, rel), text + "more\n") for rel, text in notes.items()]
+    edits.insert(3, Edit.create("new/stub.md", "stub\n"))
+    edits.insert(10, Edit.delete("gone.md", _digest(tmp_path, "gone.md")))
     (tmp_path / "n05.md").write_text("the user typed this meanwhile\n")  # its edit must be refused
     advanced: list[int] = []
 
-    refusals = app.apply_edits(tmp_path, edits, advanced.append)
+    refusals = apply_edits(tmp_path, edits, advanced.append)
 
     assert len(advanced) == len(edits)
     assert [e.path for e, why in zip(edits, refusals, strict=True) if why] == ["n05.md"]
@@ -641,14 +575,14 @@ def test_an_interrupt_while_writing_leaves_every_note_whole(tmp_path: Path) -> N
     notes = {f"n{k:02d}.md": f"note {k}\n" for k in range(40)}
     for rel, text in notes.items():
         (tmp_path / rel).write_text(text)
-    edits = [Edit(rel, _digest(tmp_path, rel), text + "more\n", "test") for rel, text in notes.items()]
-    edits.append(Edit("stub.md", None, "stub\n", "test"))
+    edits = [Edit.rewrite(rel, _digest(tmp_path, rel), text + "more\n") for rel, text in notes.items()]
+    edits.append(Edit.create("stub.md", "stub\n"))
 
     def interrupt(done: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        app.apply_edits(tmp_path, edits, interrupt)
+        apply_edits(tmp_path, edits, interrupt)
     for rel, text in notes.items():
         assert (tmp_path / rel).read_text() in (text, text + "more\n")
     assert not (tmp_path / "stub.md").exists()  # new files come after the rewrites: never started
@@ -676,7 +610,7 @@ def test_a_note_about_vaultlinks_markers_keeps_every_byte(make_vault: VaultFacto
     assert app.sync(root, dry_run=True).pending == 0
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(typed=st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="<"), min_size=1))
 def test_text_typed_right_after_the_last_block_is_kept_and_the_block_still_ends_there(typed: str) -> None:
     """A note without a final newline ends with vaultlink's block, its end marker the last line;

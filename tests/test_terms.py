@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -223,7 +224,7 @@ def _runs_by_clauses(text: str) -> list[list[str]]:
 _PROSE_ALPHABET = "ab Zé3_-'’.,;:!?()[]#/\\—– \n\t\"“”*~`^=+<>|"
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(st.lists(st.sampled_from(["the", "of", "Data", "don’t", "it's", "3.5", "x-ray", "a - b", "well-"]) | st.text(
     _PROSE_ALPHABET, max_size=6)).map("".join))
 def test_one_scan_finds_the_runs_of_clause_splitting(text: str) -> None:
@@ -235,11 +236,11 @@ def test_runs_break_at_typographic_apostrophes_and_decimal_points() -> None:
     assert runs == [["Ada"], ["research", "taste"], ["value", "functions"]]
 
 
-# --- Plural folding: the words mentions are found on --------------------------------------
+# --- Singulars: the words mentions are found on --------------------------------------
 
 
-def test_plural_fold_takes_off_plural_endings_only() -> None:
-    folds = {
+def test_singular_takes_off_plural_endings_only() -> None:
+    singulars = {
         "metrics": "metric",
         "categories": "category",
         "classes": "class",
@@ -254,27 +255,27 @@ def test_plural_fold_takes_off_plural_endings_only() -> None:
         "gas": "gas",
         "ies": "ies",
     }
-    assert {word: terms.plural_fold(word) for word in folds} == folds
+    assert {word: terms.singular(word) for word in singulars} == singulars
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.lists(st.sampled_from(["Colour", "colourfulness", "metrics", "Metric", "classes", "class", "the"]) | st.text(
     _PROSE_ALPHABET + "s", max_size=8)).map(" ".join))
-def test_a_word_bag_keeps_every_folded_word_once(text: str) -> None:
-    """Every content word's fold is one of the bag's words folded, or one of its forms, and
-    the forms are sorted and not the fold of a word already kept."""
+def test_a_word_bag_keeps_every_singular_word_once(text: str) -> None:
+    """Every content word's singular is one of the bag's words made singular, or one of its forms, and
+    the forms are sorted and not the singular of a word already kept."""
     _, bag = terms.analyse_prose([text])
-    folded_words = set(map(terms.plural_fold, bag.words))
-    every = {w.fold for run in terms._content_runs(text) for w in run}
-    assert folded_words | set(bag.forms) == every
-    assert list(bag.forms) == sorted(set(bag.forms)) and not folded_words & set(bag.forms)
+    singular_words = set(map(terms.singular, bag.words))
+    every = {w.singular for run in terms._content_runs(text) for w in run}
+    assert singular_words | set(bag.forms) == every
+    assert list(bag.forms) == sorted(set(bag.forms)) and not singular_words & set(bag.forms)
 
 
 _NAME_WORDS = st.sampled_from(["Sourdough", "starters", "civilization", "Cradles", "rye", "Flour", "x-ray"])
 _BETWEEN = st.sampled_from([" ", " of the ", ", ", " 42 ", "; a ", " (", ") "])
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     before=st.text(_PROSE_ALPHABET, max_size=12),
     name=st.lists(_NAME_WORDS, min_size=1, max_size=4),
@@ -285,11 +286,11 @@ def test_a_name_written_in_a_note_has_its_words_and_pairs_in_the_notes_bag(
     before: str, name: list[str], gaps: list[str], after: str
 ) -> None:
     """What a mention is checked on: a name's words written in order, with stopwords, numbers or
-    punctuation between them, give the note every fold and pair code of the name."""
+    punctuation between them, give the note every singular and pair code of the name."""
     written = name[0] + "".join(gap + word for gap, word in zip(gaps, name[1:], strict=False))
     _, bag = terms.analyse_prose([f"{before} {written} {after}"])
-    _, folds, pairs = terms.name_keys(" ".join(name))
-    assert set(folds) <= set(map(terms.plural_fold, bag.words)) | set(bag.forms)
+    _, singulars, pairs = terms.name_keys(" ".join(name))
+    assert set(singulars) <= set(map(terms.singular, bag.words)) | set(bag.forms)
     assert set(pairs) <= set(unpacked_pairs(bag.pairs).tolist())
 
 

@@ -21,10 +21,17 @@ from conftest import ROOT, SMALL_VAULT, VaultFactory, prose
 from watchdog.observers.api import BaseObserver
 
 from vaultlink import app
-from vaultlink.live import BatchReport, LiveVault
-from vaultlink.watch import EventCollector, WatchSettings, is_noise, run_watch, start_observer
+from vaultlink.core.note import Diagnostic
+from vaultlink.live import LiveVault
+from vaultlink.lock import holds_lock
+from vaultlink.report import SyncReport
+from vaultlink.watch import EventCollector, WatchSettings, run_watch, start_observer
 
-Batch = tuple[set[str], BatchReport]
+Batch = tuple[set[str], SyncReport]
+
+# Real observers, debounce waits and watcher processes: the full suite runs them, the quick loop
+# does not (the watcher's logic runs in memory, on a fake clock, in test_live.py).
+pytestmark = pytest.mark.slow
 
 
 SHARED_WITH_BETA = "\n" + prose("bulk fermentation", "proofing basket")
@@ -69,7 +76,7 @@ class Watcher:
             daemon=True,
         )
 
-    def _batch(self, paths: set[str], report: BatchReport) -> None:
+    def _batch(self, paths: set[str], report: SyncReport) -> None:
         self.batches.put((set(paths), report))
 
     def __enter__(self) -> Watcher:
@@ -117,7 +124,7 @@ def reparsed(path: str) -> Callable[[Batch], bool]:
 def assert_quiet(batches: list[Batch]) -> None:
     for paths, report in batches:
         assert report.reparsed == [], (paths, report)
-        assert not report.wrote_anything, (paths, report)
+        assert not report.pending, (paths, report)
 
 
 @pytest.fixture
@@ -125,10 +132,10 @@ def vault(make_vault: VaultFactory) -> Path:
     return make_vault(SMALL_VAULT)
 
 
-def watch(root: Path, *, quiet: float = 0.0, poll: bool = False, debounce: float = 0.2) -> Watcher:
-    live = LiveVault(root, quiet=quiet)
+def watch(root: Path, *, grace: float = 0.0, poll: bool = False, debounce: float = 0.2) -> Watcher:
+    live = LiveVault(root, grace=grace)
     live.sync_all()
-    return Watcher(live, WatchSettings(debounce=debounce, quiet=quiet, poll=poll))
+    return Watcher(live, WatchSettings(debounce=debounce, grace=grace, poll=poll))
 
 
 # --- what the user does ---------------------------------------------------------------------------
@@ -139,7 +146,7 @@ def test_new_note(vault: Path) -> None:
         (vault / "Omega.md").write_text("# Omega\n\nSee [[Delta]].\n", encoding="utf-8")
         (paths, report), _ = w.until(reparsed("Omega.md"))
         assert "Omega.md" in paths
-        assert "Delta.md" in report.written
+        assert "Delta.md" in report.changed
         assert block_names(read(vault, "Delta.md"), "backlinks") == {"Omega"}
     assert pending(vault) == 0
 
@@ -150,7 +157,7 @@ def test_edit(vault: Path) -> None:
             f.write(SHARED_WITH_BETA)
         (_, report), _ = w.until(reparsed("Gamma.md"))
         assert report.reparsed == ["Gamma.md"]
-        assert {"Beta.md", "Gamma.md"} <= set(report.written)
+        assert {"Beta.md", "Gamma.md"} <= set(report.changed)
         assert "Gamma" in block_names(read(vault, "Beta.md"), "related")
     assert pending(vault) == 0
 
@@ -170,7 +177,7 @@ def test_delete(vault: Path) -> None:
     with watch(vault) as w:
         (vault / "Alpha.md").unlink()
         (_, report), _ = w.until(lambda b: "Alpha.md" in b[1].removed)
-        assert "Beta.md" in report.written
+        assert "Beta.md" in report.changed
         assert block_names(read(vault, "Beta.md"), "backlinks") == set()
     assert pending(vault) == 0
 
@@ -222,13 +229,13 @@ def test_file_empty_for_a_moment_is_not_an_emptied_note(vault: Path) -> None:
         text = read(vault, "Alpha.md")
         (vault / "Alpha.md").write_bytes(b"")  # the editor truncated; its write comes later
         (_, empty), _ = w.until(lambda b: "Alpha.md" in b[0])
-        assert empty.reparsed == [] and empty.removed == [] and not empty.wrote_anything
+        assert empty.reparsed == [] and empty.removed == [] and not empty.pending
         assert {rel: (vault / rel).read_bytes() for rel in SMALL_VAULT if rel != "Alpha.md"} == {
             rel: data for rel, data in files.items() if rel != "Alpha.md"
         }
         (vault / "Alpha.md").write_text(text + "\n" + prose("dark sky", "light pollution"), encoding="utf-8")
         (_, back), _ = w.until(reparsed("Alpha.md"))
-        assert "Alpha.md" in back.written
+        assert "Alpha.md" in back.changed
     assert pending(vault) == 0
 
 
@@ -263,7 +270,7 @@ def test_own_writes_cause_no_further_work(vault: Path) -> None:
         with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
             f.write(SHARED_WITH_BETA + "\nAnd [[Phantom]].\n")
         (_, report), _ = w.until(reparsed("Gamma.md"))
-        assert report.written and report.created == ["Phantom.md"]
+        assert report.changed and report.created == ["Phantom.md"]
         assert_quiet(w.drain(1.0))
 
 
@@ -315,7 +322,7 @@ def test_save_in_a_subfolder_reads_only_that_note(make_vault: VaultFactory) -> N
             f.write("\nMore words.\n")
         (paths, report), _ = w.until(reparsed("notes/n07.md"))
         assert paths == {"notes/n07.md"}
-        assert report.seen == 1
+        assert report.scanned == 1
 
 
 def test_noise_file_in_a_subfolder_causes_no_batch(vault: Path) -> None:
@@ -343,20 +350,20 @@ def test_mass_change_is_one_batch(make_vault: VaultFactory) -> None:
 
 
 def test_grace_note_is_written_when_quiet_without_another_event(vault: Path) -> None:
-    with watch(vault, quiet=0.6) as w:
+    with watch(vault, grace=0.6) as w:
         edited = read(vault, "Gamma.md") + SHARED_WITH_BETA
         (vault / "Gamma.md").write_text(edited, encoding="utf-8")
         (_, first), _ = w.until(reparsed("Gamma.md"))
         assert first.waiting == ["Gamma.md"]
-        assert "Beta.md" in first.written
-        (paths, _), _ = w.until(lambda b: "Gamma.md" in b[1].written)
+        assert "Beta.md" in first.changed
+        (paths, _), _ = w.until(lambda b: "Gamma.md" in b[1].changed)
         assert paths == set()
         assert "Beta" in block_names(read(vault, "Gamma.md"), "related")
     assert pending(vault) == 0
 
 
 def test_undone_edit_does_not_make_the_watcher_spin(vault: Path) -> None:
-    with watch(vault, quiet=0.5) as w:
+    with watch(vault, grace=0.5) as w:
         original = read(vault, "Gamma.md")
         (vault / "Gamma.md").write_text(original + SHARED_WITH_BETA, encoding="utf-8")
         (_, first), _ = w.until(reparsed("Gamma.md"))
@@ -371,11 +378,11 @@ def test_undone_edit_does_not_make_the_watcher_spin(vault: Path) -> None:
 def test_save_during_startup_is_not_lost(vault: Path) -> None:
     # The command's order: observer first, then the first read and sync of the vault.
     started = start_observer(vault, poll=False)
-    live = LiveVault(vault, quiet=0.0)
+    live = LiveVault(vault, grace=0.0)
     with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
         f.write(SHARED_WITH_BETA)  # the user saves while the first sync runs
     live.sync_all()
-    with Watcher(live, WatchSettings(debounce=0.2, quiet=0.0), started):
+    with Watcher(live, WatchSettings(debounce=0.2, grace=0.0), started):
         assert wait_until(lambda: "Gamma" in block_names(read(vault, "Beta.md"), "related"), 5.0)
 
 
@@ -384,7 +391,7 @@ def test_an_error_in_a_batch_is_reported_and_watching_goes_on(vault: Path, monke
     real_update = w.live.update
     calls = {"n": 0}
 
-    def failing_once(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
+    def failing_once(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> SyncReport:
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("boom")
@@ -400,7 +407,7 @@ def test_an_error_in_a_batch_is_reported_and_watching_goes_on(vault: Path, monke
         with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
             f.write(SHARED_WITH_BETA)
         (_, report), _ = w.until(reparsed("Gamma.md"))
-        assert "Beta.md" in report.written
+        assert "Beta.md" in report.changed
     assert w.errors.empty()
 
 
@@ -411,7 +418,7 @@ def test_a_batch_is_told_when_new_events_wait(vault: Path, monkeypatch: pytest.M
     real_update = w.live.update
     seen: queue.Queue[tuple[bool, bool]] = queue.Queue()
 
-    def recording(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
+    def recording(paths: set[str], interrupted: Callable[[], bool] = lambda: False) -> SyncReport:
         before = interrupted()
         if "Gamma.md" in paths:
             (vault / "Eta.md").write_text("# Eta\n\nA save while a batch runs.\n", encoding="utf-8")
@@ -433,7 +440,7 @@ def test_poll_observer_detects_an_edit(vault: Path) -> None:
         with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
             f.write(SHARED_WITH_BETA)
         (_, report), _ = w.until(reparsed("Gamma.md"))
-        assert "Beta.md" in report.written
+        assert "Beta.md" in report.changed
         assert "Gamma" in block_names(read(vault, "Beta.md"), "related")
 
 
@@ -531,56 +538,36 @@ def test_cli_watch_holds_the_vault_lock(vault: Path, cli_watch: tuple[subprocess
     assert proc.wait(3) == 0
 
 
-# --- is_noise ---------------------------------------------------------------------------------------
+class Recorder:
+    """A ``WatchListener`` that records what the watch use case tells, and stops it once synced."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.told: list[str] = []
+
+    def reading(self, root: Path) -> None:
+        self.told.append(f"reading {root.name}, lock held: {holds_lock(root)}")
+
+    def warned(self, warnings: list[Diagnostic]) -> None:
+        self.told.append(f"{len(warnings)} warnings")
+
+    def synced(self, notes: int, report: SyncReport) -> None:
+        self.told.append(f"synced {notes} notes, wrote {len(report.changed) + len(report.created)}")
+        self.stop.set()
+
+    def batch(self, paths: set[str], report: SyncReport) -> None:
+        self.told.append("batch")
+
+    def failed(self, error: Exception) -> None:
+        self.told.append(f"failed: {error}")
 
 
-@pytest.mark.parametrize(
-    "rel",
-    [
-        ".note.md.swp",
-        "folder/.note.md.swp",
-        "note.md.swp",
-        "note.md.swx",
-        "note.md~",
-        "folder/note.md~",
-        "4913",
-        "folder/4913",
-        "x.tmp",
-        "note.md.tmp",
-        ".note.md.tmp",
-        "NOTE.MD.TMP",
-        "note.md.bak",
-        "#note.md#",
-        "note.sync-conflict-20240101-120000-ABCDEFG.md",
-        "note (conflicted copy 2024-01-01).md",
-        "note.md.crswap",
-        ".obsidian/workspace.json",
-        ".vaultlink/lock",
-        ".vaultlink-tmp-123.md",
-        ".trash/old.md",
-        "a/.hidden/b.md",
-    ],
-)
-def test_is_noise(rel: str) -> None:
-    assert is_noise(rel)
-
-
-@pytest.mark.parametrize(
-    "rel",
-    [
-        "note.md",
-        "folder/note.md",
-        "Notes - Pale Blue Dot.md",
-        "49130.md",
-        "4913.md",
-        "temp notes.md",
-        "tmp.md",
-        "swap meet.md",
-        "2026-01-01 conflict resolution.md",
-        "a/b/c/deep note.markdown",
-        "backup.md",
-        "folder",
-    ],
-)
-def test_is_not_noise(rel: str) -> None:
-    assert not is_noise(rel)
+def test_watch_use_case_locks_syncs_and_tells_each_step(vault: Path) -> None:
+    to_write = pending(vault)  # what a sync would write now
+    stop = threading.Event()
+    recorder = Recorder(stop)
+    app.watch(vault, WatchSettings(debounce=0.1), stop, recorder, cache=app.NO_CACHE)
+    synced = f"synced {len(SMALL_VAULT) + 1} notes, wrote {to_write}"
+    assert recorder.told == ["reading vault, lock held: True", "0 warnings", synced]
+    assert not holds_lock(vault)
+    assert pending(vault) == 0

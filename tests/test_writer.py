@@ -11,7 +11,8 @@ import pytest
 from conftest import VaultFactory
 
 from vaultlink import writer
-from vaultlink.writer import WriteRefused, contained_path, delete_file, digest, write_file
+from vaultlink.core.digest import digest
+from vaultlink.writer import WriteRefused, contained_path, delete_file, write_file
 
 ORIGINAL = b"# Note\r\n\r\nThe user's own text.\r\n"
 NEW = b"# Note\r\n\r\nThe user's own text.\r\n<!-- vaultlink:related -->\r\n<!-- /vaultlink:related -->\r\n"

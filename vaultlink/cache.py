@@ -9,7 +9,8 @@ output):
   unchanged and was taken well after the file's last change (git's "racy" rule: a save in
   the same clock tick as the stamp would otherwise go unseen). That is used for one thing:
   to see that nothing at all changed since a sync finished, and skip the whole run;
-- a cache that is corrupt, unreadable or from another version is discarded with a warning.
+- a cache that is corrupt, unreadable or from another version is discarded with a warning
+  (``cache_file.py`` opens, checks, rebuilds and removes the file; this module is its rows).
 
 Only each file's stamp, digest and parse key are held in memory; parses stay in the database,
 are fetched one by one when asked for, and new ones are written in batches as they come (a
@@ -23,7 +24,6 @@ people's sync tools may write, and unpickling a crafted file would run code.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import sqlite3
 from collections.abc import Iterable
@@ -34,12 +34,8 @@ from vaultlink import __version__
 from vaultlink.core.codec import decode_parsed, encode_parsed
 from vaultlink.core.config import Config
 from vaultlink.core.note import Diagnostic, ParsedNote, Severity
-from vaultlink.made_folders import RECORD_NAME
 from vaultlink.vault import FileStamp
 
-CACHE_FILE = "cache.sqlite"
-STATE_FOLDER = ".vaultlink"
-"""The vault's own state folder (``writer.STATE_DIR``): a cache there is vaultlink's by its place."""
 FORMAT = f"vaultlink-cache/4 vaultlink/{__version__}"
 # A stamp is trusted only if the file's mtime is older than the stat by more than the file
 # system's time granularity: whole-second times (FAT, HFS+, ext3) may be 2 s coarse; others
@@ -47,7 +43,7 @@ FORMAT = f"vaultlink-cache/4 vaultlink/{__version__}"
 COARSE_RACY_NS = 2_500_000_000
 FINE_RACY_NS = 100_000_000
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
@@ -58,6 +54,11 @@ CREATE TABLE IF NOT EXISTS files (
     parsed TEXT
 );
 """
+COLUMNS = {
+    "meta": ["key", "value"],
+    "files": ["path", "size", "mtime_ns", "ctime_ns", "inode", "stamped_ns", "digest", "parse_key", "parsed"],
+}
+"""Each table's columns, as ``SCHEMA`` makes them (``cache_file`` checks a file against them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ class ScanCache:
             "SELECT path, size, mtime_ns, ctime_ns, inode, stamped_ns, digest, parse_key, typeof(parsed) FROM files"
         ):
             if not _row_types_ok(path_, (size, mtime, ctime, inode, stamped), digest, key, kind):
-                raise _Foreign("damaged (a row holds values of the wrong type)")
+                raise ForeignCache("damaged (a row holds values of the wrong type)")
             self.rows[path_] = FileRow(FileStamp(size, mtime, ctime, inode, stamped), digest, key, kind == "text")
 
     # --- reading ---------------------------------------------------------------------------------
@@ -281,146 +282,8 @@ def cache_warning(path: Path, message: str) -> Diagnostic:
     return Diagnostic(str(path), "cache", message, Severity.WARNING)
 
 
-def open_cache(folder: Path, config: Config, *, writable: bool = True) -> tuple[ScanCache | None, Diagnostic | None]:
-    """The cache in ``folder`` (made if missing), or None and a warning saying why not.
-
-    A cache that is damaged, has another schema or was written by another version is deleted
-    and started anew, but only a file vaultlink can tell it made (``made_by_vaultlink``):
-    another program's ``cache.sqlite`` in a ``--cache-dir`` is left as it is, and the run goes
-    on without a cache. Not ``writable``: an existing cache is read, nothing is created or
-    changed (for commands that promise to write nothing).
-    """
-    path = folder / CACHE_FILE
-    if not writable:
-        return _open_read_only(path, config)
-    if path.exists() and not made_by_vaultlink(path):
-        return None, cache_warning(path, f"{NOT_OURS}; left alone, running without a cache")
-    try:
-        _make_folder(folder)
-    except OSError as exc:
-        return None, cache_warning(path, f"cannot be created ({exc.strerror or exc}); running without a cache")
-    try:
-        return ScanCache(path, _connect(path), config), None
-    except _Foreign as exc:
-        reason = str(exc)
-    except sqlite3.DatabaseError as exc:
-        reason = f"damaged ({exc})"
-    except sqlite3.Error as exc:
-        return None, cache_warning(path, f"cannot be opened ({exc}); running without a cache")
-    try:
-        path.unlink(missing_ok=True)
-        return ScanCache(path, _connect(path), config), cache_warning(path, f"{reason}; discarded and rebuilt")
-    except (OSError, sqlite3.Error) as exc:
-        return None, cache_warning(path, f"{reason} and cannot be replaced ({exc}); running without a cache")
-
-
-NOT_OURS = "is not a cache vaultlink made (another program's file, or damaged past telling)"
-_FORMAT_FAMILY = "vaultlink-cache/"
-
-
-def made_by_vaultlink(path: Path) -> bool:
-    """May vaultlink delete the ``cache.sqlite`` at ``path``? Yes if it sits in a vault's own
-    ``.vaultlink/`` folder (which only vaultlink makes), or if it is a SQLite database whose
-    ``meta`` table names a vaultlink cache format (any version); a file that can't be opened
-    elsewhere is someone else's until proven otherwise."""
-    if path.parent.name == STATE_FOLDER:
-        return True
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
-    except (OSError, sqlite3.Error):
-        return False
-    try:
-        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-    except sqlite3.Error:
-        return False
-    finally:
-        db.close()
-    return row is not None and isinstance(row[0], str) and row[0].startswith(_FORMAT_FAMILY)
-
-
-def _open_read_only(path: Path, config: Config) -> tuple[ScanCache | None, Diagnostic | None]:
-    if not path.is_file():
-        return None, None
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
-    except sqlite3.Error as exc:
-        return None, cache_warning(path, f"cannot be opened ({exc}); running without a cache")
-    try:
-        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-        if row is None or row[0] != FORMAT:
-            raise _Foreign("was written by another version")
-        return ScanCache(path, db, config, writable=False), None
-    except (_Foreign, sqlite3.Error) as exc:
-        db.close()
-        return None, cache_warning(path, f"not used ({exc}); running without a cache")
-
-
-class _Foreign(Exception):
-    pass
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=5.0)
-    try:
-        db.executescript(_SCHEMA)
-        _check_schema(db)
-        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-        if row is None:
-            db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
-            db.commit()
-        elif row[0] != FORMAT:
-            raise _Foreign(f"was written by another version ({row[0]})")
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-_COLUMNS = {
-    "meta": ["key", "value"],
-    "files": ["path", "size", "mtime_ns", "ctime_ns", "inode", "stamped_ns", "digest", "parse_key", "parsed"],
-}
-
-
-def _check_schema(db: sqlite3.Connection) -> None:
-    """Exactly vaultlink's two tables, their columns, and nothing else (a trigger, a view, an
-    extra column): any of those makes every later write fail, so the cache is rebuilt instead."""
-    objects = db.execute(
-        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'"
-    ).fetchall()
-    if sorted(objects) != [("table", "files"), ("table", "meta")]:
-        raise _Foreign("damaged (its schema is not vaultlink's)")
-    for table, columns in _COLUMNS.items():
-        if [row[1] for row in db.execute(f"PRAGMA table_info({table})")] != columns:
-            raise _Foreign(f"damaged (table {table} is not vaultlink's)")
-
-
-GITIGNORE = "*\n"
-
-
-def _make_folder(folder: Path) -> None:
-    """The cache folder, with a ``.gitignore`` so a vault kept in git never commits the cache."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        with contextlib.suppress(OSError):
-            ignore.write_text(GITIGNORE)
-
-
-def remove_cache(folder: Path) -> None:
-    """Delete the cache, the ``.gitignore`` made for it, and the folder if that leaves it
-    empty (``clean`` leaves no trace); a ``cache.sqlite`` vaultlink can't tell it made stays."""
-    with contextlib.suppress(OSError):
-        cache = folder / CACHE_FILE
-        if cache.exists() and not made_by_vaultlink(cache):
-            return
-        cache.unlink(missing_ok=True)
-        if folder.name == STATE_FOLDER:  # the folders vaultlink made and could not remove are the user's now
-            (folder / RECORD_NAME).unlink(missing_ok=True)
-        ignore = folder / ".gitignore"
-        if ignore.is_file() and ignore.read_text() == GITIGNORE:
-            ignore.unlink()
-        folder.rmdir()
+class ForeignCache(Exception):
+    """The cache file is not one this version of vaultlink can use; the message says why."""
 
 
 def fingerprint(entries: Iterable[tuple[str, str]], *extra: str) -> str:

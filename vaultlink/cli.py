@@ -6,26 +6,20 @@ Exit codes: 0 fine; 1 ``check`` found problems; 2 vaultlink could not do what wa
 from __future__ import annotations
 
 import json
-import re
 import signal
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 
 from vaultlink import __version__, app
 from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultlinkError
+from vaultlink.output import WatchPrinter, print_report, shown, warn
 from vaultlink.progress import NO_PROGRESS, Progress, TerminalProgress
-from vaultlink.vault import vault_root
-from vaultlink.writer import vault_lock
-
-if TYPE_CHECKING:
-    from vaultlink.live import BatchReport as LiveBatch
 
 
 class CommandFailed(click.ClickException):
@@ -34,27 +28,6 @@ class CommandFailed(click.ClickException):
 
 def _fail(error: VaultlinkError) -> NoReturn:
     raise CommandFailed(shown(str(error))) from error
-
-
-# What a terminal may act on: C0 and C1 controls and DEL (ESC sequences, BEL, backspace, CSI),
-# Unicode line and paragraph separators, and bidi embeddings, overrides and isolates (which
-# reorder what is shown). In a multi-line text, tab, LF and CRLF are kept.
-_UNSAFE_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_IN_TEXT = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def shown(text: str, *, lines: bool = False) -> str:
-    """Text from notes and file names, safe to print: every character a terminal may act on
-    becomes a visible escape (``\\x1b``, ``\\n``, ``\\u202e``). With ``lines``, a multi-line text
-    (a diff) keeps its tabs and line endings (LF, CRLF). The one helper for all text output;
-    JSON output needs none (``json.dumps`` escapes control characters)."""
-    return (_UNSAFE_IN_TEXT if lines else _UNSAFE_IN_LINE).sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 DRY_RUN_HELP = "Print a unified diff of what would change (in the JSON with --json); write nothing."
@@ -89,12 +62,6 @@ def _progress(quiet: bool, stream: TextIO | None = None) -> Progress:
 
 def _cache(cache_dir: str | None, no_cache: bool, *, writable: bool = True) -> app.CacheOptions:
     return app.CacheOptions(enabled=not no_cache, folder=cache_dir, writable=writable)
-
-
-def _warn(warnings: list[Diagnostic]) -> None:
-    """Notes about vaultlink's own state (its cache): on stderr, never a failure."""
-    for warning in warnings:
-        click.echo(f"warning: {shown(warning.line())}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,10 +103,10 @@ def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool, quiet:
         summary, scan = app.export_graph(vault, output, _cache(cache_dir, no_cache, writable=False), _progress(quiet))
     except VaultlinkError as exc:
         _fail(exc)
-    _warn(scan.warnings)
+    warn(scan.warnings)
     click.echo(
         f"wrote {shown(output)}: {summary.notes} notes, {summary.missing} missing notes, {summary.concepts} concepts, "
-        f"{summary.links} links, {summary.mentions} mentions, {summary.related} related "
+        f"{summary.links} links, {summary.concept_edges} mentions, {summary.related} related "
         f"({len(scan.diagnostics)} problems; see 'vaultlink check')"
     )
 
@@ -162,7 +129,7 @@ def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool, quie
         scan = app.check_vault(vault, _cache(cache_dir, no_cache, writable=False), _progress(quiet))
     except VaultlinkError as exc:
         _fail(exc)
-    _warn(scan.warnings)
+    warn(scan.warnings)
     problems = sorted(scan.diagnostics, key=lambda d: (d.path, d.code, d.message))
     if as_json:
         payload = {
@@ -179,30 +146,6 @@ def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool, quie
         detail = ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
         click.echo(f"{len(scan.notes)} notes checked, {len(problems)} problems" + (f" ({detail})" if detail else ""))
     sys.exit(1 if problems else 0)
-
-
-def _print_report(report: app.SyncReport, verb: str, as_json: bool, *, dry_run: bool = False) -> None:
-    """The summary, after the diff of a dry run; with ``as_json``, one JSON document holding
-    both (the diff as ``diff``, on a dry run only)."""
-    if as_json:
-        payload: dict[str, object] = {
-            "scanned": report.scanned,
-            "changed": report.changed,
-            "created": report.created,
-            "deleted": report.deleted,
-            "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
-        }
-        if dry_run:
-            payload["diff"] = report.diff
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    if dry_run and report.diff:
-        click.echo(shown(report.diff, lines=True), nl=False)
-    _print_skipped(report.skipped)
-    click.echo(
-        f"{report.scanned} notes scanned, {len(report.changed)} {verb}, {len(report.created)} stubs created, "
-        f"{len(report.deleted)} stubs removed, {len(report.skipped)} skipped"
-    )
 
 
 @cli.command()
@@ -239,14 +182,14 @@ def sync(
         vaultlink sync ~/notes --dry-run
     """
     try:
-        options = app.sync_options(vault, top=top, min_score=min_score, backlinks=backlinks, stubs=stubs)
+        options = app.SyncOverrides(top=top, min_score=min_score, backlinks=backlinks, stubs=stubs)
         report = app.sync(
             vault, options, dry_run=dry_run or check_only, cache=_cache(cache_dir, no_cache), progress=_progress(quiet)
         )
     except VaultlinkError as exc:
         _fail(exc)
-    _warn(report.warnings)
-    _print_report(report, "would change" if dry_run or check_only else "changed", as_json, dry_run=dry_run)
+    warn(report.warnings)
+    print_report(report, "would change" if dry_run or check_only else "changed", as_json, dry_run=dry_run)
     if check_only and report.pending:
         sys.exit(1)
 
@@ -269,8 +212,8 @@ def clean(vault: str, dry_run: bool, as_json: bool, cache_dir: str | None, no_ca
         report = app.clean(vault, dry_run=dry_run, cache=_cache(cache_dir, no_cache))
     except VaultlinkError as exc:
         _fail(exc)
-    _warn(report.warnings)
-    _print_report(report, "would be cleaned" if dry_run else "cleaned", as_json, dry_run=dry_run)
+    warn(report.warnings)
+    print_report(report, "would be cleaned" if dry_run else "cleaned", as_json, dry_run=dry_run)
 
 
 @cli.command()
@@ -299,7 +242,7 @@ def related(
         )
     except VaultlinkError as exc:
         _fail(exc)
-    _warn(warnings)
+    warn(warnings)
     if as_json:
         payload: dict[str, object] = {}
         for path, suggestions in ranked.items():
@@ -354,31 +297,13 @@ def watch(
     Example:
         vaultlink watch ~/notes
     """
-    from vaultlink import watch as watching
+    from vaultlink.watch import WatchSettings  # watchdog: only for watch
 
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        root = vault_root(vault)
-        with vault_lock(root, "watch"):
-            if not quiet:
-                click.echo(f"vaultlink: reading {shown(str(root))} …", err=True)
-            started = watching.start_observer(root, poll)
-            from vaultlink.live import LiveVault  # the watcher's model and watchdog: only for watch
-
-            live = LiveVault(root, app.sync_options(root), quiet=grace, cache=_cache(cache_dir, no_cache))
-            _warn(live.warnings)
-            first = live.sync_all()
-            if not quiet:
-                click.echo(f"synced {len(live.model.notes)} notes: {_batch_line(first)}; watching (Ctrl-C stops)")
-            watching.run_watch(
-                live,
-                watching.WatchSettings(debounce=debounce, quiet=grace, poll=poll),
-                stop,
-                on_batch=lambda paths, report: _print_batch(paths, report, quiet, verbose),
-                on_error=lambda exc: click.echo(f"error in batch (still watching): {shown(str(exc))}", err=True),
-                started=started,
-            )
+        settings = WatchSettings(debounce=debounce, grace=grace, poll=poll)
+        app.watch(vault, settings, stop, WatchPrinter(quiet, verbose), cache=_cache(cache_dir, no_cache))
     except VaultlinkError as exc:
         _fail(exc)
     finally:
@@ -386,37 +311,6 @@ def watch(
             signal.signal(sig, handler)
     if not quiet:
         click.echo("stopped")
-
-
-def _batch_line(report: LiveBatch) -> str:
-    parts = [f"{len(report.written)} written"]
-    if report.created:
-        parts.append(f"{len(report.created)} stubs created")
-    if report.deleted:
-        parts.append(f"{len(report.deleted)} stubs removed")
-    if report.waiting:
-        parts.append(f"{len(report.waiting)} waiting for you to pause")
-    if report.skipped:
-        parts.append(f"{len(report.skipped)} skipped")
-    return ", ".join(parts) + f" ({report.seconds:.2f} s)"
-
-
-def _print_skipped(skipped: list[tuple[str, str]]) -> None:
-    for path, reason in skipped:
-        click.echo(f"skipped {shown(path)}: {shown(reason)}", err=True)
-
-
-def _print_batch(paths: set[str], report: LiveBatch, quiet: bool, verbose: bool) -> None:
-    _print_skipped(report.skipped)
-    if quiet or not (verbose or report.reparsed or report.removed or report.wrote_anything):
-        return
-    stamp = time.strftime("%H:%M:%S")
-    changed = [*report.reparsed, *report.removed]
-    names = ", ".join(shown(p) for p in changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-    click.echo(f"{stamp} {len(changed)} changed ({names or 'nothing'}): {_batch_line(report)}")
-    if verbose:
-        for path in [*report.written, *report.created, *report.deleted]:
-            click.echo(f"  wrote {shown(path)}")
 
 
 def main() -> None:

@@ -3,78 +3,54 @@
 Only the paths a batch names are read again; a file whose bytes hash to what vaultlink last
 read or wrote is unchanged (that is how the watcher recognises its own writes); the model is
 updated in place, and only the notes it reports as affected are planned. Notes the user
-changed less than ``quiet`` seconds ago are not written; their edits wait (``due``).
+changed less than ``grace`` seconds ago are not written; their edits wait (``due``).
 """
 
 from __future__ import annotations
 
-import bisect
 import os
 import posixpath
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from vaultlink.app import NO_CACHE, CacheOptions, drop_unsafe_creates, read_note, scan_vault, try_edit
+from vaultlink.apply import drop_unsafe_creates, try_edit
+from vaultlink.core.digest import digest
+from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.model import VaultModel
-from vaultlink.core.note import Diagnostic, Note
+from vaultlink.core.note import Note
 from vaultlink.core.parse import parse_text
 from vaultlink.core.plan import (
     Edit,
+    EditKind,
     LinkIndex,
-    LinkWriter,
     Plan,
     Source,
+    SourcesInMemory,
     SyncOptions,
+    SyncOverrides,
     plan_sync,
-    stub_aware_writer,
-    wanted_stubs,
+    stub_aware_style,
+    sync_options,
 )
-from vaultlink.core.rank import NoteRow, RankIndex, Suggestion, Vocabulary, note_row
-from vaultlink.core.rank_patch import patched, prepare
-from vaultlink.core.resolve import ResolvedLink, fold
+from vaultlink.core.related_lists import RelatedLists
+from vaultlink.core.resolve import fold
+from vaultlink.core.stubs import wanted_stubs
+from vaultlink.report import SyncReport
+from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes
-from vaultlink.writer import digest
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
-# How many deferred lists a batch checks before it looks whether new events wait (~0.25 s of
-# ranking on 10,000 notes).
-CHECK_SLICE = 512
-
-
-@dataclass
-class BatchReport:
-    """What one batch saw and did."""
-
-    seen: int = 0
-    reparsed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    waiting: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    deferred: int = 0
-    """Notes whose Related lists the batch right after this one checks again (every note after
-    a change: document frequencies and name counts move scores all over the vault)."""
-    seconds: float = 0.0
-
-    @property
-    def wrote_anything(self) -> bool:
-        return bool(self.written or self.created or self.deleted)
 
 
 class LiveVault:
     def __init__(
         self,
         root: Path,
-        options: SyncOptions | None = None,
+        options: SyncOptions | SyncOverrides | None = None,
         *,
-        quiet: float = 5.0,
+        grace: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         cache: CacheOptions = NO_CACHE,
         defer: bool = True,
@@ -83,45 +59,36 @@ class LiveVault:
         self.warnings = scan.warnings
         self.root = scan.root
         self.config = scan.config
-        self.options = options or SyncOptions.from_config(self.config)
+        self.options = sync_options(self.config, options)
         self.rules = IgnoreRules(self.config)
-        self.sources: dict[str, Source] = dict(scan.sources)
+        self.sources: dict[str, Source] = scan.sources.kept()
         self.readonly: dict[str, str] = dict(scan.readonly)
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
         self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable)
-        self.diagnostics = scan.diagnostics
-        self.quiet = quiet
+        self.grace = grace
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
-        self.writer: LinkWriter | None = None
-        self.rankings: dict[str, list[Suggestion]] = {}  # each note's Related list as last planned
-        self._listing: dict[str, set[str]] = defaultdict(set)  # note -> the notes whose ``rankings`` list it
+        self.link_style: LinkStyle | None = None
         self.emptied: dict[str, float] = {}  # note -> when it was first seen empty
         self.due: dict[str, float] = {}
         self.defer = defer
         self.deferred: set[str] = set()  # notes whose lists the next batch checks (see update)
-        self.vocabulary = Vocabulary()
-        self._rows: dict[str, tuple[Note, NoteRow]] = {}  # each note's ranking row, while it is that note
-        self._index: RankIndex | None = None  # the ranking of the model as it is now (None: stale)
-        self._fresh: dict[str, list[Suggestion]] = {}  # Related lists computed from ``_index``
-        self._patched: RankIndex | None = None  # the first phase's ranking, while it runs (see update)
-        self._provisional: set[str] = set()  # notes whose planned lists came from ``_patched``
-        self._check_from = ""  # where the next check of deferred lists starts (see _lists_changed)
+        self.lists = RelatedLists(self.model, self.config, self.options, patches=defer)
 
     # --- the batch ------------------------------------------------------------------------------
 
-    def sync_all(self) -> BatchReport:
+    def sync_all(self) -> SyncReport:
         """Plan and write every note (the watcher's first step, a full sync)."""
         start = time.perf_counter()
-        report = BatchReport(seen=len(self.model.notes))
+        report = SyncReport(scanned=len(self.model.notes))
         self._write(self._plan(None, None), report)
         if self.defer:
-            self._rank_index()  # ready for the first save to patch (the sync's stubs made it stale)
+            self.lists.ranking()  # ready for the first save to patch (the sync's stubs made it stale)
         report.seconds = time.perf_counter() - start
         return report
 
-    def update(self, paths: Iterable[str], interrupted: Callable[[], bool] = lambda: False) -> BatchReport:
+    def update(self, paths: Iterable[str], interrupted: Callable[[], bool] = lambda: False) -> SyncReport:
         """Handle one batch of changed paths (vault-relative; folders too).
 
         A batch with nothing changed checks the lists a save deferred, ``CHECK_SLICE`` notes at a
@@ -129,7 +96,7 @@ class LiveVault:
         and the notes not yet checked stay deferred: a save made meanwhile waits for one slice,
         not for every list of the vault (~5 s on 10,000 notes)."""
         start = time.perf_counter()
-        report = BatchReport()
+        report = SyncReport()
         now = self.clock()
         changed: list[Note] = []
         removed: list[str] = []
@@ -139,18 +106,18 @@ class LiveVault:
         for rel in due_now:
             del self.due[rel]
         for rel in sorted(self._expand(paths) | due_now):
-            report.seen += 1
+            report.scanned += 1
             self._read_one(rel, now, changed, removed, report)
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
         # A batch that failed half-way may have left a patched ranking or unchecked lists behind.
-        self._patched = None
-        carried, self.deferred = self.deferred | self._provisional, set()
+        self.lists.end_patch()
+        carried, self.deferred = self.deferred | self.lists.provisional, set()
         changed_any = bool(changed or removed) or self.unreadable != self.model.unreadable
         affected = self.model.update(changed, removed, self.unreadable) if changed_any else set()
         if changed_any:
-            previous = self._index
-            self._stale()
+            previous = self.lists.built
+            self.lists.stale()
             # Scores moved with the saved notes, and with every document frequency and name count
             # they changed. The lists that can move through the saved notes are planned now; all
             # others are checked in the next batch (at once if not deferring). Planned now from the
@@ -159,15 +126,14 @@ class LiveVault:
             # ``previous`` is the ranking of the model just before this batch, whatever lists are
             # still deferred: they stay deferred, to be checked against the rebuilt ranking.
             if self.defer and not self.model.names_changed and previous is not None:
-                self._patched = self._patch(previous, changed)
-            affected -= self.model.sharing_only
-            affected |= self._lists_through(set(touched))
+                self.lists.patch(previous, changed)
+            affected |= self.lists.through(set(touched))
             if self.defer and not self.model.names_changed:
                 self.deferred = set(self.model.notes) - affected
             else:
-                affected |= self._lists_changed(set(self.model.notes), interrupted=lambda: False)[0]
+                affected |= self.lists.changed(set(self.model.notes), interrupted=lambda: False)[0]
         elif carried:
-            changed_lists, self.deferred = self._lists_changed(carried, interrupted)
+            changed_lists, self.deferred = self.lists.changed(carried, interrupted)
             affected |= changed_lists
         affected &= self.model.notes.keys()
         stub_scope |= self.model.missing_targets(touched)
@@ -184,133 +150,18 @@ class LiveVault:
             # unambiguous, so this (rare) batch plans every note once more.
             self.deferred = set()
             self._write(self._plan(None, None), report)
-        self._patched = None  # it served this batch's first phase only
-        self.deferred |= self._provisional  # the next batch checks their lists against a rebuilt ranking
+        self.lists.end_patch()  # it served this batch's first phase only
+        self.deferred |= self.lists.provisional  # the next batch checks their lists against a rebuilt ranking
         report.deferred = len(self.deferred)
         report.seconds = time.perf_counter() - start
         return report
 
     def next_due(self) -> float | None:
-        """When the earliest waiting note becomes quiet enough to write, on ``clock``'s scale
+        """When the earliest waiting note has waited out its grace period, on ``clock``'s scale
         (now, if notes were deferred to the batch after a save)."""
         if self.deferred:
             return self.clock()
         return min(self.due.values(), default=None)
-
-    def _lists_through(self, saved: set[str]) -> set[str]:
-        """Notes whose Related list can differ through their scores with the ``saved`` notes:
-        those listing one of them, and those a saved note now scores high enough to enter
-        (scores are symmetric, so one row of each saved note tells). Never-planned notes too."""
-        index = self._patched or self._rank_index()
-        out = self.model.notes.keys() - self.rankings.keys()
-        for path in saved:
-            out |= self._listing.get(path, set())
-        # Seen from the other note's row, the last digit may differ: hence the 2e-6.
-        floor = self.options.min_score - 2e-6  # no list holds a score below min_score
-        for path in saved & index.row_of.keys():
-            for scored in index.related(path, top=len(index.paths), min_score=floor, reasons=False):
-                previous = self.rankings.get(scored.path)
-                if previous is None:
-                    continue
-                # The score to beat: the last listed one, or min_score while the list has room.
-                lowest = previous[-1].score if len(previous) >= self.options.top else self.options.min_score
-                if scored.score >= lowest - 2e-6 and path not in self._linked(scored.path):
-                    out.add(scored.path)
-        return out
-
-    def _lists_changed(self, paths: set[str], interrupted: Callable[[], bool]) -> tuple[set[str], set[str]]:
-        """(the notes among ``paths`` whose Related list now differs from the one last planned, the
-        notes not checked). Checked ``CHECK_SLICE`` notes at a time, at least one slice, until
-        ``interrupted()``. Lists are compared by paths and scores: reasons, the costly part, follow
-        the scores of the same two rows; except for lists planned from a patched ranking, whose
-        reasons came from patched rows."""
-        assert self._patched is None
-        todo = sorted(paths & self.model.notes.keys())
-        # Start where the last check stopped: while saves keep coming, each check does a slice or
-        # two, and every list gets its turn instead of the first notes of the alphabet every time.
-        at = bisect.bisect_left(todo, self._check_from)
-        todo = todo[at:] + todo[:at]
-        changed: set[str] = set()
-        for start in range(0, len(todo), CHECK_SLICE):
-            if start and interrupted():
-                self._check_from = todo[start]
-                return changed, set(todo[start:])
-            part = set(todo[start : start + CHECK_SLICE])
-            fresh = self._ranked(part, reasons=False)
-            changed |= {path for path, ranked in fresh.items() if _scored(self.rankings.get(path)) != _scored(ranked)}
-            provisional = (self._provisional & part) - changed
-            reasoned = self._rankings(provisional)
-            changed |= {path for path, ranked in reasoned.items() if self.rankings.get(path) != ranked}
-            self._provisional -= part  # each one is either right or planned again in this batch
-        self._provisional &= self.model.notes.keys()
-        return changed, set()
-
-    # --- ranking ------------------------------------------------------------------------------
-
-    def _linked(self, path: str) -> set[str]:
-        """The notes ``path`` links to or is linked from: never in its Related list."""
-        return self.model.outgoing.get(path, set()) | self.model.incoming.get(path, set())
-
-    def _stale(self) -> None:
-        self._index = None
-        self._fresh = {}
-        self._patched = None
-
-    def _patch(self, previous: RankIndex, changed: list[Note]) -> RankIndex | None:
-        """``previous`` (the ranking before this batch) with the ``changed`` notes' new rows, or
-        None if a patch can't stand for the new ranking (``rank_patch.patched``)."""
-        rows = {note.path: (note, self._row(note)) for note in changed}
-        return patched(previous, rows, self._links_touching(rows.keys()))
-
-    def _links_touching(self, paths: Iterable[str]) -> list[ResolvedLink]:
-        """Every link from or to one of ``paths``, as the model resolves it now."""
-        model = self.model
-        out: list[ResolvedLink] = []
-        for path in paths:
-            out += model.links.get(path, ())
-            for source in model.incoming.get(path, ()):
-                out += [r for r in model.links.get(source, ()) if r.resolution.target == path]
-        return out
-
-    def _row(self, note: Note) -> NoteRow:
-        """The note's ranking row, computed once per version of the note."""
-        cached = self._rows.get(note.path)
-        if cached is None or cached[0] is not note:
-            cached = self._rows[note.path] = (note, note_row(note, self.vocabulary))
-        return cached[1]
-
-    def _rank_index(self) -> RankIndex:
-        """The ranking of the model as it is now; unchanged notes keep their rows."""
-        if self._index is None:
-            rows = {path: self._row(note) for path, note in self.model.notes.items()}
-            for path in self._rows.keys() - self.model.notes.keys():
-                del self._rows[path]
-            self._index = RankIndex(
-                self.model.notes.values(), self.model.all_links(), self.config, vocabulary=self.vocabulary, rows=rows
-            )
-            if self.defer:
-                prepare(self._index)  # the next save patches it
-        return self._index
-
-    def _rankings(self, only: set[str] | None) -> dict[str, list[Suggestion]]:
-        """The Related lists of ``only`` these notes (None: all), from the current ranking."""
-        wanted = set(self.model.notes) if only is None else only & self.model.notes.keys()
-        if self._patched is not None:
-            return self._ranked(wanted, reasons=True)  # provisional: not kept
-        missing = wanted - self._fresh.keys()
-        if missing:
-            self._fresh.update(self._ranked(missing, reasons=True))
-        return {p: self._fresh[p] for p in wanted}
-
-    def _ranked(self, paths: set[str], *, reasons: bool) -> dict[str, list[Suggestion]]:
-        index = self._patched or self._rank_index()
-        return index.related_all(
-            top=self.options.top,
-            min_score=self.options.min_score,
-            exclude={p: self._linked(p) for p in paths},
-            only=paths,
-            reasons=reasons,
-        )
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -330,7 +181,7 @@ class LiveVault:
                 out.add(rel)
         return {p for p in out if not self.rules.ignores_path(p)}
 
-    def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: BatchReport) -> None:
+    def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: SyncReport) -> None:
         path = self.root / rel
         if not path.is_file():
             if rel in self.model.notes:
@@ -351,24 +202,24 @@ class LiveVault:
             return  # our own write, or a save that changed nothing
         if not data and known is not None and known.text:
             since = self.emptied.setdefault(rel, now)
-            hold = max(self.quiet, EMPTY_HOLD)
+            hold = max(self.grace, EMPTY_HOLD)
             if now - since < hold:
                 self.due[rel] = since + hold  # empty for a moment mid-save: look again later
                 return
         self.emptied.pop(rel, None)
-        read = read_note(self.root, rel, self.config)
-        report.diagnostics.extend(read.diagnostics)
-        if read.note is None or read.source is None:
+        loaded = load_note(self.root, rel, self.config)
+        report.diagnostics.extend(loaded.diagnostics)
+        if loaded.note is None or loaded.source is None:
             if rel in self.model.notes:
                 removed.append(rel)
                 self._forget(rel)
             self.unreadable.add(rel)  # still a file links find (no stub may be planned over it)
             return
         self.unreadable.discard(rel)
-        self.sources[rel] = read.source
-        self._set_readonly(rel, read.readonly)
+        self.sources[rel] = loaded.source
+        self._set_readonly(rel, loaded.readonly)
         self.user_changed_at[rel] = now
-        changed.append(read.note)
+        changed.append(loaded.note)
         report.reparsed.append(rel)
 
     def _forget(self, rel: str) -> None:
@@ -390,9 +241,9 @@ class LiveVault:
         index = None if only is None or stub_scope is None else self._link_index(stub_scope)
         plan = plan_sync(
             self.model.notes,
-            self.sources,
+            SourcesInMemory(self.sources),
             self.model.all_links() if index is None else [],  # with an index, plan_sync reads no link
-            self._rankings(only),
+            self.lists.lists_for(only),
             self.config,
             self.options,
             self.readonly,
@@ -401,44 +252,31 @@ class LiveVault:
             index=index,
         )
         if index is None:
-            self.writer = None  # names may have changed: rebuild on the next incremental plan
-        self._record(plan.rankings)
-        if self._patched is not None:
-            self._provisional |= plan.rankings.keys()
-        else:
-            self._provisional -= plan.rankings.keys()
+            self.link_style = None  # names may have changed: rebuild on the next incremental plan
+        self.lists.record(plan.related)
         return drop_unsafe_creates(plan, self.listed, self.rules)
-
-    def _record(self, rankings: Mapping[str, list[Suggestion]]) -> None:
-        """Keep the lists as planned, and which lists name each note."""
-        for path, ranked in rankings.items():
-            for s in self.rankings.get(path, ()):
-                self._listing[s.path].discard(path)
-            for s in ranked:
-                self._listing[s.path].add(path)
-            self.rankings[path] = ranked
 
     def _link_index(self, scope: set[str]) -> LinkIndex:
         """The planner's view of the links from the model's own indexes, with the stubs in
         ``scope`` only: no walk over every link."""
         model = self.model
         citing = sorted({source for key in scope for source in model.citing.get(key, ())})
-        cited = wanted_stubs([r for source in citing for r in model.links[source]], self.options)
+        cited = wanted_stubs([r for source in citing for r in model.links[source]], self.options.stub_kinds)
         wanted = {key: stub for key, stub in cited.items() if key in scope}
-        if self.writer is None:
-            all_wanted = wanted_stubs(model.all_links(), self.options)
-            self.writer = stub_aware_writer(model.notes.values(), all_wanted, self.config)
-        return LinkIndex(model.outgoing, model.incoming, wanted, model.stub_paths(), self.writer)
+        if self.link_style is None:
+            all_wanted = wanted_stubs(model.all_links(), self.options.stub_kinds)
+            self.link_style = stub_aware_style(model.notes.values(), all_wanted, self.config)
+        return LinkIndex(model.neighbours, wanted, model.stub_paths(), self.link_style)
 
-    def _write(self, plan: Plan, report: BatchReport) -> None:
+    def _write(self, plan: Plan, report: SyncReport) -> None:
         now = self.clock()
         report.skipped.extend(plan.skipped)
         stubs_made: list[Note] = []
         stubs_gone: list[str] = []
         for edit in plan.edits:
             changed_at = self.user_changed_at.get(edit.path)
-            if changed_at is not None and now - changed_at < self.quiet:
-                self.due[edit.path] = changed_at + self.quiet
+            if changed_at is not None and now - changed_at < self.grace:
+                self.due[edit.path] = changed_at + self.grace
                 if edit.path not in report.waiting:
                     report.waiting.append(edit.path)
                 continue
@@ -450,30 +288,27 @@ class LiveVault:
             self._remember_write(edit, report, stubs_made, stubs_gone)
         if stubs_made or stubs_gone:
             self.model.update(stubs_made, stubs_gone)  # once per batch: it re-resolves every link
-            self._stale()
+            self.lists.stale()
 
-    def _remember_write(self, edit: Edit, report: BatchReport, made: list[Note], gone: list[str]) -> None:
+    def _remember_write(self, edit: Edit, report: SyncReport, made: list[Note], gone: list[str]) -> None:
         """Record what we wrote, so the event it causes is recognised as ours."""
-        if edit.new_text is None:
+        if edit.kind is EditKind.DELETE:
             self._forget(edit.path)
             self.listed.discard(fold(edit.path))
             gone.append(edit.path)
             report.deleted.append(edit.path)
             return
+        assert edit.new_text is not None
         data = edit.new_text.encode("utf-8")
         self.sources[edit.path] = Source(edit.path, edit.new_text, digest(data))
-        if edit.old_digest is None:
+        if edit.kind is EditKind.CREATE:
             self.listed.add(fold(edit.path))
             stub = parse_text(edit.path, edit.new_text, self.config).note
             assert stub is not None
             made.append(stub)
             report.created.append(edit.path)
         else:
-            report.written.append(edit.path)
-
-
-def _scored(ranked: list[Suggestion] | None) -> list[tuple[str, float]] | None:
-    return None if ranked is None else [(s.path, s.score) for s in ranked]
+            report.changed.append(edit.path)
 
 
 def relative_to(root: Path, path: str | os.PathLike[str]) -> str | None:

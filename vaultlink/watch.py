@@ -22,7 +22,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from vaultlink.live import BatchReport, LiveVault, relative_to
+from vaultlink.live import LiveVault, relative_to
+from vaultlink.report import SyncReport
 
 TICK = 0.1
 # Editors' temporary and backup files, and sync tools' conflict copies: never notes.
@@ -78,7 +79,8 @@ class EventCollector(FileSystemEventHandler):
 @dataclass(frozen=True)
 class WatchSettings:
     debounce: float = 1.0
-    quiet: float = 5.0
+    grace: float = 5.0
+    """Never write into a note edited less than this many seconds ago (``LiveVault``)."""
     poll: bool = False
 
 
@@ -100,7 +102,7 @@ def run_watch(
     live: LiveVault,
     settings: WatchSettings,
     stop: threading.Event,
-    on_batch: Callable[[set[str], BatchReport], None],
+    on_batch: Callable[[set[str], SyncReport], None],
     on_error: Callable[[Exception], None],
     on_ready: Callable[[], None] = lambda: None,
     started: tuple[BaseObserver, EventCollector] | None = None,
@@ -131,15 +133,15 @@ def _next_batch(
     collector: EventCollector, live: LiveVault, settings: WatchSettings, stop: threading.Event
 ) -> set[str] | None:
     """Wait for events, then for ``debounce`` seconds without any; or for a waiting note to
-    become quiet. None if there is nothing to do yet (or a stop was asked for)."""
+    wait out its grace period. None if there is nothing to do yet (or a stop was asked for)."""
     due = live.next_due()
     timeout = TICK if due is None else max(0.0, min(TICK, due - live.clock()))
     if not collector.pending.wait(timeout):
         due = live.next_due()
         return set() if due is not None and due <= live.clock() else None
     while not stop.is_set():
-        quiet_for = time.monotonic() - collector.last_event
-        if quiet_for >= settings.debounce:
+        since_last = time.monotonic() - collector.last_event
+        if since_last >= settings.debounce:
             return collector.take()
-        stop.wait(min(TICK, settings.debounce - quiet_for))
+        stop.wait(min(TICK, settings.debounce - since_last))
     return None

@@ -1,23 +1,20 @@
-"""Safe writes into the vault: contained, atomic, and never over a user's concurrent edit."""
+"""Safe writes into the vault: contained, atomic, and never over a user's concurrent edit.
+(The vault's lock and state folder are ``lock.py``.)"""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
-import json
 import os
 import re
 import secrets
-import socket
 import stat
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaultlink.errors import UnsafeStateFolder, VaultLocked
+from vaultlink.core.digest import digest
+from vaultlink.lock import STATE_DIR
 from vaultlink.made_folders import FolderRecord
 from vaultlink.safe_io import (
     LINKED_FOLDER,
@@ -30,8 +27,6 @@ from vaultlink.safe_io import (
 from vaultlink.safe_io import WriteRefused as WriteRefused  # the writer's own refusal, re-exported
 
 _DRIVE = re.compile(r"[A-Za-z]:")
-STATE_DIR = ".vaultlink"
-LOCK_NAME = "lock"
 # Temp files are ".vaultlink-tmp-XXXXXXXX.tmp": distinctive enough that the next run can
 # remove what a killed run left without ever touching a file of the user's.
 TEMP_PREFIX = ".vaultlink-tmp-"
@@ -41,10 +36,6 @@ _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEM
 READ_ONLY = "read-only (no write permission); left alone"
 CHANGED = "changed since it was read; left alone"
 DELETED = "deleted since it was read; left alone"
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def contained_path(root: Path, rel: str) -> Path:
@@ -381,199 +372,3 @@ def _fsync_folder(folder: Path, fd: int | None = None) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-@dataclass(frozen=True)
-class LockInfo:
-    pid: int
-    host: str
-    command: str
-    started: float
-
-
-# --- the vault's state folder and lock ------------------------------------------------------------------------
-
-
-def state_folder_problem(root: Path) -> str:
-    """Why ``root/.vaultlink`` must not be used, or "": a symbolic link leading out of the
-    vault would put the lock and the cache outside it; a symbolic link in it (the cache file,
-    its journal, the lock, the ``.gitignore``) would have them written wherever it leads, a
-    note of the vault included."""
-    state = root / STATE_DIR
-    if state.is_symlink():
-        target = state.resolve()
-        if not target.is_relative_to(root.resolve()):
-            return (
-                f"is a symbolic link to {target}, outside the vault, and vaultlink writes nothing outside the vault; "
-                "remove the link (--cache-dir keeps the cache elsewhere)"
-            )
-    linked = _symlink_in(state)
-    if linked is None:
-        return ""
-    return (
-        f"{linked.name} in it is a symbolic link to {linked.resolve()}, and vaultlink writes through no link "
-        "in its own folder; remove the link"
-    )
-
-
-def _symlink_in(folder: Path) -> Path | None:
-    """The first symbolic link directly in ``folder`` (by name), if any."""
-    try:
-        with os.scandir(folder) as entries:
-            links = sorted(entry.name for entry in entries if entry.is_symlink())
-    except OSError:  # no folder yet, or not a folder: nothing is written through it
-        return None
-    return folder / links[0] if links else None
-
-
-def state_folder(root: Path) -> Path:
-    """``root/.vaultlink``, checked to stay inside the vault (UnsafeStateFolder if not)."""
-    state = root / STATE_DIR
-    problem = state_folder_problem(root)
-    if problem:
-        raise UnsafeStateFolder(f"{state}: {problem}")
-    return state
-
-
-@dataclass(frozen=True)
-class _HeldLock:
-    """The open lock file of a vault this process holds: ``flock`` on it is the lock itself,
-    so the kernel releases it when the process dies, however it dies."""
-
-    fd: int
-    pid: int
-    file: tuple[int, int]  # (st_dev, st_ino) of the lock file
-
-
-_HELD: dict[Path, _HeldLock] = {}
-_LOCK_ATTEMPTS = 5
-
-
-def holds_lock(root: Path) -> bool:
-    """Does this process hold ``root``'s lock (inside ``vault_lock``)?"""
-    held = _HELD.get(root.resolve())
-    return held is not None and held.pid == os.getpid()
-
-
-def _forget_inherited_locks() -> None:
-    """In a forked child: close its copies of the parent's lock files. That leaves the
-    parent's lock held (a ``flock`` is released when the last descriptor of its open file
-    closes), and a child outliving its parent can't keep the vault locked."""
-    for held in _HELD.values():
-        with contextlib.suppress(OSError):
-            os.close(held.fd)
-    _HELD.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_inherited_locks)
-
-
-@contextlib.contextmanager
-def vault_lock(root: Path, command: str) -> Iterator[None]:
-    """Hold the vault's lock (``flock`` on ``.vaultlink/lock``) for the duration. A second
-    process is refused with who holds it (the lock file names it); a lock whose process died
-    is free again by itself."""
-    state = state_folder(root)
-    created_state = not state.exists()
-    lock = state / LOCK_NAME
-    info = LockInfo(os.getpid(), socket.gethostname(), command, time.time())
-    try:
-        state.mkdir(exist_ok=True)
-        held = _acquire(lock, info)
-    except OSError as exc:
-        raise VaultLocked(f"{lock}: cannot create the vault's lock file: {exc.strerror or exc}") from exc
-    key = root.resolve()
-    _HELD[key] = held
-    try:
-        yield
-    finally:
-        _HELD.pop(key, None)
-        _release(lock, held)
-        if created_state:
-            with contextlib.suppress(OSError):
-                state.rmdir()
-
-
-def _acquire(lock: Path, info: LockInfo) -> _HeldLock:
-    for _ in range(_LOCK_ATTEMPTS):
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        try:
-            held = _lock(fd, lock, info)
-        except BaseException:
-            os.close(fd)
-            raise
-        if held is not None:
-            return held
-        os.close(fd)
-    raise VaultLocked(f"{lock}: the lock file was replaced {_LOCK_ATTEMPTS} times while taking it; try again")
-
-
-def _lock(fd: int, lock: Path, info: LockInfo) -> _HeldLock | None:
-    """Take the lock on the open lock file ``fd``; None if the file was removed meanwhile
-    (its holder released it after we opened it: the lock is the file now at the path)."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise VaultLocked(_locked_message(lock, _holder_of(lock))) from None
-    except OSError as exc:
-        raise VaultLocked(f"{lock}: cannot lock the vault: {exc.strerror or exc}") from exc
-    mine = os.fstat(fd)
-    try:
-        there = os.lstat(lock)
-    except FileNotFoundError:
-        return None
-    if (there.st_dev, there.st_ino) != (mine.st_dev, mine.st_ino):
-        return None
-    previous = _read_lock(lock)
-    if previous is not None and previous.host != info.host:
-        # A vault shared between machines: their locks may not see each other, so a lock
-        # file naming another host is honoured until someone removes it.
-        raise VaultLocked(_locked_message(lock, previous))
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(info.__dict__).encode("utf-8"), 0)
-    return _HeldLock(fd, os.getpid(), (mine.st_dev, mine.st_ino))
-
-
-def _release(lock: Path, held: _HeldLock) -> None:
-    """Remove the lock file while still holding it (whoever opened it meanwhile then sees it
-    gone and opens the new one), then let go. Never from a forked child."""
-    if held.pid != os.getpid():
-        return
-    try:
-        there = os.lstat(lock)
-        if (there.st_dev, there.st_ino) == held.file:
-            os.unlink(lock)
-    except OSError:
-        pass
-    finally:
-        os.close(held.fd)
-
-
-def _holder_of(lock: Path, tries: int = 10, wait: float = 0.02) -> LockInfo | None:
-    """Who holds the lock. A run writes its name into the lock file just after locking it, so a
-    run refused in between reads an empty file: it looks again for a moment before giving up."""
-    for _ in range(tries - 1):
-        holder = _read_lock(lock)
-        if holder is not None:
-            return holder
-        time.sleep(wait)
-    return _read_lock(lock)
-
-
-def _read_lock(lock: Path) -> LockInfo | None:
-    try:
-        data = json.loads(lock.read_text())
-        return LockInfo(int(data["pid"]), str(data["host"]), str(data["command"]), float(data["started"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _locked_message(lock: Path, holder: LockInfo | None) -> str:
-    if holder is None:
-        return f"{lock}: the vault is locked by another vaultlink run (unreadable lock file)"
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder.started))
-    return (
-        f"{lock}: the vault is locked by 'vaultlink {holder.command}' "
-        f"(pid {holder.pid} on {holder.host}, since {when}); try again when it has finished"
-    )

@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import Note, Suggestion, Term, TermKind, path_stem
+from vaultlink.core.note import Note, Suggestion, Term, TermKind, link_name
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold
 
 _KIND_PRIORITY = {TermKind.TAG: 0, TermKind.ALIAS: 1, TermKind.ENTITY: 2, TermKind.PHRASE: 3}
@@ -49,7 +50,7 @@ EdgeAttrs = dict[str, str | float | tuple[str, ...]]
 
 
 def missing_attrs(path: str) -> NodeAttrs:
-    return _node_attrs("missing", path_stem(path), path)
+    return _node_attrs("missing", link_name(path), path)
 
 
 def note_attrs(note: Note) -> NodeAttrs:
@@ -144,7 +145,7 @@ def _add_concepts(graph: nx.DiGraph[str], notes: Sequence[Note], config: Config)
     for note in notes:
         for term in note.terms:
             if term.key in kept:
-                rank = (_KIND_PRIORITY[term.kind], note.path)
+                rank = concept_rank(term, note.path)
                 if term.key not in best or rank < best[term.key][0]:
                     best[term.key] = (rank, term)
     for key, (_, term) in best.items():
@@ -153,7 +154,7 @@ def _add_concepts(graph: nx.DiGraph[str], notes: Sequence[Note], config: Config)
     for note in notes:
         for term in note.terms:
             if term.key in kept:
-                graph.add_edge(note_id(note.path), concept_id(term.key), **mention_attrs(term, df[term.key], n))
+                graph.add_edge(note_id(note.path), concept_id(term.key), **concept_edge_attrs(term, df[term.key], n))
 
 
 def concept_attrs(term: Term, df: int) -> NodeAttrs:
@@ -163,24 +164,49 @@ def concept_attrs(term: Term, df: int) -> NodeAttrs:
 
 
 def concept_rank(term: Term, path: str) -> tuple[int, str]:
+    """Which note's term names a concept: the lowest (tag, then alias, entity, phrase; then path)."""
     return (_KIND_PRIORITY[term.kind], path)
 
 
-def mention_attrs(term: Term, df: int, note_count: int) -> EdgeAttrs:
-    """A mention edge: the term's count in the note times its rarity (idf)."""
+def concept_edge_attrs(term: Term, df: int, note_count: int) -> EdgeAttrs:
+    """A concept edge (kind ``mentions`` in GraphML: the note states the concept): the term's count
+    in the note times its rarity (idf)."""
     return edge_attrs("mentions", round(term.count * math.log((note_count + 1) / df), 4))
 
 
-def add_related(graph: nx.DiGraph[str], rankings: Mapping[str, Sequence[Suggestion]]) -> None:
-    """A ``related`` edge from each note to each note of its Related list (``rankings``, as
+def add_related(graph: nx.DiGraph[str], related: Mapping[str, Sequence[Suggestion]]) -> None:
+    """A ``related`` edge from each note to each note of its Related list (``related``, as
     ``rank`` gives them): weighted by the score, with the reasons the list shows.
 
     Only between two notes of the graph, and never over an edge already there: ranking leaves
-    out notes linked either way, so a link edge and a related edge never meet, but rankings
+    out notes linked either way, so a link edge and a related edge never meet, but Related lists
     made otherwise must not turn a link into a suggestion (nor a stub into a node)."""
-    for path in sorted(rankings):
+    for path in sorted(related):
         source = note_id(path)
-        for suggestion in rankings[path]:
+        for suggestion in related[path]:
             target = note_id(suggestion.path)
             if source in graph and target in graph and source != target and not graph.has_edge(source, target):
                 graph.add_edge(source, target, **edge_attrs("related", suggestion.score, suggestion.reasons))
+
+
+@dataclass(frozen=True)
+class GraphSummary:
+    """How many of each kind of node and edge a concept graph has (``vaultlink graph`` prints it)."""
+
+    notes: int
+    missing: int
+    concepts: int
+    links: int
+    concept_edges: int
+    """Note → concept edges (kind ``mentions``)."""
+    related: int = 0
+    """Note → note edges of the Related lists (kind ``related``)."""
+
+
+def summarize(graph: nx.DiGraph[str]) -> GraphSummary:
+    kinds: Counter[str] = Counter(str(kind) for _, kind in graph.nodes(data="kind"))
+    edge_kinds: Counter[str] = Counter(str(data["kind"]) for _, _, data in graph.edges(data=True))
+    concept_edges, related = edge_kinds.pop("mentions", 0), edge_kinds.pop("related", 0)
+    return GraphSummary(
+        kinds["note"], kinds["missing"], kinds["concept"], sum(edge_kinds.values()), concept_edges, related
+    )

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import NamedTuple, overload
 
 
-def path_stem(path: str) -> str:
+def link_name(path: str) -> str:
     """A vault path's file name without folder and extension (Obsidian's link name)."""
     name = path.rsplit("/", 1)[-1]
     return name.rsplit(".", 1)[0] if "." in name else name
@@ -241,15 +241,10 @@ class Note:
     form per stem, sorted by stem: what ranking compares (``terms.WordBag``)."""
     word_counts: WordCounts = b""
     forms: tuple[str, ...] = ()
-    """The note's other words as mentions are found on them: plural-folded surface forms that
-    are not the fold of one of ``words`` (``terms.WordBag.forms``)."""
+    """The note's other words as mentions are found on them: surface forms made singular that
+    are not the singular of one of ``words`` (``terms.WordBag.forms``)."""
     pairs: bytes = b""
     """Which of its content words follow each other, packed (``terms.packed_pairs``)."""
-
-    @property
-    def stem(self) -> str:
-        """File name without folder and extension (Obsidian's link name)."""
-        return path_stem(self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +258,7 @@ class ParsedNote:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """One entry of a note's Related list: the related note, its score, and why (``core/rank.py``)."""
+    """One entry of a note's Related list: the related note, its score, and why (``core/rank/``)."""
 
     path: str
     score: float

@@ -17,7 +17,7 @@ from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, split_frontmatter
 from vaultlink.core.markdown import parse_ast
-from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, packed_counts, path_stem
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, link_name, packed_counts
 
 BOM = "\ufeff"
 # Tokens whose text is not prose: code, raw HTML, math.
@@ -91,10 +91,10 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
     tags = _dedupe(reader.tags(config.tag_keys) + walk.tags, key=str.casefold)
     for problem in reader.problems:
         diagnostics.append(Diagnostic(path, "frontmatter", f"{fm.format.upper()} frontmatter: {problem}"))
-    stem = path_stem(path)
-    title = _title(meta) or walk.first_h1 or stem
-    names = [*aliases, title] if title != stem else [*aliases, stem]
-    phrases, bag = term_extraction.analyse_prose(walk.prose, {stem, title, *aliases})
+    own_name = link_name(path)
+    title = _title(meta) or walk.first_h1 or own_name
+    names = [*aliases, title] if title != own_name else [*aliases, own_name]
+    phrases, bag = term_extraction.analyse_prose(walk.prose, {own_name, title, *aliases})
     terms = term_extraction.select_terms(
         phrases,
         term_extraction.tag_terms(tags),

@@ -1,19 +1,19 @@
 """plan_sync / plan_clean: notes + graph in, the list of file edits out. Empty when up to date.
 
-Pure: the adapter reads the files into ``Source`` records (a mapping that may read each file only
-when it is asked for it, so each note's source is looked up once) and applies the ``Edit``s.
+Pure: the adapter reads the files into ``Source`` records (through ``Sources``, whose ``read`` may
+read each file only when it is asked for it, so each note's source is read once) and applies the
+``Edit``s.
 Every edit carries the digest of the bytes it was planned from, so the writer can refuse
 to replace a file the user changed in the meantime.
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
+from enum import Enum
+from typing import Protocol
 
 from vaultlink.core.blocks import (
     content_end_of_text,
@@ -24,14 +24,16 @@ from vaultlink.core.blocks import (
     set_block,
 )
 from vaultlink.core.config import Config
-from vaultlink.core.note import Link, LinkKind, Note, Suggestion, path_stem
+from vaultlink.core.link_style import LinkStyle
+from vaultlink.core.neighbours import Neighbours
+from vaultlink.core.note import LinkKind, Note, Suggestion
 from vaultlink.core.parse import is_stub_text
-from vaultlink.core.resolve import Outcome, ResolvedLink, fold
+from vaultlink.core.resolve import ResolvedLink, fold
+from vaultlink.core.stubs import WantedStub, backlinks_lines, not_a_stub, wanted_stubs
 
 RELATED = "related"
 BACKLINKS = "backlinks"
 STUB_FRONTMATTER = ("---", "vaultlink: stub", "---")
-_QUOTE_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,59 @@ class Source:
     digest: str
 
 
+class Sources(Protocol):
+    """Where the planner gets each note's ``Source``. ``read`` may read the file from disk
+    (``scan.VaultSources``), so the planner reads each note's source once."""
+
+    def read(self, path: str) -> Source: ...
+
+
+@dataclass(frozen=True)
+class SourcesInMemory:
+    """``Sources`` already in memory (the watcher's, and tests')."""
+
+    by_path: Mapping[str, Source]
+
+    def read(self, path: str) -> Source:
+        return self.by_path[path]
+
+
+class EditKind(Enum):
+    REWRITE = "rewrite"
+    """An existing file gets ``new_text``, if it still holds the bytes of ``old_digest``."""
+    CREATE = "create"
+    """A new file (a stub) with ``new_text``; ``old_digest`` is None."""
+    DELETE = "delete"
+    """The file (a stub) goes, if it still holds the bytes of ``old_digest``; ``new_text`` is None."""
+
+
 @dataclass(frozen=True)
 class Edit:
-    """Replace (``old_digest`` set, ``new_text`` set), create (``old_digest`` None) or
-    delete (``new_text`` None) one file."""
+    """One file's edit: its ``kind`` says what happens, the digest the bytes it was planned from
+    (the writer checks them again), the text what is written."""
 
     path: str
     old_digest: str | None
     new_text: str | None
-    reason: str
+    kind: EditKind
+
+    def __post_init__(self) -> None:
+        created, deleted = self.kind is EditKind.CREATE, self.kind is EditKind.DELETE
+        if (self.old_digest is None) != created or (self.new_text is None) != deleted:
+            text = "no text" if self.new_text is None else "a text"
+            raise ValueError(f"{self.path}: a {self.kind.value} edit with digest {self.old_digest!r} and {text}")
+
+    @classmethod
+    def rewrite(cls, path: str, old_digest: str, new_text: str) -> Edit:
+        return cls(path, old_digest, new_text, EditKind.REWRITE)
+
+    @classmethod
+    def create(cls, path: str, new_text: str) -> Edit:
+        return cls(path, None, new_text, EditKind.CREATE)
+
+    @classmethod
+    def delete(cls, path: str, old_digest: str) -> Edit:
+        return cls(path, old_digest, None, EditKind.DELETE)
 
 
 @dataclass(frozen=True)
@@ -72,47 +118,39 @@ class SyncOptions:
         )
 
 
+@dataclass(frozen=True)
+class SyncOverrides:
+    """Sync settings given for one run (the command line's), each overriding the vault's own;
+    None keeps the vault's."""
+
+    top: int | None = None
+    min_score: float | None = None
+    backlinks: bool | None = None
+    stubs: bool | None = None
+
+
+def sync_options(config: Config, given: SyncOptions | SyncOverrides | None = None) -> SyncOptions:
+    """The settings a sync runs with: ``given`` options as they are, or the vault's own
+    (``SyncOptions.from_config``) with ``given`` overrides."""
+    if isinstance(given, SyncOptions):
+        return given
+    options = SyncOptions.from_config(config)
+    if given is None:
+        return options
+    return SyncOptions(
+        top=options.top if given.top is None else given.top,
+        min_score=options.min_score if given.min_score is None else given.min_score,
+        backlinks=options.backlinks if given.backlinks is None else given.backlinks,
+        stub_kinds=options.stub_kinds if given.stubs is None or given.stubs else (),
+    )
+
+
 @dataclass
 class Plan:
     edits: list[Edit] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    rankings: dict[str, list[Suggestion]] = field(default_factory=dict)
-    """Each planned note's ranked related notes (the watcher keeps them to skip re-ranking)."""
-
-
-class LinkWriter:
-    """Writes links as the vault does: wikilinks with the shortest unambiguous name (as
-    Obsidian's "shortest" setting), markdown links when Obsidian is set to them, and
-    ``~/prefix/path.md`` in a Related list whose entries are written that way."""
-
-    def __init__(self, paths: Iterable[str], config: Config) -> None:
-        self.config = config
-        self.stem_counts: dict[str, int] = defaultdict(int)
-        for path in paths:
-            self.stem_counts[fold(path_stem(path))] += 1
-
-    def link(self, target: str, source: str, path_prefix: str = "") -> str:
-        if path_prefix and not re.search(r"[\r\n]", target):  # an entry is one line
-            return f"~/{path_prefix}/{target}"
-        name = (
-            path_stem(target)
-            if self.stem_counts[fold(path_stem(target))] == 1
-            else self.config.without_extension(target)
-        )
-        if self.config.use_markdown_links or not _wikilink_safe(name):
-            relative = posixpath.relpath(target, posixpath.dirname(source) or ".")
-            return f"[{_md_text(path_stem(target))}]({quote(relative, safe='/')})"
-        return f"[[{name}]]"
-
-
-def _wikilink_safe(name: str) -> bool:
-    return not re.search(r"[\[\]|#^\r\n]|-->|<!--", name) and name == name.strip()
-
-
-def _md_text(text: str) -> str:
-    """A link's visible text: brackets escaped, and on one line (an entry is one line of a block)."""
-    one_line = re.sub(r"[\r\n]+", " ", text)
-    return re.sub(r"([\[\]\\])", r"\\\1", one_line).replace("<!--", "&lt;!--")
+    related: dict[str, list[Suggestion]] = field(default_factory=dict)
+    """Each planned note's Related list (the watcher records them: ``RelatedLists.record``)."""
 
 
 def _one_line(text: str) -> str:
@@ -121,40 +159,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()).replace("<!--", "<!‐‐").replace("-->", "‐‐>")
 
 
-def _safe_quote(line: str) -> str:
-    """A citing line, shortened and defused so it can never open or close a managed block."""
-    text = " ".join(line.split())
-    if len(text) > _QUOTE_LIMIT:
-        text = text[: _QUOTE_LIMIT - 1].rstrip() + "…"
-    return text.replace("<!--", "<!‐‐").replace("-->", "‐‐>")
-
-
-def outgoing_links(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = defaultdict(set)
-    for r in links:
-        if r.resolution.outcome is Outcome.NOTE:
-            out[r.source].add(r.resolution.target)
-    return out
-
-
-def linked_either_way(links: Iterable[ResolvedLink]) -> dict[str, set[str]]:
-    """Each note's explicit neighbours: the notes it links to and the notes linking to it."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for r in links:
-        if r.resolution.outcome is Outcome.NOTE:
-            out[r.source].add(r.resolution.target)
-            out[r.resolution.target].add(r.source)
-    return out
-
-
 def related_lines(
-    note: Note, source: Source, suggestions: Sequence[Suggestion], writer: LinkWriter
+    note: Note, source: Source, suggestions: Sequence[Suggestion], style: LinkStyle
 ) -> tuple[list[str], int]:
     """The Related block's lines and, if it does not exist yet, where it goes."""
     bom = 1 if source.text.startswith("\ufeff") else 0
     anchor = find_related_anchor(source.text, bom + note.body_offset)
     prefix = anchor.path_prefix if anchor else ""
-    entries = [f"- {writer.link(s.path, note.path, prefix)} — {_one_line(', '.join(s.reasons))}" for s in suggestions]
+    entries = [f"- {style.link(s.path, note.path, prefix)} — {_one_line(', '.join(s.reasons))}" for s in suggestions]
     if anchor is not None:
         return entries, anchor.position
     return (["## Related", *entries] if entries else []), content_end_of_text(source.text)
@@ -165,38 +177,32 @@ class LinkIndex:
     """What planning needs to know about the links as a whole. ``build`` computes it from
     scratch; the watcher keeps its own copy current instead (``live.py``)."""
 
-    outgoing: Mapping[str, set[str]]
-    incoming: Mapping[str, set[str]]
+    neighbours: Neighbours
     wanted: Mapping[str, WantedStub]
     stubs: Mapping[str, str]
-    writer: LinkWriter
+    style: LinkStyle
 
     @classmethod
     def build(
         cls, notes: Iterable[Note], links: Sequence[ResolvedLink], config: Config, options: SyncOptions
     ) -> LinkIndex:
         notes = list(notes)
-        outgoing = outgoing_links(links)
-        incoming: dict[str, set[str]] = defaultdict(set)
-        for source_path, targets in outgoing.items():
-            for target in targets:
-                incoming[target].add(source_path)
-        wanted = wanted_stubs(links, options)
+        wanted = wanted_stubs(links, options.stub_kinds)
         stubs = {fold(n.path): n.path for n in notes if n.is_stub}
-        return cls(outgoing, incoming, wanted, stubs, stub_aware_writer(notes, wanted, config))
+        return cls(Neighbours(links), wanted, stubs, stub_aware_style(notes, wanted, config))
 
 
-def stub_aware_writer(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkWriter:
+def stub_aware_style(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkStyle:
     """Names are shortest among the notes as they will be after the plan: stubs nobody cites
     are about to go, new ones about to come; otherwise the next run would rename links."""
-    return LinkWriter([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
+    return LinkStyle([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
 
 
 def plan_sync(
     notes: Mapping[str, Note],
-    sources: Mapping[str, Source],
+    sources: Sources,
     links: Sequence[ResolvedLink],
-    rankings: Mapping[str, list[Suggestion]],
+    related: Mapping[str, list[Suggestion]],
     config: Config,
     options: SyncOptions,
     readonly: Mapping[str, str],
@@ -205,33 +211,33 @@ def plan_sync(
     index: LinkIndex | None = None,
 ) -> Plan:
     """Every edit that brings the vault's managed blocks and stubs up to date, given each note's
-    ranked related notes (``rankings``, the notes it links to already left out). For an
+    ranked related notes (``related``, the notes it links to already left out). For an
     incremental update, ``only`` limits the notes planned and ``stub_scope`` the stubs
     (by folded path) to those whose blocks can have changed; ``index`` saves walking every
     link again."""
     plan = Plan()
     index = index or LinkIndex.build(notes.values(), links, config, options)
-    writer, outgoing, incoming = index.writer, index.outgoing, index.incoming
+    style, outgoing, incoming = index.style, index.neighbours.outgoing, index.neighbours.incoming
     empty: set[str] = set()
     for path in sorted(notes if only is None else set(only) & notes.keys()):
         note = notes[path]
         if note.is_stub:
             continue
-        source = None if readonly.get(note.path) else sources[note.path]  # once: it may come from disk
+        source = None if readonly.get(note.path) else sources.read(note.path)  # once: it may come from disk
         reason = readonly.get(note.path) or _damage(source.text if source is not None else "")
         if source is None or reason:
             plan.skipped.append((note.path, reason))
             continue
         mine = outgoing.get(note.path, empty)
-        suggestions = rankings.get(note.path, [])
-        plan.rankings[note.path] = suggestions
-        lines, anchor = related_lines(note, source, suggestions, writer)
+        suggestions = related.get(note.path, [])
+        plan.related[note.path] = suggestions
+        lines, anchor = related_lines(note, source, suggestions, style)
         text = set_block(source.text, RELATED, lines, anchor)
         backlinks = sorted(incoming.get(note.path, empty) - mine - {note.path}) if options.backlinks else []
-        back_lines = ["## Backlinks", *(f"- {writer.link(p, note.path)}" for p in backlinks)] if backlinks else []
+        back_lines = ["## Backlinks", *(f"- {style.link(p, note.path)}" for p in backlinks)] if backlinks else []
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
-            _add_update(plan, Edit(note.path, source.digest, text, "update"), source.text)
+            _add_update(plan, Edit.rewrite(note.path, source.digest, text), source.text)
     _plan_stubs(plan, sources, index, readonly, stub_scope)
     return plan
 
@@ -250,8 +256,8 @@ def _add_update(plan: Plan, edit: Edit, old: str) -> None:
         plan.skipped.append((edit.path, UNSAFE_EDIT))
 
 
-# Every line vaultlink writes inside a block: a heading, or an entry (a link as ``LinkWriter``
-# writes it, then " — " and why). Anything else was typed there by someone else.
+# Every line vaultlink writes inside a block: a heading, or an entry (a link as ``LinkStyle``
+# formats it, then " — " and why). Anything else was typed there by someone else.
 _OWN_LINE = re.compile(
     r"## (?:Related|Backlinks)"
     r"|- (?:\[\[[^\]\r\n]+\]\]|\[(?:\\.|[^\]\\\r\n])*\]\([^)\s]*\)|~/[^\r\n]+)(?: — [^\r\n]*)?"
@@ -283,95 +289,52 @@ def stub_text(lines: list[str]) -> str:
     return "\n".join([*STUB_FRONTMATTER, render_block(BACKLINKS, lines, "\n")]) + "\n"
 
 
-def _citing_line(text: str, link: Link) -> str:
-    """The first line that states ``link``: its raw text, or for a markdown link (whose raw
-    is mistune's normalised URL) the decoded URL or the link's visible text."""
-    lines = text.splitlines()
-    for needle in (link.raw, unquote(link.raw), link.display):
-        found = next((line for line in lines if needle and needle in line), None)
-        if found is not None:
-            return found
-    return link.raw
-
-
-@dataclass
-class WantedStub:
-    """A missing note some links ask for: where it goes, and who cites it with which line."""
-
-    path: str
-    citers: dict[str, Link] = field(default_factory=dict)
-
-
-def wanted_stubs(links: Sequence[ResolvedLink], options: SyncOptions) -> dict[str, WantedStub]:
-    """The stubs the vault's links call for, by folded path."""
-    wanted: dict[str, WantedStub] = {}
-    for r in links:
-        if r.resolution.outcome is not Outcome.MISSING or r.link.kind not in options.stub_kinds:
-            continue
-        stub = wanted.setdefault(fold(r.resolution.target), WantedStub(r.resolution.target))
-        stub.citers.setdefault(r.source, r.link)
-    return wanted
-
-
 def _plan_stubs(
     plan: Plan,
-    sources: Mapping[str, Source],
+    sources: Sources,
     index: LinkIndex,
     readonly: Mapping[str, str],
     scope: Collection[str] | None,
 ) -> None:
     """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
     current; delete unedited stubs nobody cites any more."""
-    wanted, stubs, writer = index.wanted, index.stubs, index.writer
+    wanted, stubs, style = index.wanted, index.stubs, index.style
     for key, stub in sorted(wanted.items()):
         if scope is not None and key not in scope:
             continue
-        lines = [
-            "## Backlinks",
-            *(
-                f"- {writer.link(src, stub.path)} — “{_safe_quote(_citing_line(sources[src].text, link))}”"
-                for src, link in sorted(stub.citers.items())
-            ),
-        ]
+        lines = backlinks_lines(stub, sources, style)
         existing = stubs.get(key)
         if existing is None:
-            plan.edits.append(Edit(stub.path, None, stub_text(lines), "create stub"))
+            plan.edits.append(Edit.create(stub.path, stub_text(lines)))
             continue
-        source = sources[existing]
-        reason = readonly.get(existing) or _damage(source.text) or _not_a_stub(source.text)
+        source = sources.read(existing)
+        reason = readonly.get(existing) or _damage(source.text) or not_a_stub(source.text)
         if reason:
             plan.skipped.append((existing, reason))
             continue
         text = set_block(source.text, BACKLINKS, lines, content_end_of_text(source.text))
         if text != source.text:
-            _add_update(plan, Edit(existing, source.digest, text, "update stub"), source.text)
+            _add_update(plan, Edit.rewrite(existing, source.digest, text), source.text)
     for key, existing in sorted(stubs.items()):
         if key not in wanted and (scope is None or key in scope):
-            _delete_stub(plan, existing, sources[existing])
-
-
-NOT_A_STUB = "its parse says unedited stub, its own text does not (a cache written by another program?); left alone"
-
-
-def _not_a_stub(text: str) -> str:
-    return "" if is_stub_text(text) else NOT_A_STUB
+            _delete_stub(plan, existing, sources.read(existing))
 
 
 def _delete_stub(plan: Plan, path: str, source: Source) -> None:
     """Delete an unedited stub, unless a line was typed into its block (``_damage``) or its own
     bytes say it is not a stub after all."""
-    reason = _damage(source.text) or _not_a_stub(source.text)
+    reason = _damage(source.text) or not_a_stub(source.text)
     if reason:
         plan.skipped.append((path, reason))
     else:
-        plan.edits.append(Edit(path, source.digest, None, "delete stub"))
+        plan.edits.append(Edit.delete(path, source.digest))
 
 
-def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: Mapping[str, str]) -> Plan:
+def plan_clean(notes: Sequence[Note], sources: Sources, readonly: Mapping[str, str]) -> Plan:
     """Edits that remove every managed block and every unedited stub."""
     plan = Plan()
     for note in notes:
-        source = sources[note.path]
+        source = sources.read(note.path)
         if note.is_stub and is_stub_text(source.text):
             _delete_stub(plan, note.path, source)
             continue
@@ -384,5 +347,5 @@ def plan_clean(notes: Sequence[Note], sources: Mapping[str, Source], readonly: M
             continue
         text = remove_all_blocks(source.text)
         if text != source.text:
-            plan.edits.append(Edit(note.path, source.digest, text, "clean"))
+            plan.edits.append(Edit.rewrite(note.path, source.digest, text))
     return plan

@@ -78,7 +78,7 @@ def phrase_key(words: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def plural_fold(form: str) -> str:
+def singular(form: str) -> str:
     """A casefolded word with a plural ending taken off: "metrics" → "metric", "categories" →
     "category", "classes" → "class" ("class", "status" and "analysis" stay as they are).
 
@@ -103,8 +103,8 @@ class _Word(NamedTuple):
     stem: str
     capital: bool
     upper: bool
-    fold: str  # ``plural_fold`` of ``form``
-    code: int  # a 32-bit hash of ``fold``: what ``pair_codes`` combines
+    singular: str  # ``singular`` of ``form``
+    code: int  # a 32-bit hash of ``singular``: what ``pair_codes`` combines
 
 
 # Clause breaks and tokens in one scan. No token character is a break character (within a
@@ -120,8 +120,8 @@ def _content_word(token: str) -> _Word | None:
     if word[0].isdigit() or word.casefold() in STOPWORDS or len(word) < _MIN_WORD_LEN:
         return None
     form = word_form(word)
-    fold = plural_fold(form)
-    return _Word(word, form, stem(form), word[0].isupper(), word.isupper(), fold, zlib.crc32(fold.encode()))
+    one = singular(form)
+    return _Word(word, form, stem(form), word[0].isupper(), word.isupper(), one, zlib.crc32(one.encode()))
 
 
 def _content_runs(text: str) -> list[list[_Word]]:
@@ -134,8 +134,8 @@ class WordBag(NamedTuple):
     """A note's content words: one casefolded surface form per stem (``stem`` of it gives the
     stem back), sorted, with how often the note uses the stem. What ranking reads as its text.
 
-    ``forms`` are the note's other words as mentions are found on them (``plural_fold``), sorted:
-    those that are not the fold of one of ``words`` ("colourfulness" beside "colour"). ``pairs``
+    ``forms`` are the note's other words as mentions are found on them (``singular``), sorted:
+    those that are not the singular of one of ``words`` ("colourfulness" beside "colour"). ``pairs``
     says which words follow each other (``pair_codes``), so that a name of several words is
     mentioned only where they are written together."""
 
@@ -191,7 +191,7 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
     ordered = sorted(word_counts)
     # Interned: a vault holds each common word in thousands of notes, one string object is enough.
     words = tuple(sys.intern(word_forms[k]) for k in ordered)
-    other_forms = {w.fold for w in seen}.difference(map(plural_fold, words))
+    other_forms = {w.singular for w in seen}.difference(map(singular, words))
     forms = tuple(sys.intern(f) for f in sorted(other_forms))
     return terms, WordBag(words, tuple(word_counts[k] for k in ordered), forms, packed_pairs(pairs))
 
@@ -200,7 +200,7 @@ _PAIR_FACTOR = 0x9E3779B1  # odd: a word's code times it stays a bijection on 32
 
 
 def pair_codes(words: Sequence[_Word]) -> list[int]:
-    """A 32-bit code for each two content words that follow each other in ``words`` (their folds,
+    """A 32-bit code for each two content words that follow each other in ``words`` (their singulars,
     stopwords, numbers and punctuation between them skipped: "cradles of civilization" pairs
     "cradle" with "civilization"). A rare collision of two codes only makes a mention looser."""
     return [(a.code * _PAIR_FACTOR + b.code) & 0xFFFFFFFF for a, b in pairwise(words)]
@@ -235,16 +235,16 @@ class NameKeys(NamedTuple):
     """A note name's content words as ranking reads them (``analyse_prose`` counts them alike)."""
 
     stems: tuple[str, ...]
-    folds: tuple[str, ...]
-    """Their folded forms (``plural_fold``): a name is mentioned by a note whose words (a
-    ``WordBag``'s words folded, and its forms) hold all of them, ..."""
+    singulars: tuple[str, ...]
+    """Their singulars (``singular``): a name is mentioned by a note whose words (a
+    ``WordBag``'s words made singular, and its forms) hold all of them, ..."""
     pairs: tuple[int, ...]
     """... and whose pairs hold all of the codes of their pairs (``pair_codes``)."""
 
 
 def name_keys(name: str) -> NameKeys:
     words = [w for run in _content_runs(name) for w in run]
-    return NameKeys(tuple(w.stem for w in words), tuple(w.fold for w in words), tuple(pair_codes(words)))
+    return NameKeys(tuple(w.stem for w in words), tuple(w.singular for w in words), tuple(pair_codes(words)))
 
 
 def tag_key(tag: str) -> str:

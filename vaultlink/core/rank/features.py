@@ -1,0 +1,113 @@
+"""What ranking reads of one note: its features (words, phrases, tags) and names as matrix
+columns, from a ``Vocabulary`` shared by every note of an index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vaultlink.core.note import Note, TermKind, link_name
+from vaultlink.core.terms import name_keys, singular, stem
+
+ROW_BATCH = 2_048
+"""Notes whose rows are made (or whose pairs are looked up) at a time when not all are kept."""
+
+
+@dataclass
+class Vocabulary:
+    """Feature keys by column id; kept by the watcher across rebuilds, so unchanged notes keep
+    their rows. A feature key is a word's Snowball stem, a phrase's key or ``#`` and a tag."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    singulars: dict[str, int] = field(default_factory=dict)
+    """Ids of the words made singular that mentions are found on (``terms.singular``), apart from
+    the stems: the columns of the mention check."""
+    forms: dict[str, int] = field(default_factory=dict)
+    """Each surface form's (``Note.words``) feature id and singular id in one integer (``word | singular
+    << 32``), so a note's row needs no stemming or making singular, and one lookup a word."""
+
+    def id_of(self, key: str) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.ids)
+        return found
+
+    def singular_id(self, singular: str) -> int:
+        found = self.singulars.get(singular)
+        if found is None:
+            found = self.singulars[singular] = len(self.singulars)
+        return found
+
+    def ids_of_forms(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The feature ids and the singular ids of ``words``, parallel to them."""
+        get = self.forms.get
+        found = [get(w, -1) for w in words]
+        if -1 in found:
+            for k, word in enumerate(words):
+                if found[k] == -1:
+                    found[k] = self.forms[word] = self.id_of(stem(word)) | self.singular_id(singular(word)) << 32
+        both = np.array(found, dtype=np.int64)
+        return both & 0xFFFFFFFF, both >> 32
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """What ranking reads of one note, with feature ids (matrix columns) from a ``Vocabulary``."""
+
+    words: np.ndarray  # feature ids, ascending
+    tf: np.ndarray  # 1 + log(count), parallel to ``words``
+    singulars: np.ndarray  # the note's singular words' ids (``Vocabulary.singulars``), ascending
+    names: tuple[np.ndarray, ...]  # each name's content words as singular ids, ascending (empty names left out)
+    name_pairs: tuple[np.ndarray, ...]  # each name's pair codes (``terms.pair_codes``), ascending
+    name_words: np.ndarray  # every word of every name as feature ids, ascending, once
+
+    def same_names(self, other: NoteRow) -> bool:
+        """Are the two rows' names the same (so other notes' mentions of the note stay)?"""
+        return (
+            len(self.names) == len(other.names)
+            and all(np.array_equal(a, b) for a, b in zip(self.names, other.names, strict=True))
+            and all(np.array_equal(a, b) for a, b in zip(self.name_pairs, other.name_pairs, strict=True))
+            and np.array_equal(self.name_words, other.name_words)
+        )
+
+
+def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
+    """The note's words, plus its multi-word terms and tags as features of their own (a shared
+    phrase says more than its words apart)."""
+    word_ids, word_singulars = vocabulary.ids_of_forms(note.words)
+    ids: list[int] = []
+    counts = list(note.word_counts)
+    for key, kind, count in note.terms.counted_keys():  # no label needed: no term decoded
+        if kind is TermKind.TAG:
+            ids.append(vocabulary.id_of("#" + key))
+            counts.append(count)
+        elif " " in key:
+            ids.append(vocabulary.id_of(key))
+            counts.append(count)
+    all_ids = np.concatenate([word_ids, np.array(ids, dtype=np.int64)])
+    order = np.argsort(all_ids, kind="stable")
+    words = all_ids[order]
+    tf = 1.0 + np.log(np.array(counts, dtype=np.float64)[order])
+    # The note's singular words: its words made singular, and its other forms (before the names:
+    # their words are among the note's own).
+    forms = np.array([vocabulary.singular_id(f) for f in note.forms], np.int64)
+    singulars = np.unique(np.concatenate([word_singulars, forms]))
+    names: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
+    name_words: set[int] = set()
+    for name in {link_name(note.path), note.title, *note.aliases}:
+        stems, name_singulars, pairs = name_keys(name)
+        if stems and all(s in vocabulary.ids for s in stems):
+            name_words.update(vocabulary.ids[s] for s in stems)
+        if name_singulars and all(f in vocabulary.singulars for f in name_singulars):
+            names.add((tuple(sorted({vocabulary.singulars[f] for f in name_singulars})), tuple(sorted(set(pairs)))))
+    ordered = sorted(names)
+    return NoteRow(
+        words,
+        tf,
+        singulars,
+        tuple(np.array(name, dtype=np.int64) for name, _ in ordered),
+        tuple(np.array(pairs, dtype=np.uint32) for _, pairs in ordered),
+        np.array(sorted(name_words), dtype=np.int64),
+    )

@@ -1,0 +1,276 @@
+"""Reading a vault: list its notes, read and parse them (the cache's parses reused), resolve
+their links. ``scan_vault`` is the whole of it; the sync use case runs the steps itself, to end
+early when nothing changed (``memo.py``)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultlink.cache import ScanCache, cache_warning
+from vaultlink.cache_file import open_cache
+from vaultlink.config import load_config
+from vaultlink.core.config import Config
+from vaultlink.core.digest import digest
+from vaultlink.core.note import Diagnostic, Note, ParsedNote, Severity
+from vaultlink.core.parse import parse_key, parse_note
+from vaultlink.core.plan import Source
+from vaultlink.core.resolve import ResolvedLink, demote_stub_links, fold, link_diagnostics, resolve_all
+from vaultlink.lock import STATE_DIR, holds_lock, state_folder_problem
+from vaultlink.parallel import parse_many
+from vaultlink.progress import NO_PROGRESS, Advance, Progress
+from vaultlink.vault import Listing, NoteFile, list_notes, read_note_file, vault_root
+from vaultlink.writer import CHANGED, DELETED, WriteRefused, remove_temp_file
+
+# Diagnostics that make a note read-only: it was read "as well as possible", never rewritten.
+_READONLY_CODES = frozenset({"frontmatter", "managed-block"})
+
+
+class VaultSources:
+    """Each readable note's ``Source``, for the planner (``core.plan.Sources``): kept in memory
+    from the scan (``keep``), or read again from its file each time ``read`` asks for it. The
+    texts of a 100,000-note vault are some 200 MB, and a sync needs each one only while it plans
+    that note.
+
+    A file read again whose bytes are no longer those the scan parsed is given as it is now
+    (or empty, if it can't be read) and noted in ``changed`` with why: whatever was planned
+    from it must be dropped, and the note reported as the writer reports one changed since it
+    was read (``apply.leave_changed_alone``).
+    """
+
+    def __init__(self, root: Path, max_bytes: int, *, keep: bool = True) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self.keep = keep
+        self.changed: dict[str, str] = {}
+        self._kept: dict[str, Source] = {}
+        self._digests: dict[str, str] = {}
+
+    def add(self, source: Source) -> None:
+        if self.keep:
+            self._kept[source.path] = source
+        else:
+            self._digests[source.path] = source.digest
+
+    def read(self, rel: str) -> Source:
+        """The note's source: from memory if kept, else read from its file now."""
+        if self.keep:
+            return self._kept[rel]
+        expected = self._digests[rel]
+        file = read_note_file(self.root, rel, self.max_bytes)
+        if isinstance(file, NoteFile) and digest(file.data) == expected:
+            return Source(rel, file.data.decode("utf-8"), expected)
+        gone = not (self.root / rel).exists()
+        self.changed[rel] = DELETED if gone else CHANGED
+        text = file.data.decode("utf-8", "replace") if isinstance(file, NoteFile) else ""
+        return Source(rel, text, expected)
+
+    def kept(self) -> dict[str, Source]:
+        """Every source, as kept in memory by the scan (``keep``)."""
+        assert self.keep, "sources not kept: read each one"
+        return dict(self._kept)
+
+
+@dataclass
+class VaultScan:
+    """A whole vault, read: its notes, their sources, resolved links, and every diagnostic."""
+
+    root: Path
+    config: Config
+    sources: VaultSources
+    notes: list[Note] = field(default_factory=list)
+    links: list[ResolvedLink] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    readonly: dict[str, str] = field(default_factory=dict)
+    listed: set[str] = field(default_factory=set)
+    """Every note file found (folded), readable or not: no stub may be planned over one."""
+    unreadable: list[str] = field(default_factory=list)
+    """The note files found that could not be read: links still find them (``NoteIndex``)."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """About vaultlink's own state (the cache), not the vault: printed, never a failure."""
+
+    @property
+    def linked_notes(self) -> list[Note]:
+        """The notes that take part in the graph: all but unedited stubs."""
+        return [n for n in self.notes if not n.is_stub]
+
+
+@dataclass(frozen=True)
+class CacheOptions:
+    """Whether and where the scan cache lives (``None``: the vault's ``.vaultlink/``).
+
+    Not ``writable``: an existing cache is used but nothing is created or updated, for
+    the commands that promise to write nothing (``check``, ``graph``, ``related``, dry runs).
+    """
+
+    enabled: bool = True
+    folder: str | os.PathLike[str] | None = None
+    writable: bool = True
+
+    def read_only(self) -> CacheOptions:
+        return dataclasses.replace(self, writable=False)
+
+    def folder_for(self, root: Path) -> Path:
+        return Path(self.folder) if self.folder is not None else root / STATE_DIR
+
+
+USE_CACHE = CacheOptions()
+NO_CACHE = CacheOptions(enabled=False)
+READ_CACHE = CacheOptions(writable=False)
+
+
+@contextlib.contextmanager
+def open_vault_cache(
+    root: Path, config: Config, options: CacheOptions, warnings: list[Diagnostic]
+) -> Iterator[ScanCache | None]:
+    """The vault's cache for the duration (saved at the end), or None; problems become warnings."""
+    if not options.enabled:
+        yield None
+        return
+    unsafe = state_folder_problem(root) if options.folder is None else ""
+    if unsafe:
+        warnings.append(cache_warning(root / STATE_DIR, f"{unsafe}; running without a cache"))
+        yield None
+        return
+    cache, warning = open_cache(options.folder_for(root), config, writable=options.writable)
+    if warning is not None:
+        warnings.append(warning)
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            failed = cache.save()
+            if failed is not None:
+                warnings.append(failed)
+            cache.close()
+
+
+def scan_vault(
+    path: str | os.PathLike[str],
+    cache: CacheOptions = READ_CACHE,
+    progress: Progress = NO_PROGRESS,
+    *,
+    keep_texts: bool = True,
+) -> VaultScan:
+    """Read and parse every note (reusing the cache's parses), then resolve every link. Without
+    ``keep_texts`` the notes' texts are read again when asked for (``VaultSources``)."""
+    root = vault_root(path)
+    config = load_config(root)
+    warnings: list[Diagnostic] = []
+    with open_vault_cache(root, config, cache, warnings) as store:
+        listing = list_vault(root, config, warnings)
+        scan = read_vault(root, config, listing, store, progress, keep_texts=keep_texts)
+    progress.close()
+    scan.warnings.extend(warnings)
+    return scan
+
+
+def list_vault(root: Path, config: Config, warnings: list[Diagnostic]) -> Listing:
+    """The vault's notes. Holding the vault's lock, also remove the temp files a run killed
+    mid-write left behind (no other run can be writing then); one that can't be removed is
+    a warning."""
+    listing = list_notes(root, config)
+    if holds_lock(root):
+        for rel in listing.temp_files:
+            try:
+                remove_temp_file(root, rel)
+            except (OSError, WriteRefused) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                message = f"temp file left by an interrupted run; cannot be removed ({why})"
+                warnings.append(Diagnostic(str(root / rel), "temp-file", message, Severity.WARNING))
+    return listing
+
+
+def read_vault(
+    root: Path,
+    config: Config,
+    listing: Listing,
+    cache: ScanCache | None,
+    progress: Progress = NO_PROGRESS,
+    *,
+    keep_texts: bool = True,
+) -> VaultScan:
+    """The scan of the listed notes; parses come from ``cache`` where their bytes are unchanged."""
+    sources = VaultSources(root, config.max_bytes, keep=keep_texts)
+    listed = {fold(p) for p in listing.paths}
+    scan = VaultScan(root, config, sources, diagnostics=list(listing.diagnostics), listed=listed)
+    advance = progress.step("reading", len(listing.paths))
+    for loaded in _load_notes(root, listing.paths, config, cache, advance):
+        scan.diagnostics.extend(loaded.diagnostics)
+        if loaded.note is None or loaded.source is None:
+            continue
+        scan.notes.append(loaded.note)
+        sources.add(loaded.source)
+        if loaded.readonly:
+            scan.readonly[loaded.note.path] = loaded.readonly
+    if cache is not None:
+        cache.keep_only(listing.paths)
+    readable = {n.path for n in scan.notes}
+    scan.unreadable = [p for p in listing.paths if p not in readable]
+    links = resolve_all(scan.notes, config, scan.unreadable)
+    scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
+    scan.diagnostics.extend(link_diagnostics(scan.links))
+    return scan
+
+
+def _load_notes(
+    root: Path, paths: list[str], config: Config, cache: ScanCache | None, advance: Advance
+) -> Iterator[LoadedNote]:
+    """Each note read and parsed, in ``paths`` order. Every file's bytes are read first (the
+    parse in worker processes needs them); each is let go as soon as its note is yielded."""
+    files = {rel: read_note_file(root, rel, config.max_bytes) for rel in paths}
+    keys = {rel: parse_key(f.data) for rel, f in files.items() if isinstance(f, NoteFile)}
+    parsed = {rel: cache.parsed(rel, key) for rel, key in keys.items()} if cache is not None else {}
+    misses = [(rel, f.data) for rel, f in files.items() if isinstance(f, NoteFile) and parsed.get(rel) is None]
+    advance(len(paths) - len(misses))
+    fresh = dict(zip((rel for rel, _ in misses), parse_many(misses, config, advance=advance), strict=True))
+    del misses
+    for rel in paths:
+        file = files.pop(rel)
+        if isinstance(file, Diagnostic):
+            yield LoadedNote(None, None, (file,))
+            continue
+        cached = parsed.pop(rel, None)
+        note = cached if cached is not None else fresh.pop(rel)
+        file_digest = digest(file.data)
+        if cache is not None:
+            cache.record(rel, file.stamp, file_digest, keys[rel], note if cached is None else None)
+        yield _loaded_note(root, rel, file.data, file_digest, note)
+
+
+@dataclass(frozen=True)
+class LoadedNote:
+    """One note file read (its bytes: ``vault.read_note_file``) and parsed; ``readonly`` says
+    why it must never be rewritten."""
+
+    note: Note | None
+    source: Source | None
+    diagnostics: tuple[Diagnostic, ...]
+    readonly: str = ""
+
+
+def load_note(root: Path, rel: str, config: Config) -> LoadedNote:
+    """One note file read and parsed now (the watcher's, for a saved note)."""
+    file = read_note_file(root, rel, config.max_bytes)
+    if isinstance(file, Diagnostic):
+        return LoadedNote(None, None, (file,))
+    return _loaded_note(root, rel, file.data, digest(file.data), parse_note(rel, file.data, config))
+
+
+def _loaded_note(root: Path, rel: str, data: bytes, data_digest: str, parsed: ParsedNote) -> LoadedNote:
+    if parsed.note is None:
+        return LoadedNote(None, None, parsed.diagnostics)
+    readonly = readonly_reason(parsed.diagnostics)
+    if (root / rel).is_symlink():
+        readonly = "note is a symbolic link; not written through"
+    return LoadedNote(parsed.note, Source(rel, data.decode("utf-8"), data_digest), parsed.diagnostics, readonly)
+
+
+def readonly_reason(diagnostics: Iterable[Diagnostic]) -> str:
+    """Why a note read with these problems must never be rewritten ("" if it may be): it was read
+    "as well as possible" (broken frontmatter, a damaged block)."""
+    return next((f"{d.code}: {d.message}" for d in diagnostics if d.code in _READONLY_CODES), "")
