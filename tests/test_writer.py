@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import VaultFactory
@@ -239,6 +240,25 @@ def test_temp_file_is_removed_from_a_folder_renamed_before_the_replace(
         real_replace(src, dst)
 
     monkeypatch.setattr(writer.os, "replace", rename_folder_then_replace)
+    with pytest.raises(WriteRefused, match="deleted since it was read"):
+        write_file(vault, "sub/deep.md", b"deeper\n", digest(b"deep\n"))
+    monkeypatch.undo()
+    assert temp_files(vault) == []
+    assert (vault / "renamed" / "deep.md").read_bytes() == b"deep\n"
+
+
+def test_a_folder_renamed_before_the_note_is_opened_for_its_guard_is_reported_as_deleted(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder moves after the writer opened it and before the note is opened by path (notes are
+    written several at once, so a user's rename can land there): the same refusal as any moved note."""
+    real_guard = writer.OpenWriterGuard
+
+    def rename_folder_then_guard(*args: Any) -> object:
+        os.rename(vault / "sub", vault / "renamed")
+        return real_guard(*args)
+
+    monkeypatch.setattr(writer, "OpenWriterGuard", rename_folder_then_guard)
     with pytest.raises(WriteRefused, match="deleted since it was read"):
         write_file(vault, "sub/deep.md", b"deeper\n", digest(b"deep\n"))
     monkeypatch.undo()

@@ -95,7 +95,10 @@ def write_file(root: Path, rel: str, data: bytes, expected: str | None) -> None:
             raise WriteRefused("note is a symbolic link; not written through")
         _refuse_read_only(seen)
         refuse_other_owner(seen)
-        guard = OpenWriterGuard(chain, name, seen)
+        try:
+            guard = OpenWriterGuard(chain, name, seen)  # opens the note by path: its folder may have moved
+        except FileNotFoundError as exc:
+            raise WriteRefused(DELETED) from exc
         try:
             check = lambda: _unchanged(path, expected, seen)  # noqa: E731
             replace_file(path, data, stat.S_IMODE(seen.st_mode), check, chain=chain, guard=guard, owner=seen)
