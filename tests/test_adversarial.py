@@ -169,7 +169,6 @@ def _sync_in_a_child(vault: Path, seconds: float) -> subprocess.CompletedProcess
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs the lock module (vaultlink/lock.py, another helper's): it reads the FIFO")
 def test_a_fifo_at_the_lock_file_is_reported_not_waited_on(make_vault: VaultFactory) -> None:
     vault = make_vault(NOTES)
     (vault / STATE).mkdir()

@@ -799,7 +799,7 @@ def test_file_system_without_locks_is_one_clear_line(vault: Path, monkeypatch: p
     def no_locks(_fd: int, _op: int) -> None:
         raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
 
-    monkeypatch.setattr("vaultlink.lock.fcntl.flock", no_locks)
+    monkeypatch.setattr("portalocker.portalocker.LOCKER", no_locks)  # the lock's primitive on POSIX
     with pytest.raises(VaultLocked) as refused:
         app.sync(vault)
     assert str(refused.value) == f"{vault / LOCK}: cannot lock the vault: {os.strerror(errno.ENOLCK)}"

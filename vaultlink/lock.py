@@ -1,21 +1,26 @@
 """The vault's state folder (``.vaultlink/``) and its lock: one run at a time per vault.
 
-The lock is ``flock`` on ``.vaultlink/lock`` (POSIX only for now), so the kernel releases it
-when the process dies, however it dies; the file names its holder for the message a second
-run gets.
+The lock is an OS lock on the open file ``.vaultlink/lock``, taken through portalocker
+(``flock`` on POSIX, ``msvcrt.locking`` on Windows), so the system releases it when the process
+dies, however it dies: a stale lock is taken over by simply locking it. The file names its
+holder for the message a second run gets. (Windows keeps a locked file's bytes unreadable to
+other processes: there the second run is told the vault is locked, without by whom.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import errno
 import json
 import os
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import portalocker
 
 from vaultlink.errors import UnsafeStateFolder, VaultLocked
 
@@ -74,7 +79,7 @@ def state_folder(root: Path) -> Path:
 
 @dataclass(frozen=True)
 class _HeldLock:
-    """The open lock file of a vault this process holds: ``flock`` on it is the lock itself,
+    """The open lock file of a vault this process holds: the OS lock on it is the lock itself,
     so the kernel releases it when the process dies, however it dies."""
 
     fd: int
@@ -108,7 +113,7 @@ if hasattr(os, "register_at_fork"):
 
 @contextlib.contextmanager
 def vault_lock(root: Path, command: str) -> Iterator[None]:
-    """Hold the vault's lock (``flock`` on ``.vaultlink/lock``) for the duration. A second
+    """Hold the vault's lock (an OS lock on ``.vaultlink/lock``) for the duration. A second
     process is refused with who holds it (the lock file names it); a lock whose process died
     is free again by itself."""
     state = state_folder(root)
@@ -132,9 +137,17 @@ def vault_lock(root: Path, command: str) -> Iterator[None]:
                 state.rmdir()
 
 
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation by os.read/os.write
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | _BINARY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+"""Never through a link; never waiting (on a FIFO put at the lock's path, opening for reading
+and writing returns at once, and the regular-file check then refuses it)."""
+_READ_FLAGS = os.O_RDONLY | _BINARY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_RECORD_LIMIT = 4096
+
+
 def _acquire(lock: Path, info: LockInfo) -> _HeldLock:
     for _ in range(_LOCK_ATTEMPTS):
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        fd = _open_lock_file(lock)
         try:
             held = _lock(fd, lock, info)
         except BaseException:
@@ -146,15 +159,33 @@ def _acquire(lock: Path, info: LockInfo) -> _HeldLock:
     raise VaultLocked(f"{lock}: the lock file was replaced {_LOCK_ATTEMPTS} times while taking it; try again")
 
 
+def _open_lock_file(lock: Path) -> int:
+    """Open (or make) the lock file; a FIFO, a folder or a device there is refused, not waited on."""
+    try:
+        fd = os.open(lock, _OPEN_FLAGS, 0o644)
+    except IsADirectoryError:
+        raise VaultLocked(f"{lock}: is a folder, not vaultlink's lock file; remove it") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise VaultLocked(f"{lock}: is a symbolic link, not vaultlink's lock file; remove it") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise VaultLocked(f"{lock}: is not a regular file (a FIFO or a device?), not vaultlink's lock file; remove it")
+    return fd
+
+
 def _lock(fd: int, lock: Path, info: LockInfo) -> _HeldLock | None:
     """Take the lock on the open lock file ``fd``; None if the file was removed meanwhile
     (its holder released it after we opened it: the lock is the file now at the path)."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
+    except portalocker.AlreadyLocked:
         raise VaultLocked(_locked_message(lock, _holder_of(lock))) from None
-    except OSError as exc:
-        raise VaultLocked(f"{lock}: cannot lock the vault: {exc.strerror or exc}") from exc
+    except portalocker.LockException as exc:
+        cause = exc.__cause__
+        detail = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(exc)
+        raise VaultLocked(f"{lock}: cannot lock the vault: {detail}") from exc
     mine = os.fstat(fd)
     try:
         there = os.lstat(lock)
@@ -162,29 +193,55 @@ def _lock(fd: int, lock: Path, info: LockInfo) -> _HeldLock | None:
         return None
     if (there.st_dev, there.st_ino) != (mine.st_dev, mine.st_ino):
         return None
-    previous = _read_lock(lock)
+    previous = _parse_record(_read_held(fd))
     if previous is not None and previous.host != info.host:
         # A vault shared between machines: their locks may not see each other, so a lock
         # file naming another host is honoured until someone removes it.
         raise VaultLocked(_locked_message(lock, previous))
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(info.__dict__).encode("utf-8"), 0)
+    _write_held(fd, json.dumps(info.__dict__).encode("utf-8"))
     return _HeldLock(fd, os.getpid(), (mine.st_dev, mine.st_ino))
+
+
+def _read_held(fd: int) -> bytes:
+    """The lock file's bytes, through the descriptor that holds the lock (on Windows a second
+    handle, even this process's own, can't read a locked range). No ``pread``: Windows has none."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, _RECORD_LIMIT)
+
+
+def _write_held(fd: int, record: bytes) -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, record)
 
 
 def _release(lock: Path, held: _HeldLock) -> None:
     """Remove the lock file while still holding it (whoever opened it meanwhile then sees it
-    gone and opens the new one), then let go. Never from a forked child."""
+    gone and opens the new one), then let go. Never from a forked child. Where a file can't be
+    deleted while open (Windows), it is deleted just after closing, unless another run has it
+    open by then (the delete then fails, and that run's lock is on the very file it opened)."""
     if held.pid != os.getpid():
         return
+    removed = _remove_lock_file(lock, held)
+    with contextlib.suppress(portalocker.LockException, OSError):
+        portalocker.unlock(held.fd)
+    with contextlib.suppress(OSError):
+        os.close(held.fd)
+    if not removed:
+        _remove_lock_file(lock, held)
+
+
+def _remove_lock_file(lock: Path, held: _HeldLock) -> bool:
+    """Unlink the lock file if it is still ours; True unless the platform refused (held open)."""
     try:
         there = os.lstat(lock)
         if (there.st_dev, there.st_ino) == held.file:
             os.unlink(lock)
+    except PermissionError:
+        return False
     except OSError:
         pass
-    finally:
-        os.close(held.fd)
+    return True
 
 
 def _holder_of(lock: Path, tries: int = 10, wait: float = 0.02) -> LockInfo | None:
@@ -199,10 +256,27 @@ def _holder_of(lock: Path, tries: int = 10, wait: float = 0.02) -> LockInfo | No
 
 
 def _read_lock(lock: Path) -> LockInfo | None:
+    """The holder named in the lock file, or None (unreadable, being written, not a regular file:
+    never waited on, whatever is at the path)."""
     try:
-        data = json.loads(lock.read_text())
+        fd = os.open(lock, _READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return _parse_record(os.read(fd, _RECORD_LIMIT))
+    except OSError:  # Windows: the holder's lock keeps the bytes unreadable
+        return None
+    finally:
+        os.close(fd)
+
+
+def _parse_record(raw: bytes) -> LockInfo | None:
+    try:
+        data = json.loads(raw.decode("utf-8"))
         return LockInfo(int(data["pid"]), str(data["host"]), str(data["command"]), float(data["started"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 

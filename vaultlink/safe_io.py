@@ -23,7 +23,9 @@ name leads to, and those bytes are lost. ``OpenWriterGuard`` keeps that from hap
 - Where there are no leases (macOS, other file systems), the change check alone runs: it sees
   what was written up to the moment after the replace, not what a program still holding the
   file open writes later (a documented caveat). On Windows a file held open by another program
-  can't be replaced at all, so the replace fails and the note is reported.
+  can't be replaced at all: the replace is retried briefly (``platform.replace_held_open``),
+  then the note is reported; the guard keeps no handle on the note there (its own would block
+  the replace) and watches the old file through its second name.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ import signal
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from vaultlink import platform
 
 OPEN_FOR_WRITING = "open for writing by another program; left alone"
 WRITTEN_WHILE_REPLACED = "written to by another program while it was being replaced; left as that program wrote it"
@@ -233,12 +237,16 @@ class OpenWriterGuard:
         ):
             self.close()
             raise WriteRefused("replaced by another file since it was read; left alone")
+        if platform.windows():
+            # A file held open can't be replaced on Windows, by its own reader either: let go of
+            # it, and look at the old file through its second name (``before_replace``) instead.
+            os.close(self.fd)
+            self.fd = -1
         self._take_lease()
 
     def _take_lease(self) -> None:
-        import fcntl
-
-        if not hasattr(fcntl, "F_SETLEASE"):
+        fcntl = platform.fcntl_module()
+        if fcntl is None or not hasattr(fcntl, "F_SETLEASE"):
             return
         try:
             if _lease_signal() and hasattr(fcntl, "F_SETSIG"):
@@ -252,10 +260,9 @@ class OpenWriterGuard:
         self.leased = True
 
     def _lease_intact(self) -> bool:
-        if not self.leased:
+        fcntl = platform.fcntl_module()
+        if not self.leased or fcntl is None:
             return True
-        import fcntl
-
         try:
             return bool(fcntl.fcntl(self.fd, fcntl.F_GETLEASE) == fcntl.F_RDLCK)
         except OSError:
@@ -278,23 +285,32 @@ class OpenWriterGuard:
     def after_replace(self, new_file: os.stat_result) -> None:
         """Just after the replace: if the old file was opened for writing or written to meanwhile,
         rename it back over the path (only while the path still holds ``new_file``) and refuse."""
-        written = not self._lease_intact() or _changed(self.before, os.fstat(self.fd))
+        written = not self._lease_intact() or _changed(self.before, self._old_file())
         if not written:
             self.release()
-            written = self._reopened_for_writing() or _changed(self.before, os.fstat(self.fd))
+            written = self._reopened_for_writing() or _changed(self.before, self._old_file())
         if written and self.backup is not None:
             now = self.chain.lstat(self.name)
             if (now.st_dev, now.st_ino) == (new_file.st_dev, new_file.st_ino):
                 self._rename_back()
                 raise WriteRefused(WRITTEN_WHILE_REPLACED)
 
+    def _old_file(self) -> os.stat_result:
+        """The old file as it is now: through the descriptor kept on it, or (Windows) through
+        its second name; as it was, if it has neither."""
+        if self.fd >= 0:
+            return os.fstat(self.fd)
+        if self.backup is not None:
+            with contextlib.suppress(OSError):
+                return self.chain.lstat(self.backup)
+        return self.before
+
     def _reopened_for_writing(self) -> bool:
         """With the lease released: does a program hold the old file open for writing now
         (one whose open was under way at the instant of the replace)?"""
-        if not self.leased:
+        fcntl = platform.fcntl_module()
+        if not self.leased or fcntl is None:
             return False
-        import fcntl
-
         try:
             fcntl.fcntl(self.fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
         except OSError as exc:
@@ -312,9 +328,8 @@ class OpenWriterGuard:
         self.backup = None
 
     def release(self) -> None:
-        if self.leased:
-            import fcntl
-
+        fcntl = platform.fcntl_module()
+        if self.leased and fcntl is not None:
             with contextlib.suppress(OSError):
                 fcntl.fcntl(self.fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
             self.leased = False

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vaultlink import platform
 from vaultlink.core.digest import digest
 from vaultlink.lock import STATE_DIR
 from vaultlink.made_folders import FolderRecord
@@ -36,6 +37,7 @@ _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEM
 READ_ONLY = "read-only (no write permission); left alone"
 CHANGED = "changed since it was read; left alone"
 DELETED = "deleted since it was read; left alone"
+HELD_OPEN = "held open by another program, so Windows refuses to replace it; left alone (try again later)"
 
 
 def contained_path(root: Path, rel: str) -> Path:
@@ -251,7 +253,8 @@ def _swap_in(temp: _TempFile, path: Path, guard: OpenWriterGuard | None, *, no_c
         return
     if guard is not None:
         guard.before_replace(_temp_name())
-    os.replace(temp.path, path)
+    if not platform.replace_held_open(temp.path, path):
+        raise WriteRefused(HELD_OPEN)
     if guard is not None:
         guard.after_replace(temp.st)
 
@@ -365,7 +368,10 @@ def _umask() -> int:
 
 
 def _fsync_folder(folder: Path, fd: int | None = None) -> None:
-    """Make a rename in ``folder`` durable (through ``fd`` when the folder is already open)."""
+    """Make a rename in ``folder`` durable (through ``fd`` when the folder is already open).
+    Not on Windows: a folder can't be opened there, and NTFS makes the rename durable itself."""
+    if platform.windows():
+        return
     with contextlib.suppress(OSError):
         if fd is not None:
             os.fsync(fd)
