@@ -6,6 +6,14 @@ comparisons are case-insensitive and Unicode-normalised (NFC), because Obsidian'
 because macOS hands out NFD file names. Two candidates are an *ambiguous* link, reported
 and never guessed. A link to nothing is a *missing* note with the path it would have; a
 link whose path leaves the vault is *refused*.
+
+An unedited stub (a note vaultlink made for a missing target) is not a note of the user's:
+links are resolved as if no stub existed, and a stub then answers exactly the links that lead
+to its own path as a missing note. So making a stub never changes where another link leads,
+and a second sync plans what the first did. (Obsidian, which does not know stubs, would let
+``[](GHOST.MD)`` in ``sub/`` find a stub ``GHOST.md`` by name; vaultlink keeps that link a
+link to the missing ``sub/GHOST.MD``, as it was before the stub, and as it will be again
+once the stub goes.)
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import posixpath
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -83,6 +91,9 @@ class NoteIndex:
     ``unreadable`` are the paths of note files that exist but could not be read: a link finds
     them by path and file name as it finds any note (Obsidian sees the file), and resolves to
     UNREADABLE, never to a missing note that would get a stub elsewhere.
+
+    Unedited stubs are not in the lookup tables: ``stubs`` holds them by folded path, for the
+    missing notes they stand in for (module docstring).
     """
 
     def __init__(self, notes: Iterable[Note], config: Config, unreadable: Iterable[str] = ()) -> None:
@@ -91,10 +102,11 @@ class NoteIndex:
         self.by_suffix: dict[str, list[str]] = defaultdict(list)
         self.by_alias: dict[str, list[str]] = defaultdict(list)
         self.unreadable = frozenset(unreadable)
-        self.stubs: set[str] = set()
+        self.stubs: dict[str, str] = {}
         for note in notes:
             if note.is_stub:
-                self.stubs.add(note.path)
+                self.stubs[fold(note.path)] = note.path
+                continue
             self._add_path(note.path)
             for alias in note.aliases:
                 self.by_alias[fold(alias)].append(note.path)
@@ -138,7 +150,17 @@ def _with_extension(path: str, config: Config) -> str:
 
 
 def resolve_link(link: Link, source: str, index: NoteIndex) -> Resolution:
-    """Where ``link``, written in the note at ``source``, leads."""
+    """Where ``link``, written in the note at ``source``, leads: among the user's notes; a link
+    to a missing note whose stub exists leads to that stub."""
+    found = _resolve_among_notes(link, source, index)
+    if found.outcome is Outcome.MISSING:
+        stub = index.stubs.get(fold(found.target))
+        if stub is not None:
+            return Resolution(Outcome.NOTE, stub)
+    return found
+
+
+def _resolve_among_notes(link: Link, source: str, index: NoteIndex) -> Resolution:
     if _is_attachment(link.target):
         return Resolution(Outcome.ATTACHMENT, link.target)
     if link.kind is LinkKind.PATH:
@@ -189,16 +211,9 @@ def _resolve_wikilink(target: str, source: str, index: NoteIndex) -> Resolution:
 
 
 def _lookup_name(target: str, index: NoteIndex) -> Resolution | None:
-    """Vault path, then unique trailing path or file name, then alias; first among the notes
-    that are not unedited stubs. A stub vaultlink created must never change what a link means:
-    ``[[Ghost]]`` that found the note aliased "Ghost" still does once a stub ``Ghost.md`` exists
-    (made for another link), and a stub only answers a link nothing else answers."""
-    return _lookup_among(target, index, index.stubs) or _lookup_among(target, index, frozenset())
-
-
-def _lookup_among(target: str, index: NoteIndex, skip: Collection[str]) -> Resolution | None:
+    """Vault path, then unique trailing path or file name, then alias."""
     for candidates in (index.exact(target), index.suffix(target), index.alias(target)):
-        found = _found([c for c in candidates if c not in skip], index)
+        found = _found(candidates, index)
         if found:
             return found
     return None
