@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from vaultlink.apply import drop_unsafe_creates, try_edit
+from vaultlink.config import CONFIG_NAME, OBSIDIAN_APP
 from vaultlink.core.digest import digest
 from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.model import VaultModel
-from vaultlink.core.note import Note
+from vaultlink.core.note import Diagnostic, Note
 from vaultlink.core.parse import parse_text
 from vaultlink.core.plan import (
     Edit,
@@ -36,9 +37,10 @@ from vaultlink.core.plan import (
 from vaultlink.core.related_lists import RelatedLists
 from vaultlink.core.resolve import fold
 from vaultlink.core.stubs import wanted_stubs
+from vaultlink.errors import VaultNotFound
 from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
-from vaultlink.vault import IgnoreRules, list_notes
+from vaultlink.vault import IgnoreRules, list_notes, walk_problem
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
@@ -55,6 +57,7 @@ class LiveVault:
         cache: CacheOptions = NO_CACHE,
         defer: bool = True,
     ) -> None:
+        self.given = (options, cache)  # to read the vault again when its settings change
         scan = scan_vault(root, cache)
         self.warnings = scan.warnings
         self.root = scan.root
@@ -95,6 +98,11 @@ class LiveVault:
         time; once ``interrupted()`` (the watcher: new events are waiting), it stops between slices,
         and the notes not yet checked stay deferred: a save made meanwhile waits for one slice,
         not for every list of the vault (~5 s on 10,000 notes)."""
+        if not self.root.is_dir():
+            raise VaultNotFound(f"{self.root}: the vault folder is gone (deleted or moved); nothing more to watch")
+        paths = list(paths)
+        if any(p.strip("/") in (CONFIG_NAME, OBSIDIAN_APP) for p in paths):
+            return self._reload()
         start = time.perf_counter()
         report = SyncReport()
         now = self.clock()
@@ -156,6 +164,14 @@ class LiveVault:
         report.seconds = time.perf_counter() - start
         return report
 
+    def _reload(self) -> SyncReport:
+        """The vault's settings changed: read it again with them, as a new watcher would, and
+        sync it whole (rare; a settings file that can't be read raises, and the old settings stay)."""
+        options, cache = self.given
+        fresh = LiveVault(self.root, options, grace=self.grace, clock=self.clock, cache=cache, defer=self.defer)
+        vars(self).update(vars(fresh))
+        return self.sync_all()
+
     def next_due(self) -> float | None:
         """When the earliest waiting note has waited out its grace period, on ``clock``'s scale
         (now, if notes were deferred to the batch after a save)."""
@@ -173,7 +189,7 @@ class LiveVault:
             rel = rel.strip("/")
             if not rel or rel.startswith("../"):
                 continue
-            if (self.root / rel).is_dir():
+            if (self.root / rel).is_dir() and not walk_problem(self.root, rel):
                 out |= {f"{rel}/{p}" for p in list_notes(self.root / rel, self.config).paths}
             prefix = rel + "/"
             out |= {p for p in self.model.notes if p.startswith(prefix)}
@@ -183,7 +199,10 @@ class LiveVault:
 
     def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: SyncReport) -> None:
         path = self.root / rel
-        if not path.is_file():
+        problem = walk_problem(self.root, rel)  # sync's rules: no reading through links out of the vault
+        if problem and path.exists():
+            report.diagnostics.append(Diagnostic(rel, "symlink", f"{problem}; skipped"))
+        if problem or not path.is_file():
             if rel in self.model.notes:
                 removed.append(rel)
                 report.removed.append(rel)

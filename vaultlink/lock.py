@@ -117,6 +117,7 @@ def vault_lock(root: Path, command: str) -> Iterator[None]:
     process is refused with who holds it (the lock file names it); a lock whose process died
     is free again by itself."""
     state = state_folder(root)
+    _refuse_inside_a_locked_vault(root.resolve())
     created_state = not state.exists()
     lock = state / LOCK_NAME
     info = LockInfo(os.getpid(), socket.gethostname(), command, time.time())
@@ -244,6 +245,37 @@ def _remove_lock_file(lock: Path, held: _HeldLock) -> bool:
     return True
 
 
+def _refuse_inside_a_locked_vault(root: Path) -> None:
+    """A run on a folder inside a vault another run holds (``watch ~/notes`` and ``sync
+    ~/notes/sub``) would rewrite what that run writes, and it rewrite this one's, forever: the
+    two see different vaults. Refused, naming the enclosing run. (The enclosing vault's lock is
+    taken for an instant to ask; a vault whose run has ended has no lock file at all.)"""
+    for folder in root.parents:
+        lock = folder / STATE_DIR / LOCK_NAME
+        if not os.path.lexists(lock):
+            continue
+        try:
+            fd = os.open(lock, _READ_FLAGS)
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            try:
+                portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
+            except portalocker.AlreadyLocked:
+                raise VaultLocked(
+                    f"{root}: is inside the vault {folder}, which {_describe(_holder_of(lock))} is running on; "
+                    "a run on a folder inside it would undo what that run writes, and that run this one's"
+                ) from None
+            except portalocker.LockException:
+                continue
+            with contextlib.suppress(portalocker.LockException, OSError):
+                portalocker.unlock(fd)
+        finally:
+            os.close(fd)
+
+
 def _holder_of(lock: Path, tries: int = 10, wait: float = 0.02) -> LockInfo | None:
     """Who holds the lock. A run writes its name into the lock file just after locking it, so a
     run refused in between reads an empty file: it looks again for a moment before giving up."""
@@ -283,8 +315,11 @@ def _parse_record(raw: bytes) -> LockInfo | None:
 def _locked_message(lock: Path, holder: LockInfo | None) -> str:
     if holder is None:
         return f"{lock}: the vault is locked by another vaultlink run (unreadable lock file)"
+    return f"{lock}: the vault is locked by {_describe(holder)}; try again when it has finished"
+
+
+def _describe(holder: LockInfo | None) -> str:
+    if holder is None:
+        return "another vaultlink run"
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(holder.started))
-    return (
-        f"{lock}: the vault is locked by 'vaultlink {holder.command}' "
-        f"(pid {holder.pid} on {holder.host}, since {when}); try again when it has finished"
-    )
+    return f"'vaultlink {holder.command}' (pid {holder.pid} on {holder.host}, since {when})"

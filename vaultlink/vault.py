@@ -144,6 +144,19 @@ def _entry_stamp(entry: os.DirEntry[str]) -> FileStamp | None:
         return None
 
 
+def walk_problem(root: Path, rel: str) -> str:
+    """Why sync's walk would not list the note (or folder) ``rel``, or "" if it would: a folder on
+    its way that is a symbolic link is never entered, and a symbolically linked note is read only
+    if it leads to a file inside the vault. (The watcher asks this of each path an event names.)"""
+    parts = rel.split("/")
+    for depth in range(1, len(parts)):
+        if (root.joinpath(*parts[:depth])).is_symlink():
+            return "a folder on its path is a symbolic link, which vaultlink does not enter"
+    if (root / rel).is_symlink():
+        return _symlink_problem(root / rel, root.resolve())
+    return ""
+
+
 def _symlink_problem(path: Path, real_root: Path) -> str:
     """Why a symlinked note can't be read safely, or "" if it can."""
     try:

@@ -22,6 +22,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from vaultlink.config import CONFIG_NAME, OBSIDIAN_APP
+from vaultlink.errors import VaultNotFound
 from vaultlink.live import LiveVault, relative_to
 from vaultlink.report import SyncReport
 
@@ -32,9 +34,15 @@ _EDITOR_NOISE = re.compile(
 )
 
 
+_SETTINGS = frozenset((CONFIG_NAME, OBSIDIAN_APP))
+
+
 def is_noise(rel: str) -> bool:
     """Paths the watcher ignores: dot-folders and dot-files (``.obsidian``, ``.vaultlink``,
-    vaultlink's own temp files, vim's ``.x.swp``) and editors' temp, backup and conflict files."""
+    vaultlink's own temp files, vim's ``.x.swp``) and editors' temp, backup and conflict files;
+    not the vault's settings (``.vaultlink.toml``, Obsidian's ``app.json``), which are taken up."""
+    if rel in _SETTINGS:
+        return False
     parts = rel.split("/")
     return any(p.startswith(".") for p in parts) or _EDITOR_NOISE.search(parts[-1]) is not None
 
@@ -120,6 +128,8 @@ def run_watch(
                 continue
             try:
                 report = live.update(paths, interrupted=collector.pending.is_set)
+            except VaultNotFound:
+                raise  # the vault itself is gone: the watch ends, saying so
             except Exception as exc:
                 on_error(exc)
                 continue
