@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import portalocker
-
 from vaultlink.errors import UnsafeStateFolder, VaultLocked
 
 STATE_DIR = ".vaultlink"
@@ -179,6 +177,8 @@ def _open_lock_file(lock: Path) -> int:
 def _lock(fd: int, lock: Path, info: LockInfo) -> _HeldLock | None:
     """Take the lock on the open lock file ``fd``; None if the file was removed meanwhile
     (its holder released it after we opened it: the lock is the file now at the path)."""
+    import portalocker  # imported when a lock is taken: the writer and the CLI import this module
+
     try:
         portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
     except portalocker.AlreadyLocked:
@@ -223,6 +223,8 @@ def _release(lock: Path, held: _HeldLock) -> None:
     open by then (the delete then fails, and that run's lock is on the very file it opened)."""
     if held.pid != os.getpid():
         return
+    import portalocker
+
     removed = _remove_lock_file(lock, held)
     with contextlib.suppress(portalocker.LockException, OSError):
         portalocker.unlock(held.fd)
@@ -250,6 +252,8 @@ def _refuse_inside_a_locked_vault(root: Path) -> None:
     ~/notes/sub``) would rewrite what that run writes, and it rewrite this one's, forever: the
     two see different vaults. Refused, naming the enclosing run. (The enclosing vault's lock is
     taken for an instant to ask; a vault whose run has ended has no lock file at all.)"""
+    import portalocker
+
     for folder in root.parents:
         lock = folder / STATE_DIR / LOCK_NAME
         if not os.path.lexists(lock):
