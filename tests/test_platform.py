@@ -191,3 +191,42 @@ def test_vaultlink_runs_where_it_cannot_import_fcntl(make_vault: VaultFactory) -
             [sys.executable, "-m", "vaultlink", "sync", str(vault)], env=env, capture_output=True, text=True
         )
         assert done.returncode == 0 and expected in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize(
+    "rel",
+    ["What?.md", "a:b.md", "sub/x|y.md", "back\\slash.md", "NUL.md", "con.md", "lpt1.x.md", "Dots./x.md", "com¹.md"],
+)
+def test_names_windows_cant_hold_are_told(rel: str) -> None:
+    assert platform.windows_name_problem(rel)
+
+
+@pytest.mark.parametrize("rel", ["Notes.md", "sub/Console.md", "CONTRACT.md", "a.b.c.md", "Café ☕.md", "NULL.md"])
+def test_names_windows_holds_pass(rel: str) -> None:
+    assert platform.windows_name_problem(rel) == ""
+
+
+def test_a_stub_windows_cant_hold_is_reported_not_written(make_vault: VaultFactory, as_windows: None) -> None:
+    vault = make_vault({"A.md": "# A\n\nA asks [[What now?]] and [[NUL]] and [[Fine]].\n"})
+    report = app.sync(vault)
+    assert report.created == ["Fine.md"]
+    reasons = dict(report.skipped)
+    assert "Windows does not allow" in reasons["What now?.md"] and "device name" in reasons["NUL.md"]
+    assert not (vault / "What now?.md").exists() and not (vault / "NUL.md").exists()
+
+
+def test_the_guard_links_without_follow_symlinks_where_the_platform_lacks_it(
+    make_vault: VaultFactory, as_windows: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows' os.link may refuse ``follow_symlinks`` with NotImplementedError (no OSError)."""
+    real_link = os.link
+
+    def link_without_the_option(src: str, dst: str, **kwargs: object) -> None:
+        if "follow_symlinks" in kwargs:
+            raise NotImplementedError("link: follow_symlinks unavailable on this platform")
+        real_link(src, dst, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "link", link_without_the_option)
+    vault = make_vault(NOTES)
+    report = app.sync(vault)
+    assert report.skipped == [] and "Alpha.md" in report.changed

@@ -8,7 +8,6 @@ CI runs on Linux only; ``tests/test_platform.py`` covers the other branches that
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -48,8 +47,28 @@ def replace_held_open(src: str | Path, dst: str | Path, *, attempts: int = 10, w
     return False
 
 
-def case_folding_lookups() -> bool:
-    """Does this platform's usual file system find ``foo.md`` when asked for ``Foo.md``?
-    (Windows' NTFS and macOS's APFS by default.) Only a hint: a Linux vault on a vfat stick
-    folds too, so safety never rests on it; ``same_entry`` asks the file system itself."""
-    return windows() or sys.platform == "darwin"
+_WINDOWS_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"] + [f"{d}{n}" for d in ("COM", "LPT") for n in "123456789¹²³"]
+)
+_WINDOWS_FORBIDDEN = frozenset('<>:"|?*\\') | {chr(c) for c in range(32)}
+
+
+def windows_name_problem(rel: str) -> str:
+    """Why Windows can't hold a file at the vault path ``rel`` (``/``-separated), or "": a
+    character it forbids, a name ending in a dot or a space (Windows drops them, so the file
+    would be another one), or a device name (``NUL.md`` is the null device, not a file)."""
+    for part in rel.split("/"):
+        bad = sorted(set(part) & _WINDOWS_FORBIDDEN)
+        if bad:
+            return f"{part!r} holds {bad[0]!r}, which Windows does not allow in a file name"
+        if part.endswith((".", " ")):
+            return f"{part!r} ends in a dot or a space, which Windows drops from a file name"
+        if part.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_DEVICES:
+            return f"{part!r} is a device name on Windows, not a file"
+    return ""
+
+
+def link_follow_kwargs() -> dict[str, bool]:
+    """``follow_symlinks=False`` for ``os.link`` where the platform offers it; elsewhere nothing
+    (Windows' ``os.link`` may raise NotImplementedError, which is no OSError, for the option)."""
+    return {"follow_symlinks": False} if os.link in os.supports_follow_symlinks else {}

@@ -279,7 +279,7 @@ class OpenWriterGuard:
                     self.name, backup_name, src_dir_fd=self.chain.fd, dst_dir_fd=self.chain.fd, follow_symlinks=False
                 )
             else:
-                os.link(self.chain.path / self.name, self.chain.path / backup_name, follow_symlinks=False)
+                os.link(self.chain.path / self.name, self.chain.path / backup_name, **platform.link_follow_kwargs())
             self.backup = backup_name
 
     def after_replace(self, new_file: os.stat_result) -> None:

@@ -49,6 +49,8 @@ def contained_path(root: Path, rel: str) -> Path:
         raise WriteRefused("path leaves the vault")
     if "\0" in rel:
         raise WriteRefused("path holds a NUL character; no file can have that name")
+    if platform.windows() and (problem := platform.windows_name_problem(rel)):
+        raise WriteRefused(f"{problem}; not written")
     real_root = root.resolve()
     path = root / rel
     parent = path.parent
