@@ -22,11 +22,13 @@ import pytest
 
 from tests.conftest import VaultFactory, snapshot
 from tests.faultkit import temp_files
-from vaultlink import app, safe_io
+from vaultlink import app, platform, safe_io
 from vaultlink.core.digest import digest
 from vaultlink.writer import WriteRefused, write_file
 
-linux_leases = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="read leases are Linux's")
+linux_leases = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.fcntl_module() is None, reason="read leases are Linux's (fcntl)"
+)
 
 NOTES: dict[str, str] = {
     "Journal.md": "# Journal\n\nAbout the tomato seedlings. About the tomato seedlings.\n",
@@ -40,6 +42,7 @@ def vault(make_vault: VaultFactory) -> Path:
     return make_vault(NOTES)
 
 
+@linux_leases
 def test_a_note_held_open_for_appending_is_left_alone_and_no_line_is_lost(vault: Path) -> None:
     """``tee -a Journal.md``: the writer keeps the file open. Replacing the note would leave it
     writing into a file no name leads to."""
@@ -57,6 +60,7 @@ def test_a_note_held_open_for_appending_is_left_alone_and_no_line_is_lost(vault:
     assert b"line 1\nline 2\n" in (vault / "Journal.md").read_bytes()
 
 
+@linux_leases
 def test_a_slow_save_through_one_handle_is_never_replaced_half_seen(vault: Path) -> None:
     """An editor truncates the note, pauses, then writes the text (``--grace 0`` under watch does
     not wait): the empty note must not be replaced under it."""
