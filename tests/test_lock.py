@@ -9,23 +9,13 @@ import socket
 from pathlib import Path
 
 import pytest
+from test_platform import open_in_this_process
 
 from vaultlink import lock as lock_module
 from vaultlink.errors import VaultLocked
 from vaultlink.lock import LOCK_NAME, STATE_DIR, holds_lock, vault_lock
 
 _real_unlink = os.unlink
-
-
-def open_in_this_process(path: str | os.PathLike[str]) -> bool:
-    target = os.path.realpath(path)
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            if os.readlink(f"/proc/self/fd/{fd}") == target:
-                return True
-        except OSError:
-            continue
-    return False
 
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see which files are open")

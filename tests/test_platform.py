@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,36 +73,30 @@ def test_no_fcntl_module_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
     assert platform.fcntl_module() is None
 
 
-def test_a_replace_refused_while_held_open_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "new").write_text("new")
-    (tmp_path / "note.md").write_text("old")
-    refusals = iter([True, True, True])
+def refusing_replace(times: int, tries: list[str]) -> Callable[[str, str], None]:
+    """``os.replace`` refused ``times`` times with Windows' PermissionError, then done."""
 
-    def held_three_times(src: str, dst: str) -> None:
-        if next(refusals, False):
+    def replace(src: str, dst: str) -> None:
+        tries.append(dst)
+        if len(tries) <= times:
             raise PermissionError(13, "being used by another process")
         _real_replace(src, dst)
 
-    monkeypatch.setattr(platform, "windows", lambda: True)
-    monkeypatch.setattr(platform.os, "replace", held_three_times)
-    assert platform.replace_held_open(tmp_path / "new", tmp_path / "note.md", wait=0)
-    assert (tmp_path / "note.md").read_text() == "new"
+    return replace
 
 
-def test_a_replace_held_open_throughout_gives_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("held_for", "replaced"), [(3, True), (4, False)], ids=["let go", "held throughout"])
+def test_a_replace_refused_while_held_open_is_retried_then_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_for: int, replaced: bool
+) -> None:
     (tmp_path / "new").write_text("new")
     (tmp_path / "note.md").write_text("old")
     tries: list[str] = []
-
-    def always_held(src: str, dst: str) -> None:
-        tries.append(dst)
-        raise PermissionError(13, "being used by another process")
-
     monkeypatch.setattr(platform, "windows", lambda: True)
-    monkeypatch.setattr(platform.os, "replace", always_held)
-    assert not platform.replace_held_open(tmp_path / "new", tmp_path / "note.md", attempts=4, wait=0)
-    assert len(tries) == 4
-    assert (tmp_path / "note.md").read_text() == "old"
+    monkeypatch.setattr(platform.os, "replace", refusing_replace(held_for, tries))
+    assert platform.replace_held_open(tmp_path / "new", tmp_path / "note.md", attempts=4, wait=0) is replaced
+    assert len(tries) == min(held_for + 1, 4)
+    assert (tmp_path / "note.md").read_text() == ("new" if replaced else "old")
 
 
 def test_a_permission_error_off_windows_is_not_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
