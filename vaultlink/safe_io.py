@@ -39,11 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaultlink import platform
+from vaultlink.core.resolve import fold
 
 OPEN_FOR_WRITING = "open for writing by another program; left alone"
 WRITTEN_WHILE_REPLACED = "written to by another program while it was being replaced; left as that program wrote it"
 LINKED_FOLDER = "a folder on its path is a symbolic link or not a folder; not written through"
 OTHER_OWNER = "owned by another user; replacing it would make it yours; left alone"
+APPEARED = "a file appeared at this path; not overwritten"
 
 _DIR_FD_OPS = {os.open, os.stat, os.unlink, os.rename, os.link, os.mkdir, os.rmdir}
 USES_DIR_FD = os.supports_dir_fd >= _DIR_FD_OPS and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
@@ -185,6 +187,19 @@ def _checked_path_chain(root: Path, chain: FolderChain, create: bool) -> FolderC
     elif missing:
         raise FileNotFoundError(errno.ENOENT, "no such folder", str(chain.path))
     return chain
+
+
+def occupied(path: Path, name: str) -> str:
+    """Why a new file can't be made at ``path``: a file is there, maybe under a name that differs
+    only in case or Unicode form, which a case-insensitive or normalising file system (Windows,
+    macOS, a FAT stick) takes for the same name. Such a file is never overwritten."""
+    try:
+        there = sorted(n for n in os.listdir(path.parent) if n != name and fold(n) == fold(name))
+    except OSError:
+        there = []
+    if there:
+        return f"{there[0]} is there, which this file system takes for the same name; not overwritten"
+    return APPEARED
 
 
 def refuse_other_owner(st: os.stat_result) -> None:

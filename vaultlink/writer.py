@@ -15,14 +15,15 @@ from pathlib import Path
 
 from vaultlink import platform
 from vaultlink.core.digest import digest
-from vaultlink.core.resolve import fold
 from vaultlink.lock import STATE_DIR
 from vaultlink.made_folders import FolderRecord
 from vaultlink.safe_io import (
+    APPEARED,
     LINKED_FOLDER,
     FolderChain,
     OpenWriterGuard,
     keep_owner,
+    occupied,
     open_chain,
     refuse_other_owner,
 )
@@ -38,7 +39,6 @@ _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEM
 READ_ONLY = "read-only (no write permission); left alone"
 CHANGED = "changed since it was read; left alone"
 DELETED = "deleted since it was read; left alone"
-APPEARED = "a file appeared at this path; not overwritten"
 HELD_OPEN = "held open by another program, so Windows refuses to replace it; left alone (try again later)"
 
 
@@ -143,30 +143,17 @@ def _create(path: Path, chain: FolderChain, name: str, data: bytes) -> None:
         pass
     else:
         chain.remove_empty(chain.created)
-        raise WriteRefused(_occupied(path, name))
+        raise WriteRefused(occupied(path, name))
     try:
         replace_file(path, data, 0o666 & ~_umask(), no_clobber=True, chain=chain)
     except WriteRefused as exc:
         chain.remove_empty(chain.created)
         if str(exc) == APPEARED:
-            raise WriteRefused(_occupied(path, name)) from exc
+            raise WriteRefused(occupied(path, name)) from exc
         raise
     except BaseException:
         chain.remove_empty(chain.created)
         raise
-
-
-def _occupied(path: Path, name: str) -> str:
-    """Why a new file can't be made at ``path``: a file is there, maybe under a name that differs
-    only in case or Unicode form, which a case-insensitive or normalising file system (Windows,
-    macOS, a FAT stick) takes for the same name. Such a file is never overwritten."""
-    try:
-        there = sorted(n for n in os.listdir(path.parent) if n != name and fold(n) == fold(name))
-    except OSError:
-        there = []
-    if there:
-        return f"{there[0]} is there, which this file system takes for the same name; not overwritten"
-    return APPEARED
 
 
 def _refuse_read_only(st: os.stat_result) -> None:
