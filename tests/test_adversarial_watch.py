@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from vaultlink import app
 from vaultlink.errors import VaultlinkError, VaultLocked
 from vaultlink.live import LiveVault
 from vaultlink.lock import vault_lock
-from vaultlink.watch import is_noise
+from vaultlink.watch import WatchSettings, is_noise
 
 
 class Clock:
@@ -84,6 +86,16 @@ def test_a_run_on_a_folder_inside_a_watched_vault_is_refused(make_vault: VaultFa
     assert app.sync(vault / "sub").pending > 0  # once the outer run has ended, the folder is a vault of its own
 
 
+def test_a_watch_around_a_vault_another_run_holds_is_refused(make_vault: VaultFactory) -> None:
+    """The other order: the inner vault's run started first; a watch on the enclosing vault is
+    refused (a one-off sync of it is not: it does not walk for inner vaults)."""
+    vault = make_vault(SMALL_VAULT)
+    with vault_lock(vault / "sub", "watch"):
+        with pytest.raises(VaultLocked, match=r"holds the vault .*sub, which 'vaultlink watch'"):
+            app.watch(vault, WatchSettings(), threading.Event(), NoListener())
+        assert not (vault / ".vaultlink").exists()
+
+
 def test_a_finished_run_on_the_enclosing_vault_does_not_refuse(make_vault: VaultFactory) -> None:
     vault = make_vault(SMALL_VAULT)
     app.sync(vault)
@@ -105,6 +117,13 @@ def test_settings_edited_under_watch_are_taken_up(make_vault: VaultFactory) -> N
     (vault / ".vaultlink.toml").write_text("backlinks = false\n")
     live.update([".vaultlink.toml"])
     assert app.sync(vault, dry_run=True).pending == 0
+
+
+class NoListener:
+    """A watch listener that is told nothing (the watch is refused before it starts)."""
+
+    def __getattr__(self, _name: str) -> Callable[..., None]:
+        return lambda *_args, **_kwargs: None
 
 
 def test_the_settings_files_are_not_noise_to_the_watcher() -> None:

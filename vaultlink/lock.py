@@ -115,7 +115,7 @@ def vault_lock(root: Path, command: str) -> Iterator[None]:
     process is refused with who holds it (the lock file names it); a lock whose process died
     is free again by itself."""
     state = state_folder(root)
-    _refuse_inside_a_locked_vault(root.resolve())
+    _refuse_nested_runs(root.resolve(), command)
     created_state = not state.exists()
     lock = state / LOCK_NAME
     info = LockInfo(os.getpid(), socket.gethostname(), command, time.time())
@@ -247,37 +247,58 @@ def _remove_lock_file(lock: Path, held: _HeldLock) -> bool:
     return True
 
 
-def _refuse_inside_a_locked_vault(root: Path) -> None:
-    """A run on a folder inside a vault another run holds (``watch ~/notes`` and ``sync
-    ~/notes/sub``) would rewrite what that run writes, and it rewrite this one's, forever: the
-    two see different vaults. Refused, naming the enclosing run. (The enclosing vault's lock is
-    taken for an instant to ask; a vault whose run has ended has no lock file at all.)"""
+def _refuse_nested_runs(root: Path, command: str) -> None:
+    """Runs on a vault and on a folder inside it (``watch ~/notes`` and ``sync ~/notes/sub``) would
+    rewrite what the other writes, and for two watchers forever: the two see different vaults.
+    Any run inside a vault another run holds is refused, naming that run; a watch is also refused
+    over a vault inside it that another run holds (a walk of its folders, for watch only: one-off
+    runs should not pay for it). A finished run leaves no lock file, so only live runs count."""
+    for folder in root.parents:
+        holder = _running_on(folder / STATE_DIR / LOCK_NAME)
+        if holder:
+            raise VaultLocked(
+                f"{root}: is inside the vault {folder}, which {holder} is running on; "
+                "a run on a folder inside it would undo what that run writes, and that run this one's"
+            )
+    if command != "watch":
+        return
+    for inner, subfolders, _ in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))  # os.walk enters no link
+        if inner == os.fspath(root):
+            continue
+        holder = _running_on(Path(inner) / STATE_DIR / LOCK_NAME)
+        if holder:
+            raise VaultLocked(
+                f"{root}: holds the vault {inner}, which {holder} is running on; "
+                "watching around it would undo what that run writes, and that run this one's"
+            )
+
+
+def _running_on(lock: Path) -> str:
+    """The run that holds the lock file ``lock``, described; "" if none does (or there is no
+    regular file there). Asked by taking the lock for an instant."""
     import portalocker
 
-    for folder in root.parents:
-        lock = folder / STATE_DIR / LOCK_NAME
-        if not os.path.lexists(lock):
-            continue
+    if not os.path.lexists(lock):
+        return ""
+    try:
+        fd = os.open(lock, _READ_FLAGS)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
         try:
-            fd = os.open(lock, _READ_FLAGS)
-        except OSError:
-            continue
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                continue
-            try:
-                portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
-            except portalocker.AlreadyLocked:
-                raise VaultLocked(
-                    f"{root}: is inside the vault {folder}, which {_describe(_holder_of(lock))} is running on; "
-                    "a run on a folder inside it would undo what that run writes, and that run this one's"
-                ) from None
-            except portalocker.LockException:
-                continue
-            with contextlib.suppress(portalocker.LockException, OSError):
-                portalocker.unlock(fd)
-        finally:
-            os.close(fd)
+            portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
+        except portalocker.AlreadyLocked:
+            return _describe(_holder_of(lock))
+        except portalocker.LockException:
+            return ""
+        with contextlib.suppress(portalocker.LockException, OSError):
+            portalocker.unlock(fd)
+        return ""
+    finally:
+        os.close(fd)
 
 
 def _holder_of(lock: Path, tries: int = 10, wait: float = 0.02) -> LockInfo | None:
