@@ -113,7 +113,7 @@ if hasattr(os, "register_at_fork"):
 def vault_lock(root: Path, command: str) -> Iterator[None]:
     """Hold the vault's lock (an OS lock on ``.vaultlink/lock``) for the duration. A second
     process is refused with who holds it (the lock file names it); a lock whose process died
-    is free again by itself."""
+    is free again by itself. A run nested in another run's vault is refused (``_refuse_nested_runs``)."""
     state = state_folder(root)
     _refuse_nested_runs(root.resolve(), command)
     created_state = not state.exists()
