@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import VaultFactory
 
-from vaultlink import writer
+from vaultlink import safe_io, writer
 from vaultlink.core.digest import digest
 from vaultlink.writer import WriteRefused, contained_path, delete_file, write_file
 
@@ -126,10 +126,13 @@ def test_write_refuses_when_the_user_changed_the_file(vault: Path) -> None:
 def test_write_refuses_when_the_user_edits_right_before_the_replace(
     vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The edit lands after the temp file is written, just before the final hash check."""
+    """The edit lands after the temp file is written, just before the final hash check. Without
+    a lease: under one, the kernel holds this (same-thread) write until the lease-break time (45 s)
+    runs out, as it holds a real editor's open until the write ends (test_adversarial_writes.py)."""
     path = vault / "note.md"
     user_edit = b"edited at the last moment\n"
     real = writer._current_digest
+    monkeypatch.setattr(safe_io.OpenWriterGuard, "_take_lease", lambda self: None)
 
     def edit_then_hash(p: Path) -> str | None:
         path.write_bytes(user_edit)
