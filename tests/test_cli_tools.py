@@ -60,7 +60,7 @@ def complete(vault: Path, words: str) -> list[str]:
         text=True,
         check=True,
     )
-    return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+    return [line.split(",", 1)[1] for line in done.stdout.splitlines() if line]
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
