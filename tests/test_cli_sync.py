@@ -697,22 +697,26 @@ def test_related_finds_a_note_in_a_subfolder_by_name(vault: Path) -> None:
     assert "Sourdough.md" in out[1] and "sourdough starter" in out[1]
 
 
-def test_related_all_json_maps_every_note_to_its_best_paths(vault: Path) -> None:
+def test_related_all_json_maps_every_note_to_its_best_entries(vault: Path) -> None:
     result = run("related", str(vault), "--all", "--json", "--top", "1")
     assert result.exit_code == 0, result.output
-    top1 = json.loads(result.stdout)
+    entries = json.loads(result.stdout)
+    top1 = {path: [e["path"] for e in found] for path, found in entries.items()}
     assert sorted(top1) == NOTES
     assert all(isinstance(v, list) and len(v) <= 1 for v in top1.values())
     assert all(set(v) <= set(NOTES) for v in top1.values())
     assert top1["sub/Starter care.md"] == ["Sourdough.md"]
     assert top1["Sourdough.md"] == ["sub/Starter care.md"]
     assert top1["Bike.md"] == ["Chain.md"]
+    [starter] = entries["sub/Starter care.md"]
+    assert starter["score"] > 0 and "sourdough starter" in ", ".join(starter["reasons"])
 
     full = json.loads(run("related", str(vault), "--all", "--json").stdout)
     assert sorted(full) == NOTES
-    assert full["Bike.md"] == ["Chain.md", "Rye.md"]  # best first
-    assert sorted(full["Rye.md"]) == ["Bike.md", "Sourdough.md"]
-    for path, best in top1.items():
+    assert [e["path"] for e in full["Bike.md"]] == ["Chain.md", "Rye.md"]  # best first
+    assert [e["score"] for e in full["Bike.md"]] == sorted((e["score"] for e in full["Bike.md"]), reverse=True)
+    assert sorted(e["path"] for e in full["Rye.md"]) == ["Bike.md", "Sourdough.md"]
+    for path, best in entries.items():
         assert best == full[path][:1]
 
 

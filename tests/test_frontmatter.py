@@ -406,3 +406,25 @@ def test_a_few_shared_aliases_are_no_problem() -> None:
     parsed = parse("---\ncommon: &c [bees, sky]\ntags: [*c, *c, garden]\n---\nBody.\n")
     assert parsed.diagnostics == ()
     assert parsed.note is not None and parsed.note.tags == ("bees", "sky", "garden")
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        (
+            "---\ntitle: [unclosed\n---\nbody\n",
+            "line 3: did not find expected ',' or ']' (while parsing a flow sequence on line 2)",
+        ),
+        ("---\na: b\n  c: d\n---\n", "line 3: mapping values are not allowed in this context"),
+        (
+            "---\ntitle: x\nk: \"open\n---\nbody\n",
+            "line 4: found unexpected end of stream (while scanning a quoted scalar on line 3)",
+        ),
+        ("\r\n".join(["---", "a: 1", "b: [", "---", "x"]), "line 4: did not find expected node content"),
+    ],
+)
+def test_a_yaml_error_is_one_line_with_the_notes_line_numbers(text: str, told: str) -> None:
+    fm = split_frontmatter(text)
+    assert fm.error is not None
+    assert fm.error.startswith(told)
+    assert "<unicode string>" not in fm.error and "\n" not in fm.error

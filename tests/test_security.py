@@ -347,7 +347,7 @@ def test_json_output_is_one_document_and_every_path_round_trips(hostile_vault: P
     elif args[0] == "check":
         paths = {p["path"] for p in payload["problems"]}
     else:
-        paths = set(payload) | {p for related in payload.values() for p in related}
+        paths = set(payload) | {e["path"] for related in payload.values() for e in related}
     assert {NEWLINE_NOTE, ESCAPE_NOTE} <= paths
     assert paths <= _note_paths(hostile_vault) | set(payload.get("deleted", []))
     assert "\x1b" not in result.stdout and "\x00" not in result.stdout

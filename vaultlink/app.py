@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import os
 import threading
+from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -74,6 +75,7 @@ __all__ = [
     "concept_graph",
     "export_graph",
     "find_note",
+    "note_names",
     "rank_all",
     "related_notes",
     "scan_vault",
@@ -226,6 +228,25 @@ def find_note(scan: VaultScan, name: str) -> Note:
     if resolution.outcome is Outcome.AMBIGUOUS:
         raise NoteNotFound(f"{scan.root}: '{name}' matches several notes: {', '.join(resolution.candidates)}")
     raise NoteNotFound(f"{scan.root}: no note named '{name}'")
+
+
+def note_names(path: str | os.PathLike[str], prefix: str = "") -> list[str]:
+    """The names a user may type for the vault's notes whose file name (or, when ``prefix`` has a
+    ``/``, path) starts with ``prefix``, any case: the file name without ``.md``, or the path
+    where two notes share the name. From the listing alone (no note is read), for completion."""
+    from vaultlink.core.resolve import fold
+    from vaultlink.vault import list_notes
+
+    root = vault_root(path)
+    paths = [p.removesuffix(".md") for p in list_notes(root, load_config(root)).paths]
+    names = Counter(fold(p.rsplit("/", 1)[-1]) for p in paths)
+    key = fold(prefix)
+    found: set[str] = set()
+    for p in paths:
+        name = p.rsplit("/", 1)[-1]
+        if fold(p if "/" in prefix else name).startswith(key):
+            found.add(p if "/" in prefix or names[fold(name)] > 1 else name)
+    return sorted(found, key=lambda n: (fold(n), n))
 
 
 def related_notes(

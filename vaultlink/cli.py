@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 
-from vaultlink import __version__, app
+from vaultlink import __version__, app, queries
 from vaultlink.core.note import Diagnostic
 from vaultlink.errors import VaultlinkError
 from vaultlink.output import WatchPrinter, print_report, shown, warn
@@ -50,7 +50,11 @@ def cache_flags(command: F) -> F:
 
 
 QUIET = click.option(
-    "-q", "--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal, for steps over a second)."
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress bar and no summary lines; what was asked for (problems, diffs, JSON, lists), "
+    "skipped notes and errors still print.",
 )
 
 
@@ -58,6 +62,18 @@ def _progress(quiet: bool, stream: TextIO | None = None) -> Progress:
     """A progress bar on stderr when it is a terminal and ``--quiet`` is not given."""
     stream = stream if stream is not None else sys.stderr
     return TerminalProgress(stream) if not quiet and stream.isatty() else NO_PROGRESS
+
+
+def _complete_note(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a NOTE argument: the vault's note names (``app.note_names``); nothing
+    when the vault can't be listed (a completion never prints an error)."""
+    vault = ctx.params.get("vault")
+    if not vault:
+        return []
+    try:
+        return app.note_names(vault, incomplete)
+    except (VaultlinkError, OSError):
+        return []
 
 
 def _cache(cache_dir: str | None, no_cache: bool, *, writable: bool = True) -> app.CacheOptions:
@@ -104,6 +120,8 @@ def graph(vault: str, output: str, cache_dir: str | None, no_cache: bool, quiet:
     except VaultlinkError as exc:
         _fail(exc)
     warn(scan.warnings)
+    if quiet:
+        return
     click.echo(
         f"wrote {shown(output)}: {summary.notes} notes, {summary.missing} missing notes, {summary.concepts} concepts, "
         f"{summary.links} links, {summary.concept_edges} mentions, {summary.related} related "
@@ -132,16 +150,12 @@ def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool, quie
     warn(scan.warnings)
     problems = sorted(scan.diagnostics, key=lambda d: (d.path, d.code, d.message))
     if as_json:
-        payload = {
-            "notes": len(scan.notes),
-            "problems": [
-                {"path": d.path, "code": d.code, "severity": d.severity.value, "message": d.message} for d in problems
-            ],
-        }
+        payload = {"notes": len(scan.notes), "problems": queries.problems(scan)}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for d in problems:
             click.echo(shown(d.line()))
+    if not as_json and not quiet:
         counts = Counter(d.code for d in problems)
         detail = ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
         click.echo(f"{len(scan.notes)} notes checked, {len(problems)} problems" + (f" ({detail})" if detail else ""))
@@ -189,7 +203,7 @@ def sync(
     except VaultlinkError as exc:
         _fail(exc)
     warn(report.warnings)
-    print_report(report, "would change" if dry_run or check_only else "changed", as_json, dry_run=dry_run)
+    print_report(report, "would change" if dry_run or check_only else "changed", as_json, dry_run=dry_run, quiet=quiet)
     if check_only and report.pending:
         sys.exit(1)
 
@@ -199,7 +213,8 @@ def sync(
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_REPORT_HELP)
 @cache_flags
-def clean(vault: str, dry_run: bool, as_json: bool, cache_dir: str | None, no_cache: bool) -> None:
+@QUIET
+def clean(vault: str, dry_run: bool, as_json: bool, cache_dir: str | None, no_cache: bool, quiet: bool) -> None:
     """Remove everything vaultlink wrote into VAULT, restoring every note byte for byte.
 
     Managed blocks are removed and stubs nobody edited are deleted.
@@ -213,18 +228,28 @@ def clean(vault: str, dry_run: bool, as_json: bool, cache_dir: str | None, no_ca
     except VaultlinkError as exc:
         _fail(exc)
     warn(report.warnings)
-    print_report(report, "would be cleaned" if dry_run else "cleaned", as_json, dry_run=dry_run)
+    print_report(report, "would be cleaned" if dry_run else "cleaned", as_json, dry_run=dry_run, quiet=quiet)
 
 
 @cli.command()
 @VAULT
-@click.argument("note", required=False)
+@click.argument("note", required=False, shell_complete=_complete_note)
 @click.option("--all", "all_notes", is_flag=True, help="Every note (use with --json).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON: note path -> related note paths, best first.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON: note path -> [{path, score, reasons}], best first."
+)
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many per note.")
 @cache_flags
+@QUIET
 def related(
-    vault: str, note: str | None, all_notes: bool, as_json: bool, top: int, cache_dir: str | None, no_cache: bool
+    vault: str,
+    note: str | None,
+    all_notes: bool,
+    as_json: bool,
+    top: int,
+    cache_dir: str | None,
+    no_cache: bool,
+    quiet: bool,
 ) -> None:
     """Show the notes related to NOTE (a name, path or alias), with scores and reasons.
 
@@ -244,13 +269,7 @@ def related(
         _fail(exc)
     warn(warnings)
     if as_json:
-        payload: dict[str, object] = {}
-        for path, suggestions in ranked.items():
-            payload[path] = (
-                [s.path for s in suggestions]
-                if all_notes
-                else [{"path": s.path, "score": s.score, "reasons": list(s.reasons)} for s in suggestions]
-            )
+        payload = {path: [queries.suggestion_json(s) for s in suggestions] for path, suggestions in ranked.items()}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     for path, suggestions in ranked.items():
@@ -274,7 +293,7 @@ def related(
     type=click.FloatRange(0, 3600),
     help="Never write into a note edited less than this many seconds ago.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@QUIET
 @click.option("-v", "--verbose", is_flag=True, help="Print every path read and written.")
 @cache_flags
 def watch(
@@ -311,6 +330,30 @@ def watch(
             signal.signal(sig, handler)
     if not quiet:
         click.echo("stopped")
+
+
+@cli.command()
+@VAULT
+@click.option("--allow-write", is_flag=True, help="Offer a sync tool (a dry run unless the assistant asks otherwise).")
+@cache_flags
+def mcp(vault: str, allow_write: bool, cache_dir: str | None, no_cache: bool) -> None:
+    """Serve VAULT to AI assistants over the Model Context Protocol (stdio).
+
+    Read-only unless --allow-write. Needs the extra: pip install 'vaultlink[mcp]'.
+
+    \b
+    Example (the command an MCP client's configuration runs):
+        vaultlink mcp ~/notes
+    """
+    try:
+        from vaultlink.mcp_server import make_server  # the mcp SDK: an optional extra, and slow to import
+    except ImportError as exc:
+        raise CommandFailed(f"the MCP server needs the mcp package: pip install 'vaultlink[mcp]' ({exc})") from exc
+    try:
+        server = make_server(vault, allow_write=allow_write, cache=_cache(cache_dir, no_cache, writable=False))
+    except VaultlinkError as exc:
+        _fail(exc)
+    server.run("stdio")
 
 
 def main() -> None:

@@ -40,9 +40,9 @@ def warn(warnings: list[Diagnostic]) -> None:
         click.echo(f"warning: {shown(warning.line())}", err=True)
 
 
-def print_report(report: SyncReport, verb: str, as_json: bool, *, dry_run: bool = False) -> None:
-    """The summary, after the diff of a dry run; with ``as_json``, one JSON document holding
-    both (the diff as ``diff``, on a dry run only)."""
+def print_report(report: SyncReport, verb: str, as_json: bool, *, dry_run: bool = False, quiet: bool = False) -> None:
+    """The summary (not when ``quiet``), after the diff of a dry run; with ``as_json``, one JSON
+    document holding both (the diff as ``diff``, on a dry run only)."""
     if as_json:
         payload: dict[str, object] = {
             "scanned": report.scanned,
@@ -58,7 +58,8 @@ def print_report(report: SyncReport, verb: str, as_json: bool, *, dry_run: bool 
     if dry_run and report.diff:
         click.echo(shown(report.diff, lines=True), nl=False)
     _print_skipped(report.skipped)
-    click.echo(summary(report, verb))
+    if not quiet:
+        click.echo(summary(report, verb))
 
 
 WAITING = "waiting for you to pause"

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 
@@ -123,6 +124,16 @@ def _opens(first_line: str, opener: str) -> bool:
 
 
 def _one_line(exc: Exception) -> str:
+    """The parser's error as one line a person reads. PyYAML's own text names positions in
+    ``"<unicode string>"`` over several lines; it is told instead as the note's line numbers
+    (the frontmatter text starts on the opening ``---`` line, so its line N is the note's N+1)."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        told = f"line {exc.problem_mark.line + 1}: {exc.problem or 'cannot be read'}"
+        if exc.context and exc.context_mark is not None and exc.context_mark.line != exc.problem_mark.line:
+            told += f" ({exc.context} on line {exc.context_mark.line + 1})"
+        elif exc.context:
+            told += f" ({exc.context})"
+        return " ".join(told.split())
     return " ".join(str(exc).split())
 
 
