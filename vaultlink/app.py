@@ -188,7 +188,7 @@ def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PR
     related = rank_all(scan, options.top, options.min_score, progress=progress)
     scan.notes = [_without_words(n) for n in scan.notes]
     notes = {n.path: n for n in scan.notes}
-    plan = plan_sync(notes, scan.sources, scan.links, related, scan.config, options, scan.readonly)
+    plan = plan_sync(notes, scan.sources, scan.links, related, scan.config, options, scan.readonly, scopes=scan.scopes)
     plan.related = {}  # the watcher's; sync never reads them
     return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
 
@@ -260,6 +260,9 @@ def rank_all(
     index = RankIndex(scan.notes, scan.links, scan.config, keep_rows=False)
     advance = progress.step("ranking", len(index.paths) if only is None else len(only))
     exclude = Neighbours(scan.links).either_way()
+    unsuggested = {path for path, scope in scan.scopes.items() if not scope.suggest}
+    if unsuggested:  # notes the user's scope keeps out of every Related list
+        exclude = {path: exclude.get(path, set()) | unsuggested for path in index.paths}
     return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, advance=advance)
 
 

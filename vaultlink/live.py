@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from vaultlink.apply import drop_unsafe_creates, try_edit
@@ -29,13 +29,15 @@ from vaultlink.core.plan import (
     SourcesInMemory,
     SyncOptions,
     SyncOverrides,
+    hold_new_stubs,
     plan_sync,
     stub_aware_style,
     sync_options,
 )
 from vaultlink.core.related_lists import RelatedLists
-from vaultlink.core.resolve import fold
-from vaultlink.core.stubs import wanted_stubs
+from vaultlink.core.resolve import ResolvedLink, fold
+from vaultlink.core.scope import NoteScope
+from vaultlink.core.stubs import WantedStub, near_names, wanted_stubs
 from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes
@@ -63,9 +65,11 @@ class LiveVault:
         self.rules = IgnoreRules(self.config)
         self.sources: dict[str, Source] = scan.sources.kept()
         self.readonly: dict[str, str] = dict(scan.readonly)
+        self.scopes: dict[str, NoteScope] = dict(scan.scopes)
+        self.near: dict[str, str] | None = None  # near_names of the notes, while names stay
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
-        self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable)
+        self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable, scan.ignored)
         self.grace = grace
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
@@ -75,6 +79,7 @@ class LiveVault:
         self.defer = defer
         self.deferred: set[str] = set()  # notes whose lists the next batch checks (see update)
         self.lists = RelatedLists(self.model, self.config, self.options, patches=defer)
+        self.lists.unsuggested = {p for p, scope in self.scopes.items() if not scope.suggest}
 
     # --- the batch ------------------------------------------------------------------------------
 
@@ -218,6 +223,7 @@ class LiveVault:
         self.unreadable.discard(rel)
         self.sources[rel] = loaded.source
         self._set_readonly(rel, loaded.readonly)
+        self._set_scope(rel, loaded.scope)
         self.user_changed_at[rel] = now
         changed.append(loaded.note)
         report.reparsed.append(rel)
@@ -225,8 +231,20 @@ class LiveVault:
     def _forget(self, rel: str) -> None:
         self.sources.pop(rel, None)
         self.readonly.pop(rel, None)
+        self.scopes.pop(rel, None)
+        self.lists.unsuggested.discard(rel)
         self.user_changed_at.pop(rel, None)
         self.due.pop(rel, None)
+
+    def _set_scope(self, rel: str, scope: NoteScope | None) -> None:
+        if scope is None:
+            self.scopes.pop(rel, None)
+        else:
+            self.scopes[rel] = scope
+        if scope is None or scope.suggest:
+            self.lists.unsuggested.discard(rel)
+        else:
+            self.lists.unsuggested.add(rel)
 
     def _set_readonly(self, rel: str, reason: str) -> None:
         if reason:
@@ -238,11 +256,16 @@ class LiveVault:
 
     def _plan(self, only: set[str] | None, stub_scope: set[str] | None) -> Plan:
         """Plan ``only`` these notes and these stubs (None: all, from scratch)."""
-        index = None if only is None or stub_scope is None else self._link_index(stub_scope)
+        if only is None or stub_scope is None:
+            self.link_style = self.near = None  # names may have changed: rebuilt on the next incremental plan
+            model = self.model
+            index = LinkIndex.build(model.notes.values(), model.all_links(), self.config, self.options, self.scopes)
+        else:
+            index = self._link_index(stub_scope)
         plan = plan_sync(
             self.model.notes,
             SourcesInMemory(self.sources),
-            self.model.all_links() if index is None else [],  # with an index, plan_sync reads no link
+            [],  # with an index, plan_sync reads no link
             self.lists.lists_for(only),
             self.config,
             self.options,
@@ -250,9 +273,8 @@ class LiveVault:
             only=only,
             stub_scope=stub_scope,
             index=index,
+            scopes=self.scopes,
         )
-        if index is None:
-            self.link_style = None  # names may have changed: rebuild on the next incremental plan
         self.lists.record(plan.related)
         return drop_unsafe_creates(plan, self.listed, self.rules)
 
@@ -260,17 +282,26 @@ class LiveVault:
         """The planner's view of the links from the model's own indexes, with the stubs in
         ``scope`` only: no walk over every link."""
         model = self.model
+        if self.near is None:
+            self.near = near_names(p for p, n in model.notes.items() if not n.is_stub)
+        stubs = model.stub_paths()
         citing = sorted({source for key in scope for source in model.citing.get(key, ())})
-        cited = wanted_stubs([r for source in citing for r in model.links[source]], self.options.stub_kinds)
-        wanted = {key: stub for key, stub in cited.items() if key in scope}
+        cited = self._wanted([r for source in citing for r in model.links[source]], stubs)
+        in_scope = {key: stub for key, stub in cited.items() if key in scope}
+        wanted, held = hold_new_stubs(in_scope, stubs, self.options.stub_limit)
         if self.link_style is None:
-            all_wanted = wanted_stubs(model.all_links(), self.options.stub_kinds)
+            all_wanted, _ = hold_new_stubs(self._wanted(model.all_links(), stubs), stubs, self.options.stub_limit)
             self.link_style = stub_aware_style(model.notes.values(), all_wanted, self.config)
-        return LinkIndex(model.neighbours, wanted, model.stub_paths(), self.link_style)
+        return LinkIndex(model.neighbours, wanted, stubs, self.link_style, held)
+
+    def _wanted(self, links: Iterable[ResolvedLink], stubs: Collection[str]) -> dict[str, WantedStub]:
+        assert self.near is not None
+        return wanted_stubs(links, self.options.stub_policy(self.config), self.scopes, self.near, stubs)
 
     def _write(self, plan: Plan, report: SyncReport) -> None:
         now = self.clock()
         report.skipped.extend(plan.skipped)
+        report.held = sorted(set(report.held) | set(plan.held))
         stubs_made: list[Note] = []
         stubs_gone: list[str] = []
         for edit in plan.edits:

@@ -50,6 +50,7 @@ def print_report(report: SyncReport, verb: str, as_json: bool, *, dry_run: bool 
             "created": report.created,
             "deleted": report.deleted,
             "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
+            "held": report.held,
         }
         if dry_run:
             payload["diff"] = report.diff
@@ -58,7 +59,18 @@ def print_report(report: SyncReport, verb: str, as_json: bool, *, dry_run: bool 
     if dry_run and report.diff:
         click.echo(shown(report.diff, lines=True), nl=False)
     _print_skipped(report.skipped)
+    if report.held:
+        click.echo(held_line(report.held))
     click.echo(summary(report, verb))
+
+
+def held_line(held: list[str]) -> str:
+    """Why the stubs a run would make were not made, and how to make them."""
+    some = ", ".join(shown(p) for p in held[:3]) + (", …" if len(held) > 3 else "")
+    return (
+        f"{len(held)} stubs not made ({some}): more than the stub_limit a run; "
+        "'vaultlink sync --all-stubs' makes them, 'vaultlink check' lists the missing notes"
+    )
 
 
 WAITING = "waiting for you to pause"

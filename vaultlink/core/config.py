@@ -61,7 +61,7 @@ class Config:
     stub_links: tuple[str, ...] = ("wikilink", "path")
     stub_min_citers: int = 2
     """A missing note gets a stub when this many notes link to it (or one asks to create it)."""
-    stub_limit: int = 50
+    stub_limit: int = 100
     """More new stubs than this in one run: none is made (``sync --all-stubs`` makes them)."""
     backlinks_limit: int = 50
     """Entries a Backlinks block lists at most, then a line saying how many more link here."""

@@ -32,6 +32,7 @@ class VaultModel:
         config: Config,
         links: Iterable[ResolvedLink] | None = None,
         unreadable: Iterable[str] = (),
+        ignored: Iterable[str] = (),
     ) -> None:
         """``links``, if given, are the notes' links already resolved (and stubs demoted),
         as a scan has them: they are not resolved a second time. ``unreadable`` are the note
@@ -41,7 +42,8 @@ class VaultModel:
         self.notes: dict[str, Note] = {n.path: n for n in notes}
         self._stubs: dict[str, str] = {fold(p): p for p, n in self.notes.items() if n.is_stub}
         self.links: dict[str, list[ResolvedLink]] = {}
-        self.index = NoteIndex(self.notes.values(), config, self.unreadable)
+        self.ignored = frozenset(ignored)  # note files out of scope: links find them (``NoteIndex``)
+        self.index = NoteIndex(self.notes.values(), config, self.unreadable, self.ignored)
         if links is None:
             self.links = self._resolve(sorted(self.notes))
         else:
@@ -142,7 +144,7 @@ class VaultModel:
     def _update_links(self, touched: set[str], removed: set[str], names_changed: bool) -> set[str]:
         """Re-resolve what may have changed; swap the links of sources whose links did."""
         if names_changed:
-            self.index = NoteIndex(self.notes.values(), self.config, self.unreadable)
+            self.index = NoteIndex(self.notes.values(), self.config, self.unreadable, self.ignored)
         sources = set(self.notes) if names_changed else touched & self.notes.keys()
         fresh = self._resolve(sorted(sources))
         affected: set[str] = set()

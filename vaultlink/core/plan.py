@@ -29,7 +29,8 @@ from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import LinkKind, Note, Suggestion
 from vaultlink.core.parse import is_stub_text
 from vaultlink.core.resolve import ResolvedLink, fold
-from vaultlink.core.stubs import WantedStub, backlinks_lines, not_a_stub, wanted_stubs
+from vaultlink.core.scope import FULL_SCOPE, NoteScope
+from vaultlink.core.stubs import StubPolicy, WantedStub, backlinks_lines, near_names, not_a_stub, wanted_stubs
 
 RELATED = "related"
 BACKLINKS = "backlinks"
@@ -106,6 +107,9 @@ class SyncOptions:
     min_score: float = 0.35
     backlinks: bool = True
     stub_kinds: tuple[LinkKind, ...] = (LinkKind.WIKILINK, LinkKind.PATH)
+    min_citers: int = Config.stub_min_citers
+    stub_limit: int | None = Config.stub_limit
+    """None: every stub the policy allows is made, however many (``sync --all-stubs``)."""
 
     @classmethod
     def from_config(cls, config: Config) -> SyncOptions:
@@ -115,7 +119,12 @@ class SyncOptions:
             min_score=config.related_min_score,
             backlinks=config.backlinks,
             stub_kinds=tuple(LinkKind(k) for k in config.stub_links),
+            min_citers=config.stub_min_citers,
+            stub_limit=config.stub_limit,
         )
+
+    def stub_policy(self, config: Config) -> StubPolicy:
+        return StubPolicy.of(config, self.stub_kinds, self.min_citers, self.stub_limit)
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,8 @@ class SyncOverrides:
     min_score: float | None = None
     backlinks: bool | None = None
     stubs: bool | None = None
+    all_stubs: bool = False
+    """Make every stub the policy allows, however many: no per-run limit."""
 
 
 def sync_options(config: Config, given: SyncOptions | SyncOverrides | None = None) -> SyncOptions:
@@ -142,6 +153,8 @@ def sync_options(config: Config, given: SyncOptions | SyncOverrides | None = Non
         min_score=options.min_score if given.min_score is None else given.min_score,
         backlinks=options.backlinks if given.backlinks is None else given.backlinks,
         stub_kinds=options.stub_kinds if given.stubs is None or given.stubs else (),
+        min_citers=options.min_citers,
+        stub_limit=None if given.all_stubs else options.stub_limit,
     )
 
 
@@ -151,6 +164,8 @@ class Plan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     related: dict[str, list[Suggestion]] = field(default_factory=dict)
     """Each planned note's Related list (the watcher records them: ``RelatedLists.record``)."""
+    held: list[str] = field(default_factory=list)
+    """New stubs not made: more than the per-run limit (``SyncOptions.stub_limit``)."""
 
 
 def _one_line(text: str) -> str:
@@ -181,15 +196,35 @@ class LinkIndex:
     wanted: Mapping[str, WantedStub]
     stubs: Mapping[str, str]
     style: LinkStyle
+    held: Sequence[str] = ()
+    """New stubs the policy allows but the per-run limit holds back (not in ``wanted``)."""
 
     @classmethod
     def build(
-        cls, notes: Iterable[Note], links: Sequence[ResolvedLink], config: Config, options: SyncOptions
+        cls,
+        notes: Iterable[Note],
+        links: Sequence[ResolvedLink],
+        config: Config,
+        options: SyncOptions,
+        scopes: Mapping[str, NoteScope] | None = None,
     ) -> LinkIndex:
         notes = list(notes)
-        wanted = wanted_stubs(links, options.stub_kinds)
+        near = near_names(n.path for n in notes if not n.is_stub)
         stubs = {fold(n.path): n.path for n in notes if n.is_stub}
-        return cls(Neighbours(links), wanted, stubs, stub_aware_style(notes, wanted, config))
+        wanted = wanted_stubs(links, options.stub_policy(config), scopes, near, stubs)
+        wanted, held = hold_new_stubs(wanted, stubs, options.stub_limit)
+        return cls(Neighbours(links), wanted, stubs, stub_aware_style(notes, wanted, config), held)
+
+
+def hold_new_stubs(
+    wanted: Mapping[str, WantedStub], stubs: Collection[str], limit: int | None
+) -> tuple[dict[str, WantedStub], list[str]]:
+    """``wanted`` without the new stubs if there are more than ``limit`` of them, and their
+    paths: a first sync must not bury a vault in files (docs/config.md). Existing stubs stay."""
+    new = sorted(stub.path for key, stub in wanted.items() if key not in stubs)
+    if limit is None or len(new) <= limit:
+        return dict(wanted), []
+    return {key: stub for key, stub in wanted.items() if key in stubs}, new
 
 
 def stub_aware_style(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkStyle:
@@ -209,14 +244,18 @@ def plan_sync(
     only: Collection[str] | None = None,
     stub_scope: Collection[str] | None = None,
     index: LinkIndex | None = None,
+    scopes: Mapping[str, NoteScope] | None = None,
 ) -> Plan:
     """Every edit that brings the vault's managed blocks and stubs up to date, given each note's
     ranked related notes (``related``, the notes it links to already left out). For an
     incremental update, ``only`` limits the notes planned and ``stub_scope`` the stubs
     (by folded path) to those whose blocks can have changed; ``index`` saves walking every
-    link again."""
+    link again. ``scopes`` holds the notes whose scope is not the full one (``core/scope.py``):
+    a note vaultlink may not write loses the blocks it has, once."""
     plan = Plan()
-    index = index or LinkIndex.build(notes.values(), links, config, options)
+    scopes = scopes or {}
+    index = index or LinkIndex.build(notes.values(), links, config, options, scopes)
+    plan.held = list(index.held)
     style, outgoing, incoming = index.style, index.neighbours.outgoing, index.neighbours.incoming
     empty: set[str] = set()
     for path in sorted(notes if only is None else set(only) & notes.keys()):
@@ -227,6 +266,11 @@ def plan_sync(
         reason = readonly.get(note.path) or _damage(source.text if source is not None else "")
         if source is None or reason:
             plan.skipped.append((note.path, reason))
+            continue
+        if not scopes.get(note.path, FULL_SCOPE).write:
+            text = remove_all_blocks(source.text)
+            if text != source.text:
+                plan.edits.append(Edit.rewrite(note.path, source.digest, text))
             continue
         mine = outgoing.get(note.path, empty)
         suggestions = related.get(note.path, [])
