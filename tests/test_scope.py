@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from vaultlink import app
 from vaultlink.config import CONFIG_NAME
 from vaultlink.core.stubs import name_problem, near_key
+from vaultlink.live import LiveVault
 from vaultlink.obsidian import DAILY_NOTES, TEMPLATES
 
 
@@ -291,3 +292,60 @@ def test_a_note_in_an_ignored_folder_is_a_link_target_never_written(make_vault: 
     assert report.created == [] and snapshot(root)["archive/Old plan.md"] == before["archive/Old plan.md"]
     assert not (root / "Old plan.md").exists()
     assert "broken-link" not in codes(root)
+
+
+# --- the Backlinks cap -----------------------------------------------------------------------------
+
+
+def test_a_backlinks_block_lists_at_most_the_limit_and_says_how_many_more(make_vault: VaultFactory) -> None:
+    citers = {f"n{i:02}.md": "[[Hub]] [[Ghost hub]]\n" for i in range(7)}
+    root = make_vault({"Hub.md": "# Hub\n", CONFIG_NAME: "backlinks_limit = 3\n", **citers})
+    sync(root)
+    hub = (root / "Hub.md").read_text()
+    assert "- [[n00]]\n- [[n01]]\n- [[n02]]\n- … and 4 more notes link here\n" in hub
+    assert "[[n03]]" not in hub
+    stub = (root / "Ghost hub.md").read_text()
+    assert stub.count("“[[Hub]] [[Ghost hub]]”") == 3 and "- … and 4 more notes link here\n" in stub
+    assert sync(root).pending == 0  # the line is vaultlink's own: the block is not the user's
+    (root / "n06.md").write_text("no link\n")
+    (root / "n05.md").write_text("no link\n")
+    (root / "n04.md").write_text("no link\n")
+    sync(root)
+    assert "- … and 1 more note links here\n" in (root / "Hub.md").read_text()
+    app.clean(root, cache=app.NO_CACHE)
+    assert (root / "Hub.md").read_text() == "# Hub\n" and not (root / "Ghost hub.md").exists()
+
+
+# --- the watcher never brings back a note the user deleted or renamed ------------------------------
+
+
+def watched(make_vault: VaultFactory) -> tuple[Path, LiveVault]:
+    root = make_vault({"Target.md": "# Target\n", "a.md": "See [[Target]].\n", "b.md": "Also [[Target]].\n"})
+    return root, LiveVault(root, grace=0.0)
+
+
+def test_a_note_deleted_under_watch_is_not_brought_back_as_a_stub(make_vault: VaultFactory) -> None:
+    root, live = watched(make_vault)
+    live.sync_all()
+    (root / "Target.md").unlink()
+    report = live.update(["Target.md"])
+    assert report.removed == ["Target.md"] and report.created == [] and not (root / "Target.md").exists()
+    assert live.update([]).created == []
+    gone = codes(root)["gone-note"]
+    assert gone == ["[[Target]] leads to Target.md, which you deleted"] * 2
+    assert sync(root).created == []  # nor by a later sync
+    (root / "Target.md").write_text("# Target again\n")
+    live.update(["Target.md"])
+    assert "gone-note" not in codes(root)
+
+
+def test_a_note_renamed_under_watch_leaves_no_stub_and_check_names_the_new_name(make_vault: VaultFactory) -> None:
+    root, live = watched(make_vault)
+    live.sync_all()
+    (root / "Target.md").rename(root / "Renamed.md")
+    report = live.update(["Target.md", "Renamed.md"])
+    assert report.created == [] and not (root / "Target.md").exists()
+    assert (
+        codes(root)["gone-note"]
+        == ["[[Target]] leads to Target.md, which you renamed to Renamed.md: update the link"] * 2
+    )

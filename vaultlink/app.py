@@ -24,6 +24,7 @@ from vaultlink.config import load_config
 from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import NO_TERMS, Diagnostic, Link, LinkKind, Note, Suggestion
 from vaultlink.core.plan import (
+    LinkIndex,
     Plan,
     SyncOptions,
     SyncOverrides,
@@ -188,7 +189,10 @@ def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PR
     related = rank_all(scan, options.top, options.min_score, progress=progress)
     scan.notes = [_without_words(n) for n in scan.notes]
     notes = {n.path: n for n in scan.notes}
-    plan = plan_sync(notes, scan.sources, scan.links, related, scan.config, options, scan.readonly, scopes=scan.scopes)
+    index = LinkIndex.build(scan.notes, scan.links, scan.config, options, scan.scopes, scan.gone)
+    plan = plan_sync(
+        notes, scan.sources, scan.links, related, scan.config, options, scan.readonly, index=index, scopes=scan.scopes
+    )
     plan.related = {}  # the watcher's; sync never reads them
     return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
 

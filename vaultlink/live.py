@@ -38,6 +38,7 @@ from vaultlink.core.related_lists import RelatedLists
 from vaultlink.core.resolve import ResolvedLink, fold
 from vaultlink.core.scope import NoteScope
 from vaultlink.core.stubs import WantedStub, near_names, wanted_stubs
+from vaultlink.gone import load_gone, save_gone
 from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes
@@ -67,6 +68,9 @@ class LiveVault:
         self.readonly: dict[str, str] = dict(scan.readonly)
         self.scopes: dict[str, NoteScope] = dict(scan.scopes)
         self.near: dict[str, str] | None = None  # near_names of the notes, while names stay
+        # Notes the user deleted or renamed (path -> new path or ""): never brought back as stubs.
+        self.gone: dict[str, str] = {p: new for p, new in load_gone(self.root).items() if fold(p) not in scan.listed}
+        self._removed_digests: dict[str, str] = {}  # this batch's removed notes: how renames are seen
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
         self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable, scan.ignored)
@@ -113,6 +117,7 @@ class LiveVault:
         for rel in sorted(self._expand(paths) | due_now):
             report.scanned += 1
             self._read_one(rel, now, changed, removed, report)
+        self._record_gone(changed, removed)
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
         # A batch that failed half-way may have left a patched ranking or unchecked lists behind.
@@ -192,6 +197,8 @@ class LiveVault:
             if rel in self.model.notes:
                 removed.append(rel)
                 report.removed.append(rel)
+                known = self.sources.get(rel)
+                self._removed_digests[rel] = known.digest if known is not None else ""
                 self._forget(rel)
             self.listed.discard(fold(rel))
             self.unreadable.discard(rel)
@@ -228,6 +235,24 @@ class LiveVault:
         changed.append(loaded.note)
         report.reparsed.append(rel)
 
+    def _record_gone(self, changed: list[Note], removed: list[str]) -> None:
+        """Remember the notes the user deleted or renamed in this batch (a rename: a note gone
+        and a new one with its very bytes), and forget those that are back; save the record."""
+        before = dict(self.gone)
+        new_by_digest = {self.sources[n.path].digest: n.path for n in changed if n.path not in self.model.notes}
+        for rel in removed:
+            self.gone[rel] = new_by_digest.get(self._removed_digests.get(rel, ""), "")
+        for note in changed:
+            self.gone.pop(note.path, None)
+            for old in [p for p in self.gone if fold(p) == fold(note.path)]:
+                del self.gone[old]
+        self._removed_digests.clear()
+        if self.gone != before:
+            save_gone(self.root, self.gone)
+
+    def _gone_keys(self) -> set[str]:
+        return {fold(p) for p in self.gone}
+
     def _forget(self, rel: str) -> None:
         self.sources.pop(rel, None)
         self.readonly.pop(rel, None)
@@ -259,7 +284,9 @@ class LiveVault:
         if only is None or stub_scope is None:
             self.link_style = self.near = None  # names may have changed: rebuilt on the next incremental plan
             model = self.model
-            index = LinkIndex.build(model.notes.values(), model.all_links(), self.config, self.options, self.scopes)
+            index = LinkIndex.build(
+                model.notes.values(), model.all_links(), self.config, self.options, self.scopes, self._gone_keys()
+            )
         else:
             index = self._link_index(stub_scope)
         plan = plan_sync(
@@ -296,7 +323,9 @@ class LiveVault:
 
     def _wanted(self, links: Iterable[ResolvedLink], stubs: Collection[str]) -> dict[str, WantedStub]:
         assert self.near is not None
-        return wanted_stubs(links, self.options.stub_policy(self.config), self.scopes, self.near, stubs)
+        wanted = wanted_stubs(links, self.options.stub_policy(self.config), self.scopes, self.near, stubs)
+        gone = self._gone_keys()
+        return {key: stub for key, stub in wanted.items() if key not in gone}
 
     def _write(self, plan: Plan, report: SyncReport) -> None:
         now = self.clock()

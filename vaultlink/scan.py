@@ -24,6 +24,7 @@ from vaultlink.core.plan import Source, SyncOptions
 from vaultlink.core.resolve import ResolvedLink, demote_stub_links, fold, resolve_all
 from vaultlink.core.scope import OPT_OUT_KEY, NoteScope, RuleSet, note_scope
 from vaultlink.core.stubs import link_problems, near_names
+from vaultlink.gone import load_gone
 from vaultlink.lock import STATE_DIR, holds_lock, state_folder_problem
 from vaultlink.parallel import parse_many
 from vaultlink.progress import NO_PROGRESS, Advance, Progress
@@ -100,6 +101,9 @@ class VaultScan:
     """About vaultlink's own state (the cache), not the vault: printed, never a failure."""
     scopes: dict[str, NoteScope] = field(default_factory=dict)
     """The notes whose scope is not the full one (``core/scope.py``): rules, opt-outs, asks."""
+    gone: dict[str, str] = field(default_factory=dict)
+    """Notes the user deleted or renamed under ``watch``, by folded path: the new path, or ""
+    (``gone.py``); none is at its path now."""
 
     @property
     def linked_notes(self) -> list[Note]:
@@ -225,7 +229,9 @@ def read_vault(
     links = resolve_all(scan.notes, config, scan.unreadable, scan.ignored)
     scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
     policy = SyncOptions.from_config(config).stub_policy(config)
-    scan.diagnostics.extend(link_problems(scan.links, policy, near_names(p.path for p in scan.linked_notes)))
+    scan.gone = {fold(path): new for path, new in load_gone(root).items() if fold(path) not in listed}
+    near = near_names(p.path for p in scan.linked_notes)
+    scan.diagnostics.extend(link_problems(scan.links, policy, near, scan.gone))
     return scan
 
 

@@ -30,7 +30,16 @@ from vaultlink.core.note import LinkKind, Note, Suggestion
 from vaultlink.core.parse import is_stub_text
 from vaultlink.core.resolve import ResolvedLink, fold
 from vaultlink.core.scope import FULL_SCOPE, NoteScope
-from vaultlink.core.stubs import StubPolicy, WantedStub, backlinks_lines, near_names, not_a_stub, wanted_stubs
+from vaultlink.core.stubs import (
+    MORE_LINE,
+    StubPolicy,
+    WantedStub,
+    backlinks_lines,
+    capped,
+    near_names,
+    not_a_stub,
+    wanted_stubs,
+)
 
 RELATED = "related"
 BACKLINKS = "backlinks"
@@ -110,6 +119,8 @@ class SyncOptions:
     min_citers: int = Config.stub_min_citers
     stub_limit: int | None = Config.stub_limit
     """None: every stub the policy allows is made, however many (``sync --all-stubs``)."""
+    backlinks_limit: int | None = Config.backlinks_limit
+    """Entries a Backlinks block lists at most, then a line saying how many more (None: all)."""
 
     @classmethod
     def from_config(cls, config: Config) -> SyncOptions:
@@ -121,6 +132,7 @@ class SyncOptions:
             stub_kinds=tuple(LinkKind(k) for k in config.stub_links),
             min_citers=config.stub_min_citers,
             stub_limit=config.stub_limit,
+            backlinks_limit=config.backlinks_limit,
         )
 
     def stub_policy(self, config: Config) -> StubPolicy:
@@ -155,6 +167,7 @@ def sync_options(config: Config, given: SyncOptions | SyncOverrides | None = Non
         stub_kinds=options.stub_kinds if given.stubs is None or given.stubs else (),
         min_citers=options.min_citers,
         stub_limit=None if given.all_stubs else options.stub_limit,
+        backlinks_limit=options.backlinks_limit,
     )
 
 
@@ -207,11 +220,15 @@ class LinkIndex:
         config: Config,
         options: SyncOptions,
         scopes: Mapping[str, NoteScope] | None = None,
+        gone: Collection[str] = (),
     ) -> LinkIndex:
+        """``gone``: the notes (folded paths) the user deleted or renamed under ``watch``, where
+        no stub may bring them back (``vaultlink/gone.py``)."""
         notes = list(notes)
         near = near_names(n.path for n in notes if not n.is_stub)
         stubs = {fold(n.path): n.path for n in notes if n.is_stub}
         wanted = wanted_stubs(links, options.stub_policy(config), scopes, near, stubs)
+        wanted = {key: stub for key, stub in wanted.items() if key not in gone}
         wanted, held = hold_new_stubs(wanted, stubs, options.stub_limit)
         return cls(Neighbours(links), wanted, stubs, stub_aware_style(notes, wanted, config), held)
 
@@ -278,11 +295,12 @@ def plan_sync(
         lines, anchor = related_lines(note, source, suggestions, style)
         text = set_block(source.text, RELATED, lines, anchor)
         backlinks = sorted(incoming.get(note.path, empty) - mine - {note.path}) if options.backlinks else []
-        back_lines = ["## Backlinks", *(f"- {style.link(p, note.path)}" for p in backlinks)] if backlinks else []
+        entries = capped([f"- {style.link(p, note.path)}" for p in backlinks], options.backlinks_limit)
+        back_lines = ["## Backlinks", *entries] if backlinks else []
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
             _add_update(plan, Edit.rewrite(note.path, source.digest, text), source.text)
-    _plan_stubs(plan, sources, index, readonly, stub_scope)
+    _plan_stubs(plan, sources, index, readonly, stub_scope, options.backlinks_limit)
     return plan
 
 
@@ -300,11 +318,12 @@ def _add_update(plan: Plan, edit: Edit, old: str) -> None:
         plan.skipped.append((edit.path, UNSAFE_EDIT))
 
 
-# Every line vaultlink writes inside a block: a heading, or an entry (a link as ``LinkStyle``
-# formats it, then " — " and why). Anything else was typed there by someone else.
+# Every line vaultlink writes inside a block: a heading, an entry (a link as ``LinkStyle``
+# formats it, then " — " and why), or a capped block's last line. Anything else was typed there
+# by someone else.
 _OWN_LINE = re.compile(
-    r"## (?:Related|Backlinks)"
-    r"|- (?:\[\[[^\]\r\n]+\]\]|\[(?:\\.|[^\]\\\r\n])*\]\([^)\s]*\)|~/[^\r\n]+)(?: — [^\r\n]*)?"
+    r"## (?:Related|Backlinks)|" + MORE_LINE + "|"
+    r"- (?:\[\[[^\]\r\n]+\]\]|\[(?:\\.|[^\]\\\r\n])*\]\([^)\s]*\)|~/[^\r\n]+)(?: — [^\r\n]*)?"
 )
 
 
@@ -339,6 +358,7 @@ def _plan_stubs(
     index: LinkIndex,
     readonly: Mapping[str, str],
     scope: Collection[str] | None,
+    limit: int | None,
 ) -> None:
     """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
     current; delete unedited stubs nobody cites any more."""
@@ -346,7 +366,7 @@ def _plan_stubs(
     for key, stub in sorted(wanted.items()):
         if scope is not None and key not in scope:
             continue
-        lines = backlinks_lines(stub, sources, style)
+        lines = backlinks_lines(stub, sources, style, limit)
         existing = stubs.get(key)
         if existing is None:
             plan.edits.append(Edit.create(stub.path, stub_text(lines)))

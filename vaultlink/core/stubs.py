@@ -163,14 +163,25 @@ def near_miss(path: str, near: Mapping[str, str]) -> str:
     return meant if meant is not None and fold(link_name(meant)) != fold(name) else ""
 
 
-def link_problems(links: Iterable[ResolvedLink], policy: StubPolicy, near: Mapping[str, str]) -> list[Diagnostic]:
+def link_problems(
+    links: Iterable[ResolvedLink],
+    policy: StubPolicy,
+    near: Mapping[str, str],
+    gone: Mapping[str, str] | None = None,
+) -> list[Diagnostic]:
     """``check``'s word on each link (``resolve.link_diagnostics``), but a missing note no stub
-    may be made for says why: a probable typo (with the note meant) or a name refused (what is
-    wrong with it); a daily note of a date to come is no problem at all."""
+    may be made for says why: deleted or renamed by the user (``gone``: folded path -> new path,
+    "" if deleted), a probable typo (with the note meant) or a name refused (what is wrong with
+    it); a daily note of a date to come is no problem at all."""
     out: list[Diagnostic] = []
     for r in links:
         target = r.resolution.target
         if r.resolution.outcome is Outcome.MISSING:
+            renamed = (gone or {}).get(fold(target))
+            if renamed is not None:
+                now = f"renamed to {renamed}: update the link" if renamed else "deleted"
+                out.append(Diagnostic(r.source, "gone-note", f"{r.link.raw} leads to {target}, which you {now}"))
+                continue
             meant = near_miss(target, near)
             if meant:
                 out.append(Diagnostic(r.source, "probable-typo", f"{r.link.raw} has no note; probably meant {meant}"))
@@ -186,15 +197,34 @@ def link_problems(links: Iterable[ResolvedLink], policy: StubPolicy, near: Mappi
     return out
 
 
-def backlinks_lines(stub: WantedStub, sources: Sources, style: LinkStyle) -> list[str]:
-    """The stub's Backlinks block: each citing note, with the line that cites it quoted."""
-    return [
-        "## Backlinks",
-        *(
-            f"- {style.link(src, stub.path)} — “{safe_quote(citing_line(sources.read(src).text, link))}”"
-            for src, link in sorted(stub.citers.items())
-        ),
+def backlinks_lines(stub: WantedStub, sources: Sources, style: LinkStyle, limit: int | None = None) -> list[str]:
+    """The stub's Backlinks block: each citing note (the first ``limit``), with the line that
+    cites it quoted."""
+    citers = sorted(stub.citers.items())
+    shown = citers if limit is None else citers[:limit]
+    entries = [
+        f"- {style.link(src, stub.path)} — “{safe_quote(citing_line(sources.read(src).text, link))}”"
+        for src, link in shown
     ]
+    return ["## Backlinks", *entries, *more_lines(len(citers) - len(shown))]
+
+
+def capped(entries: list[str], limit: int | None) -> list[str]:
+    """A Backlinks block's entries, the first ``limit`` of them and a line saying how many more."""
+    if limit is None or len(entries) <= limit:
+        return entries
+    return [*entries[:limit], *more_lines(len(entries) - limit)]
+
+
+def more_lines(more: int) -> list[str]:
+    """The line closing a capped Backlinks block (none if nothing more links here)."""
+    if more <= 0:
+        return []
+    return [f"- … and {more} more note links here" if more == 1 else f"- … and {more} more notes link here"]
+
+
+MORE_LINE = r"- … and \d+ more notes? links? here"
+"""The pattern of ``more_lines``' line: vaultlink's own, never the user's (``plan._damage``)."""
 
 
 def safe_quote(line: str) -> str:
