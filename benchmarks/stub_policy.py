@@ -19,8 +19,8 @@ import dataclasses
 
 from vaultlink import app
 from vaultlink.core.plan import SyncOptions, hold_new_stubs
-from vaultlink.core.resolve import fold
-from vaultlink.core.stubs import StubPolicy, near_miss, near_names, wanted_stubs
+from vaultlink.core.resolve import Outcome, fold
+from vaultlink.core.stubs import WantedStub, near_miss, near_names, wanted_stubs
 
 
 def report(path: str) -> None:
@@ -28,8 +28,11 @@ def report(path: str) -> None:
     config = scan.config
     options = SyncOptions.from_config(config)
     near = near_names(n.path for n in scan.linked_notes)
-    everything = StubPolicy(options.stub_kinds)  # one citer, no name check: what sync did before
-    cited = wanted_stubs(scan.links, everything, scan.scopes)
+    cited: dict[str, WantedStub] = {}  # every missing note a link asks for: what sync did before
+    for r in scan.links:
+        if r.resolution.outcome is Outcome.MISSING and r.link.kind in options.stub_kinds:
+            stub = cited.setdefault(fold(r.resolution.target), WantedStub(r.resolution.target))
+            stub.citers.setdefault(r.source, r.link)
     by_count = collections.Counter(min(len(s.citers), 6) for s in cited.values())
     policy = options.stub_policy(config)
     refused = collections.Counter(

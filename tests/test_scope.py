@@ -349,3 +349,37 @@ def test_a_note_renamed_under_watch_leaves_no_stub_and_check_names_the_new_name(
         codes(root)["gone-note"]
         == ["[[Target]] leads to Target.md, which you renamed to Renamed.md: update the link"] * 2
     )
+
+
+# --- the editor ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("trace", [".A.md.swp", ".A.md.swo", ".#A.md"])
+def test_a_note_an_editor_holds_open_waits_until_it_is_closed(make_vault: VaultFactory, trace: str) -> None:
+    now = [0.0]
+    root = make_vault({"A.md": "# A\n", "B.md": "# B\n"})
+    live = LiveVault(root, grace=0.0, clock=lambda: now[0])
+    live.sync_all()
+    if trace.startswith(".#"):
+        (root / trace).symlink_to("user@host.1234")  # Emacs's lock is a dangling symbolic link
+    else:
+        (root / trace).write_bytes(b"b0VIM 9.0")
+    (root / "B.md").write_text("# B\n\nSee [[A]].\n")
+    report = live.update(["B.md"])
+    assert report.waiting == ["A.md"] and "<!--" not in (root / "A.md").read_text()
+    now[0] += 10
+    assert live.update([]).waiting == ["A.md"]  # still open
+    (root / trace).unlink()
+    now[0] += 10
+    assert live.update([]).changed == ["A.md"]
+    assert "- [[B]]" in (root / "A.md").read_text()
+
+
+def test_obsidians_absolute_link_format_writes_vault_paths(make_vault: VaultFactory) -> None:
+    app_json = json.dumps({"newLinkFormat": "absolute"})
+    root = make_vault({".obsidian/app.json": app_json, "sub/A.md": "# A\n", "B.md": "See [[A]].\n"})
+    sync(root)
+    assert "- [[B]]\n" in (root / "sub/A.md").read_text()  # B is at the root: its path is its name
+    (root / "sub/C.md").write_text("See [[A]].\n")
+    sync(root)
+    assert "- [[sub/C]]\n" in (root / "sub/A.md").read_text()

@@ -273,7 +273,7 @@ def related(
 )
 @click.option(
     "--grace",
-    default=5.0,
+    default=90.0,
     show_default=True,
     type=click.FloatRange(0, 3600),
     help="Never write into a note edited less than this many seconds ago.",

@@ -45,6 +45,19 @@ from vaultlink.vault import IgnoreRules, list_notes
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
+# How often a note an editor holds open is looked at again (``editor_has_open``).
+EDITOR_RECHECK = 2.0
+
+
+def editor_has_open(root: Path, rel: str) -> bool:
+    """Does an editor hold the note open? Vim's swap file (``.name.swp``, ``.swo``, ``.swn`` beside
+    the note: vim's default ``directory``) or Emacs's lock (``.#name``, a symbolic link) says so.
+    Writing into a note open in Vim makes its next ``:w`` ask "The file has been changed since
+    reading it!!!" (measured: benchmarks/bench_editor.py), so such a note waits until it is closed."""
+    folder, _, name = rel.rpartition("/")
+    base = root / folder if folder else root
+    candidates = (f".{name}.swp", f".{name}.swo", f".{name}.swn", f".#{name}")
+    return any(os.path.lexists(base / candidate) for candidate in candidates)
 
 
 class LiveVault:
@@ -53,7 +66,7 @@ class LiveVault:
         root: Path,
         options: SyncOptions | SyncOverrides | None = None,
         *,
-        grace: float = 5.0,
+        grace: float = 90.0,
         clock: Callable[[], float] = time.monotonic,
         cache: CacheOptions = NO_CACHE,
         defer: bool = True,
@@ -336,9 +349,10 @@ class LiveVault:
         for edit in plan.edits:
             changed_at = self.user_changed_at.get(edit.path)
             if changed_at is not None and now - changed_at < self.grace:
-                self.due[edit.path] = changed_at + self.grace
-                if edit.path not in report.waiting:
-                    report.waiting.append(edit.path)
+                self._wait(edit.path, changed_at + self.grace, report)
+                continue
+            if edit.kind is not EditKind.CREATE and editor_has_open(self.root, edit.path):
+                self._wait(edit.path, now + EDITOR_RECHECK, report)
                 continue
             self.due.pop(edit.path, None)
             refused = try_edit(self.root, edit)
@@ -349,6 +363,12 @@ class LiveVault:
         if stubs_made or stubs_gone:
             self.model.update(stubs_made, stubs_gone)  # once per batch: it re-resolves every link
             self.lists.stale()
+
+    def _wait(self, rel: str, until: float, report: SyncReport) -> None:
+        """Leave the note unwritten until ``until``, when it is read and planned again."""
+        self.due[rel] = until
+        if rel not in report.waiting:
+            report.waiting.append(rel)
 
     def _remember_write(self, edit: Edit, report: SyncReport, made: list[Note], gone: list[str]) -> None:
         """Record what we wrote, so the event it causes is recognised as ours."""
