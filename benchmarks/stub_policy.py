@@ -18,9 +18,9 @@ import collections
 import dataclasses
 
 from vaultlink import app
-from vaultlink.core.plan import SyncOptions, hold_new_stubs
+from vaultlink.core.plan import SyncOptions
 from vaultlink.core.resolve import Outcome, fold
-from vaultlink.core.stubs import WantedStub, near_miss, near_names, wanted_stubs
+from vaultlink.core.stubs import WantedStub, hold_new_stubs, near_miss, near_names, wanted_stubs
 
 
 def report(path: str) -> None:

@@ -29,15 +29,14 @@ from vaultlink.core.plan import (
     SourcesInMemory,
     SyncOptions,
     SyncOverrides,
-    hold_new_stubs,
     plan_sync,
-    stub_aware_style,
     sync_options,
 )
 from vaultlink.core.related_lists import RelatedLists
 from vaultlink.core.resolve import ResolvedLink, fold
 from vaultlink.core.scope import NoteScope
-from vaultlink.core.stubs import WantedStub, near_names, wanted_stubs
+from vaultlink.core.stubs import WantedStub, hold_new_stubs, near_names, stub_aware_style, wanted_stubs
+from vaultlink.editors import EDITOR_RECHECK, editor_has_open
 from vaultlink.gone import load_gone, save_gone
 from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
@@ -45,21 +44,6 @@ from vaultlink.vault import IgnoreRules, list_notes
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
-# How often a note an editor holds open is looked at again (``editor_has_open``).
-EDITOR_RECHECK = 2.0
-
-
-def editor_has_open(root: Path, rel: str) -> bool:
-    """Does an editor hold the note open? Vim's swap file (``.name.swp``, ``.swo``, ``.swn`` beside
-    the note: vim's default ``directory``) or Emacs's lock (``.#name``, a symbolic link) says so.
-    Writing into a note open in Vim makes its next ``:w`` ask "The file has been changed since
-    reading it!!!" (measured: benchmarks/bench_editor.py), so such a note waits until it is closed."""
-    folder, _, name = rel.rpartition("/")
-    base = root / folder if folder else root
-    candidates = (f".{name}.swp", f".{name}.swo", f".{name}.swn", f".#{name}")
-    return any(os.path.lexists(base / candidate) for candidate in candidates)
-
-
 class LiveVault:
     def __init__(
         self,

@@ -36,8 +36,10 @@ from vaultlink.core.stubs import (
     WantedStub,
     backlinks_lines,
     capped,
+    hold_new_stubs,
     near_names,
     not_a_stub,
+    stub_aware_style,
     wanted_stubs,
 )
 
@@ -231,23 +233,6 @@ class LinkIndex:
         wanted = {key: stub for key, stub in wanted.items() if key not in gone}
         wanted, held = hold_new_stubs(wanted, stubs, options.stub_limit)
         return cls(Neighbours(links), wanted, stubs, stub_aware_style(notes, wanted, config), held)
-
-
-def hold_new_stubs(
-    wanted: Mapping[str, WantedStub], stubs: Collection[str], limit: int | None
-) -> tuple[dict[str, WantedStub], list[str]]:
-    """``wanted`` without the new stubs if there are more than ``limit`` of them, and their
-    paths: a first sync must not bury a vault in files (docs/config.md). Existing stubs stay."""
-    new = sorted(stub.path for key, stub in wanted.items() if key not in stubs)
-    if limit is None or len(new) <= limit:
-        return dict(wanted), []
-    return {key: stub for key, stub in wanted.items() if key in stubs}, new
-
-
-def stub_aware_style(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkStyle:
-    """Names are shortest among the notes as they will be after the plan: stubs nobody cites
-    are about to go, new ones about to come; otherwise the next run would rename links."""
-    return LinkStyle([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
 
 
 def plan_sync(

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from vaultlink.core.config import Config
 from vaultlink.core.link_style import LinkStyle
-from vaultlink.core.note import Diagnostic, Link, LinkKind, link_name
+from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, link_name
 from vaultlink.core.parse import is_stub_text
 from vaultlink.core.resolve import Outcome, ResolvedLink, fold, link_diagnostics
 from vaultlink.core.scope import FULL_SCOPE, DailyNotes, NoteScope, RuleSet
@@ -104,6 +104,23 @@ def _asked(stub: WantedStub, scopes: Mapping[str, NoteScope]) -> bool:
         link.kind is LinkKind.PATH or link.raw in scopes.get(source, FULL_SCOPE).asks
         for source, link in stub.citers.items()
     )
+
+
+def stub_aware_style(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkStyle:
+    """Names are shortest among the notes as they will be after the plan: stubs nobody cites
+    are about to go, new ones about to come; otherwise the next run would rename links."""
+    return LinkStyle([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
+
+
+def hold_new_stubs(
+    wanted: Mapping[str, WantedStub], stubs: Collection[str], limit: int | None
+) -> tuple[dict[str, WantedStub], list[str]]:
+    """``wanted`` without the new stubs if there are more than ``limit`` of them, and their
+    paths: a first sync must not bury a vault in files (docs/config.md). Existing stubs stay."""
+    new = sorted(stub.path for key, stub in wanted.items() if key not in stubs)
+    if limit is None or len(new) <= limit:
+        return dict(wanted), []
+    return {key: stub for key, stub in wanted.items() if key in stubs}, new
 
 
 # --- names no stub may have ------------------------------------------------------------------------
