@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, VaultFactory, prose, requires_seeds, run, snapshot
-from hypothesis import given
+from conftest import SEEDS, VaultFactory, examples, prose, requires_seeds, run, snapshot
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaultlink import app
@@ -383,3 +383,51 @@ def test_obsidians_absolute_link_format_writes_vault_paths(make_vault: VaultFact
     (root / "sub/C.md").write_text("See [[A]].\n")
     sync(root)
     assert "- [[sub/C]]\n" in (root / "sub/A.md").read_text()
+
+
+# --- properties ------------------------------------------------------------------------------------
+
+NAMES = ("Alpha", "Beta", "Gamma", "Templates/Day", "Ghost", "17:40", "Alpha.", "2026-12-04", "archive/Old")
+
+
+@st.composite
+def scoped_vaults(draw: st.DrawFn) -> dict[str, str]:
+    """A small vault with templates, an ignored folder, daily notes, opted-out notes, and links to
+    notes that exist, are missing, or can't be made."""
+    files = {
+        TEMPLATES: json.dumps({"folder": "Templates"}),
+        DAILY_NOTES: json.dumps({"folder": "Daily"}),
+        CONFIG_NAME: 'ignore = ["archive/"]\n',
+        "archive/Old.md": "# Old\n\n[[Alpha]]\n",
+    }
+    for path in ("Alpha.md", "Beta.md", "Gamma.md", "Templates/Day.md", "Daily/2026-12-02.md"):
+        links = draw(st.lists(st.sampled_from(NAMES), max_size=4))
+        opted = draw(st.booleans())
+        text = ("---\nvaultlink: false\n---\n" if opted else "") + prose("sourdough starter", "rye flour")
+        files[path] = text + "".join(f"See [[{name}]].\n" for name in links)
+    return files
+
+
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=scoped_vaults())
+def test_sync_keeps_within_the_scope_and_clean_gives_every_byte_back(
+    make_vault: VaultFactory, files: dict[str, str]
+) -> None:
+    root = make_vault(files)
+    for extra in set(snapshot(root)) - set(files):  # an earlier example's stubs and state
+        if not extra.startswith(".vaultlink/"):
+            (root / extra).unlink()
+    before = snapshot(root)
+    sync(root, min_score=0.0)
+    after = snapshot(root)
+    for path, text in files.items():
+        if path.startswith(("Templates/", "archive/", ".")) or text.startswith("---\nvaultlink: false"):
+            assert after[path] == before[path], path
+    for created in set(after) - set(before):
+        if not created.startswith(".vaultlink"):
+            assert created == "Ghost.md", created  # the only missing note a stub may be made for
+    assert sync(root, min_score=0.0).pending == 0
+    app.clean(root, cache=app.NO_CACHE)
+    assert {p: b for p, b in snapshot(root).items() if not p.startswith(".vaultlink")} == {
+        p: b for p, b in before.items() if not p.startswith(".vaultlink")
+    }
