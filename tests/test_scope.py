@@ -431,3 +431,8 @@ def test_sync_keeps_within_the_scope_and_clean_gives_every_byte_back(
     assert {p: b for p, b in snapshot(root).items() if not p.startswith(".vaultlink")} == {
         p: b for p, b in before.items() if not p.startswith(".vaultlink")
     }
+
+
+def test_a_name_of_punctuation_alone_is_near_no_note(make_vault: VaultFactory) -> None:
+    root = make_vault({"_.md": "# underscore\n", "a.md": "[[...]]\n"})
+    assert "probable-typo" not in codes(root)

@@ -168,7 +168,9 @@ def near_names(paths: Iterable[str]) -> dict[str, str]:
     """Each note's ``near_key`` -> its path: what a missing link's name may be a typo of."""
     near: dict[str, str] = {}
     for path in sorted(paths):
-        near.setdefault(near_key(link_name(path)), path)
+        key = near_key(link_name(path))
+        if key:  # a name of dots and dashes alone is near nothing
+            near.setdefault(key, path)
     return near
 
 
