@@ -8,7 +8,9 @@ import json
 import shutil
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 from conftest import SEEDS, VaultFactory, examples, prose, requires_seeds, run, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -436,3 +438,15 @@ def test_sync_keeps_within_the_scope_and_clean_gives_every_byte_back(
 def test_a_name_of_punctuation_alone_is_near_no_note(make_vault: VaultFactory) -> None:
     root = make_vault({"_.md": "# underscore\n", "a.md": "[[...]]\n"})
     assert "probable-typo" not in codes(root)
+
+
+def test_watch_says_which_stubs_its_first_sync_held(make_vault: VaultFactory) -> None:
+    from vaultlink.output import WatchPrinter
+
+    links = " ".join(f"[[Missing {i}]]" for i in range(3))
+    root = make_vault({"a.md": links, "b.md": links, CONFIG_NAME: "stub_limit = 2\n"})
+    live = LiveVault(root, grace=0.0)
+    report = live.sync_all()
+    assert report.held == ["Missing 0.md", "Missing 1.md", "Missing 2.md"] and report.created == []
+    result = CliRunner().invoke(click.command()(lambda: WatchPrinter(False, False).synced(2, report)))
+    assert "3 stubs not made (Missing 0.md, Missing 1.md, Missing 2.md)" in result.output

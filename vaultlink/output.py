@@ -108,6 +108,8 @@ class WatchPrinter:
 
     def synced(self, notes: int, report: SyncReport) -> None:
         if not self.quiet:
+            if report.held:
+                click.echo(held_line(report.held))
             click.echo(f"synced {notes} notes: {summary(report, 'written', batch=True)}; watching (Ctrl-C stops)")
 
     def batch(self, paths: set[str], report: SyncReport) -> None:
