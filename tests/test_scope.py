@@ -450,3 +450,17 @@ def test_watch_says_which_stubs_its_first_sync_held(make_vault: VaultFactory) ->
     assert report.held == ["Missing 0.md", "Missing 1.md", "Missing 2.md"] and report.created == []
     result = CliRunner().invoke(click.command()(lambda: WatchPrinter(False, False).synced(2, report)))
     assert "3 stubs not made (Missing 0.md, Missing 1.md, Missing 2.md)" in result.output
+
+
+def test_under_watch_a_note_that_opts_out_leaves_every_related_list(make_vault: VaultFactory) -> None:
+    root = scoped_vault(make_vault, {"Private.md": "# Private\n\n" + prose("sourdough starter", "rye flour")})
+    live = LiveVault(root, grace=0.0, defer=False)
+    live.sync_all()
+    assert "[[Private]] —" in (root / "Alpha.md").read_text()
+    (root / "Private.md").write_text(
+        "---\nvaultlink: false\n---\n# Private\n\n" + prose("sourdough starter", "rye flour")
+    )
+    live.update(["Private.md"])
+    assert "[[Private]] —" not in (root / "Alpha.md").read_text()
+    assert "<!--" not in (root / "Private.md").read_text()
+    assert app.sync(root, app.SyncOverrides(), dry_run=True, cache=app.NO_CACHE).pending == 0  # as a sync would
