@@ -464,3 +464,23 @@ def test_under_watch_a_note_that_opts_out_leaves_every_related_list(make_vault: 
     assert "[[Private]] —" not in (root / "Alpha.md").read_text()
     assert "<!--" not in (root / "Private.md").read_text()
     assert app.sync(root, app.SyncOverrides(), dry_run=True, cache=app.NO_CACHE).pending == 0  # as a sync would
+
+
+def test_blocks_written_before_a_note_was_out_of_scope_are_removed_by_sync_and_clean(
+    make_vault: VaultFactory,
+) -> None:
+    files = {"Templates/Day.md": "# {{title}}\n", "a.md": "# A\n\nFrom [[Day]].\n"}
+    root = make_vault(files)
+    sync(root)  # no templates folder set yet: the template is a note, and gets a block
+    written = (root / "Templates/Day.md").read_text()
+    assert "<!-- vaultlink:" in written
+    (root / TEMPLATES).parent.mkdir(exist_ok=True)
+    (root / TEMPLATES).write_text(json.dumps({"folder": "Templates"}))
+    dry = run("sync", str(root), "--dry-run", "--no-cache")
+    assert "Templates/Day.md" in dry.output
+    assert "Templates/Day.md" in sync(root).changed
+    assert (root / "Templates/Day.md").read_text() == files["Templates/Day.md"]
+    assert sync(root).pending == 0
+    (root / "Templates/Day.md").write_text(written)
+    app.clean(root, cache=app.NO_CACHE)
+    assert (root / "Templates/Day.md").read_text() == files["Templates/Day.md"]

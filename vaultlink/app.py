@@ -182,7 +182,18 @@ def clean(
 
 
 def _clean_plan(scan: VaultScan) -> Plan:
-    return leave_changed_alone(plan_clean(scan.notes, scan.sources, scan.readonly), scan.sources)
+    plan = plan_clean(scan.notes, scan.sources, scan.readonly)
+    return leave_changed_alone(_without_blocks_out_of_scope(plan, scan), scan.sources)
+
+
+def _without_blocks_out_of_scope(plan: Plan, scan: VaultScan) -> Plan:
+    """``plan`` and the removal of the blocks left in files now out of scope (a template, an
+    ignored folder), written there before they were: nothing else of them is ever read."""
+    notes = [Note(path, "") for path in scan.with_blocks]
+    unblock = plan_clean(notes, scan.sources, {})
+    plan.edits.extend(unblock.edits)
+    plan.skipped.extend(unblock.skipped)
+    return plan
 
 
 def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS) -> Plan:
@@ -194,6 +205,7 @@ def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PR
         notes, scan.sources, scan.links, related, scan.config, options, scan.readonly, index=index, scopes=scan.scopes
     )
     plan.related = {}  # the watcher's; sync never reads them
+    plan = _without_blocks_out_of_scope(plan, scan)
     return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
 
 

@@ -19,7 +19,7 @@ from vaultlink.core.config import Config, Rule
 from vaultlink.core.digest import digest
 from vaultlink.core.frontmatter import split_frontmatter
 from vaultlink.core.note import Diagnostic, Note, ParsedNote, Severity
-from vaultlink.core.parse import parse_key, parse_note
+from vaultlink.core.parse import is_stub_text, parse_key, parse_note
 from vaultlink.core.plan import Source, SyncOptions
 from vaultlink.core.resolve import ResolvedLink, demote_stub_links, fold, resolve_all
 from vaultlink.core.scope import OPT_OUT_KEY, NoteScope, RuleSet, note_scope
@@ -101,6 +101,9 @@ class VaultScan:
     """About vaultlink's own state (the cache), not the vault: printed, never a failure."""
     scopes: dict[str, NoteScope] = field(default_factory=dict)
     """The notes whose scope is not the full one (``core/scope.py``): rules, opt-outs, asks."""
+    with_blocks: dict[str, Source] = field(default_factory=dict)
+    """The note files out of scope (``ignored``) that still hold blocks vaultlink wrote before
+    they were (a template synced by an older vaultlink): sync and clean remove the blocks."""
     gone: dict[str, str] = field(default_factory=dict)
     """Notes the user deleted or renamed under ``watch``, by folded path: the new path, or ""
     (``gone.py``); none is at its path now."""
@@ -226,6 +229,9 @@ def read_vault(
     readable = {n.path for n in scan.notes}
     scan.unreadable = [p for p in listing.paths if p not in readable]
     scan.ignored = list(listing.ignored)
+    scan.with_blocks = blocks_out_of_scope(root, scan.ignored, config.max_bytes)
+    for source in scan.with_blocks.values():
+        sources.add(source)  # read again, and checked, as any note's (``VaultSources.read``)
     links = resolve_all(scan.notes, config, scan.unreadable, scan.ignored)
     scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
     policy = SyncOptions.from_config(config).stub_policy(config)
@@ -258,6 +264,25 @@ def _load_notes(
         if cache is not None:
             cache.record(rel, file.stamp, file_digest, keys[rel], note if cached is None else None)
         yield _loaded_note(root, rel, file.data, file_digest, note, config.rules)
+
+
+_MARKER = b"<!-- vaultlink:"
+
+
+def blocks_out_of_scope(root: Path, paths: Iterable[str], max_bytes: int) -> dict[str, Source]:
+    """The sources of the files among ``paths`` that hold a vaultlink block (and are no stub)."""
+    found: dict[str, Source] = {}
+    for rel in paths:
+        file = read_note_file(root, rel, max_bytes)
+        if not isinstance(file, NoteFile) or _MARKER not in file.data:
+            continue
+        try:
+            text = file.data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if not is_stub_text(text):
+            found[rel] = Source(rel, text, digest(file.data))
+    return found
 
 
 @dataclass(frozen=True)
