@@ -484,3 +484,10 @@ def test_blocks_written_before_a_note_was_out_of_scope_are_removed_by_sync_and_c
     (root / "Templates/Day.md").write_text(written)
     app.clean(root, cache=app.NO_CACHE)
     assert (root / "Templates/Day.md").read_text() == files["Templates/Day.md"]
+
+
+def test_held_stubs_are_listed_most_cited_first(make_vault: VaultFactory) -> None:
+    root = make_vault(
+        {"a.md": "[[X]] [[Y]] [[Z]]", "b.md": "[[X]] [[Y]] [[Z]]", "c.md": "[[Z]]", CONFIG_NAME: "stub_limit = 1\n"}
+    )
+    assert sync(root).held == ["Z.md", "X.md", "Y.md"]

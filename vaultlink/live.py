@@ -327,7 +327,7 @@ class LiveVault:
     def _write(self, plan: Plan, report: SyncReport) -> None:
         now = self.clock()
         report.skipped.extend(plan.skipped)
-        report.held = sorted(set(report.held) | set(plan.held))
+        report.held = list(dict.fromkeys([*report.held, *plan.held]))
         stubs_made: list[Note] = []
         stubs_gone: list[str] = []
         for edit in plan.edits:

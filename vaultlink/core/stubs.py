@@ -116,8 +116,9 @@ def hold_new_stubs(
     wanted: Mapping[str, WantedStub], stubs: Collection[str], limit: int | None
 ) -> tuple[dict[str, WantedStub], list[str]]:
     """``wanted`` without the new stubs if there are more than ``limit`` of them, and their
-    paths: a first sync must not bury a vault in files (docs/config.md). Existing stubs stay."""
-    new = sorted(stub.path for key, stub in wanted.items() if key not in stubs)
+    paths, most cited first: a first sync must not bury a vault in files (docs/config.md).
+    Existing stubs stay."""
+    new = [s.path for s in sorted(wanted.values(), key=lambda s: (-len(s.citers), s.path)) if fold(s.path) not in stubs]
     if limit is None or len(new) <= limit:
         return dict(wanted), []
     return {key: stub for key, stub in wanted.items() if key in stubs}, new
