@@ -109,6 +109,7 @@ def test_existing_stubs_stay_when_new_ones_are_held(make_vault: VaultFactory) ->
         ("lpt1.md", "reserves"),
         ("tab\there.md", "control character"),
         (".hidden.md", "hidden"),
+        ("{{date}}.md", "placeholder"),
         ("x" * 300 + ".md", "longer"),
     ],
 )

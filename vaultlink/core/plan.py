@@ -138,7 +138,7 @@ class SyncOptions:
         )
 
     def stub_policy(self, config: Config) -> StubPolicy:
-        return StubPolicy.of(config, self.stub_kinds, self.min_citers, self.stub_limit)
+        return StubPolicy.of(config, self.stub_kinds, self.min_citers)
 
 
 @dataclass(frozen=True)

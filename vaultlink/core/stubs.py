@@ -40,19 +40,18 @@ class StubPolicy:
     lets them ask for stubs), or one note asking for it: a bare vault path (the house style's
     ``~/vault/x.md`` names the very file) or "(or create if missing)" on the link's line; never
     a name Obsidian, macOS or Windows refuse, a near-miss of an existing note, a daily note of a
-    date to come, or a path a rule keeps vaultlink from writing. More new
-    stubs than ``limit`` in one run: none is made (``LinkIndex.build``).
+    date to come, or a path a rule keeps vaultlink from writing. The per-run limit is applied
+    to what the policy allows (``hold_new_stubs``).
     """
 
     kinds: Collection[LinkKind]
     min_citers: int = 1
-    limit: int | None = None
     daily: DailyNotes | None = None
     rules: RuleSet | None = None
 
     @classmethod
-    def of(cls, config: Config, kinds: Collection[LinkKind], min_citers: int, limit: int | None) -> StubPolicy:
-        return cls(kinds, min_citers, limit, DailyNotes(config), RuleSet(config.rules))
+    def of(cls, config: Config, kinds: Collection[LinkKind], min_citers: int) -> StubPolicy:
+        return cls(kinds, min_citers, DailyNotes(config), RuleSet(config.rules))
 
     def refusal(self, path: str, near: Mapping[str, str]) -> str:
         """Why no stub may ever be made at ``path`` whoever cites it, or ""."""
@@ -147,6 +146,8 @@ def name_problem(path: str) -> str:
             return f"{part!r} has {' '.join(bad)}, which Obsidian's links can't name"
         if part != part.rstrip(". "):
             return f"{part!r} ends with a dot or a space, which Windows drops"
+        if "{{" in part or "}}" in part:
+            return f"{part!r} is a template's placeholder, not a name"
         if part.startswith("."):
             return f"{part!r} starts with a dot: a hidden file, which Obsidian does not show"
         if _WINDOWS_RESERVED.fullmatch(part):
