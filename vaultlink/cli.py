@@ -295,7 +295,8 @@ def watch(
 
     Saves are gathered into batches; only changed notes are read again and only notes
     whose blocks really change are written. A note you edited less than --grace
-    seconds ago is left alone until you pause. Stop with Ctrl-C.
+    seconds ago, or one open in Vim or Emacs, is left alone until you pause and close it.
+    Stop with Ctrl-C.
 
     \b
     Example:

@@ -81,9 +81,12 @@ def note_scope(path: str, rules: RuleSet, metadata: Mapping[str, Any], text: str
     return FULL_SCOPE if scope == FULL_SCOPE else scope
 
 
+_CREATE = re.compile(re.escape(CREATE_MARK), re.IGNORECASE)
+
+
 def asked_links(text: str, links: Iterable[Link]) -> frozenset[str]:
     """The raw links stated on a line that says "create if missing" (any case)."""
-    if CREATE_MARK not in text.lower():
+    if not _CREATE.search(text):  # most notes: no lowered copy of the text
         return frozenset()
     lines = [line for line in text.splitlines() if CREATE_MARK in line.lower()]
     return frozenset(link.raw for link in links if link.raw and any(link.raw in line for line in lines))
