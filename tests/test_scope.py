@@ -8,9 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner
 from conftest import SEEDS, VaultFactory, examples, prose, requires_seeds, run, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +16,6 @@ from hypothesis import strategies as st
 from vaultlink import app
 from vaultlink.config import CONFIG_NAME
 from vaultlink.core.stubs import name_problem, near_key
-from vaultlink.live import LiveVault
 from vaultlink.obsidian import DAILY_NOTES, TEMPLATES
 
 
@@ -93,6 +90,13 @@ def test_existing_stubs_stay_when_new_ones_are_held(make_vault: VaultFactory) ->
     assert report.held == ["N1.md", "N2.md"] and report.deleted == [] and (root / "Old.md").exists()
 
 
+def test_held_stubs_are_listed_most_cited_first(make_vault: VaultFactory) -> None:
+    root = make_vault(
+        {"a.md": "[[X]] [[Y]] [[Z]]", "b.md": "[[X]] [[Y]] [[Z]]", "c.md": "[[Z]]", CONFIG_NAME: "stub_limit = 1\n"}
+    )
+    assert sync(root).held == ["Z.md", "X.md", "Y.md"]
+
+
 # --- names no stub may have ------------------------------------------------------------------------
 
 
@@ -153,6 +157,11 @@ def test_a_near_miss_of_an_existing_note_is_a_probable_typo(make_vault: VaultFac
     assert near_key("Obsidian Publish.") == near_key("obsidian_publish") == "obsidian publish"
 
 
+def test_a_name_of_punctuation_alone_is_near_no_note(make_vault: VaultFactory) -> None:
+    root = make_vault({"_.md": "# underscore\n", "a.md": "[[...]]\n"})
+    assert "probable-typo" not in codes(root)
+
+
 # --- Obsidian's templates and daily notes ----------------------------------------------------------
 
 
@@ -202,6 +211,16 @@ def test_a_daily_note_of_a_day_to_come_is_not_broken_and_gets_no_stub(make_vault
 def test_without_daily_notes_a_date_is_an_ordinary_missing_note(make_vault: VaultFactory) -> None:
     root = make_vault({"a.md": "[[2026-12-04]]", "b.md": "[[2026-12-04]]"})
     assert sync(root).created == ["2026-12-04.md"]
+
+
+def test_obsidians_absolute_link_format_writes_vault_paths(make_vault: VaultFactory) -> None:
+    app_json = json.dumps({"newLinkFormat": "absolute"})
+    root = make_vault({".obsidian/app.json": app_json, "sub/A.md": "# A\n", "B.md": "See [[A]].\n"})
+    sync(root)
+    assert "- [[B]]\n" in (root / "sub/A.md").read_text()  # B is at the root: its path is its name
+    (root / "sub/C.md").write_text("See [[A]].\n")
+    sync(root)
+    assert "- [[sub/C]]\n" in (root / "sub/A.md").read_text()
 
 
 # --- vaultlink: false and [[rules]] ----------------------------------------------------------------
@@ -297,6 +316,26 @@ def test_a_note_in_an_ignored_folder_is_a_link_target_never_written(make_vault: 
     assert "broken-link" not in codes(root)
 
 
+def test_blocks_written_before_a_note_was_out_of_scope_are_removed_by_sync_and_clean(
+    make_vault: VaultFactory,
+) -> None:
+    files = {"Templates/Day.md": "# {{title}}\n", "a.md": "# A\n\nFrom [[Day]].\n"}
+    root = make_vault(files)
+    sync(root)  # no templates folder set yet: the template is a note, and gets a block
+    written = (root / "Templates/Day.md").read_text()
+    assert "<!-- vaultlink:" in written
+    (root / TEMPLATES).parent.mkdir(exist_ok=True)
+    (root / TEMPLATES).write_text(json.dumps({"folder": "Templates"}))
+    dry = run("sync", str(root), "--dry-run", "--no-cache")
+    assert "Templates/Day.md" in dry.output
+    assert "Templates/Day.md" in sync(root).changed
+    assert (root / "Templates/Day.md").read_text() == files["Templates/Day.md"]
+    assert sync(root).pending == 0
+    (root / "Templates/Day.md").write_text(written)
+    app.clean(root, cache=app.NO_CACHE)
+    assert (root / "Templates/Day.md").read_text() == files["Templates/Day.md"]
+
+
 # --- the Backlinks cap -----------------------------------------------------------------------------
 
 
@@ -317,75 +356,6 @@ def test_a_backlinks_block_lists_at_most_the_limit_and_says_how_many_more(make_v
     assert "- … and 1 more note links here\n" in (root / "Hub.md").read_text()
     app.clean(root, cache=app.NO_CACHE)
     assert (root / "Hub.md").read_text() == "# Hub\n" and not (root / "Ghost hub.md").exists()
-
-
-# --- the watcher never brings back a note the user deleted or renamed ------------------------------
-
-
-def watched(make_vault: VaultFactory) -> tuple[Path, LiveVault]:
-    root = make_vault({"Target.md": "# Target\n", "a.md": "See [[Target]].\n", "b.md": "Also [[Target]].\n"})
-    return root, LiveVault(root, grace=0.0)
-
-
-def test_a_note_deleted_under_watch_is_not_brought_back_as_a_stub(make_vault: VaultFactory) -> None:
-    root, live = watched(make_vault)
-    live.sync_all()
-    (root / "Target.md").unlink()
-    report = live.update(["Target.md"])
-    assert report.removed == ["Target.md"] and report.created == [] and not (root / "Target.md").exists()
-    assert live.update([]).created == []
-    gone = codes(root)["gone-note"]
-    assert gone == ["[[Target]] leads to Target.md, which you deleted"] * 2
-    assert sync(root).created == []  # nor by a later sync
-    (root / "Target.md").write_text("# Target again\n")
-    live.update(["Target.md"])
-    assert "gone-note" not in codes(root)
-
-
-def test_a_note_renamed_under_watch_leaves_no_stub_and_check_names_the_new_name(make_vault: VaultFactory) -> None:
-    root, live = watched(make_vault)
-    live.sync_all()
-    (root / "Target.md").rename(root / "Renamed.md")
-    report = live.update(["Target.md", "Renamed.md"])
-    assert report.created == [] and not (root / "Target.md").exists()
-    assert (
-        codes(root)["gone-note"]
-        == ["[[Target]] leads to Target.md, which you renamed to Renamed.md: update the link"] * 2
-    )
-
-
-# --- the editor ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("trace", [".A.md.swp", ".A.md.swo", ".#A.md"])
-def test_a_note_an_editor_holds_open_waits_until_it_is_closed(make_vault: VaultFactory, trace: str) -> None:
-    now = [0.0]
-    root = make_vault({"A.md": "# A\n", "B.md": "# B\n"})
-    live = LiveVault(root, grace=0.0, clock=lambda: now[0])
-    live.sync_all()
-    if trace.startswith(".#"):
-        (root / trace).symlink_to("user@host.1234")  # Emacs's lock is a dangling symbolic link
-    else:
-        (root / trace).write_bytes(b"b0VIM 9.0")
-    (root / "B.md").write_text("# B\n\nSee [[A]].\n")
-    report = live.update(["B.md"])
-    assert report.waiting == ["A.md"] and "<!--" not in (root / "A.md").read_text()
-    now[0] += 10
-    assert live.update([]).waiting == ["A.md"]  # still open
-    (root / trace).unlink()
-    now[0] += 10
-    assert live.update([]).changed == ["A.md"]
-    assert "- [[B]]" in (root / "A.md").read_text()
-
-
-def test_obsidians_absolute_link_format_writes_vault_paths(make_vault: VaultFactory) -> None:
-    app_json = json.dumps({"newLinkFormat": "absolute"})
-    root = make_vault({".obsidian/app.json": app_json, "sub/A.md": "# A\n", "B.md": "See [[A]].\n"})
-    sync(root)
-    assert "- [[B]]\n" in (root / "sub/A.md").read_text()  # B is at the root: its path is its name
-    (root / "sub/C.md").write_text("See [[A]].\n")
-    sync(root)
-    assert "- [[sub/C]]\n" in (root / "sub/A.md").read_text()
 
 
 # --- properties ------------------------------------------------------------------------------------
@@ -434,61 +404,3 @@ def test_sync_keeps_within_the_scope_and_clean_gives_every_byte_back(
     assert {p: b for p, b in snapshot(root).items() if not p.startswith(".vaultlink")} == {
         p: b for p, b in before.items() if not p.startswith(".vaultlink")
     }
-
-
-def test_a_name_of_punctuation_alone_is_near_no_note(make_vault: VaultFactory) -> None:
-    root = make_vault({"_.md": "# underscore\n", "a.md": "[[...]]\n"})
-    assert "probable-typo" not in codes(root)
-
-
-def test_watch_says_which_stubs_its_first_sync_held(make_vault: VaultFactory) -> None:
-    from vaultlink.output import WatchPrinter
-
-    links = " ".join(f"[[Missing {i}]]" for i in range(3))
-    root = make_vault({"a.md": links, "b.md": links, CONFIG_NAME: "stub_limit = 2\n"})
-    live = LiveVault(root, grace=0.0)
-    report = live.sync_all()
-    assert report.held == ["Missing 0.md", "Missing 1.md", "Missing 2.md"] and report.created == []
-    result = CliRunner().invoke(click.command()(lambda: WatchPrinter(False, False).synced(2, report)))
-    assert "3 stubs not made (Missing 0.md, Missing 1.md, Missing 2.md)" in result.output
-
-
-def test_under_watch_a_note_that_opts_out_leaves_every_related_list(make_vault: VaultFactory) -> None:
-    root = scoped_vault(make_vault, {"Private.md": "# Private\n\n" + prose("sourdough starter", "rye flour")})
-    live = LiveVault(root, grace=0.0, defer=False)
-    live.sync_all()
-    assert "[[Private]] —" in (root / "Alpha.md").read_text()
-    (root / "Private.md").write_text(
-        "---\nvaultlink: false\n---\n# Private\n\n" + prose("sourdough starter", "rye flour")
-    )
-    live.update(["Private.md"])
-    assert "[[Private]] —" not in (root / "Alpha.md").read_text()
-    assert "<!--" not in (root / "Private.md").read_text()
-    assert app.sync(root, app.SyncOverrides(), dry_run=True, cache=app.NO_CACHE).pending == 0  # as a sync would
-
-
-def test_blocks_written_before_a_note_was_out_of_scope_are_removed_by_sync_and_clean(
-    make_vault: VaultFactory,
-) -> None:
-    files = {"Templates/Day.md": "# {{title}}\n", "a.md": "# A\n\nFrom [[Day]].\n"}
-    root = make_vault(files)
-    sync(root)  # no templates folder set yet: the template is a note, and gets a block
-    written = (root / "Templates/Day.md").read_text()
-    assert "<!-- vaultlink:" in written
-    (root / TEMPLATES).parent.mkdir(exist_ok=True)
-    (root / TEMPLATES).write_text(json.dumps({"folder": "Templates"}))
-    dry = run("sync", str(root), "--dry-run", "--no-cache")
-    assert "Templates/Day.md" in dry.output
-    assert "Templates/Day.md" in sync(root).changed
-    assert (root / "Templates/Day.md").read_text() == files["Templates/Day.md"]
-    assert sync(root).pending == 0
-    (root / "Templates/Day.md").write_text(written)
-    app.clean(root, cache=app.NO_CACHE)
-    assert (root / "Templates/Day.md").read_text() == files["Templates/Day.md"]
-
-
-def test_held_stubs_are_listed_most_cited_first(make_vault: VaultFactory) -> None:
-    root = make_vault(
-        {"a.md": "[[X]] [[Y]] [[Z]]", "b.md": "[[X]] [[Y]] [[Z]]", "c.md": "[[Z]]", CONFIG_NAME: "stub_limit = 1\n"}
-    )
-    assert sync(root).held == ["Z.md", "X.md", "Y.md"]
