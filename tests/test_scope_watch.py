@@ -98,3 +98,19 @@ def test_watch_says_which_stubs_its_first_sync_held(make_vault: VaultFactory) ->
     assert report.held == ["Missing 0.md", "Missing 1.md", "Missing 2.md"] and report.created == []
     result = CliRunner().invoke(click.command()(lambda: WatchPrinter(False, False).synced(2, report)))
     assert "3 stubs not made (Missing 0.md, Missing 1.md, Missing 2.md)" in result.output
+
+
+def test_a_note_appearing_in_an_ignored_folder_under_watch_is_a_link_target(make_vault: VaultFactory) -> None:
+    root = make_vault({CONFIG_NAME: 'ignore = ["archive/"]\n', "a.md": "[[archive/Plan]]\n", "b.md": "[[Plan]]\n"})
+    live = LiveVault(root, grace=0.0)
+    live.sync_all()
+    assert "broken-link" in codes(root)
+    (root / "archive").mkdir()
+    (root / "archive/Plan.md").write_text("# Plan\n")
+    live.update(["archive/Plan.md"])
+    assert {r.resolution.outcome.value for r in live.model.all_links()} == {"ignored"}
+    assert "broken-link" not in codes(root) and not (root / "Plan.md").exists()
+    (root / "archive/Plan.md").unlink()
+    live.update(["archive/Plan.md"])
+    assert {r.resolution.outcome.value for r in live.model.all_links()} == {"missing"}
+    assert app.sync(root, app.SyncOverrides(), dry_run=True, cache=app.NO_CACHE).pending == 0  # as a sync would

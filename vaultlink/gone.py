@@ -17,6 +17,7 @@ import json
 import os
 from pathlib import Path
 
+from vaultlink.core.resolve import fold
 from vaultlink.lock import STATE_DIR, state_folder_problem
 
 RECORD_NAME = "gone"
@@ -33,6 +34,18 @@ def load_gone(root: Path) -> dict[str, str]:
     if not isinstance(data, dict):
         return {}
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def gone_after(
+    gone: dict[str, str], removed: dict[str, str], new: dict[str, str], present: list[str]
+) -> dict[str, str]:
+    """The record after a batch: each ``removed`` note (path -> its last digest) is gone, renamed to
+    the ``new`` note (path -> digest) with its very bytes if there is one; a recorded path a note is
+    at again (``present``, compared as Obsidian compares paths) is forgotten."""
+    by_digest = {digest: path for path, digest in new.items()}
+    out = {**gone, **{rel: by_digest.get(digest, "") if digest else "" for rel, digest in removed.items()}}
+    back = {fold(p) for p in present}
+    return {path: now for path, now in out.items() if fold(path) not in back}
 
 
 def save_gone(root: Path, gone: dict[str, str]) -> None:

@@ -37,13 +37,15 @@ from vaultlink.core.resolve import ResolvedLink, fold
 from vaultlink.core.scope import NoteScope
 from vaultlink.core.stubs import WantedStub, hold_new_stubs, near_names, stub_aware_style, wanted_stubs
 from vaultlink.editors import EDITOR_RECHECK, editor_has_open
-from vaultlink.gone import load_gone, save_gone
+from vaultlink.gone import gone_after, load_gone, save_gone
 from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes
 
 # How long a note that turned empty is taken for a save in progress, even without --grace.
 EMPTY_HOLD = 1.0
+
+
 class LiveVault:
     def __init__(
         self,
@@ -70,6 +72,7 @@ class LiveVault:
         self._removed_digests: dict[str, str] = {}  # this batch's removed notes: how renames are seen
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
+        self.ignored: set[str] = set(scan.ignored)  # note files out of scope: link targets, never read
         self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable, scan.ignored)
         self.grace = grace
         self.clock = clock
@@ -120,8 +123,10 @@ class LiveVault:
         # A batch that failed half-way may have left a patched ranking or unchecked lists behind.
         self.lists.end_patch()
         carried, self.deferred = self.deferred | self.lists.provisional, set()
-        changed_any = bool(changed or removed) or self.unreadable != self.model.unreadable
-        affected = self.model.update(changed, removed, self.unreadable) if changed_any else set()
+        changed_any = (
+            bool(changed or removed) or self.unreadable != self.model.unreadable or self.ignored != self.model.ignored
+        )
+        affected = self.model.update(changed, removed, self.unreadable, self.ignored) if changed_any else set()
         if changed_any:
             previous = self.lists.built
             self.lists.stale()
@@ -186,7 +191,17 @@ class LiveVault:
             out |= {p for p in self.model.notes if p.startswith(prefix)}
             if self.config.is_note_name(rel):
                 out.add(rel)
-        return {p for p in out if not self.rules.ignores_path(p)}
+        for rel in {p for p in out if self.rules.ignores_path(p)}:
+            out.discard(rel)
+            self._track_ignored(rel)
+        return out
+
+    def _track_ignored(self, rel: str) -> None:
+        """An out-of-scope note file came or went (not a hidden one: links never find those)."""
+        if not any(part.startswith(".") for part in rel.split("/")):
+            present = (self.root / rel).is_file()
+            (self.ignored.add if present else self.ignored.discard)(rel)
+            (self.listed.add if present else self.listed.discard)(fold(rel))
 
     def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: SyncReport) -> None:
         path = self.root / rel
@@ -235,17 +250,14 @@ class LiveVault:
     def _record_gone(self, changed: list[Note], removed: list[str]) -> None:
         """Remember the notes the user deleted or renamed in this batch (a rename: a note gone
         and a new one with its very bytes), and forget those that are back; save the record."""
-        before = dict(self.gone)
-        new_by_digest = {self.sources[n.path].digest: n.path for n in changed if n.path not in self.model.notes}
-        for rel in removed:
-            self.gone[rel] = new_by_digest.get(self._removed_digests.get(rel, ""), "")
-        for note in changed:
-            self.gone.pop(note.path, None)
-            for old in [p for p in self.gone if fold(p) == fold(note.path)]:
-                del self.gone[old]
+        new = {n.path: self.sources[n.path].digest for n in changed if n.path not in self.model.notes}
+        gone = gone_after(
+            self.gone, {r: self._removed_digests.get(r, "") for r in removed}, new, [n.path for n in changed]
+        )
         self._removed_digests.clear()
-        if self.gone != before:
-            save_gone(self.root, self.gone)
+        if gone != self.gone:
+            self.gone = gone
+            save_gone(self.root, gone)
 
     def _gone_keys(self) -> set[str]:
         return {fold(p) for p in self.gone}

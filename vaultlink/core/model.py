@@ -102,21 +102,27 @@ class VaultModel:
     # --- updating ------------------------------------------------------------------------------
 
     def update(
-        self, changed: Iterable[Note], removed: Iterable[str], unreadable: Iterable[str] | None = None
+        self,
+        changed: Iterable[Note],
+        removed: Iterable[str],
+        unreadable: Iterable[str] | None = None,
+        ignored: Iterable[str] | None = None,
     ) -> set[str]:
         """Apply new versions of ``changed`` notes and drop ``removed`` ones (and take the note
-        files now unreadable, if given); return the paths of the notes whose blocks may differ
+        files now unreadable, and now out of scope, if given); return the paths of the notes whose blocks may differ
         now through links (the changed notes and their neighbours, before and after)."""
         changed = list(changed)
         removed_set = set(removed) - {n.path for n in changed}
         touched_paths = {n.path for n in changed} | (removed_set & self.notes.keys())
         now_unreadable = self.unreadable if unreadable is None else set(unreadable)
+        now_ignored = self.ignored if ignored is None else frozenset(ignored)
         names_changed = (
             bool(removed_set & self.notes.keys())
             or now_unreadable != self.unreadable
+            or now_ignored != self.ignored
             or any(n.path not in self.notes or _names(self.notes[n.path]) != _names(n) for n in changed)
         )
-        self.unreadable = now_unreadable
+        self.unreadable, self.ignored = now_unreadable, now_ignored
         self.names_changed = names_changed
         affected = set(touched_paths)
         for path in removed_set:
