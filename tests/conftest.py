@@ -91,17 +91,21 @@ FILLER = (
 )
 
 # The watcher's small test vault. Twelve notes: concepts live between 2 and 3 notes
-# (max_df_ratio 0.25 of 12); Alpha links Beta, Epsilon links a missing Ghost.
+# (max_df_ratio 0.25 of 12); Alpha links Beta, Epsilon links a missing Ghost (asking for its stub).
 SMALL_VAULT: dict[str, str] = {
     "Alpha.md": "# Alpha\n\nSee [[Beta]].\n\n" + prose("sourdough starter", "rye flour"),
     "Beta.md": "# Beta\n\n" + prose("bulk fermentation", "proofing basket"),
     "Gamma.md": "# Gamma\n\n" + prose("sourdough starter", "rye flour"),
     "Delta.md": "# Delta\n\n" + prose("dark sky", "light pollution"),
-    "sub/Epsilon.md": "# Epsilon\n\nAlso [[Ghost]].\n\n" + prose("dark sky", "light pollution"),
+    "sub/Epsilon.md": "# Epsilon\n\nAlso [[Ghost]] (or create if missing).\n\n" + prose("dark sky", "light pollution"),
     "sub/Zeta.md": "# Zeta\n\n" + prose("index funds", "expense ratio"),
     "Eta.md": "# Eta\n\n" + prose("index funds", "expense ratio"),
     **{f"Filler {i}.md": f"# Filler {i}\n\n{text}\n" for i, text in enumerate(FILLER)},
 }
+
+# For tests of the stub mechanics, not of the policy: every missing note one link names gets its
+# stub (by default a wikilink needs two citing notes: docs/config.md).
+ONE_CITER: dict[str, str] = {".vaultlink.toml": "stub_min_citers = 1\n"}
 
 VaultFactory = Callable[[Mapping[str, str | bytes]], Path]
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import VaultFactory, snapshot
+from tests.conftest import ONE_CITER, VaultFactory, snapshot
 from vaultlink import app
 from vaultlink.cache_file import CACHE_FILE
 from vaultlink.cli import cli
@@ -191,7 +191,7 @@ def test_json_frontmatter_nested_past_the_recursion_limit_is_one_diagnostic(make
 
 @pytest.mark.slow
 def test_a_link_1500_folders_deep_is_synced_and_cleaned(make_vault: VaultFactory) -> None:
-    vault = make_vault({**NOTES, "Deep.md": "# Deep\n\n[[" + "f/" * 1500 + "x]]\n"})
+    vault = make_vault({**NOTES, "Deep.md": "# Deep\n\n[[" + "f/" * 1500 + "x]]\n", **ONE_CITER})
     try:
         first = app.sync(vault)
         assert [p.count("/") for p in first.created] == [1500, 0]

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import VaultFactory, snapshot
+from tests.conftest import ONE_CITER, VaultFactory, snapshot
 from tests.faultkit import temp_files
 from vaultlink import app, platform, safe_io
 from vaultlink.core.digest import digest
@@ -239,7 +239,7 @@ def test_another_users_note_is_left_alone_and_reported() -> None:
 @pytest.mark.parametrize("command", ["sync", "clean"])
 def test_a_users_empty_folder_is_never_removed_with_a_stub(make_vault: VaultFactory, command: str) -> None:
     """Obsidian's ``inbox/`` (new notes go there), empty but for a stub vaultlink put in it."""
-    vault = make_vault({**NOTES, "Cites.md": "# Cites\n\n[[inbox/Idea]]\n"})
+    vault = make_vault({**NOTES, "Cites.md": "# Cites\n\n[[inbox/Idea]]\n", **ONE_CITER})
     (vault / "inbox").mkdir()  # the user's, before any sync
     app.sync(vault)
     assert (vault / "inbox" / "Idea.md").is_file()
@@ -253,7 +253,7 @@ def test_a_users_empty_folder_is_never_removed_with_a_stub(make_vault: VaultFact
 
 @pytest.mark.parametrize("command", ["sync", "clean"])
 def test_folders_vaultlink_made_for_a_stub_are_removed_with_it(make_vault: VaultFactory, command: str) -> None:
-    vault = make_vault({**NOTES, "Cites.md": "# Cites\n\n[[new/deeper/Idea]]\n"})
+    vault = make_vault({**NOTES, "Cites.md": "# Cites\n\n[[new/deeper/Idea]]\n", **ONE_CITER})
     app.sync(vault)
     assert (vault / "new" / "deeper" / "Idea.md").is_file()
     if command == "sync":

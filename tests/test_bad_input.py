@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import VaultFactory, examples
+from conftest import ONE_CITER, VaultFactory, examples
 from faultkit import folders, recording, snapshot, temp_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -256,7 +256,8 @@ def vaults(draw: st.DrawFn) -> Generated:
     )
     if config is not None:
         files[".obsidian/app.json"] = json.dumps(config).encode()
-    return Generated(files, SyncOptions(min_score=draw(st.sampled_from([0.0, 2.5]))))
+    options = SyncOptions(min_score=draw(st.sampled_from([0.0, 2.5])), min_citers=draw(st.sampled_from([1, 2])))
+    return Generated(files, options)
 
 
 @contextmanager
@@ -385,7 +386,7 @@ def test_explicit_bad_input_never_raises_is_idempotent_and_restored(
 
 
 def test_links_differing_only_in_case_or_normal_form_make_one_stub(make_vault: VaultFactory) -> None:
-    root = make_vault(CASES["links differing only in case and normal form"])
+    root = make_vault({**CASES["links differing only in case and normal form"], **ONE_CITER})
     report = app.sync(root)
     stubs = {unicodedata.normalize("NFC", p).casefold() for p in report.created}
     assert len(report.created) == len(stubs) == 2, report.created  # Ghost and Ghöst

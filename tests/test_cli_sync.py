@@ -32,7 +32,7 @@ from vaultlink.lock import LOCK_NAME, STATE_DIR, vault_lock
 # whitespace and a note without a final newline.
 VAULT: dict[str, str | bytes] = {
     "Sourdough.md": "# Sourdough\n\nA sourdough starter holds wild yeast. Feed the sourdough starter; wild yeast "
-    "grows. Spelt flour helps.\nSee [[Missing idea]].\n",
+    "grows. Spelt flour helps.\nSee [[Missing idea]] (or create if missing).\n",
     "sub/Starter care.md": "# Starter care\n\nThe sourdough starter needs wild yeast. Keep the sourdough starter warm "
     "so wild yeast thrives.\n",
     "Telescope.md": "# Telescope\n\nThe dobsonian telescope fights light pollution. A dobsonian telescope; light "
@@ -155,7 +155,9 @@ def test_note_deleted_between_reading_and_planning_stays_deleted(vault: Path, mo
 def test_stub_edited_between_reading_and_planning_is_kept(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A stub nobody cites any more would be deleted; the user writes in it just before."""
     app.sync(vault)
-    (vault / "Sourdough.md").write_text(str(VAULT["Sourdough.md"]).replace("See [[Missing idea]].\n", ""))
+    (vault / "Sourdough.md").write_text(
+        str(VAULT["Sourdough.md"]).replace("See [[Missing idea]] (or create if missing).\n", "")
+    )
     user_acts_while_ranking(monkeypatch, lambda: (vault / STUB).write_text("Now a note of my own.\n"))
     report = app.sync(vault)
     assert (vault / STUB).read_text() == "Now a note of my own.\n"
@@ -578,7 +580,7 @@ def test_sync_dry_run_prints_a_unified_diff_and_writes_nothing(vault: Path) -> N
 
 
 def test_sync_dry_run_shows_backlinks_and_stub_and_makes_no_folder(make_vault: VaultFactory) -> None:
-    root = make_vault({"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n"})
+    root = make_vault({"A.md": "Links [[B]] and [[Ghost]] (or create if missing).\n", "B.md": "# B\n"})
     before = file_snapshot(root)
     result = run("sync", str(root), "--dry-run")
     assert result.exit_code == 0, result.output
@@ -592,11 +594,17 @@ def test_sync_dry_run_shows_backlinks_and_stub_and_makes_no_folder(make_vault: V
 
 
 def test_sync_json_names_skipped_notes_and_is_empty_the_second_time(make_vault: VaultFactory) -> None:
-    root = make_vault({"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n", "Bad.md": "---\na: [\n---\n[[B]]\n"})
+    root = make_vault(
+        {
+            "A.md": "Links [[B]] and [[Ghost]] (or create if missing).\n",
+            "B.md": "# B\n",
+            "Bad.md": "---\na: [\n---\n[[B]]\n",
+        }
+    )
     result = run("sync", str(root), "--json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"scanned", "changed", "created", "deleted", "skipped"}
+    assert set(payload) == {"scanned", "changed", "created", "deleted", "skipped", "held"}
     assert payload["scanned"] == 3
     assert payload["changed"] == ["A.md", "B.md"]  # A and Bad both link to B: Bad is related to A
     assert payload["created"] == ["Ghost.md"]
@@ -607,7 +615,7 @@ def test_sync_json_names_skipped_notes_and_is_empty_the_second_time(make_vault: 
 
 
 def test_clean_json_reports_what_it_restored(make_vault: VaultFactory) -> None:
-    files = {"A.md": "Links [[B]] and [[Ghost]].\n", "B.md": "# B\n"}
+    files = {"A.md": "Links [[B]] and [[Ghost]] (or create if missing).\n", "B.md": "# B\n"}
     root = make_vault(files)
     run("sync", str(root))
     result = run("clean", str(root), "--json")
@@ -651,7 +659,7 @@ def test_clean_restores_every_byte_and_folder(vault: Path) -> None:
 
 
 def test_clean_of_a_stub_in_a_new_folder_removes_the_folder(make_vault: VaultFactory) -> None:
-    root = make_vault({"a.md": "# A\n\nSee [[ideas/later/Plan]].\n"})
+    root = make_vault({"a.md": "# A\n\nSee [[ideas/later/Plan]] (or create if missing).\n"})
     original = snapshot(root)
     report = app.sync(root)
     assert report.created == ["ideas/later/Plan.md"]

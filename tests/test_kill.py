@@ -237,6 +237,7 @@ def test_sigkill_at_random_points_never_leaves_a_partial_note_and_the_next_sync_
     generator = load_generator()
     original = tmp_path / "original" / "vault"
     generator.Generator(NOTES, SEED).write(original)
+    (original / ".vaultlink.toml").write_text("stub_min_citers = 1\n")  # a stub for every missing note: more to kill
     logs = tmp_path / "logs"
     logs.mkdir()
     rng = random.Random(SEED)

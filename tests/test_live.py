@@ -183,7 +183,11 @@ def test_deleted_folder(vault: Path, clock: FakeClock) -> None:
 
 def test_removing_the_last_link_to_a_stub_deletes_it(vault: Path, clock: FakeClock) -> None:
     live = start(vault, clock)
-    write(vault, "sub/Epsilon.md", read(vault, "sub/Epsilon.md").replace("Also [[Ghost]].", "Also nothing."))
+    write(
+        vault,
+        "sub/Epsilon.md",
+        read(vault, "sub/Epsilon.md").replace("Also [[Ghost]] (or create if missing).", "Also nothing."),
+    )
     report = live.update(["sub/Epsilon.md"])
     assert report.deleted == ["Ghost.md"]
     assert not (vault / "Ghost.md").exists()
@@ -195,7 +199,11 @@ def test_edited_stub_is_kept_when_its_last_link_goes(vault: Path, clock: FakeClo
     live = start(vault, clock)
     write(vault, "Ghost.md", read(vault, "Ghost.md") + "\nMy own words now.\n")
     live.update(["Ghost.md"])
-    write(vault, "sub/Epsilon.md", read(vault, "sub/Epsilon.md").replace("Also [[Ghost]].", "Also nothing."))
+    write(
+        vault,
+        "sub/Epsilon.md",
+        read(vault, "sub/Epsilon.md").replace("Also [[Ghost]] (or create if missing).", "Also nothing."),
+    )
     report = live.update(["sub/Epsilon.md"])
     assert report.deleted == []
     assert "My own words now." in read(vault, "Ghost.md")
@@ -204,7 +212,7 @@ def test_edited_stub_is_kept_when_its_last_link_goes(vault: Path, clock: FakeClo
 
 def test_link_to_a_missing_note_creates_its_stub(vault: Path, clock: FakeClock) -> None:
     live = start(vault, clock)
-    write(vault, "Delta.md", read(vault, "Delta.md") + "\nLater: [[Phantom Idea]].\n")
+    write(vault, "Delta.md", read(vault, "Delta.md") + "\nLater: [[Phantom Idea]] (or create if missing).\n")
     report = live.update(["Delta.md"])
     assert report.created == ["Phantom Idea.md"]
     assert names(read(vault, "Phantom Idea.md"), "backlinks") == {"Delta"}

@@ -190,7 +190,8 @@ def vaults(draw: st.DrawFn) -> GeneratedVault:
             text = "\ufeff" + text
         files[f"{name}.md"] = text.encode("utf-8")
     min_score = draw(st.sampled_from([0.0, 2.5]))
-    return GeneratedVault(files, SyncOptions(min_score=min_score))
+    min_citers = draw(st.sampled_from([1, 2]))  # 1: every missing note a link names gets its stub
+    return GeneratedVault(files, SyncOptions(min_score=min_score, min_citers=min_citers))
 
 
 # --- the pure planner, in memory: the properties on many vaults, no file written ------------------------------
@@ -274,9 +275,9 @@ def test_a_stub_never_moves_where_another_link_leads() -> None:
     notes shared a link, and the second sync wrote their Related lists. A stub now answers only
     the links that lead to its own path as a missing note (core/resolve.py)."""
     files = {"Gämma.md": b"[[GHOST]]", "sub/Delta.md": b"[](GHOST.MD)", "Alpha.md": b"", "Beta note.md": b""}
-    synced = applied(files, planned_sync(files, SyncOptions(min_score=0.0)))
+    synced = applied(files, planned_sync(files, SyncOptions(min_score=0.0, min_citers=1)))
     assert link_targets(synced) == link_targets(files)
-    assert planned_sync(synced, SyncOptions(min_score=0.0)).edits == []
+    assert planned_sync(synced, SyncOptions(min_score=0.0, min_citers=1)).edits == []
 
 
 @IN_MEMORY

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import VaultFactory, examples, folders, mtimes, pristine_sample, prose, run, snapshot
+from conftest import ONE_CITER, VaultFactory, examples, folders, mtimes, pristine_sample, prose, run, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -144,7 +144,7 @@ STUB_LINKS = (
 
 
 def test_stubs_for_missing_wikilink_and_vault_path(make_vault: VaultFactory, tmp_path: Path) -> None:
-    root = make_vault({"Source.md": STUB_LINKS})
+    root = make_vault({"Source.md": STUB_LINKS, **ONE_CITER})
     report = app.sync(root)
     assert sorted(report.created) == ["Ghost note.md", "plans/new-plan.md"]
     ghost = read(root, "Ghost note.md")
@@ -156,7 +156,7 @@ def test_stubs_for_missing_wikilink_and_vault_path(make_vault: VaultFactory, tmp
     plan = read(root, "plans/new-plan.md")
     assert plan.startswith("---\nvaultlink: stub\n---\n")
     assert "- [[Source]] — “File against ~/vault/plans/new-plan.md (or create if missing).”" in plan
-    assert set(snapshot(root)) == {"Source.md", "Ghost note.md", "plans/new-plan.md"}
+    assert set(snapshot(root)) == {"Source.md", "Ghost note.md", "plans/new-plan.md", *ONE_CITER}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["vault"]
 
 
@@ -204,7 +204,7 @@ def test_stub_folder_is_removed_with_its_last_stub(make_vault: VaultFactory) -> 
 
 
 def test_edited_stub_is_the_users_kept_by_clean_and_sync(make_vault: VaultFactory) -> None:
-    root = make_vault({"A.md": "[[Ghost]] here\n"})
+    root = make_vault({"A.md": "[[Ghost]] here\n", **ONE_CITER})
     app.sync(root)
     stub = root / "Ghost.md"
     stub.write_bytes(stub.read_bytes() + b"My own words about ghosts.\n")
@@ -223,7 +223,7 @@ def test_edited_stub_is_the_users_kept_by_clean_and_sync(make_vault: VaultFactor
 
 
 def test_clean_removes_unedited_stubs_and_blocks(make_vault: VaultFactory) -> None:
-    files = {"A.md": "[[Ghost]] and [[B]]\n", "B.md": "# B\r\nno final newline"}
+    files = {"A.md": "[[Ghost]] and [[B]]\n", "B.md": "# B\r\nno final newline", **ONE_CITER}
     root = make_vault(files)
     app.sync(root)
     assert "Ghost.md" in snapshot(root)
@@ -675,7 +675,7 @@ def test_a_line_typed_inside_a_block_is_never_replaced_or_cleaned_away(make_vaul
 
 def stub_with_a_typed_line(make_vault: VaultFactory) -> tuple[Path, str]:
     """A vault whose stub ``Ghost.md`` (cited by ``A.md``) has a line typed into its block; and that stub's text."""
-    root = make_vault({"A.md": "# A\n\nSee [[Ghost]].\n"})
+    root = make_vault({"A.md": "# A\n\nSee [[Ghost]].\n", **ONE_CITER})
     app.sync(root)
     typed = read(root, "Ghost.md").replace("## Backlinks\n", f"## Backlinks\n{TYPED}\n", 1)
     (root / "Ghost.md").write_text(typed, encoding="utf-8")

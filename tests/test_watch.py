@@ -268,7 +268,7 @@ def test_burst_of_saves_is_one_batch_reading_the_note_once(vault: Path) -> None:
 def test_own_writes_cause_no_further_work(vault: Path) -> None:
     with watch(vault) as w:
         with (vault / "Gamma.md").open("a", encoding="utf-8") as f:
-            f.write(SHARED_WITH_BETA + "\nAnd [[Phantom]].\n")
+            f.write(SHARED_WITH_BETA + "\nAnd [[Phantom]] (or create if missing).\n")
         (_, report), _ = w.until(reparsed("Gamma.md"))
         assert report.changed and report.created == ["Phantom.md"]
         assert_quiet(w.drain(1.0))

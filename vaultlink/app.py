@@ -25,6 +25,7 @@ from vaultlink.config import load_config
 from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import NO_TERMS, Diagnostic, Link, LinkKind, Note, Suggestion
 from vaultlink.core.plan import (
+    LinkIndex,
     Plan,
     SyncOptions,
     SyncOverrides,
@@ -183,15 +184,30 @@ def clean(
 
 
 def _clean_plan(scan: VaultScan) -> Plan:
-    return leave_changed_alone(plan_clean(scan.notes, scan.sources, scan.readonly), scan.sources)
+    plan = plan_clean(scan.notes, scan.sources, scan.readonly)
+    return leave_changed_alone(_without_blocks_out_of_scope(plan, scan), scan.sources)
+
+
+def _without_blocks_out_of_scope(plan: Plan, scan: VaultScan) -> Plan:
+    """``plan`` and the removal of the blocks left in files now out of scope (a template, an
+    ignored folder), written there before they were: nothing else of them is ever read."""
+    notes = [Note(path, "") for path in scan.with_blocks]
+    unblock = plan_clean(notes, scan.sources, {})
+    plan.edits.extend(unblock.edits)
+    plan.skipped.extend(unblock.skipped)
+    return plan
 
 
 def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS) -> Plan:
     related = rank_all(scan, options.top, options.min_score, progress=progress)
     scan.notes = [_without_words(n) for n in scan.notes]
     notes = {n.path: n for n in scan.notes}
-    plan = plan_sync(notes, scan.sources, scan.links, related, scan.config, options, scan.readonly)
+    index = LinkIndex.build(scan.notes, scan.links, scan.config, options, scan.scopes, scan.gone)
+    plan = plan_sync(
+        notes, scan.sources, scan.links, related, scan.config, options, scan.readonly, index=index, scopes=scan.scopes
+    )
     plan.related = {}  # the watcher's; sync never reads them
+    plan = _without_blocks_out_of_scope(plan, scan)
     return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
 
 
@@ -281,6 +297,9 @@ def rank_all(
     index = RankIndex(scan.notes, scan.links, scan.config, keep_rows=False)
     advance = progress.step("ranking", len(index.paths) if only is None else len(only))
     exclude = Neighbours(scan.links).either_way()
+    unsuggested = {path for path, scope in scan.scopes.items() if not scope.suggest}
+    if unsuggested:  # notes the user's scope keeps out of every Related list
+        exclude = {path: exclude.get(path, set()) | unsuggested for path in index.paths}
     return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, advance=advance)
 
 

@@ -171,6 +171,9 @@ def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool, quie
 @click.option("--min-score", type=float, help="Weakest relatedness listed (default 0.35, or related_min_score).")
 @click.option("--backlinks/--no-backlinks", default=None, help="Write Backlinks blocks (default on).")
 @click.option("--stubs/--no-stubs", default=None, help="Create notes for missing link targets (default on).")
+@click.option(
+    "--all-stubs", is_flag=True, help="Make every stub the policy allows, even above stub_limit (docs/config.md)."
+)
 @cache_flags
 @QUIET
 def sync(
@@ -182,6 +185,7 @@ def sync(
     min_score: float | None,
     backlinks: bool | None,
     stubs: bool | None,
+    all_stubs: bool,
     cache_dir: str | None,
     no_cache: bool,
     quiet: bool,
@@ -196,7 +200,7 @@ def sync(
         vaultlink sync ~/notes --dry-run
     """
     try:
-        options = app.SyncOverrides(top=top, min_score=min_score, backlinks=backlinks, stubs=stubs)
+        options = app.SyncOverrides(top=top, min_score=min_score, backlinks=backlinks, stubs=stubs, all_stubs=all_stubs)
         report = app.sync(
             vault, options, dry_run=dry_run or check_only, cache=_cache(cache_dir, no_cache), progress=_progress(quiet)
         )
@@ -288,7 +292,7 @@ def related(
 )
 @click.option(
     "--grace",
-    default=5.0,
+    default=90.0,
     show_default=True,
     type=click.FloatRange(0, 3600),
     help="Never write into a note edited less than this many seconds ago.",
@@ -310,7 +314,8 @@ def watch(
 
     Saves are gathered into batches; only changed notes are read again and only notes
     whose blocks really change are written. A note you edited less than --grace
-    seconds ago is left alone until you pause. Stop with Ctrl-C.
+    seconds ago, or one open in Vim or Emacs, is left alone until you pause and close it.
+    Stop with Ctrl-C.
 
     \b
     Example:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from vaultlink.apply import drop_unsafe_creates, try_edit
@@ -31,13 +31,15 @@ from vaultlink.core.plan import (
     SyncOptions,
     SyncOverrides,
     plan_sync,
-    stub_aware_style,
     sync_options,
 )
 from vaultlink.core.related_lists import RelatedLists
-from vaultlink.core.resolve import fold
-from vaultlink.core.stubs import wanted_stubs
+from vaultlink.core.resolve import ResolvedLink, fold
+from vaultlink.core.scope import NoteScope
+from vaultlink.core.stubs import WantedStub, hold_new_stubs, near_names, stub_aware_style, wanted_stubs
+from vaultlink.editors import EDITOR_RECHECK, editor_has_open
 from vaultlink.errors import VaultNotFound
+from vaultlink.gone import gone_after, load_gone, save_gone
 from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes, walk_problem
@@ -52,7 +54,7 @@ class LiveVault:
         root: Path,
         options: SyncOptions | SyncOverrides | None = None,
         *,
-        grace: float = 5.0,
+        grace: float = 90.0,
         clock: Callable[[], float] = time.monotonic,
         cache: CacheOptions = NO_CACHE,
         defer: bool = True,
@@ -66,9 +68,15 @@ class LiveVault:
         self.rules = IgnoreRules(self.config)
         self.sources: dict[str, Source] = scan.sources.kept()
         self.readonly: dict[str, str] = dict(scan.readonly)
+        self.scopes: dict[str, NoteScope] = dict(scan.scopes)
+        self.near: dict[str, str] | None = None  # near_names of the notes, while names stay
+        # Notes the user deleted or renamed (path -> new path or ""): never brought back as stubs.
+        self.gone: dict[str, str] = {p: new for p, new in load_gone(self.root).items() if fold(p) not in scan.listed}
+        self._removed_digests: dict[str, str] = {}  # this batch's removed notes: how renames are seen
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
-        self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable)
+        self.ignored: set[str] = set(scan.ignored)  # note files out of scope: link targets, never read
+        self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable, scan.ignored)
         self.grace = grace
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
@@ -78,6 +86,7 @@ class LiveVault:
         self.defer = defer
         self.deferred: set[str] = set()  # notes whose lists the next batch checks (see update)
         self.lists = RelatedLists(self.model, self.config, self.options, patches=defer)
+        self.lists.unsuggested = {p for p, scope in self.scopes.items() if not scope.suggest}
 
     # --- the batch ------------------------------------------------------------------------------
 
@@ -116,13 +125,16 @@ class LiveVault:
         for rel in sorted(self._expand(paths) | due_now):
             report.scanned += 1
             self._read_one(rel, now, changed, removed, report)
+        self._record_gone(changed, removed)
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
         # A batch that failed half-way may have left a patched ranking or unchecked lists behind.
         self.lists.end_patch()
         carried, self.deferred = self.deferred | self.lists.provisional, set()
-        changed_any = bool(changed or removed) or self.unreadable != self.model.unreadable
-        affected = self.model.update(changed, removed, self.unreadable) if changed_any else set()
+        changed_any = (
+            bool(changed or removed) or self.unreadable != self.model.unreadable or self.ignored != self.model.ignored
+        )
+        affected = self.model.update(changed, removed, self.unreadable, self.ignored) if changed_any else set()
         if changed_any:
             previous = self.lists.built
             self.lists.stale()
@@ -195,7 +207,17 @@ class LiveVault:
             out |= {p for p in self.model.notes if p.startswith(prefix)}
             if self.config.is_note_name(rel):
                 out.add(rel)
-        return {p for p in out if not self.rules.ignores_path(p)}
+        for rel in {p for p in out if self.rules.ignores_path(p)}:
+            out.discard(rel)
+            self._track_ignored(rel)
+        return out
+
+    def _track_ignored(self, rel: str) -> None:
+        """An out-of-scope note file came or went (not a hidden one: links never find those)."""
+        if not any(part.startswith(".") for part in rel.split("/")):
+            present = (self.root / rel).is_file()
+            (self.ignored.add if present else self.ignored.discard)(rel)
+            (self.listed.add if present else self.listed.discard)(fold(rel))
 
     def _read_one(self, rel: str, now: float, changed: list[Note], removed: list[str], report: SyncReport) -> None:
         path = self.root / rel
@@ -206,6 +228,8 @@ class LiveVault:
             if rel in self.model.notes:
                 removed.append(rel)
                 report.removed.append(rel)
+                known = self.sources.get(rel)
+                self._removed_digests[rel] = known.digest if known is not None else ""
                 self._forget(rel)
             self.listed.discard(fold(rel))
             self.unreadable.discard(rel)
@@ -237,15 +261,43 @@ class LiveVault:
         self.unreadable.discard(rel)
         self.sources[rel] = loaded.source
         self._set_readonly(rel, loaded.readonly)
+        self._set_scope(rel, loaded.scope)
         self.user_changed_at[rel] = now
         changed.append(loaded.note)
         report.reparsed.append(rel)
 
+    def _record_gone(self, changed: list[Note], removed: list[str]) -> None:
+        """Remember the notes the user deleted or renamed in this batch (a rename: a note gone
+        and a new one with its very bytes), and forget those that are back; save the record."""
+        new = {n.path: self.sources[n.path].digest for n in changed if n.path not in self.model.notes}
+        gone = gone_after(
+            self.gone, {r: self._removed_digests.get(r, "") for r in removed}, new, [n.path for n in changed]
+        )
+        self._removed_digests.clear()
+        if gone != self.gone:
+            self.gone = gone
+            save_gone(self.root, gone)
+
+    def _gone_keys(self) -> set[str]:
+        return {fold(p) for p in self.gone}
+
     def _forget(self, rel: str) -> None:
         self.sources.pop(rel, None)
         self.readonly.pop(rel, None)
+        self.scopes.pop(rel, None)
+        self.lists.unsuggested.discard(rel)
         self.user_changed_at.pop(rel, None)
         self.due.pop(rel, None)
+
+    def _set_scope(self, rel: str, scope: NoteScope | None) -> None:
+        if scope is None:
+            self.scopes.pop(rel, None)
+        else:
+            self.scopes[rel] = scope
+        if scope is None or scope.suggest:
+            self.lists.unsuggested.discard(rel)
+        else:
+            self.lists.unsuggested.add(rel)
 
     def _set_readonly(self, rel: str, reason: str) -> None:
         if reason:
@@ -257,11 +309,18 @@ class LiveVault:
 
     def _plan(self, only: set[str] | None, stub_scope: set[str] | None) -> Plan:
         """Plan ``only`` these notes and these stubs (None: all, from scratch)."""
-        index = None if only is None or stub_scope is None else self._link_index(stub_scope)
+        if only is None or stub_scope is None:
+            self.link_style = self.near = None  # names may have changed: rebuilt on the next incremental plan
+            model = self.model
+            index = LinkIndex.build(
+                model.notes.values(), model.all_links(), self.config, self.options, self.scopes, self._gone_keys()
+            )
+        else:
+            index = self._link_index(stub_scope)
         plan = plan_sync(
             self.model.notes,
             SourcesInMemory(self.sources),
-            self.model.all_links() if index is None else [],  # with an index, plan_sync reads no link
+            [],  # with an index, plan_sync reads no link
             self.lists.lists_for(only),
             self.config,
             self.options,
@@ -269,9 +328,8 @@ class LiveVault:
             only=only,
             stub_scope=stub_scope,
             index=index,
+            scopes=self.scopes,
         )
-        if index is None:
-            self.link_style = None  # names may have changed: rebuild on the next incremental plan
         self.lists.record(plan.related)
         return drop_unsafe_creates(plan, self.listed, self.rules)
 
@@ -279,25 +337,37 @@ class LiveVault:
         """The planner's view of the links from the model's own indexes, with the stubs in
         ``scope`` only: no walk over every link."""
         model = self.model
+        if self.near is None:
+            self.near = near_names(p for p, n in model.notes.items() if not n.is_stub)
+        stubs = model.stub_paths()
         citing = sorted({source for key in scope for source in model.citing.get(key, ())})
-        cited = wanted_stubs([r for source in citing for r in model.links[source]], self.options.stub_kinds)
-        wanted = {key: stub for key, stub in cited.items() if key in scope}
+        cited = self._wanted([r for source in citing for r in model.links[source]], stubs)
+        in_scope = {key: stub for key, stub in cited.items() if key in scope}
+        wanted, held = hold_new_stubs(in_scope, stubs, self.options.stub_limit)
         if self.link_style is None:
-            all_wanted = wanted_stubs(model.all_links(), self.options.stub_kinds)
+            all_wanted, _ = hold_new_stubs(self._wanted(model.all_links(), stubs), stubs, self.options.stub_limit)
             self.link_style = stub_aware_style(model.notes.values(), all_wanted, self.config)
-        return LinkIndex(model.neighbours, wanted, model.stub_paths(), self.link_style)
+        return LinkIndex(model.neighbours, wanted, stubs, self.link_style, held)
+
+    def _wanted(self, links: Iterable[ResolvedLink], stubs: Collection[str]) -> dict[str, WantedStub]:
+        assert self.near is not None
+        wanted = wanted_stubs(links, self.options.stub_policy(self.config), self.scopes, self.near, stubs)
+        gone = self._gone_keys()
+        return {key: stub for key, stub in wanted.items() if key not in gone}
 
     def _write(self, plan: Plan, report: SyncReport) -> None:
         now = self.clock()
         report.skipped.extend(plan.skipped)
+        report.held = list(dict.fromkeys([*report.held, *plan.held]))
         stubs_made: list[Note] = []
         stubs_gone: list[str] = []
         for edit in plan.edits:
             changed_at = self.user_changed_at.get(edit.path)
             if changed_at is not None and now - changed_at < self.grace:
-                self.due[edit.path] = changed_at + self.grace
-                if edit.path not in report.waiting:
-                    report.waiting.append(edit.path)
+                self._wait(edit.path, changed_at + self.grace, report)
+                continue
+            if edit.kind is not EditKind.CREATE and editor_has_open(self.root, edit.path):
+                self._wait(edit.path, now + EDITOR_RECHECK, report)
                 continue
             self.due.pop(edit.path, None)
             refused = try_edit(self.root, edit)
@@ -308,6 +378,12 @@ class LiveVault:
         if stubs_made or stubs_gone:
             self.model.update(stubs_made, stubs_gone)  # once per batch: it re-resolves every link
             self.lists.stale()
+
+    def _wait(self, rel: str, until: float, report: SyncReport) -> None:
+        """Leave the note unwritten until ``until``, when it is read and planned again."""
+        self.due[rel] = until
+        if rel not in report.waiting:
+            report.waiting.append(rel)
 
     def _remember_write(self, edit: Edit, report: SyncReport, made: list[Note], gone: list[str]) -> None:
         """Record what we wrote, so the event it causes is recognised as ours."""

@@ -21,7 +21,8 @@ from vaultlink.vault import Listing, note_stamp, read_note_file
 def _sync_fingerprint(
     digests: Iterable[tuple[str, str]], config: Config, listing: Listing, options: SyncOptions
 ) -> str:
-    return fingerprint(digests, repr(config), repr(options), *(d.line() for d in listing.diagnostics))
+    ignored = ("ignored: " + p for p in listing.ignored)  # links find them: one coming or going matters
+    return fingerprint(digests, repr(config), repr(options), *(d.line() for d in listing.diagnostics), *ignored)
 
 
 def unchanged_since_sync(
@@ -86,7 +87,7 @@ def remember_sync(
         return
     digests = [(rel, row.digest) for rel, row in rows if row is not None]
     scanned = report.scanned + len(report.created) - len(report.deleted)
-    outcome = json.dumps({"scanned": scanned, "skipped": report.skipped}, ensure_ascii=False)
+    outcome = json.dumps({"scanned": scanned, "skipped": report.skipped, "held": report.held}, ensure_ascii=False)
     store.set_finished_sync(_sync_fingerprint(digests, config, listing, options), outcome)
 
 
@@ -94,7 +95,10 @@ def _report_from_json(text: str) -> SyncReport | None:
     try:
         data = json.loads(text)
         return SyncReport(
-            scanned=int(data["scanned"]), skipped=[(str(p), str(r)) for p, r in data["skipped"]], unchanged=True
+            scanned=int(data["scanned"]),
+            skipped=[(str(p), str(r)) for p, r in data["skipped"]],
+            held=[str(p) for p in data.get("held", [])],
+            unchanged=True,
         )
     except (ValueError, TypeError, KeyError):
         return None  # not what we wrote: do the full run

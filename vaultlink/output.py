@@ -50,6 +50,7 @@ def print_report(report: SyncReport, verb: str, as_json: bool, *, dry_run: bool 
             "created": report.created,
             "deleted": report.deleted,
             "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
+            "held": report.held,
         }
         if dry_run:
             payload["diff"] = report.diff
@@ -58,8 +59,19 @@ def print_report(report: SyncReport, verb: str, as_json: bool, *, dry_run: bool 
     if dry_run and report.diff:
         click.echo(shown(report.diff, lines=True), nl=False)
     _print_skipped(report.skipped)
+    if report.held:
+        click.echo(held_line(report.held))
     if not quiet:
         click.echo(summary(report, verb))
+
+
+def held_line(held: list[str]) -> str:
+    """Why the stubs a run would make were not made, and how to make them."""
+    some = ", ".join(shown(p) for p in held[:3]) + (", …" if len(held) > 3 else "")
+    return (
+        f"{len(held)} stubs not made ({some}): more than the stub_limit a run; "
+        "'vaultlink sync --all-stubs' makes them, 'vaultlink check' lists the missing notes"
+    )
 
 
 WAITING = "waiting for you to pause"
@@ -97,6 +109,8 @@ class WatchPrinter:
 
     def synced(self, notes: int, report: SyncReport) -> None:
         if not self.quiet:
+            if report.held:
+                click.echo(held_line(report.held))
             click.echo(f"synced {notes} notes: {summary(report, 'written', batch=True)}; watching (Ctrl-C stops)")
 
     def batch(self, paths: set[str], report: SyncReport) -> None:

@@ -22,6 +22,8 @@ class SyncReport:
     """Stubs created."""
     deleted: list[str] = field(default_factory=list)
     """Stubs removed."""
+    held: list[str] = field(default_factory=list)
+    """New stubs not made: more than the per-run limit (``sync --all-stubs`` makes them)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """Notes left alone, each with why."""
     diff: str = ""
@@ -55,6 +57,7 @@ class SyncReport:
         """The report of ``plan`` carried out (or previewed): ``refusals`` says why each edit was
         left alone ("" when it was made)."""
         report = cls(scanned=scanned, skipped=list(plan.skipped), diagnostics=diagnostics, diff=diff)
+        report.held = list(plan.held)
         for edit, refused in zip(plan.edits, refusals, strict=True):
             if refused:
                 report.skipped.append((edit.path, refused))

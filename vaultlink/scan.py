@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,12 +15,16 @@ from pathlib import Path
 from vaultlink.cache import ScanCache, cache_warning
 from vaultlink.cache_file import open_cache
 from vaultlink.config import load_config
-from vaultlink.core.config import Config
+from vaultlink.core.config import Config, Rule
 from vaultlink.core.digest import digest
+from vaultlink.core.frontmatter import split_frontmatter
 from vaultlink.core.note import Diagnostic, Note, ParsedNote, Severity
-from vaultlink.core.parse import parse_key, parse_note
-from vaultlink.core.plan import Source
-from vaultlink.core.resolve import ResolvedLink, demote_stub_links, fold, link_diagnostics, resolve_all
+from vaultlink.core.parse import is_stub_text, parse_key, parse_note
+from vaultlink.core.plan import Source, SyncOptions
+from vaultlink.core.resolve import ResolvedLink, demote_stub_links, fold, resolve_all
+from vaultlink.core.scope import OPT_OUT_KEY, NoteScope, RuleSet, note_scope
+from vaultlink.core.stubs import link_problems, near_names
+from vaultlink.gone import load_gone
 from vaultlink.lock import STATE_DIR, holds_lock, state_folder_problem
 from vaultlink.parallel import parse_many
 from vaultlink.progress import NO_PROGRESS, Advance, Progress
@@ -90,8 +95,18 @@ class VaultScan:
     """Every note file found (folded), readable or not: no stub may be planned over one."""
     unreadable: list[str] = field(default_factory=list)
     """The note files found that could not be read: links still find them (``NoteIndex``)."""
+    ignored: list[str] = field(default_factory=list)
+    """The note files the scope leaves out (ignored, templates): links find them, unread."""
     warnings: list[Diagnostic] = field(default_factory=list)
     """About vaultlink's own state (the cache), not the vault: printed, never a failure."""
+    scopes: dict[str, NoteScope] = field(default_factory=dict)
+    """The notes whose scope is not the full one (``core/scope.py``): rules, opt-outs, asks."""
+    with_blocks: dict[str, Source] = field(default_factory=dict)
+    """The note files out of scope (``ignored``) that still hold blocks vaultlink wrote before
+    they were (a template synced by an older vaultlink): sync and clean remove the blocks."""
+    gone: dict[str, str] = field(default_factory=dict)
+    """Notes the user deleted or renamed under ``watch``, by folded path: the new path, or ""
+    (``gone.py``); none is at its path now."""
 
     @property
     def linked_notes(self) -> list[Note]:
@@ -196,7 +211,7 @@ def read_vault(
 ) -> VaultScan:
     """The scan of the listed notes; parses come from ``cache`` where their bytes are unchanged."""
     sources = VaultSources(root, config.max_bytes, keep=keep_texts)
-    listed = {fold(p) for p in listing.paths}
+    listed = {fold(p) for p in (*listing.paths, *listing.ignored)}
     scan = VaultScan(root, config, sources, diagnostics=list(listing.diagnostics), listed=listed)
     advance = progress.step("reading", len(listing.paths))
     for loaded in _load_notes(root, listing.paths, config, cache, advance):
@@ -207,13 +222,22 @@ def read_vault(
         sources.add(loaded.source)
         if loaded.readonly:
             scan.readonly[loaded.note.path] = loaded.readonly
+        if loaded.scope is not None:
+            scan.scopes[loaded.note.path] = loaded.scope
     if cache is not None:
         cache.keep_only(listing.paths)
     readable = {n.path for n in scan.notes}
     scan.unreadable = [p for p in listing.paths if p not in readable]
-    links = resolve_all(scan.notes, config, scan.unreadable)
+    scan.ignored = list(listing.ignored)
+    scan.with_blocks = blocks_out_of_scope(root, scan.ignored, config.max_bytes)
+    for source in scan.with_blocks.values():
+        sources.add(source)  # read again, and checked, as any note's (``VaultSources.read``)
+    links = resolve_all(scan.notes, config, scan.unreadable, scan.ignored)
     scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
-    scan.diagnostics.extend(link_diagnostics(scan.links))
+    policy = SyncOptions.from_config(config).stub_policy(config)
+    scan.gone = {fold(path): new for path, new in load_gone(root).items() if fold(path) not in listed}
+    near = near_names(p.path for p in scan.linked_notes)
+    scan.diagnostics.extend(link_problems(scan.links, policy, near, scan.gone))
     return scan
 
 
@@ -239,7 +263,26 @@ def _load_notes(
         file_digest = digest(file.data)
         if cache is not None:
             cache.record(rel, file.stamp, file_digest, keys[rel], note if cached is None else None)
-        yield _loaded_note(root, rel, file.data, file_digest, note)
+        yield _loaded_note(root, rel, file.data, file_digest, note, config.rules)
+
+
+_MARKER = b"<!-- vaultlink:"
+
+
+def blocks_out_of_scope(root: Path, paths: Iterable[str], max_bytes: int) -> dict[str, Source]:
+    """The sources of the files among ``paths`` that hold a vaultlink block (and are no stub)."""
+    found: dict[str, Source] = {}
+    for rel in paths:
+        file = read_note_file(root, rel, max_bytes)
+        if not isinstance(file, NoteFile) or _MARKER not in file.data:
+            continue
+        try:
+            text = file.data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if not is_stub_text(text):
+            found[rel] = Source(rel, text, digest(file.data))
+    return found
 
 
 @dataclass(frozen=True)
@@ -251,6 +294,8 @@ class LoadedNote:
     source: Source | None
     diagnostics: tuple[Diagnostic, ...]
     readonly: str = ""
+    scope: NoteScope | None = None
+    """What vaultlink may do with the note, when not everything (``core/scope.py``)."""
 
 
 def load_note(root: Path, rel: str, config: Config) -> LoadedNote:
@@ -258,16 +303,33 @@ def load_note(root: Path, rel: str, config: Config) -> LoadedNote:
     file = read_note_file(root, rel, config.max_bytes)
     if isinstance(file, Diagnostic):
         return LoadedNote(None, None, (file,))
-    return _loaded_note(root, rel, file.data, digest(file.data), parse_note(rel, file.data, config))
+    return _loaded_note(root, rel, file.data, digest(file.data), parse_note(rel, file.data, config), config.rules)
 
 
-def _loaded_note(root: Path, rel: str, data: bytes, data_digest: str, parsed: ParsedNote) -> LoadedNote:
+def _loaded_note(
+    root: Path, rel: str, data: bytes, data_digest: str, parsed: ParsedNote, rules: tuple[Rule, ...]
+) -> LoadedNote:
     if parsed.note is None:
         return LoadedNote(None, None, parsed.diagnostics)
     readonly = readonly_reason(parsed.diagnostics)
     if (root / rel).is_symlink():
         readonly = "note is a symbolic link; not written through"
-    return LoadedNote(parsed.note, Source(rel, data.decode("utf-8"), data_digest), parsed.diagnostics, readonly)
+    text = data.decode("utf-8")
+    scope = _scope(parsed.note, text, rules)
+    return LoadedNote(parsed.note, Source(rel, text, data_digest), parsed.diagnostics, readonly, scope)
+
+
+@functools.lru_cache(maxsize=8)
+def _rule_set(rules: tuple[Rule, ...]) -> RuleSet:
+    return RuleSet(rules)
+
+
+def _scope(note: Note, text: str, rules: tuple[Rule, ...]) -> NoteScope | None:
+    """The note's scope if it is not the full one. Its frontmatter is read again only when it
+    has a ``vaultlink`` key (a parse from the cache keeps the keys, not the values)."""
+    metadata = split_frontmatter(text.removeprefix("\ufeff")).metadata if OPT_OUT_KEY in note.metadata_keys else {}
+    scope = note_scope(note.path, _rule_set(rules), metadata, text, note.links)
+    return None if scope == NoteScope() else scope
 
 
 def readonly_reason(diagnostics: Iterable[Diagnostic]) -> str:

@@ -28,6 +28,9 @@ class Listing:
     temp_files: list[str] = field(default_factory=list)
     """vaultlink's own temp files found on the way (``writer.is_temp_name``): while no run
     is writing, leftovers of a run killed mid-write."""
+    ignored: list[str] = field(default_factory=list)
+    """Note files the ignore rules keep vaultlink from reading, but Obsidian shows (not in a
+    dot-folder): never read, written or suggested, but links to them resolve (sorted)."""
     stamps: dict[str, FileStamp] = field(default_factory=dict)
     """Each listed note's stamp, taken by the walk (not for symbolic links: ``note_stamp``
     follows them). A run that only needs to know whether notes changed stats nothing again."""
@@ -42,7 +45,8 @@ def vault_root(path: str | os.PathLike[str]) -> Path:
 
 
 class IgnoreRules:
-    """Dot-folders and dot-files, Obsidian's "Excluded files", and ``.vaultlink.toml`` globs.
+    """Dot-folders and dot-files, Obsidian's "Excluded files", Obsidian's templates (folders of
+    the Templates and Templater plugins, the daily note's template) and ``.vaultlink.toml`` globs.
 
     The user's globs use gitignore syntax (via ``pathspec``): ``drafts/``, ``**/*.tmp.md``.
     Obsidian's filters are either a path prefix or a ``/regex/``.
@@ -60,6 +64,8 @@ class IgnoreRules:
                     continue
             elif entry.strip():
                 self.prefixes.append(entry.strip())
+        self.templates = [t.strip("/") for t in config.templates if t.strip("/")]
+        self.config = config
 
     def ignores_path(self, rel: str) -> bool:
         """Is ``rel`` ignored itself or through any of its folders (a path not yet walked)?"""
@@ -67,8 +73,16 @@ class IgnoreRules:
         return any(self.ignores("/".join(parts[: i + 1]), is_dir=i < len(parts) - 1) for i in range(len(parts)))
 
     def ignores(self, rel: str, is_dir: bool) -> bool:
-        name = rel.rsplit("/", 1)[-1]
-        if name.startswith("."):
+        return self.hides(rel) or self.leaves_out(rel, is_dir)
+
+    @staticmethod
+    def hides(rel: str) -> bool:
+        """Is ``rel`` a dot-file or dot-folder, which Obsidian does not show either?"""
+        return rel.rsplit("/", 1)[-1].startswith(".")
+
+    def leaves_out(self, rel: str, is_dir: bool) -> bool:
+        """Is ``rel`` left out by a setting (not for being hidden)?"""
+        if self._is_template(rel, is_dir):
             return True
         if self.spec.match_file(rel + "/" if is_dir else rel):
             return True
@@ -76,14 +90,21 @@ class IgnoreRules:
             return True
         return any(p.search(rel) for p in self.patterns)
 
+    def _is_template(self, rel: str, is_dir: bool) -> bool:
+        bare = rel if is_dir else self.config.without_extension(rel)
+        return any(rel == t or bare == t or rel.startswith(t + "/") for t in self.templates)
+
 
 def list_notes(root: Path, config: Config) -> Listing:
     """Walk the vault for note files, never leaving it (symlinks out are skipped)."""
     rules = IgnoreRules(config)
     listing = Listing()
     real_root = root.resolve()
-    for rel, is_link, stamp in _walk(root, rules, listing.temp_files):
+    for rel, is_link, stamp, left_out in _walk(root, rules, listing.temp_files):
         if not config.is_note_name(rel):
+            continue
+        if left_out:
+            listing.ignored.append(rel)
             continue
         if not _is_valid_name(rel):
             listing.diagnostics.append(
@@ -99,34 +120,42 @@ def list_notes(root: Path, config: Config) -> Listing:
         if stamp is not None:
             listing.stamps[rel] = stamp
     listing.paths.sort()
+    listing.ignored.sort()
     return listing
 
 
-def _walk(root: Path, rules: IgnoreRules, temp_files: list[str]) -> Iterator[tuple[str, bool, FileStamp | None]]:
-    """(relative path, is a symlink, stamp) of every file not ignored, folders in sorted order
-    depth first (as ``os.walk``); vaultlink's temp files go to ``temp_files``. Symlinked
+def _walk(
+    root: Path, rules: IgnoreRules, temp_files: list[str]
+) -> Iterator[tuple[str, bool, FileStamp | None, bool]]:
+    """(relative path, is a symlink, stamp) of every file not hidden (a dot-name), folders in
+    sorted order depth first (as ``os.walk``); vaultlink's temp files go to ``temp_files``.
+    Files an ignore setting leaves out are walked too (links find them), flagged. Symlinked
     folders are not entered: that is how loops and escapes out of the vault are avoided.
     A file's stamp comes from the walk's own ``lstat`` (None for a symbolic link), so
     listing a vault stats each file once."""
-    folders: list[tuple[str, str]] = [("", os.fspath(root))]
+    folders: list[tuple[str, str, bool]] = [("", os.fspath(root), False)]
     while folders:
-        prefix, folder = folders.pop()
+        prefix, folder, folder_left_out = folders.pop()
         try:
             with os.scandir(folder) as found:
                 entries = list(found)
         except OSError:
             continue  # gone or unreadable meanwhile: as os.walk, skipped
-        subfolders: list[str] = []
+        subfolders: list[tuple[str, bool]] = []
         for entry in entries:
             rel = prefix + entry.name
             if _is_folder(entry):
-                if not entry.is_symlink() and not rules.ignores(rel, is_dir=True):
-                    subfolders.append(entry.name)
+                if not entry.is_symlink() and not rules.hides(rel):
+                    subfolders.append((entry.name, folder_left_out or rules.leaves_out(rel, is_dir=True)))
             elif is_temp_name(entry.name):
                 temp_files.append(rel)
-            elif not rules.ignores(rel, is_dir=False):
-                yield rel, entry.is_symlink(), None if entry.is_symlink() else _entry_stamp(entry)
-        folders.extend((f"{prefix}{name}/", os.path.join(folder, name)) for name in sorted(subfolders, reverse=True))
+            elif not rules.hides(rel):
+                left_out = folder_left_out or rules.leaves_out(rel, is_dir=False)
+                yield rel, entry.is_symlink(), None if entry.is_symlink() else _entry_stamp(entry), left_out
+        folders.extend(
+            (f"{prefix}{name}/", os.path.join(folder, name), left_out)
+            for name, left_out in sorted(subfolders, reverse=True)
+        )
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

@@ -87,8 +87,9 @@ class EventCollector(FileSystemEventHandler):
 @dataclass(frozen=True)
 class WatchSettings:
     debounce: float = 1.0
-    grace: float = 5.0
-    """Never write into a note edited less than this many seconds ago (``LiveVault``)."""
+    grace: float = 90.0
+    """Never write into a note edited less than this many seconds ago (``LiveVault``): longer
+    than a writer's pause between two saves (README, "The editor")."""
     poll: bool = False
 
 

@@ -9,6 +9,20 @@ DEFAULT_TAG_KEYS: tuple[str, ...] = ("tags", "tag", "labels", "categories", "key
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A ``[[rules]]`` entry of ``.vaultlink.toml``: what vaultlink may do with the notes ``glob``
+    matches (gitignore syntax). None leaves a setting to the rules before it (default: allowed)."""
+
+    glob: str
+    write: bool | None = None
+    """Write Related and Backlinks blocks into these notes, and stubs at these paths."""
+    suggest: bool | None = None
+    """List these notes in other notes' Related blocks."""
+    stubs: bool | None = None
+    """Let the links written in these notes ask for stubs."""
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything that changes how a vault is read.
 
@@ -31,11 +45,26 @@ class Config:
     new_file_location: str = "root"
     new_file_folder: str = ""
     use_markdown_links: bool = False
+    new_link_format: str = "shortest"
+    """Obsidian's "New link format": "shortest", "relative" or "absolute"."""
+    # Obsidian's templates (core Templates, Templater, the daily note's template): folders and
+    # files vaultlink never reads, writes or suggests; links to them still resolve.
+    templates: tuple[str, ...] = ()
+    # Obsidian's Daily notes: their folder and moment.js date format ("" when not in use).
+    daily_folder: str = ""
+    daily_format: str = ""
+    rules: tuple[Rule, ...] = ()
     # What sync writes (each overridable on the command line).
     related_top: int = 5
     related_min_score: float = 0.35
     backlinks: bool = True
     stub_links: tuple[str, ...] = ("wikilink", "path")
+    stub_min_citers: int = 2
+    """A missing note gets a stub when this many notes link to it (or one asks to create it)."""
+    stub_limit: int = 100
+    """More new stubs than this in one run: none is made (``sync --all-stubs`` makes them)."""
+    backlinks_limit: int = 50
+    """Entries a Backlinks block lists at most, then a line saying how many more link here."""
 
     def without_extension(self, path: str) -> str:
         """``path`` without its note extension, if it has one."""

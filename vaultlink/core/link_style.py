@@ -15,9 +15,9 @@ from vaultlink.core.resolve import fold
 
 class LinkStyle:
     """How the vault writes links (``link`` formats one; nothing is written here): wikilinks
-    with the shortest unambiguous name (as Obsidian's "shortest" setting), markdown links when
-    Obsidian is set to them, and ``~/prefix/path.md`` in a Related list whose entries are
-    written that way."""
+    with the shortest unambiguous name (as Obsidian's "shortest" setting; its "absolute" one: the
+    vault path), markdown links when Obsidian is set to them, and ``~/prefix/path.md`` in a
+    Related list whose entries are written that way."""
 
     def __init__(self, paths: Iterable[str], config: Config) -> None:
         self.config = config
@@ -28,13 +28,14 @@ class LinkStyle:
     def link(self, target: str, source: str, path_prefix: str = "") -> str:
         if path_prefix and not re.search(r"[\r\n]", target):  # an entry is one line
             return f"~/{path_prefix}/{target}"
+        absolute = self.config.new_link_format == "absolute"  # Obsidian's "New link format"
         name = (
             link_name(target)
-            if self.name_counts[fold(link_name(target))] == 1
+            if self.name_counts[fold(link_name(target))] == 1 and not absolute
             else self.config.without_extension(target)
         )
         if self.config.use_markdown_links or not _wikilink_safe(name):
-            relative = posixpath.relpath(target, posixpath.dirname(source) or ".")
+            relative = target if absolute else posixpath.relpath(target, posixpath.dirname(source) or ".")
             return f"[{_md_text(link_name(target))}]({quote(relative, safe='/')})"
         return f"[[{name}]]"
 

@@ -32,6 +32,7 @@ class VaultModel:
         config: Config,
         links: Iterable[ResolvedLink] | None = None,
         unreadable: Iterable[str] = (),
+        ignored: Iterable[str] = (),
     ) -> None:
         """``links``, if given, are the notes' links already resolved (and stubs demoted),
         as a scan has them: they are not resolved a second time. ``unreadable`` are the note
@@ -41,7 +42,8 @@ class VaultModel:
         self.notes: dict[str, Note] = {n.path: n for n in notes}
         self._stubs: dict[str, str] = {fold(p): p for p, n in self.notes.items() if n.is_stub}
         self.links: dict[str, list[ResolvedLink]] = {}
-        self.index = NoteIndex(self.notes.values(), config, self.unreadable)
+        self.ignored = frozenset(ignored)  # note files out of scope: links find them (``NoteIndex``)
+        self.index = NoteIndex(self.notes.values(), config, self.unreadable, self.ignored)
         if links is None:
             self.links = self._resolve(sorted(self.notes))
         else:
@@ -100,21 +102,27 @@ class VaultModel:
     # --- updating ------------------------------------------------------------------------------
 
     def update(
-        self, changed: Iterable[Note], removed: Iterable[str], unreadable: Iterable[str] | None = None
+        self,
+        changed: Iterable[Note],
+        removed: Iterable[str],
+        unreadable: Iterable[str] | None = None,
+        ignored: Iterable[str] | None = None,
     ) -> set[str]:
         """Apply new versions of ``changed`` notes and drop ``removed`` ones (and take the note
-        files now unreadable, if given); return the paths of the notes whose blocks may differ
+        files now unreadable, and now out of scope, if given); return the paths of the notes whose blocks may differ
         now through links (the changed notes and their neighbours, before and after)."""
         changed = list(changed)
         removed_set = set(removed) - {n.path for n in changed}
         touched_paths = {n.path for n in changed} | (removed_set & self.notes.keys())
         now_unreadable = self.unreadable if unreadable is None else set(unreadable)
+        now_ignored = self.ignored if ignored is None else frozenset(ignored)
         names_changed = (
             bool(removed_set & self.notes.keys())
             or now_unreadable != self.unreadable
+            or now_ignored != self.ignored
             or any(n.path not in self.notes or _names(self.notes[n.path]) != _names(n) for n in changed)
         )
-        self.unreadable = now_unreadable
+        self.unreadable, self.ignored = now_unreadable, now_ignored
         self.names_changed = names_changed
         affected = set(touched_paths)
         for path in removed_set:
@@ -142,7 +150,7 @@ class VaultModel:
     def _update_links(self, touched: set[str], removed: set[str], names_changed: bool) -> set[str]:
         """Re-resolve what may have changed; swap the links of sources whose links did."""
         if names_changed:
-            self.index = NoteIndex(self.notes.values(), self.config, self.unreadable)
+            self.index = NoteIndex(self.notes.values(), self.config, self.unreadable, self.ignored)
         sources = set(self.notes) if names_changed else touched & self.notes.keys()
         fresh = self._resolve(sorted(sources))
         affected: set[str] = set()

@@ -29,7 +29,19 @@ from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import LinkKind, Note, Suggestion
 from vaultlink.core.parse import is_stub_text
 from vaultlink.core.resolve import ResolvedLink, fold
-from vaultlink.core.stubs import WantedStub, backlinks_lines, not_a_stub, wanted_stubs
+from vaultlink.core.scope import FULL_SCOPE, NoteScope
+from vaultlink.core.stubs import (
+    MORE_LINE,
+    StubPolicy,
+    WantedStub,
+    backlinks_lines,
+    capped,
+    hold_new_stubs,
+    near_names,
+    not_a_stub,
+    stub_aware_style,
+    wanted_stubs,
+)
 
 RELATED = "related"
 BACKLINKS = "backlinks"
@@ -106,6 +118,11 @@ class SyncOptions:
     min_score: float = 0.35
     backlinks: bool = True
     stub_kinds: tuple[LinkKind, ...] = (LinkKind.WIKILINK, LinkKind.PATH)
+    min_citers: int = Config.stub_min_citers
+    stub_limit: int | None = Config.stub_limit
+    """None: every stub the policy allows is made, however many (``sync --all-stubs``)."""
+    backlinks_limit: int | None = Config.backlinks_limit
+    """Entries a Backlinks block lists at most, then a line saying how many more (None: all)."""
 
     @classmethod
     def from_config(cls, config: Config) -> SyncOptions:
@@ -115,7 +132,13 @@ class SyncOptions:
             min_score=config.related_min_score,
             backlinks=config.backlinks,
             stub_kinds=tuple(LinkKind(k) for k in config.stub_links),
+            min_citers=config.stub_min_citers,
+            stub_limit=config.stub_limit,
+            backlinks_limit=config.backlinks_limit,
         )
+
+    def stub_policy(self, config: Config) -> StubPolicy:
+        return StubPolicy.of(config, self.stub_kinds, self.min_citers)
 
 
 @dataclass(frozen=True)
@@ -127,6 +150,8 @@ class SyncOverrides:
     min_score: float | None = None
     backlinks: bool | None = None
     stubs: bool | None = None
+    all_stubs: bool = False
+    """Make every stub the policy allows, however many: no per-run limit."""
 
 
 def sync_options(config: Config, given: SyncOptions | SyncOverrides | None = None) -> SyncOptions:
@@ -142,6 +167,9 @@ def sync_options(config: Config, given: SyncOptions | SyncOverrides | None = Non
         min_score=options.min_score if given.min_score is None else given.min_score,
         backlinks=options.backlinks if given.backlinks is None else given.backlinks,
         stub_kinds=options.stub_kinds if given.stubs is None or given.stubs else (),
+        min_citers=options.min_citers,
+        stub_limit=None if given.all_stubs else options.stub_limit,
+        backlinks_limit=options.backlinks_limit,
     )
 
 
@@ -151,6 +179,8 @@ class Plan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     related: dict[str, list[Suggestion]] = field(default_factory=dict)
     """Each planned note's Related list (the watcher records them: ``RelatedLists.record``)."""
+    held: list[str] = field(default_factory=list)
+    """New stubs not made: more than the per-run limit (``SyncOptions.stub_limit``)."""
 
 
 def _one_line(text: str) -> str:
@@ -181,21 +211,28 @@ class LinkIndex:
     wanted: Mapping[str, WantedStub]
     stubs: Mapping[str, str]
     style: LinkStyle
+    held: Sequence[str] = ()
+    """New stubs the policy allows but the per-run limit holds back (not in ``wanted``)."""
 
     @classmethod
     def build(
-        cls, notes: Iterable[Note], links: Sequence[ResolvedLink], config: Config, options: SyncOptions
+        cls,
+        notes: Iterable[Note],
+        links: Sequence[ResolvedLink],
+        config: Config,
+        options: SyncOptions,
+        scopes: Mapping[str, NoteScope] | None = None,
+        gone: Collection[str] = (),
     ) -> LinkIndex:
+        """``gone``: the notes (folded paths) the user deleted or renamed under ``watch``, where
+        no stub may bring them back (``vaultlink/gone.py``)."""
         notes = list(notes)
-        wanted = wanted_stubs(links, options.stub_kinds)
+        near = near_names(n.path for n in notes if not n.is_stub)
         stubs = {fold(n.path): n.path for n in notes if n.is_stub}
-        return cls(Neighbours(links), wanted, stubs, stub_aware_style(notes, wanted, config))
-
-
-def stub_aware_style(notes: Iterable[Note], wanted: Mapping[str, WantedStub], config: Config) -> LinkStyle:
-    """Names are shortest among the notes as they will be after the plan: stubs nobody cites
-    are about to go, new ones about to come; otherwise the next run would rename links."""
-    return LinkStyle([*(n.path for n in notes if not n.is_stub), *(w.path for w in wanted.values())], config)
+        wanted = wanted_stubs(links, options.stub_policy(config), scopes, near, stubs)
+        wanted = {key: stub for key, stub in wanted.items() if key not in gone}
+        wanted, held = hold_new_stubs(wanted, stubs, options.stub_limit)
+        return cls(Neighbours(links), wanted, stubs, stub_aware_style(notes, wanted, config), held)
 
 
 def plan_sync(
@@ -209,14 +246,18 @@ def plan_sync(
     only: Collection[str] | None = None,
     stub_scope: Collection[str] | None = None,
     index: LinkIndex | None = None,
+    scopes: Mapping[str, NoteScope] | None = None,
 ) -> Plan:
     """Every edit that brings the vault's managed blocks and stubs up to date, given each note's
     ranked related notes (``related``, the notes it links to already left out). For an
     incremental update, ``only`` limits the notes planned and ``stub_scope`` the stubs
     (by folded path) to those whose blocks can have changed; ``index`` saves walking every
-    link again."""
+    link again. ``scopes`` holds the notes whose scope is not the full one (``core/scope.py``):
+    a note vaultlink may not write loses the blocks it has, once."""
     plan = Plan()
-    index = index or LinkIndex.build(notes.values(), links, config, options)
+    scopes = scopes or {}
+    index = index or LinkIndex.build(notes.values(), links, config, options, scopes)
+    plan.held = list(index.held)
     style, outgoing, incoming = index.style, index.neighbours.outgoing, index.neighbours.incoming
     empty: set[str] = set()
     for path in sorted(notes if only is None else set(only) & notes.keys()):
@@ -228,17 +269,23 @@ def plan_sync(
         if source is None or reason:
             plan.skipped.append((note.path, reason))
             continue
+        if not scopes.get(note.path, FULL_SCOPE).write:
+            text = remove_all_blocks(source.text)
+            if text != source.text:
+                plan.edits.append(Edit.rewrite(note.path, source.digest, text))
+            continue
         mine = outgoing.get(note.path, empty)
         suggestions = related.get(note.path, [])
         plan.related[note.path] = suggestions
         lines, anchor = related_lines(note, source, suggestions, style)
         text = set_block(source.text, RELATED, lines, anchor)
         backlinks = sorted(incoming.get(note.path, empty) - mine - {note.path}) if options.backlinks else []
-        back_lines = ["## Backlinks", *(f"- {style.link(p, note.path)}" for p in backlinks)] if backlinks else []
+        entries = capped([f"- {style.link(p, note.path)}" for p in backlinks], options.backlinks_limit)
+        back_lines = ["## Backlinks", *entries] if backlinks else []
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
             _add_update(plan, Edit.rewrite(note.path, source.digest, text), source.text)
-    _plan_stubs(plan, sources, index, readonly, stub_scope)
+    _plan_stubs(plan, sources, index, readonly, stub_scope, options.backlinks_limit)
     return plan
 
 
@@ -256,11 +303,12 @@ def _add_update(plan: Plan, edit: Edit, old: str) -> None:
         plan.skipped.append((edit.path, UNSAFE_EDIT))
 
 
-# Every line vaultlink writes inside a block: a heading, or an entry (a link as ``LinkStyle``
-# formats it, then " — " and why). Anything else was typed there by someone else.
+# Every line vaultlink writes inside a block: a heading, an entry (a link as ``LinkStyle``
+# formats it, then " — " and why), or a capped block's last line. Anything else was typed there
+# by someone else.
 _OWN_LINE = re.compile(
-    r"## (?:Related|Backlinks)"
-    r"|- (?:\[\[[^\]\r\n]+\]\]|\[(?:\\.|[^\]\\\r\n])*\]\([^)\s]*\)|~/[^\r\n]+)(?: — [^\r\n]*)?"
+    r"## (?:Related|Backlinks)|" + MORE_LINE + "|"
+    r"- (?:\[\[[^\]\r\n]+\]\]|\[(?:\\.|[^\]\\\r\n])*\]\([^)\s]*\)|~/[^\r\n]+)(?: — [^\r\n]*)?"
 )
 
 
@@ -295,6 +343,7 @@ def _plan_stubs(
     index: LinkIndex,
     readonly: Mapping[str, str],
     scope: Collection[str] | None,
+    limit: int | None,
 ) -> None:
     """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
     current; delete unedited stubs nobody cites any more."""
@@ -302,7 +351,7 @@ def _plan_stubs(
     for key, stub in sorted(wanted.items()):
         if scope is not None and key not in scope:
             continue
-        lines = backlinks_lines(stub, sources, style)
+        lines = backlinks_lines(stub, sources, style, limit)
         existing = stubs.get(key)
         if existing is None:
             plan.edits.append(Edit.create(stub.path, stub_text(lines)))

@@ -43,6 +43,8 @@ class RelatedLists:
         self._fresh: dict[str, list[Suggestion]] = {}  # Related lists computed from ``_index``
         self._patched: RankIndex | None = None  # the first phase's ranking, while it runs
         self._check_from = ""  # where the next check of deferred lists starts (see ``changed``)
+        self.unsuggested: set[str] = set()
+        """Notes the user's scope keeps out of every Related list (``core/scope.py``)."""
 
     # --- the ranking ----------------------------------------------------------------------------
 
@@ -104,7 +106,7 @@ class RelatedLists:
         return index.related_all(
             top=self.options.top,
             min_score=self.options.min_score,
-            exclude={p: self.model.neighbours.of(p) for p in paths},
+            exclude={p: self.model.neighbours.of(p) | self.unsuggested for p in paths},
             only=paths,
             reasons=reasons,
         )

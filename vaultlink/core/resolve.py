@@ -43,6 +43,9 @@ class Outcome(StrEnum):
     """A note file that exists but could not be read (binary, invalid UTF-8, too large): no
     note in the graph, and no missing note to make a stub for either."""
     MISSING = "missing"
+    IGNORED = "ignored"
+    """A note file vaultlink's scope leaves out (an ignored folder, a template): it exists, so
+    the link is not broken and asks for no stub, but it is no note of the graph."""
     AMBIGUOUS = "ambiguous"
     REFUSED = "refused"
     ATTACHMENT = "attachment"
@@ -96,7 +99,9 @@ class NoteIndex:
     missing notes they stand in for (module docstring).
     """
 
-    def __init__(self, notes: Iterable[Note], config: Config, unreadable: Iterable[str] = ()) -> None:
+    def __init__(
+        self, notes: Iterable[Note], config: Config, unreadable: Iterable[str] = (), ignored: Iterable[str] = ()
+    ) -> None:
         self.config = config
         self.by_path: dict[str, list[str]] = defaultdict(list)
         self.by_suffix: dict[str, list[str]] = defaultdict(list)
@@ -110,7 +115,8 @@ class NoteIndex:
             self._add_path(note.path)
             for alias in note.aliases:
                 self.by_alias[fold(alias)].append(note.path)
-        for path in self.unreadable:
+        self.ignored = frozenset(ignored)
+        for path in self.unreadable | self.ignored:
             self._add_path(path)
 
     def _add_path(self, path: str) -> None:
@@ -134,6 +140,8 @@ def _found(candidates: Sequence[str], index: NoteIndex) -> Resolution | None:
     """The one note (or unreadable note file) among ``candidates``, else an ambiguity, else None."""
     unique = sorted(set(candidates))
     if len(unique) == 1:
+        if unique[0] in index.ignored:
+            return Resolution(Outcome.IGNORED, unique[0])
         return Resolution(Outcome.UNREADABLE if unique[0] in index.unreadable else Outcome.NOTE, unique[0])
     if unique:
         return Resolution(Outcome.AMBIGUOUS, "", tuple(unique))
@@ -233,9 +241,11 @@ def _new_note_path(target: str, source: str, config: Config) -> str | None:
     return _inside_vault(posixpath.join(folder, target)) if folder else target
 
 
-def resolve_all(notes: Sequence[Note], config: Config, unreadable: Iterable[str] = ()) -> list[ResolvedLink]:
-    """Every link of every note, resolved; ``unreadable`` as for ``NoteIndex``."""
-    index = NoteIndex(notes, config, unreadable)
+def resolve_all(
+    notes: Sequence[Note], config: Config, unreadable: Iterable[str] = (), ignored: Iterable[str] = ()
+) -> list[ResolvedLink]:
+    """Every link of every note, resolved; ``unreadable`` and ``ignored`` as for ``NoteIndex``."""
+    index = NoteIndex(notes, config, unreadable, ignored)
     return [ResolvedLink(n.path, link, resolve_link(link, n.path, index)) for n in notes for link in n.links]
 
 
