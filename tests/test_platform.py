@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, VaultFactory
 
-from vaultlink import app, live, platform, safe_io, writer
+from vaultlink import app, platform, safe_io, writer
+from vaultlink import vault as vault_files
 from vaultlink.writer import HELD_OPEN, WriteRefused, write_file
 
 NO_FCNTL = ROOT / "tests" / "no_fcntl"
@@ -158,10 +159,10 @@ def test_write_file_refuses_with_the_reason_when_still_held(make_vault: VaultFac
 def test_watched_paths_use_slashes_whatever_the_separator(monkeypatch: pytest.MonkeyPatch) -> None:
     """A watcher on Windows is told ``C:\\vault\\sub\\Note.md``: the note is ``sub/Note.md``."""
     windows_os = types.SimpleNamespace(path=ntpath, sep="\\", fspath=os.fspath, PathLike=os.PathLike)
-    monkeypatch.setattr(live, "os", windows_os)
-    assert live.relative_to(Path("C:\\vault"), "C:\\vault\\sub\\Note.md") == "sub/Note.md"
-    assert live.relative_to(Path("C:\\vault"), "C:\\elsewhere\\Note.md") is None
-    assert live.relative_to(Path("C:\\vault"), "D:\\vault\\Note.md") is None  # another drive
+    monkeypatch.setattr(vault_files, "os", windows_os)
+    assert vault_files.relative_to(Path("C:\\vault"), "C:\\vault\\sub\\Note.md") == "sub/Note.md"
+    assert vault_files.relative_to(Path("C:\\vault"), "C:\\elsewhere\\Note.md") is None
+    assert vault_files.relative_to(Path("C:\\vault"), "D:\\vault\\Note.md") is None  # another drive
 
 
 def test_vaultlink_runs_where_it_cannot_import_fcntl(make_vault: VaultFactory) -> None:

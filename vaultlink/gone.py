@@ -48,6 +48,11 @@ def gone_after(
     return {path: now for path, now in out.items() if fold(path) not in back}
 
 
+def gone_keys(gone: dict[str, str]) -> set[str]:
+    """The record's paths as links find them (``fold``)."""
+    return {fold(p) for p in gone}
+
+
 def save_gone(root: Path, gone: dict[str, str]) -> None:
     """Write the record (the watcher holds the lock, so the state folder is there)."""
     path = root / STATE_DIR / RECORD_NAME

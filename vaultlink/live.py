@@ -8,8 +8,6 @@ changed less than ``grace`` seconds ago are not written; their edits wait (``due
 
 from __future__ import annotations
 
-import os
-import posixpath
 import time
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
@@ -39,7 +37,7 @@ from vaultlink.core.scope import NoteScope
 from vaultlink.core.stubs import WantedStub, hold_new_stubs, near_names, stub_aware_style, wanted_stubs
 from vaultlink.editors import EDITOR_RECHECK, editor_has_open
 from vaultlink.errors import VaultNotFound
-from vaultlink.gone import gone_after, load_gone, save_gone
+from vaultlink.gone import gone_after, gone_keys, load_gone, save_gone
 from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes, walk_problem
@@ -260,7 +258,10 @@ class LiveVault:
             return
         self.unreadable.discard(rel)
         self.sources[rel] = loaded.source
-        self._set_readonly(rel, loaded.readonly)
+        if loaded.readonly:
+            self.readonly[rel] = loaded.readonly
+        else:
+            self.readonly.pop(rel, None)
         self._set_scope(rel, loaded.scope)
         self.user_changed_at[rel] = now
         changed.append(loaded.note)
@@ -277,9 +278,6 @@ class LiveVault:
         if gone != self.gone:
             self.gone = gone
             save_gone(self.root, gone)
-
-    def _gone_keys(self) -> set[str]:
-        return {fold(p) for p in self.gone}
 
     def _forget(self, rel: str) -> None:
         self.sources.pop(rel, None)
@@ -299,12 +297,6 @@ class LiveVault:
         else:
             self.lists.unsuggested.add(rel)
 
-    def _set_readonly(self, rel: str, reason: str) -> None:
-        if reason:
-            self.readonly[rel] = reason
-        else:
-            self.readonly.pop(rel, None)
-
     # --- planning and writing -------------------------------------------------------------------
 
     def _plan(self, only: set[str] | None, stub_scope: set[str] | None) -> Plan:
@@ -313,7 +305,7 @@ class LiveVault:
             self.link_style = self.near = None  # names may have changed: rebuilt on the next incremental plan
             model = self.model
             index = LinkIndex.build(
-                model.notes.values(), model.all_links(), self.config, self.options, self.scopes, self._gone_keys()
+                model.notes.values(), model.all_links(), self.config, self.options, self.scopes, gone_keys(self.gone)
             )
         else:
             index = self._link_index(stub_scope)
@@ -352,7 +344,7 @@ class LiveVault:
     def _wanted(self, links: Iterable[ResolvedLink], stubs: Collection[str]) -> dict[str, WantedStub]:
         assert self.near is not None
         wanted = wanted_stubs(links, self.options.stub_policy(self.config), self.scopes, self.near, stubs)
-        gone = self._gone_keys()
+        gone = gone_keys(self.gone)
         return {key: stub for key, stub in wanted.items() if key not in gone}
 
     def _write(self, plan: Plan, report: SyncReport) -> None:
@@ -405,14 +397,3 @@ class LiveVault:
         else:
             report.changed.append(edit.path)
 
-
-def relative_to(root: Path, path: str | os.PathLike[str]) -> str | None:
-    """``path`` as a vault-relative ``/`` path, or None if it is outside the vault."""
-    try:
-        rel = os.path.relpath(os.fspath(path), os.fspath(root))
-    except ValueError:
-        return None
-    rel = rel.replace(os.sep, "/")
-    if rel == "." or rel.startswith("../") or rel == "..":
-        return None
-    return posixpath.normpath(rel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import stat
 import time
@@ -266,3 +267,15 @@ def read_note_file(root: Path, rel: str, max_bytes: int) -> NoteFile | Diagnosti
             return NoteFile(data, stamp)
     except OSError as exc:
         return Diagnostic(rel, "unreadable", exc.strerror or str(exc))
+
+
+def relative_to(root: Path, path: str | os.PathLike[str]) -> str | None:
+    """``path`` as a vault-relative ``/`` path, or None if it is outside the vault."""
+    try:
+        rel = os.path.relpath(os.fspath(path), os.fspath(root))
+    except ValueError:
+        return None
+    rel = rel.replace(os.sep, "/")
+    if rel == "." or rel.startswith("../") or rel == "..":
+        return None
+    return posixpath.normpath(rel)

@@ -24,8 +24,9 @@ from watchdog.observers.polling import PollingObserver
 
 from vaultlink.config import CONFIG_NAME, OBSIDIAN_APP
 from vaultlink.errors import VaultNotFound
-from vaultlink.live import LiveVault, relative_to
+from vaultlink.live import LiveVault
 from vaultlink.report import SyncReport
+from vaultlink.vault import relative_to
 
 TICK = 0.1
 # Editors' temporary and backup files, and sync tools' conflict copies: never notes.
