@@ -12,15 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, VaultFactory
+from conftest import ONE_CITER, ROOT, VaultFactory
 
 from vaultlink import app, platform, safe_io, writer
 from vaultlink import vault as vault_files
+from vaultlink.core.file_names import windows_name_problem
 from vaultlink.writer import HELD_OPEN, WriteRefused, write_file
 
 NO_FCNTL = ROOT / "tests" / "no_fcntl"
 CRLF_NOTE = b"# Alpha\r\n\r\nAlpha links [[Beta]] and [[Gamma]].\r\n"
 NOTES: dict[str, str | bytes] = {
+    **ONE_CITER,
     "Alpha.md": CRLF_NOTE,
     "Beta.md": "# Beta\n\nBeta names [[Alpha]].\n",
     "sub/Delta.md": "# Delta\n\nDelta links [[Alpha]] and [[sub/Epsilon]].\n",
@@ -125,7 +127,8 @@ def test_sync_and_clean_as_windows_are_byte_exact(make_vault: VaultFactory, as_w
     assert app.sync(vault).pending == 0
     app.clean(vault)
     assert {p: (vault / p).read_bytes() for p in NOTES} == before
-    assert sorted(p.relative_to(vault).as_posix() for p in vault.rglob("*.md")) == sorted(NOTES)
+    notes = sorted(n for n in NOTES if n.endswith(".md"))
+    assert sorted(p.relative_to(vault).as_posix() for p in vault.rglob("*.md")) == notes
 
 
 def test_a_note_held_open_by_another_program_on_windows_is_reported(
@@ -193,21 +196,24 @@ def test_vaultlink_runs_where_it_cannot_import_fcntl(make_vault: VaultFactory) -
     ["What?.md", "a:b.md", "sub/x|y.md", "back\\slash.md", "NUL.md", "con.md", "lpt1.x.md", "Dots./x.md", "com¹.md"],
 )
 def test_names_windows_cant_hold_are_told(rel: str) -> None:
-    assert platform.windows_name_problem(rel)
+    assert windows_name_problem(rel)
 
 
 @pytest.mark.parametrize("rel", ["Notes.md", "sub/Console.md", "CONTRACT.md", "a.b.c.md", "Café ☕.md", "NULL.md"])
 def test_names_windows_holds_pass(rel: str) -> None:
-    assert platform.windows_name_problem(rel) == ""
+    assert windows_name_problem(rel) == ""
 
 
 def test_a_stub_windows_cant_hold_is_reported_not_written(make_vault: VaultFactory, as_windows: None) -> None:
-    vault = make_vault({"A.md": "# A\n\nA asks [[What now?]] and [[NUL]] and [[Fine]].\n"})
+    """The planner never asks for such a stub (``check`` says why); the writer refuses one all the same."""
+    vault = make_vault({**ONE_CITER, "A.md": "# A\n\nA asks [[What now?]] and [[NUL]] and [[Fine]].\n"})
     report = app.sync(vault)
     assert report.created == ["Fine.md"]
-    reasons = dict(report.skipped)
-    assert "Windows does not allow" in reasons["What now?.md"] and "device name" in reasons["NUL.md"]
+    told = {d.message for d in app.check_vault(vault).diagnostics if d.code == "unusable-name"}
+    assert any("Windows refuses" in m for m in told) and any("reserves for a device" in m for m in told)
     assert not (vault / "What now?.md").exists() and not (vault / "NUL.md").exists()
+    with pytest.raises(WriteRefused, match="reserves for a device"):
+        write_file(vault, "NUL.md", b"", None)
 
 
 def test_the_guard_links_without_follow_symlinks_where_the_platform_lacks_it(

@@ -10,13 +10,14 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, VaultFactory
+from conftest import ONE_CITER, SHARED, VaultFactory
 
 from vaultlink import app
 
 CURRENT_FOLDER = {".obsidian/app.json": json.dumps({"newFileLocation": "current"})}
 # [[Ghost]] from two folders, with new notes in the linking note's folder: one stub in each.
-TWO_FOLDERS: dict[str, str | bytes] = {
+TWO_FOLDERS: dict[str, str | bytes] = {  # one citer makes a stub here: convergence, not the policy
+    **ONE_CITER,
     **CURRENT_FOLDER,
     "a/One.md": "# One\n\nup:: [[Ghost]]\n",
     "a/Two.md": "# Two\n\nup:: [[Ghost]]\n",
@@ -54,7 +55,9 @@ def test_a_name_cited_from_two_folders_gets_a_stub_in_each_and_keeps_them(
 def test_a_stub_does_not_capture_a_link_that_led_elsewhere(make_vault: VaultFactory) -> None:
     """``[](GHOST.MD)`` in sub/ leads to the missing sub/GHOST.MD; the stub GHOST.md made for
     ``[[GHOST]]`` must not answer it (then the two notes would share a link on the next run)."""
-    vault = make_vault({"Gamma.md": "# Gamma\n\n[[GHOST]]\n", "sub/Delta.md": "# Delta\n\n[x](GHOST.MD)\n"})
+    vault = make_vault(
+        {**ONE_CITER, "Gamma.md": "# Gamma\n\n[[GHOST]]\n", "sub/Delta.md": "# Delta\n\n[x](GHOST.MD)\n"}
+    )
     assert app.sync(vault).created == ["GHOST.md"]
     settles(vault)
     broken = [d.message for d in app.check_vault(vault).diagnostics if d.path == "sub/Delta.md"]

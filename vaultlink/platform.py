@@ -47,27 +47,6 @@ def replace_held_open(src: str | Path, dst: str | Path, *, attempts: int = 10, w
     return False
 
 
-_WINDOWS_DEVICES = frozenset(
-    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"] + [f"{d}{n}" for d in ("COM", "LPT") for n in "123456789¹²³"]
-)
-_WINDOWS_FORBIDDEN = frozenset('<>:"|?*\\') | {chr(c) for c in range(32)}
-
-
-def windows_name_problem(rel: str) -> str:
-    """Why Windows can't hold a file at the vault path ``rel`` (``/``-separated), or "": a
-    character it forbids, a name ending in a dot or a space (Windows drops them, so the file
-    would be another one), or a device name (``NUL.md`` is the null device, not a file)."""
-    for part in rel.split("/"):
-        bad = sorted(set(part) & _WINDOWS_FORBIDDEN)
-        if bad:
-            return f"{part!r} holds {bad[0]!r}, which Windows does not allow in a file name"
-        if part.endswith((".", " ")):
-            return f"{part!r} ends in a dot or a space, which Windows drops from a file name"
-        if part.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_DEVICES:
-            return f"{part!r} is a device name on Windows, not a file"
-    return ""
-
-
 def link_follow_kwargs() -> dict[str, bool]:
     """``follow_symlinks=False`` for ``os.link`` where the platform offers it; elsewhere nothing
     (Windows' ``os.link`` may raise NotImplementedError, which is no OSError, for the option)."""

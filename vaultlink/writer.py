@@ -15,6 +15,7 @@ from pathlib import Path
 
 from vaultlink import platform
 from vaultlink.core.digest import digest
+from vaultlink.core.file_names import windows_name_problem
 from vaultlink.lock import STATE_DIR
 from vaultlink.made_folders import FolderRecord
 from vaultlink.safe_io import (
@@ -49,7 +50,7 @@ def contained_path(root: Path, rel: str) -> Path:
         raise WriteRefused("path leaves the vault")
     if "\0" in rel:
         raise WriteRefused("path holds a NUL character; no file can have that name")
-    if platform.windows() and (problem := platform.windows_name_problem(rel)):
+    if platform.windows() and (problem := windows_name_problem(rel)):
         raise WriteRefused(f"{problem}; not written")
     real_root = root.resolve()
     path = root / rel

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from vaultlink.core.config import Config
+from vaultlink.core.file_names import name_parts, windows_part_problem
 from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, link_name
 from vaultlink.core.parse import is_stub_text
@@ -125,33 +126,22 @@ def hold_new_stubs(
 
 # --- names no stub may have ------------------------------------------------------------------------
 
-_REFUSED_CHARS = '<>:"\\|?*'
 _OBSIDIAN_CHARS = "#^[]|"
-_WINDOWS_RESERVED = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(?:\..*)?", re.IGNORECASE)
 _NAME_BYTES = 255
 
 
 def name_problem(path: str) -> str:
-    """What Obsidian, macOS or Windows would refuse or mangle in a new note's ``path``, or "".
-    The file name is judged without its extension: ``[[Publish.]]`` asks for ``Publish..md``."""
-    *folders, name = path.split("/")
-    for part in [*folders, link_name(name) if "." in name else name]:
-        bad = sorted({c for c in part if c in _REFUSED_CHARS})
-        if bad:
-            return f"{part!r} has {' '.join(bad)}, which Windows refuses in a file name"
-        if any(ord(c) < 32 or ord(c) == 127 for c in part):
-            return f"{part!r} has a control character"
+    """What Obsidian, macOS or Windows would refuse or mangle in a new note's ``path``, or ""."""
+    for part in name_parts(path):
+        if problem := windows_part_problem(part):
+            return problem
         bad = sorted({c for c in part if c in _OBSIDIAN_CHARS})
         if bad:
             return f"{part!r} has {' '.join(bad)}, which Obsidian's links can't name"
-        if part != part.rstrip(". "):
-            return f"{part!r} ends with a dot or a space, which Windows drops"
         if "{{" in part or "}}" in part:
             return f"{part!r} is a template's placeholder, not a name"
         if part.startswith("."):
             return f"{part!r} starts with a dot: a hidden file, which Obsidian does not show"
-        if _WINDOWS_RESERVED.fullmatch(part):
-            return f"{part!r} is a name Windows reserves for a device"
         if len(part.encode("utf-8")) > _NAME_BYTES:
             return f"{part[:40]!r}… is longer than a file name may be ({_NAME_BYTES} bytes)"
     return ""
