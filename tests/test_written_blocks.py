@@ -175,3 +175,14 @@ def test_cjk_runs_become_bigrams_and_other_text_reads_as_scikit_learn_reads_it()
     english = "The quick brown fox's 2 jumps over the lazy dog, again and again."
     assert cjk_bigram_tokens(english) == sklearn.TfidfVectorizer(stop_words="english").build_analyzer()(english)
     assert cjk_bigram_tokens("Java并发编程 is 好") == ["java", "并发", "发编", "编程", "好"]
+
+
+def test_an_entry_naming_one_of_two_notes_that_differ_in_case_is_the_one_written(make_vault: VaultFactory) -> None:
+    root = make_vault({"Meet.md": "x\n", "meet.md": "y\n", "a.md": "z\n"})
+    scan = scan_vault(root)
+    index = NoteIndex(scan.notes, scan.config)
+    assert [written.parse_entry(f"- [[{name}]] — r", "a.md", index) for name in ("Meet", "meet", "MEET")] == [
+        written.Entry("a.md", "Meet.md", "[[Meet]]", ("r",)),
+        written.Entry("a.md", "meet.md", "[[meet]]", ("r",)),
+        written.Entry("a.md", "", "[[MEET]]", ("r",)),
+    ]

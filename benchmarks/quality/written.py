@@ -21,7 +21,7 @@ from quality.hiding import markdown_link_target
 from vaultlink import app
 from vaultlink.app import VaultScan
 from vaultlink.core.blocks import scan_blocks
-from vaultlink.core.note import Link, LinkKind, Suggestion
+from vaultlink.core.note import Link, LinkKind, Suggestion, path_stem
 from vaultlink.core.plan import RELATED, linked_either_way
 from vaultlink.core.resolve import NoteIndex, Outcome, resolve_link
 from vaultlink.progress import NO_PROGRESS, Progress
@@ -98,6 +98,9 @@ def parse_entry(line: str, note: str, index: NoteIndex) -> Entry | None:
         link = Link(markdown_link_target(url or ""), LinkKind.MARKDOWN, url or "")
     resolution = resolve_link(link, note, index)
     listed = resolution.target if resolution.outcome is Outcome.NOTE else ""
+    if resolution.outcome is Outcome.AMBIGUOUS:  # notes whose names differ in case only: the exact one
+        exact = [c for c in resolution.candidates if link.target in (c.rpartition(".")[0], path_stem(c))]
+        listed = exact[0] if len(exact) == 1 else ""
     return Entry(note, listed, raw, tuple(r.strip() for r in reasons.split(", ") if r.strip()))
 
 
