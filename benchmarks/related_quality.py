@@ -113,18 +113,55 @@ class SeedRun:
     """Pairs chosen but still linked after rewriting (a link form this benchmark can't undo); left out."""
     cases: list[Case]
     ranks: dict[str, list[int | None]] = field(default_factory=dict)
+    listed: dict[str, Listed] = field(default_factory=dict)
     seconds: float = 0.0
 
     def metrics(self) -> dict[str, Metrics]:
         return {name: metrics(ranks) for name, ranks in self.ranks.items()}
 
 
+@dataclass(frozen=True)
+class Listed:
+    """What a sync would list for the query notes (their Related blocks at default settings: top 5,
+    cut as the ranker cuts), held against the hidden links: how many entries, how many of them are
+    a hidden partner (each is one case found). Most good entries are no hidden
+    link, so only comparisons between rankers mean something: an entry a ranker stops listing that
+    was no hidden link, while ``found`` holds, is more likely noise."""
+
+    queries: int
+    entries: int
+    hits: int
+    cases: int
+
+    @property
+    def precision(self) -> float:
+        return self.hits / self.entries if self.entries else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.cases if self.cases else 0.0
+
+
+def listed(ranker: Any, scan: VaultScan, cases: Sequence[Case], still_linked: Mapping[str, set[str]]) -> Listed:
+    """``ranker.related_all``'s lists for the query notes of ``cases``, as a sync would write them."""
+    lists = ranker.related_all(
+        top=scan.config.related_top, min_score=scan.config.related_min_score, exclude=still_linked, reasons=False
+    )
+    queries = {c.query for c in cases}
+    hidden = {(c.query, c.target) for c in cases}
+    entries = [(q, s.path) for q in sorted(queries) for s in lists.get(q, [])]
+    hits = sum(1 for e in entries if e in hidden)
+    return Listed(len(queries), len(entries), hits, len(cases))
+
+
 def measure(
     scan: VaultScan, cases: Sequence[Case], rankers: Mapping[str, RankerFactory]
-) -> dict[str, list[int | None]]:
-    """Each ranker's rank of each case's target, candidates being the notes not linked to the query."""
+) -> tuple[dict[str, list[int | None]], dict[str, Listed]]:
+    """Each ranker's rank of each case's target, candidates being the notes not linked to the query;
+    and, for a ranker that can say what a sync writes, what it would list (``Listed``)."""
     still_linked = partners_of(linked_pairs(scan.links))
     out: dict[str, list[int | None]] = {}
+    written: dict[str, Listed] = {}
     for name, factory in rankers.items():
         rank = factory(scan)
         lists: dict[str, list[str]] = {}
@@ -133,7 +170,9 @@ def measure(
                 exclude = frozenset(still_linked.get(case.query, ()))
                 lists[case.query] = [p for p in rank(case.query, exclude) if p not in exclude and p != case.query]
         out[name] = [rank_of(lists[c.query], c.target) for c in cases]
-    return out
+        if hasattr(rank, "related_all"):
+            written[name] = listed(rank, scan, cases, still_linked)
+    return out, written
 
 
 def run_seed(
@@ -153,7 +192,8 @@ def run_seed(
     if new:
         print(f"warning: hiding made {len(new)} new linked pairs, e.g. {sorted(new)[:3]}", file=sys.stderr)
     cases = cases_of(hidden)
-    run = SeedRun(seed, len(hidden), len(chosen) - len(hidden), cases, measure(hidden_scan, cases, rankers))
+    ranks, written_lists = measure(hidden_scan, cases, rankers)
+    run = SeedRun(seed, len(hidden), len(chosen) - len(hidden), cases, ranks, written_lists)
     run.seconds = time.perf_counter() - start
     return run, hidden_scan
 
@@ -224,14 +264,42 @@ def ratio(results: Mapping[str, Metrics], method: str = "vaultlink", metric: str
     return (getattr(results[method], metric) / base if base else math.inf), best
 
 
-def table(results: Mapping[str, Metrics], pairs: int | str, queries: int | str) -> str:
+def table(
+    results: Mapping[str, Metrics], pairs: int | str, queries: int | str, lists: Mapping[str, ListedMean] | None = None
+) -> str:
     lines = [
-        "| method | recall@5 | recall@10 | MRR | hidden pairs | queries |",
-        "|---|---|---|---|---|---|",
+        "| method | recall@5 | recall@10 | MRR | hidden pairs | queries | listed / note | listed precision "
+        "| listed recall |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in results.items():
-        lines.append(f"| {name} | {m.recall_at_5:.3f} | {m.recall_at_10:.3f} | {m.mrr:.3f} | {pairs} | {queries} |")
+        got = (lists or {}).get(name)
+        extra = f"{got.per_note:.2f} | {got.precision:.3f} | {got.recall:.3f}" if got else " | "
+        lines.append(
+            f"| {name} | {m.recall_at_5:.3f} | {m.recall_at_10:.3f} | {m.mrr:.3f} | {pairs} | {queries} | {extra} |"
+        )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ListedMean:
+    """``Listed`` as shares, averaged over seeds."""
+
+    per_note: float
+    precision: float
+    recall: float
+
+
+def mean_listed(runs: Sequence[SeedRun]) -> dict[str, ListedMean]:
+    names = [n for n in runs[0].listed if all(n in r.listed for r in runs)]
+    return {
+        name: ListedMean(
+            statistics.fmean(r.listed[name].entries / max(r.listed[name].queries, 1) for r in runs),
+            statistics.fmean(r.listed[name].precision for r in runs),
+            statistics.fmean(r.listed[name].recall for r in runs),
+        )
+        for name in names
+    }
 
 
 def mean_metrics(runs: Sequence[SeedRun]) -> dict[str, Metrics]:
@@ -261,12 +329,14 @@ def summary_table(vaults: Sequence[VaultRun]) -> str:
     """Every vault's mean over its seeds, each method with its ratios to the best baseline."""
     lines = [
         f"| vault | notes | linked pairs | method | recall@5 | recall@10 | MRR | recall@10 / best baseline "
-        f"| MRR / best baseline | target ≥ {TARGET_RATIO}× |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| MRR / best baseline | target ≥ {TARGET_RATIO}× | listed / note | listed precision | listed recall |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for v in vaults:
         mean = v.mean()
+        lists = mean_listed(v.runs)
         for name, m in mean.items():
+            got = lists.get(name)
             cells = ["", "", ""]
             if name not in BASELINE_NAMES:
                 r10, b10 = ratio(mean, name, "recall_at_10")
@@ -279,7 +349,10 @@ def summary_table(vaults: Sequence[VaultRun]) -> str:
                 ]
             lines.append(
                 f"| {v.name} | {v.notes} | {v.pairs} | {name} | {m.recall_at_5:.3f} | {m.recall_at_10:.3f} "
-                f"| {m.mrr:.3f} | " + " | ".join(cells) + " |"
+                f"| {m.mrr:.3f} | "
+                + " | ".join(cells)
+                + " | "
+                + (f"{got.per_note:.2f} | {got.precision:.3f} | {got.recall:.3f} |" if got else " | | |")
             )
     return "\n".join(lines)
 
@@ -316,11 +389,12 @@ def report(v: VaultRun) -> str:
             f"\nseed {run.seed}: {run.hidden_pairs} pairs hidden ({run.not_hidden} could not be), "
             f"{len(run.cases)} queries over {distinct} notes, {run.seconds:.1f} s\n"
         )
-        out.append(table(run.metrics(), run.hidden_pairs, len(run.cases)))
+        out.append(table(run.metrics(), run.hidden_pairs, len(run.cases), mean_listed([run])))
         out.append("\n" + verdict(run.metrics(), exempt=v.exempt))
     if len(v.runs) > 1:
         out.append(f"\nmean over seeds {', '.join(str(r.seed) for r in v.runs)}:\n")
-        out.append(table(v.mean(), f"{statistics.fmean(r.hidden_pairs for r in v.runs):.0f}", "—"))
+        pairs = f"{statistics.fmean(r.hidden_pairs for r in v.runs):.0f}"
+        out.append(table(v.mean(), pairs, "—", mean_listed(v.runs)))
         out.append("\n" + verdict(v.mean(), exempt=v.exempt))
     out.extend("\n" + m for m in v.misses)
     return "\n".join(out)

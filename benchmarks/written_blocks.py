@@ -7,7 +7,8 @@ Each vault is copied to a temporary folder and synced at default settings (once 
 as it is, and each prototype whose factory has ``related_all``); the Related entries are read back from
 the written notes (``quality/written.py``) and measured: blocks, entries per block, the note listed in
 the largest share of blocks (target ≤ 8%), and the share of entries resting on thin evidence, only
-unnamed shared links or one word that is not a mentioned name (target ≤ 10%). ``--dump DIR`` writes
+unnamed shared links or one word that is not a mentioned name (target ≤ 10%). ``--house``: issue
+15's small-vault check instead (``quality/seedvault.py``). ``--dump DIR`` writes
 every entry as JSON lines (``DIR/<vault>.<ranker>.jsonl``) for reading by eye; keep DIR outside the
 project (entries quote the vaults' words).
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import written
+from quality import seedvault, written
 from quality.common import RankerFactory, default_vaults, load_ranker
 
 
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-vaultlink", action="store_true", help="measure the --ranker prototypes only")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--dump", type=Path, metavar="DIR", help="write every entry to DIR/<vault>.<ranker>.jsonl")
+    parser.add_argument("--house", action="store_true", help="only issue 15's small-vault check (quality/seedvault.py)")
     args = parser.parse_args(argv)
     rankers: dict[str, RankerFactory | None] = {} if args.no_vaultlink else {"vaultlink": None}
     for spec in args.ranker:
@@ -41,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not hasattr(factory, "related_all"):
             parser.error(f"--ranker {spec}: its factory has no related_all, so it writes nothing")
         rankers[name] = factory
+    if args.house:
+        house(rankers)
+        return
     rows: list[tuple[str, str, written.Proxies]] = []
     for vault in (v for v in (args.vaults or default_vaults()) if v.is_dir()):
         for name, factory in rankers.items():
@@ -57,6 +62,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(written.proxies_table(rows))
     print("\nWhat the entries rest on (share of entries):\n")
     print(written.kinds_table(rows))
+
+
+def house(rankers: dict[str, RankerFactory | None]) -> None:
+    """What each ranker's sync lists in the house note of the seed vault."""
+    if not seedvault.available():
+        raise SystemExit(f"{seedvault.SEEDS} is not there")
+    with tempfile.TemporaryDirectory(prefix="vaultlink-house-") as tmp:
+        vault = seedvault.build(Path(tmp, "src"))
+        for name, factory in rankers.items():
+            blocks = written.written_by_sync(vault, Path(tmp, name), factory)
+            listed = [e.listed for e in blocks.entries if e.note == seedvault.HOUSE]
+            print(f"{name}: {seedvault.verdict(listed)}")
 
 
 def dump(path: Path, blocks: written.Written) -> None:

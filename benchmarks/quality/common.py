@@ -38,7 +38,7 @@ class Writer(Protocol):
     reasons, cut as the ranker itself cuts them (RankIndex.related_all's signature)."""
 
     def related_all(
-        self, *, top: int, min_score: float, exclude: Mapping[str, Collection[str]] | None = None
+        self, *, top: int, min_score: float, exclude: Mapping[str, Collection[str]] | None = None, reasons: bool = True
     ) -> dict[str, list[Suggestion]]: ...
 
 
@@ -68,15 +68,25 @@ def scan_vault(path: Path) -> VaultScan:
     return app.scan_vault(path, app.NO_CACHE)
 
 
-def vaultlink_ranker(scan: VaultScan) -> Ranker:
-    """vaultlink's Related ranking: the one place the link-prediction benchmark calls it. It is asked
-    for its full list (up to ``MAX_RANK``), not cut by ``related_min_score``."""
-    index = RankIndex(scan.notes, scan.links, scan.config)
+class VaultlinkRanker:
+    """vaultlink's Related ranking: the one place the quality benchmarks call it. As a ranker it gives
+    its full list (up to ``MAX_RANK``), not cut by ``related_min_score``; ``related_all`` is what a
+    sync lists."""
 
-    def rank(path: str, exclude: frozenset[str]) -> list[str]:
-        return [s.path for s in index.related(path, top=MAX_RANK, min_score=0.0, exclude=exclude, reasons=False)]
+    def __init__(self, scan: VaultScan) -> None:
+        self.index = RankIndex(scan.notes, scan.links, scan.config)
 
-    return rank
+    def __call__(self, path: str, exclude: frozenset[str]) -> list[str]:
+        found = self.index.related(path, top=MAX_RANK, min_score=0.0, exclude=exclude, reasons=False)
+        return [s.path for s in found]
+
+    def related_all(
+        self, *, top: int, min_score: float, exclude: Mapping[str, Collection[str]] | None = None, reasons: bool = True
+    ) -> dict[str, list[Suggestion]]:
+        return self.index.related_all(top=top, min_score=min_score, exclude=exclude, reasons=reasons)
+
+
+vaultlink_ranker: RankerFactory = VaultlinkRanker
 
 
 def load_ranker(spec: str) -> tuple[str, RankerFactory]:
