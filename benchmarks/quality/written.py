@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ from vaultlink.core.blocks import scan_blocks
 from vaultlink.core.note import Link, LinkKind, Suggestion, path_stem
 from vaultlink.core.plan import RELATED, linked_either_way
 from vaultlink.core.resolve import NoteIndex, Outcome, resolve_link
-from vaultlink.progress import NO_PROGRESS, Progress
 
 MAGNET_TARGET = 0.08
 """Issue 15: no note in more than this share of the Related blocks."""
@@ -131,13 +130,8 @@ def ranking_swapped(factory: RankerFactory | None) -> Iterator[None]:
         yield
         return
 
-    def rank_all(
-        scan: VaultScan,
-        top: int,
-        min_score: float,
-        only: Collection[str] | None = None,
-        progress: Progress = NO_PROGRESS,
-    ) -> dict[str, list[Suggestion]]:
+    def rank_all(scan: VaultScan, top: int, min_score: float, *_: Any, **__: Any) -> dict[str, list[Suggestion]]:
+        """``app.rank_all``'s place: every note's list, by ``factory``'s ranker."""
         writer: Any = factory(scan)
         return dict(writer.related_all(top=top, min_score=min_score, exclude=linked_either_way(scan.links)))
 

@@ -25,6 +25,7 @@ left out), then gated, damped and cut.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections import Counter
 from collections.abc import Collection, Mapping
@@ -67,6 +68,9 @@ class Settings:
     """"gate": a one-word name the vault does not use as a name is no mention for the gate and the
     reasons; "score": nor in the score (``phrase_mentions`` on)."""
     name_use: float = mentions.NAME_USE
+    gate_words: int = 2
+    """How many shared words (not parts of both names) are evidence enough for the gate; 0: words
+    alone never are."""
 
 
 @dataclass
@@ -160,7 +164,7 @@ class Prototype:
         ok = np.zeros(len(left), dtype=bool)
         for start in range(0, len(left), 200_000):
             sl = slice(start, start + 200_000)
-            ok[sl] = self._evidence(left[sl], right[sl]).acceptable()
+            ok[sl] = self._evidence(left[sl], right[sl]).acceptable(self.settings.gate_words)
         out = np.zeros(cols.shape, dtype=bool)
         out[valid] = ok
         return out
@@ -174,7 +178,7 @@ class Prototype:
         shared.eliminate_zeros()
         both_names = sp.csr_matrix(self.name_words[left].multiply(self.name_words[right]))
         present = (shared != 0).astype(np.int8)
-        phrase_cols = sp.diags(self.phrase.astype(np.int8))
+        phrase_cols = sp.diags(self.phrase.astype(np.float64))
         phrases = np.asarray((present @ phrase_cols).sum(axis=1)).ravel()
         words = np.asarray((present - present.multiply(both_names)).sum(axis=1)).ravel() - phrases
         links = sp.csr_matrix(self.out_links[left].multiply(self.out_links[right]))
@@ -307,9 +311,10 @@ class PairEvidence:
     shared: Matrix
     links: Matrix
 
-    def acceptable(self) -> np.ndarray:
+    def acceptable(self, gate_words: int = 2) -> np.ndarray:
         specific_links = (self.adamic >= 1.0 / np.log(SPECIFIC_LINKS)) & ~self.hub
-        return self.mention_lr | self.mention_rl | (self.phrases > 0) | (self.words >= 2) | specific_links
+        words = (self.words >= gate_words) if gate_words else np.zeros(len(self.words), dtype=bool)
+        return self.mention_lr | self.mention_rl | (self.phrases > 0) | words | specific_links
 
 
 class _Texts(dict[str, Any]):
@@ -418,3 +423,9 @@ class Together(Prototype):
         no_df_ratio=True,
         readable=True,
     )
+
+
+class TogetherNoWords(Prototype):
+    """Together, where shared words alone are never evidence enough to list a note."""
+
+    settings = dataclasses.replace(Together.settings, gate_words=0)
