@@ -4,6 +4,7 @@ v2.1's scores back when nothing is changed, and each change does what it says.""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from conftest import ROOT, SMALL_VAULT, VaultFactory, pristine_sample
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import related_causes
+from quality import written
 from quality.common import scan_vault
 from rankers import evidence, mentions, proto
 from rankers.parts import Parts
@@ -138,3 +141,16 @@ def test_thresholds_relative_to_the_note_list_what_a_small_vault_shares(make_vau
     scan = scan_vault(make_vault(SMALL_VAULT))
     relative = proto.Relative(scan).related_all(top=5, min_score=0.35)
     assert [s.path for s in relative["Gamma.md"]][:1] == ["Alpha.md"]
+
+
+def test_entries_resting_on_a_one_word_name_are_counted_as_such(make_vault: VaultFactory, tmp_path: Path) -> None:
+    topics = ("sourdough bread", "tomato seedlings", "night sky", "bike repair", "index funds", "compost heap")
+    files = {
+        "Journal.md": "# Journal\nWhere the days go.\n",
+        **{f"day {t}.md": f"Wrote in the journal about {t} and more {t}.\n" for t in topics},
+    }
+    tagged: list[tuple[written.Entry, tuple[str, ...]]] = []
+    total, counts, _ = related_causes.causes_of(make_vault(files), tmp_path / "work", tagged)
+    journal = [causes for e, causes in tagged if "Journal.md" in (e.note, e.listed)]
+    assert journal and all("one-word name" in causes for causes in journal)  # "journal" is no name there
+    assert counts["one-word name"] == len(journal) <= total
