@@ -62,11 +62,12 @@ class Written:
 
 
 def evidence_kind(reasons: Sequence[str]) -> str:
-    """What an entry rests on, the strongest first: a mention either way, shared linked notes named
-    ("both link [[X]]"), a shared phrase, two or more words, one word, or links unnamed only."""
+    """What an entry rests on, the strongest first: a mention either way, shared linked notes or tags
+    named ("both link [[X]]", "both tagged #x"), a shared phrase, two or more words, one word, or
+    links unnamed only."""
     if any(r.startswith("mention") for r in reasons):
         return "mention"
-    if any(r.startswith("both link") for r in reasons):
+    if any(r.startswith(("both link", "both tagged")) for r in reasons):
         return "named links"
     rest = [r for r in reasons if r != SHARED_LINKS]
     if any(" " in r.strip() for r in rest):

@@ -9,15 +9,16 @@
   where the vault uses them as names (``mentions.py``);
 - ``gate``: a pair is listed only on evidence a person would accept from its reason line: a mention
   either way, a shared phrase, two shared words that are not parts of both notes' names (two people
-  called Alex share a name word, not a subject), or notes both link to that few notes link to
-  (Adamic-Adar over shared link targets ≥ 1 / log ``SPECIFIC_LINKS``: "both link [[X]]"; being linked
-  from the same journal day is no evidence) when the listed note is not itself a hub;
+  called Alex share a name word, not a subject), a tag both carry that few notes carry, or a note
+  both link to that fewer than ``SPECIFIC_LINKS`` notes link to ("both link [[X]]"; being linked from
+  the same journal day is no evidence) when the listed note is not itself a hub;
 - ``magnets``: a note that would be in many blocks needs more: its score with every note is divided by
   1 + log(blocks it would be in / ``MAGNET_FREE``·blocks), once above that share;
 - ``relative``: a note lists what scores at least this share of its own best (not an absolute score);
 - ``no_df_ratio``: a feature relates notes up to 1,000 notes, whatever the vault's size (no 5% ratio);
-- ``readable``: reasons name the shared link targets few notes link to (``both link [[X]]``), show
-  phrases, and show words only when there are two or more; never "shared links" unnamed.
+- ``readable``: reasons name the shared link targets few notes link to (``both link [[X]]``) and the
+  shared tags few notes carry (``both tagged #x``, evidence for the gate too), show phrases, and show
+  words only when there are two or more; never "shared links" unnamed.
 
 Lists are computed for every note at once (the top ``CANDIDATES`` by score, the notes linked either way
 left out), then gated, damped and cut.
@@ -28,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,12 +45,13 @@ from vaultlink.core.note import Suggestion, TermKind, path_stem
 from vaultlink.core.plan import linked_either_way
 from vaultlink.core.rank import MAX_REASONS, NAMED_HERE, NAMES_THIS_NOTE, ROUND, WORD_MAX_DF, RankIndex, link_node
 from vaultlink.core.resolve import Outcome
+from vaultlink.core.terms import tag_key
 
 CANDIDATES = 100
 SPECIFIC_LINKS = 20
-"""A shared linked note counts as evidence when few notes link it: Adamic-Adar ≥ 1 / log(20), one
-shared neighbour of degree ≤ 20 (or several of larger degree). A note with this many links or more is
-a hub: it is not listed on shared links alone. Counts, not shares: a hub is a hub in any vault."""
+"""A note both notes link to (or a tag both carry) is evidence when fewer than this many notes link
+to it (carry it). A note with this many links or more is a hub: it is not listed on shared links
+alone. Counts, not shares: a hub is a hub in any vault."""
 MAGNET_FREE = 0.02
 """A note in up to this share of the blocks (and at least ``MAGNET_FLOOR`` of them) is not damped."""
 MAGNET_FLOOR = 3
@@ -119,12 +121,12 @@ class Prototype:
             if p in self.index.row_of
         }
         keys = parts.keys
-        self.phrase = np.array([" " in k or k.startswith("#") for k in keys], dtype=bool)
+        tag = np.array([k.startswith("#") for k in keys], dtype=bool)
+        self.phrase = np.array([" " in k for k in keys], dtype=bool) & ~tag
+        self.tag = tag & (parts.df < SPECIFIC_LINKS)  # a tag few notes carry: "both tagged #x"
+        self.feature = self.phrase | tag  # not a word
         self.name_words = _name_word_matrix(self.index, len(keys))
         self.out_links, self.in_degree = _out_links(source, self.index, parts.links.shape[1])
-        self.out_weight = np.zeros(len(self.in_degree))
-        many = self.in_degree >= 2
-        self.out_weight[many] = 1.0 / np.log(self.in_degree[many])
         self.lists = self._lists()
 
     # --- the lists -----------------------------------------------------------------------------
@@ -178,15 +180,16 @@ class Prototype:
         shared.eliminate_zeros()
         both_names = sp.csr_matrix(self.name_words[left].multiply(self.name_words[right]))
         present = (shared != 0).astype(np.int8)
-        phrase_cols = sp.diags(self.phrase.astype(np.float64))
-        phrases = np.asarray((present @ phrase_cols).sum(axis=1)).ravel()
-        words = np.asarray((present - present.multiply(both_names)).sum(axis=1)).ravel() - phrases
+        phrases = present @ self.phrase.astype(np.float64)
+        tags = present @ self.tag.astype(np.float64)
+        not_words = present @ self.feature.astype(np.float64)
+        words = np.asarray((present - present.multiply(both_names)).sum(axis=1)).ravel() - not_words
         links = sp.csr_matrix(self.out_links[left].multiply(self.out_links[right]))
-        adamic = np.asarray(links @ self.out_weight).ravel()
+        adamic = np.asarray(links @ (self.in_degree < SPECIFIC_LINKS).astype(np.float64)).ravel()
         mention_lr = np.asarray(self.listable[left, right]).ravel() > 0
         mention_rl = np.asarray(self.listable[right, left]).ravel() > 0
         hub = p.degree[right] >= SPECIFIC_LINKS
-        return PairEvidence(mention_lr, mention_rl, phrases, words, adamic, hub, shared, links)
+        return PairEvidence(mention_lr, mention_rl, phrases, tags, words, adamic, hub, shared, links)
 
     def _damped(self, lists: Lists) -> np.ndarray:
         """Scores divided by 1 + log(share of blocks / MAGNET_FREE) for notes above that share."""
@@ -257,6 +260,7 @@ class Prototype:
             if k == 0 or a != left[k - 1]:
                 note = self.index.notes[a]
                 labels = {t.key: t.label for t in note.terms if t.kind is not TermKind.TAG and " " in t.key}
+                tagged = _tag_labels(note.tags)
                 forms = dict(zip(self.index.vocabulary.ids_of_forms(note.words)[0].tolist(), note.words, strict=True))
             reasons: list[str] = []
             if ev.mention_lr[k]:
@@ -267,7 +271,8 @@ class Prototype:
             cols = ev.shared.indices[lo:hi][np.argsort(-ev.shared.data[lo:hi], kind="stable")]
             phrases = [labels[keys[c]] for c in cols if keys[c] in labels]
             shown = " ".join(phrases).casefold().split()
-            words = [forms.get(int(c), keys[c]) for c in cols if not self.phrase[c]]
+            tags = [tagged[keys[c]] for c in cols if self.tag[c] and keys[c] in tagged]
+            words = [forms.get(int(c), keys[c]) for c in cols if not self.feature[c]]
             words = [w for w in words if w not in shown]
             lo, hi = ev.links.indptr[k], ev.links.indptr[k + 1]
             nodes = sorted(ev.links.indices[lo:hi].tolist(), key=lambda z: (self.in_degree[z], z))
@@ -276,6 +281,8 @@ class Prototype:
             reasons += phrases[: MAX_REASONS - len(reasons)]
             if named and len(reasons) < MAX_REASONS:
                 reasons.append("both link " + ", ".join(named))
+            if tags and len(reasons) < MAX_REASONS:
+                reasons.append("both tagged " + ", ".join(tags[:2]))
             if len(words) >= 2 or reasons:
                 reasons += words
             out.append(tuple(reasons[:MAX_REASONS]))
@@ -305,16 +312,18 @@ class PairEvidence:
     mention_lr: np.ndarray
     mention_rl: np.ndarray
     phrases: np.ndarray
+    tags: np.ndarray
     words: np.ndarray
-    adamic: np.ndarray
+    adamic: np.ndarray  # how many link targets both notes link to that few notes link to
     hub: np.ndarray
     shared: Matrix
     links: Matrix
 
     def acceptable(self, gate_words: int = 2) -> np.ndarray:
-        specific_links = (self.adamic >= 1.0 / np.log(SPECIFIC_LINKS)) & ~self.hub
+        specific_links = (self.adamic > 0) & ~self.hub
         words = (self.words >= gate_words) if gate_words else np.zeros(len(self.words), dtype=bool)
-        return self.mention_lr | self.mention_rl | (self.phrases > 0) | words | specific_links
+        shared = (self.phrases > 0) | (self.tags > 0)
+        return self.mention_lr | self.mention_rl | shared | words | specific_links
 
 
 class _Texts(dict[str, Any]):
@@ -335,6 +344,18 @@ def _name_word_matrix(index: RankIndex, width: int) -> Matrix:
     indices = np.concatenate([r.name_words for r in rows]) if rows else np.zeros(0, dtype=np.int64)
     indptr = np.concatenate([[0], np.cumsum([len(r.name_words) for r in rows])])
     return sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(len(rows), width))
+
+
+def _tag_labels(tags: Sequence[str]) -> dict[str, str]:
+    """Each tag feature's key (a nested tag's parents too, as ``terms.tag_terms`` makes them) -> the
+    tag as the note writes it."""
+    out: dict[str, str] = {}
+    for tag in tags:
+        levels = tag.lstrip("#").split("/")
+        for depth in range(1, len(levels) + 1):
+            written = "/".join(levels[:depth])
+            out.setdefault("#" + tag_key(written), "#" + written)
+    return out
 
 
 def _out_links(scan: VaultScan, index: RankIndex, width: int) -> tuple[Matrix, np.ndarray]:
