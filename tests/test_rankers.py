@@ -154,3 +154,8 @@ def test_entries_resting_on_a_one_word_name_are_counted_as_such(make_vault: Vaul
     journal = [causes for e, causes in tagged if "Journal.md" in (e.note, e.listed)]
     assert journal and all("one-word name" in causes for causes in journal)  # "journal" is no name there
     assert counts["one-word name"] == len(journal) <= total
+
+
+def test_case_tells_a_name_only_after_a_lowercase_word() -> None:
+    assert ("resource",) not in mentions.name_uses("今天整理Resource笔记\n")
+    assert ("resource",) in mentions.name_uses("I filed it under Resource today\n")

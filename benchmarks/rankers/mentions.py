@@ -110,8 +110,9 @@ _CLAUSE = re.compile(r"[.!?:;。！？：；]\s*")
 def name_uses(body: str) -> set[tuple[str, ...]]:
     """Where a note writes a word or phrase the way a name is written, so that a one-word name found
     there means the note even if the vault seldom links it: a whole line (a heading, a list item: "-
-    Folder Links"), or a run of Capitalised words not at a sentence's start ("as Dualism holds"; not the
-    "Turner" of "Colin Turner", a longer run)."""
+    Folder Links"), or a run of Capitalised words after a lowercase word ("as Dualism holds"; not at a
+    sentence's start, not the "Turner" of "Colin Turner", a longer run, and not after CJK characters,
+    which have no case to tell a name by)."""
     uses: set[tuple[str, ...]] = set()
     for line in prose(body).splitlines():
         bare = _LINE_MARKUP.sub("", line)
@@ -127,7 +128,7 @@ def name_uses(body: str) -> set[tuple[str, ...]]:
                     end = k
                     while end < len(words) and words[end][0].isupper():
                         end += 1
-                    if not words[k - 1][0].isupper() and (run := tuple(tokens(" ".join(words[k:end])))):
+                    if words[k - 1][0].islower() and (run := tuple(tokens(" ".join(words[k:end])))):
                         uses.add(run)
                     k = end
                 k += 1

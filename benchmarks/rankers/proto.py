@@ -450,3 +450,9 @@ class TogetherNoWords(Prototype):
     """Together, where shared words alone are never evidence enough to list a note."""
 
     settings = dataclasses.replace(Together.settings, gate_words=0)
+
+
+class TogetherWords3(Prototype):
+    """Together, where shared words list a note only when there are three of them."""
+
+    settings = dataclasses.replace(Together.settings, gate_words=3)
