@@ -49,11 +49,11 @@ def test_evidence_keeps_only_what_a_reader_sees() -> None:
     body = (
         "Seen %% a hidden note %% here {{date}} <% tp.file.title %>\n"
         "![github last commit](https://img.shields.io/x) ![[Pasted image 1.png]] ![[Other note]]\n"
-        "> [!TIP] the tip\nsee https://example.org/a and [the site](https://example.org/b)\n"
+        "> [!TIP] the tip\nsee https://example.org/a and [the site](https://example.org/b) twitter.com/x\n"
         "<!-- a comment\nover two lines -->end\n"
     )
     assert evidence.visible(body) == (
-        "Seen  here  \n![](https://img.shields.io/x)  ![[Other note]]\n>  the tip\nsee  and [the site](https://example.org/b)\n\nend\n"
+        "Seen  here  \n![](https://img.shields.io/x)  ![[Other note]]\n>  the tip\nsee  and [the site](https://example.org/b) \n\nend\n"
     )
 
 

@@ -8,8 +8,8 @@ it or the author did not write it:
 - template placeholders: ``{{date}}``-style and Templater's ``<% … %>``;
 - image alt text (``![github last commit](https://img.shields.io/…)``: badges), and embedded attachments,
   whose file names vaultlink reads as text (``![[Pasted image 20220907.png]]``);
-- bare URLs (``https://twitter.com/…`` made "twitter https" a phrase): an address, not prose; a link's
-  text stays;
+- bare URLs, with a scheme or a plain domain and path (``https://twitter.com/…`` made "twitter https" a
+  phrase, ``twitter.com/x`` "twitter com"): an address, not prose; a link's text stays;
 - callout markers (``> [!TIP]``: the type, not the callout's text);
 - boilerplate: a body line repeated verbatim in at least ``BOILERPLATE_NOTES`` notes (a footer, a
   template's prompt or heading, a type line such as "- A [[person]]."), found from the vault itself.
@@ -36,7 +36,10 @@ of the vault: a footer in 5 notes is boilerplate whether the vault has 9 notes o
 _HIDDEN = re.compile(r"%%.*?%%|<!--.*?-->|\{\{.*?\}\}|<%.*?%>", re.S)
 _IMAGE_ALT = re.compile(r"(!\[)[^\]\n]*(\]\()")
 _ATTACHMENT = re.compile(r"!\[\[[^\]|\n]*\.(?!md\b)[A-Za-z0-9]{1,10}(?:\|[^\]\n]*)?\]\]")
-_BARE_URL = re.compile(r"(?<!\]\()(?<!<)\b(?:https?|ftp)://[^\s)>\]]+|<(?:https?|ftp)://[^>\s]+>")
+_BARE_URL = re.compile(
+    r"(?<!\]\()(?<!<)\b(?:https?|ftp)://[^\s)>\]]+|<(?:https?|ftp)://[^>\s]+>"
+    r"|(?<![\w./@])(?:www\.)?[\w-]+\.(?:com|org|net|io|me|app|dev|co|de|info|edu|gov|ai|xyz|social|pub)/[^\s)>\]]*"
+)
 _CALLOUT = re.compile(r"^((?:[ \t]*>)+[ \t]*)\[![\w-]+\][+-]?", re.M)
 _LINK = re.compile(r"!?\[\[[^\]\n]+\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
 _WORD_CHARS = re.compile(r"\w")

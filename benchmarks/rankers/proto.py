@@ -9,9 +9,10 @@
   where the vault uses them as names (``mentions.py``);
 - ``gate``: a pair is listed only on evidence a person would accept from its reason line: a mention
   either way, a shared phrase, two shared words that are not parts of both notes' names (two people
-  called Alex share a name word, not a subject), a tag both carry that few notes carry, or a note
-  both link to that fewer than ``SPECIFIC_LINKS`` notes link to ("both link [[X]]"; being linked from
-  the same journal day is no evidence) when the listed note is not itself a hub;
+  called Alex share a name word, not a subject) nor the text of links both make (judged as links), a
+  tag both carry that few notes carry, or a note both link to that fewer than ``SPECIFIC_LINKS`` notes
+  link to ("both link [[X]]"; being linked from the same journal day is no evidence) when the listed
+  note is not itself a hub;
 - ``magnets``: a note that would be in many blocks needs more: its score with every note is divided by
   1 + log(blocks it would be in / ``MAGNET_FREE``·blocks), once above that share;
 - ``relative``: a note lists what scores at least this share of its own best (not an absolute score);
@@ -45,7 +46,7 @@ from vaultlink.core.note import Suggestion, TermKind, path_stem
 from vaultlink.core.plan import linked_either_way
 from vaultlink.core.rank import MAX_REASONS, NAMED_HERE, NAMES_THIS_NOTE, ROUND, WORD_MAX_DF, RankIndex, link_node
 from vaultlink.core.resolve import Outcome
-from vaultlink.core.terms import tag_key
+from vaultlink.core.terms import name_keys, tag_key
 
 CANDIDATES = 100
 SPECIFIC_LINKS = 20
@@ -126,6 +127,7 @@ class Prototype:
         self.tag = tag & (parts.df < SPECIFIC_LINKS)  # a tag few notes carry: "both tagged #x"
         self.feature = self.phrase | tag  # not a word
         self.name_words = _name_word_matrix(self.index, len(keys))
+        self.link_words = _link_word_matrix(self.index, len(keys))
         self.out_links, self.in_degree = _out_links(source, self.index, parts.links.shape[1])
         self.lists = self._lists()
 
@@ -179,11 +181,13 @@ class Prototype:
         )
         shared.eliminate_zeros()
         both_names = sp.csr_matrix(self.name_words[left].multiply(self.name_words[right]))
+        both_links = sp.csr_matrix(self.link_words[left].multiply(self.link_words[right]))
         present = (shared != 0).astype(np.int8)
         phrases = present @ self.phrase.astype(np.float64)
         tags = present @ self.tag.astype(np.float64)
         not_words = present @ self.feature.astype(np.float64)
-        words = np.asarray((present - present.multiply(both_names)).sum(axis=1)).ravel() - not_words
+        not_evidence = ((both_names + both_links) != 0).astype(np.int8)
+        words = np.asarray((present - present.multiply(not_evidence)).sum(axis=1)).ravel() - not_words
         links = sp.csr_matrix(self.out_links[left].multiply(self.out_links[right]))
         adamic = np.asarray(links @ (self.in_degree < SPECIFIC_LINKS).astype(np.float64)).ravel()
         mention_lr = np.asarray(self.listable[left, right]).ravel() > 0
@@ -344,6 +348,24 @@ def _name_word_matrix(index: RankIndex, width: int) -> Matrix:
     indices = np.concatenate([r.name_words for r in rows]) if rows else np.zeros(0, dtype=np.int64)
     indptr = np.concatenate([[0], np.cumsum([len(r.name_words) for r in rows])])
     return sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(len(rows), width))
+
+
+def _link_word_matrix(index: RankIndex, width: int) -> Matrix:
+    """notes × features: 1 where the feature is a word of the text of one of the note's links (its
+    display text, else its target's name). Two notes that both write [[person]] share a link, judged by
+    the link rule (a hub is no evidence), not two words."""
+    ids = index.vocabulary.ids
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, note in enumerate(index.notes):
+        seen: set[int] = set()
+        for link in note.links:
+            for stems in (name_keys(link.display or path_stem(link.target)).stems,):
+                seen.update(ids[s] for s in stems if s in ids and ids[s] < width)
+        rows.extend([row] * len(seen))
+        cols.extend(sorted(seen))
+    ones = np.ones(len(rows), dtype=np.int8)
+    return sp.csr_matrix((ones, (rows, cols)), shape=(len(index.notes), width))
 
 
 def _tag_labels(tags: Sequence[str]) -> dict[str, str]:
