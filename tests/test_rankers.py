@@ -53,7 +53,8 @@ def test_evidence_keeps_only_what_a_reader_sees() -> None:
         "<!-- a comment\nover two lines -->end\n"
     )
     assert evidence.visible(body) == (
-        "Seen  here  \n![](https://img.shields.io/x)  ![[Other note]]\n>  the tip\nsee  and [the site](https://example.org/b) \n\nend\n"
+        "Seen  here  \n![](https://img.shields.io/x)  ![[Other note]]\n>  the tip\n"
+        "see  and [the site](https://example.org/b) \n\nend\n"
     )
 
 
