@@ -260,7 +260,7 @@ def rank_all(
     index = RankIndex(scan.notes, scan.links, scan.config, keep_rows=False)
     advance = progress.step("ranking", len(index.paths) if only is None else len(only))
     exclude = Neighbours(scan.links).either_way()
-    return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, advance=advance)
+    return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, listing=True, advance=advance)
 
 
 class WatchListener(Protocol):

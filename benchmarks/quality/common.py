@@ -83,7 +83,7 @@ class VaultlinkRanker:
     def related_all(
         self, *, top: int, min_score: float, exclude: Mapping[str, Collection[str]] | None = None, reasons: bool = True
     ) -> dict[str, list[Suggestion]]:
-        return self.index.related_all(top=top, min_score=min_score, exclude=exclude, reasons=reasons)
+        return self.index.related_all(top=top, min_score=min_score, exclude=exclude, reasons=reasons, listing=True)
 
 
 vaultlink_ranker: RankerFactory = VaultlinkRanker

@@ -103,7 +103,7 @@ class Edit:
 @dataclass(frozen=True)
 class SyncOptions:
     top: int = 5
-    min_score: float = 0.35
+    min_score: float = 0.0
     backlinks: bool = True
     stub_kinds: tuple[LinkKind, ...] = (LinkKind.WIKILINK, LinkKind.PATH)
 

@@ -13,6 +13,8 @@ from vaultlink.core.terms import name_keys, singular, stem
 
 ROW_BATCH = 2_048
 """Notes whose rows are made (or whose pairs are looked up) at a time when not all are kept."""
+WORD, PHRASE, TAG = 0, 1, 2
+"""The kinds of feature (``Vocabulary.kinds``): a word's stem, a phrase's key, ``#`` and a tag."""
 
 
 @dataclass
@@ -27,6 +29,18 @@ class Vocabulary:
     forms: dict[str, int] = field(default_factory=dict)
     """Each surface form's (``Note.words``) feature id and singular id in one integer (``word | singular
     << 32``), so a note's row needs no stemming or making singular, and one lookup a word."""
+
+    _kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8), repr=False)
+
+    def kinds(self) -> np.ndarray:
+        """Each feature id's kind: ``WORD``, ``PHRASE`` or ``TAG`` (kept, and grown as the vocabulary grows:
+        the watcher's rebuilds share it)."""
+        known = len(self._kinds)
+        if known < len(self.ids):
+            keys = list(self.ids)[known:]
+            more = [TAG if k.startswith("#") else PHRASE if " " in k else WORD for k in keys]
+            self._kinds = np.concatenate([self._kinds, np.array(more, dtype=np.int8)])
+        return self._kinds
 
     def id_of(self, key: str) -> int:
         found = self.ids.get(key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,12 +35,17 @@ TEXT_WEIGHT = 1.0
 NAME_WEIGHT = 1.0
 MENTION_WEIGHT = 1.2
 LINK_WEIGHT = 0.3
-WORD_MAX_DF_RATIO = 0.05
-"""A word in more than this share of the notes relates nothing (at least half the notes, up to
-50, still count in a small vault, where 5% would be one or two notes)."""
 WORD_MAX_DF = 1_000
-"""Nor does a word in more notes than this, however large the vault: it keeps the work per note
-bounded (each note's scores cost the postings of its words), so ranking grows linearly."""
+"""A word in more notes than this relates nothing, however large the vault: it keeps the work per
+note bounded (each note's scores cost the postings of its words), so ranking grows linearly. A
+count, not a share of the notes: a share drops every word five notes of a nine-note vault share
+(issue 15); below this count, idf alone weighs a common word down."""
+NAME_USE = 0.25
+"""A note whose names are all one word is mentioned (for listing it and for the reason) only if the
+vault uses the word as its name: at least this share of the notes writing it link to the note,
+smoothed ((links to it + 1) / (notes writing it + 1)). "Simple", "Views" or "Settings" are written
+by hundreds of notes that do not mean the note; "Photoresistors" by the few that do. A share of the
+word's own uses, so it means the same in any vault size."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,30 @@ class ScoreMatrices:
     """How many notes state each feature."""
     link_nodes: Mapping[str, int] = field(default_factory=dict)
     """The link nodes after the notes (stubs, missing notes), by ``links.link_node`` key."""
+    out_links: Matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))
+    """Notes × link nodes: 1 where the note itself links to the node (``links`` is either way)."""
+    one_word: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Each note: are all its names one word (``NAME_USE``)?"""
+
+    @cached_property
+    def in_degree(self) -> np.ndarray:
+        """How many notes link to each link node."""
+        return np.bincount(self.out_links.indices, minlength=self.out_links.shape[1])
+
+    @cached_property
+    def name_used(self) -> np.ndarray:
+        """Each note: is a mention of it a mention of the note (``NAME_USE``)?"""
+        n = self.mentions.shape[0]
+        writing = np.bincount(self.mentions.indices, minlength=n)
+        linking = self.in_degree[:n]
+        return np.asarray(~self.one_word | ((linking + 1) / (writing + 1) >= NAME_USE))
+
+    @cached_property
+    def own_content(self) -> np.ndarray:
+        """Each note: does its text hold a word that counts and is not one of its names' (an empty or
+        title-only note holds none)?"""
+        named = sp.csr_matrix(self.text.multiply(self.names != 0))
+        return np.asarray(np.diff(self.text.indptr) > np.diff(named.indptr))
 
     def left(self, rows: np.ndarray) -> Matrix:
         """The rows' text, names, links and mentions side by side (not kept for all rows: memory)."""
@@ -146,28 +176,32 @@ def build_matrices(
     df = np.bincount(bag.indices, minlength=width)
     weights = idf(df, n) * kept_features(df, config, n)
     names = name_matrix(rows, width, weights)
+    one_word = np.array([all(len(name) == 1 for name in row.names) for row in rows], dtype=bool)
     if not keep_rows:
         rows = []
     tf_idf = weighted(bag, weights)
     del bag  # before the normalising copies: it is as large as the text matrix (memory at 100k notes)
     text = normalise(tf_idf)
     del tf_idf
-    adjacency, nodes = link_adjacency(links, row_of)
+    adjacency, out_links, nodes = link_adjacency(links, row_of)
     link_matrix = sp.csr_matrix(adjacency[:n])
     degree = np.asarray(adjacency.sum(axis=1)).ravel()  # each node's, for a patched index too
     del adjacency
     mention_sym = (mentions + mentions.T).tocsr()
     for matrix in (text, names, mentions, link_matrix):
         matrix.sort_indices()
-    return rows, ScoreMatrices(text, names, link_matrix, mentions, mention_sym, degree, weights, df, nodes), found
+    matrices = ScoreMatrices(
+        text, names, link_matrix, mentions, mention_sym, degree, weights, df, nodes, out_links, one_word
+    )
+    return rows, matrices, found
 
 
 # --- weighing features ------------------------------------------------------------------------
 
 
 def upper_df(config: Config, n: int) -> float:
-    """The most notes a word may be in and still relate them."""
-    return max(config.min_df, min(WORD_MAX_DF, max(WORD_MAX_DF_RATIO * n, min(0.5 * n, 50.0))))
+    """The most notes a word may be in and still relate them (``WORD_MAX_DF``)."""
+    return max(config.min_df, WORD_MAX_DF)
 
 
 def kept_features(df: np.ndarray, config: Config, n: int) -> np.ndarray:

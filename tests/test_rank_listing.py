@@ -1,0 +1,91 @@
+"""What a Related block lists (issue 15): only notes on evidence a person would accept
+(``rank.pairs``), cut relative to the best, with reasons naming what the notes share."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import FILLER, requires_seeds
+from test_rank import index_of, notes_of
+
+from vaultlink import app
+from vaultlink.core import rank
+from vaultlink.core.plan import SyncOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+FILLERS = {f"filler {i}.md": text for i, text in enumerate(FILLER)}
+
+
+def listed(files: dict[str, str], path: str) -> list[str]:
+    return [s.path for s in index_of(notes_of(files)).related(path, top=10, listing=True)]
+
+
+def test_a_shared_given_name_alone_lists_nothing() -> None:
+    """Two people called Alex share a name word, not a subject; the score still counts it."""
+    files = {
+        "Alex Smith.md": "Alex Smith writes compilers and parsers.\n",
+        "Alex Jones.md": "Alex Jones grows tomatoes and beans.\n",
+        **FILLERS,
+    }
+    assert index_of(notes_of(files)).score("Alex Smith.md", "Alex Jones.md") > 0
+    assert listed(files, "Alex Smith.md") == [] and listed(files, "Alex Jones.md") == []
+
+
+def test_a_one_word_name_the_vault_does_not_use_as_a_name_is_no_mention() -> None:
+    """Five notes write "simple", none links `Simple`: they do not mean the note. Once the notes
+    writing the word link the note, a mention means it."""
+    files = {"Simple.md": "A design principle about lean interfaces.\n", **FILLERS}
+    files |= {f"n{i}.md": f"A simple fix for topic {i}.\n" for i in range(5)}
+    assert all("Simple.md" not in listed(files, f"n{i}.md") for i in range(5))
+    files |= {f"linking{i}.md": "The Simple note. [[Simple]]\n" for i in range(2)}
+    assert "Simple.md" in listed(files, "n0.md")
+
+
+def test_a_title_only_note_is_not_listed_on_words() -> None:
+    """Two notes sharing two words relate; a note holding nothing but its title does not."""
+    files = {"a.md": "The quokka met a zebra.\n", "b.md": "A zebra and a quokka.\n", **FILLERS}
+    assert listed(files, "a.md") == ["b.md"]
+    files = {"a.md": "The quokka met a zebra.\n", "Quokka Zebra.md": "# Quokka Zebra\n", **FILLERS}
+    assert index_of(notes_of(files)).score("a.md", "Quokka Zebra.md") > 0
+    assert listed(files, "a.md") == []
+
+
+def test_notes_both_link_are_named_and_a_hub_is_not_listed_on_them() -> None:
+    files = {
+        "Hub.md": "".join(f"[[m{i}]]\n" for i in range(rank.SPECIFIC)) + "[[x]] [[Lens]]\n",
+        "Lens.md": "Glass that bends light.\n",
+        "x.md": "[[Lens|one]]\n",
+        "y.md": "[[Lens|two]]\n",
+        **FILLERS,
+    }
+    files |= {f"m{i}.md": f"Topic {i}.\n" for i in range(rank.SPECIFIC)}
+    index = index_of(notes_of(files))
+    (entry,) = index.related("x.md", listing=True)
+    assert entry.path == "y.md" and entry.reasons == (f"{rank.BOTH_LINK} [[Lens]]",)
+    assert index.score("y.md", "Hub.md") > 0  # both link Lens, but Hub has 22 links
+    assert [s.path for s in index.related("y.md", listing=True)] == ["x.md"]
+
+
+def test_being_linked_from_the_same_note_is_no_evidence() -> None:
+    """A journal day linking two notes relates them in the score, not in what is listed."""
+    files = {"day.md": "[[a]] [[b]]\n", "a.md": "Kettle descaling.\n", "b.md": "Tax forms.\n", **FILLERS}
+    assert index_of(notes_of(files)).score("a.md", "b.md") > 0
+    assert listed(files, "a.md") == []
+
+
+@requires_seeds
+def test_the_house_note_lists_its_siblings_and_nothing_unrelated(tmp_path: Path) -> None:
+    """The seeds laid out as seed 003's own paths say, plus four unrelated notes (cooking, disk
+    encryption, backups), at default settings: the house note lists its three siblings on the episode
+    it does not link (it links the transcript), and nothing else."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from quality import seedvault
+
+    scan = app.scan_vault(seedvault.build(tmp_path), app.NO_CACHE)
+    options = SyncOptions.from_config(scan.config)
+    lists = app.rank_all(scan, options.top, options.min_score)
+    siblings = set(seedvault.SEED_PATHS.values()) - {seedvault.HOUSE, seedvault.SEED_PATHS["001"]}
+    assert {s.path for s in lists[seedvault.HOUSE]} == siblings
+    for path in seedvault.UNRELATED:
+        assert not {s.path for s in lists[path]} & set(seedvault.SEED_PATHS.values())
