@@ -42,6 +42,33 @@ def test_a_one_word_name_the_vault_does_not_use_as_a_name_is_no_mention() -> Non
     assert "Simple.md" in listed(files, "n0.md")
 
 
+def test_a_one_word_name_two_notes_have_is_no_mention_of_either() -> None:
+    """Two ``Temperature`` notes, both linked by the notes writing the word: a note saying
+    "temperature" can't be said to mean one of them."""
+    files = {
+        "astronomy/Temperature.md": "Star colour and heat.\n",
+        "cooking/Temperature.md": "Dough heat.\n",
+        "ride.md": "The temperature dropped on the ride.\n",
+        **FILLERS,
+    }
+    files |= {f"l{i}.md": "[[astronomy/Temperature]] [[cooking/Temperature]] temperature\n" for i in range(3)}
+    assert index_of(notes_of(files)).score("ride.md", "cooking/Temperature.md") > 0
+    assert listed(files, "ride.md") == []
+
+
+def test_words_of_links_both_notes_make_are_no_shared_subject() -> None:
+    """Two person notes both writing [[person]] and [[twitter]] share links to hubs, not words."""
+    files = {
+        "ann.md": "A [[person]]. On [[twitter]]. Grows tomatoes.\n",
+        "bob.md": "A [[person]]. On [[twitter]]. Writes compilers.\n",
+        **FILLERS,
+    }
+    files |= {f"p{i}.md": "[[person]]\n" for i in range(rank.SPECIFIC)}
+    files |= {f"t{i}.md": "[[twitter]]\n" for i in range(rank.SPECIFIC)}
+    assert index_of(notes_of(files)).score("ann.md", "bob.md") > 0
+    assert listed(files, "ann.md") == []
+
+
 def test_a_title_only_note_is_not_listed_on_words() -> None:
     """Two notes sharing two words relate; a note holding nothing but its title does not."""
     files = {"a.md": "The quokka met a zebra.\n", "b.md": "A zebra and a quokka.\n", **FILLERS}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
-from vaultlink.core.note import Note, TermKind, link_name
+from vaultlink.core.note import Link, Note, TermKind, link_name
 from vaultlink.core.terms import name_keys, singular, stem
 
 ROW_BATCH = 2_048
@@ -76,6 +77,9 @@ class NoteRow:
     names: tuple[np.ndarray, ...]  # each name's content words as singular ids, ascending (empty names left out)
     name_pairs: tuple[np.ndarray, ...]  # each name's pair codes (``terms.pair_codes``), ascending
     name_words: np.ndarray  # every word of every name as feature ids, ascending, once
+    link_words: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The words of the text of the note's links (their display text, else their target's name) as
+    feature ids, ascending, once: two notes both writing [[person]] share a link, not a word."""
 
     def same_names(self, other: NoteRow) -> bool:
         """Are the two rows' names the same (so other notes' mentions of the note stay)?"""
@@ -124,4 +128,18 @@ def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
         tuple(np.array(name, dtype=np.int64) for name, _ in ordered),
         tuple(np.array(pairs, dtype=np.uint32) for _, pairs in ordered),
         np.array(sorted(name_words), dtype=np.int64),
+        _link_words(note.links, vocabulary),
     )
+
+
+def _link_words(links: Sequence[Link], vocabulary: Vocabulary) -> np.ndarray:
+    """``NoteRow.link_words``: only words the vocabulary has (the note's own are in it already)."""
+    ids = vocabulary.ids
+    found = {ids[s] for link in links for s in _stems(link.display or link_name(link.target)) if s in ids}
+    return np.array(sorted(found), dtype=np.int64)
+
+
+@lru_cache(maxsize=100_000)
+def _stems(text: str) -> tuple[str, ...]:
+    """A link text's content words' stems (link texts repeat: [[person]], [[twitter]], dates)."""
+    return name_keys(text).stems

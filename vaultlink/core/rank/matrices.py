@@ -4,6 +4,7 @@ is the one place the four parts of the score are weighed and added."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,12 +41,15 @@ WORD_MAX_DF = 1_000
 note bounded (each note's scores cost the postings of its words), so ranking grows linearly. A
 count, not a share of the notes: a share drops every word five notes of a nine-note vault share
 (issue 15); below this count, idf alone weighs a common word down."""
+ONE_WORD, AMBIGUOUS = 1, 2
 NAME_USE = 0.25
-"""A note whose names are all one word is mentioned (for listing it and for the reason) only if the
-vault uses the word as its name: at least this share of the notes writing it link to the note,
-smoothed ((links to it + 1) / (notes writing it + 1)). "Simple", "Views" or "Settings" are written
-by hundreds of notes that do not mean the note; "Photoresistors" by the few that do. A share of the
-word's own uses, so it means the same in any vault size."""
+"""A note one of whose names is one word is mentioned (for listing it and for the reason) only if
+the vault uses its names as names: at least this share of the notes writing one link to the note,
+smoothed ((links to it + 1) / (notes mentioning it + 1)). "Simple", "Views" or "Settings" (a file
+name, or a first heading taken for a title) are written by hundreds of notes that do not mean the
+note; "Photoresistors" by the few that do. A share of the word's own uses, so it means the same in
+any vault size. A one-word name two notes have (two ``Temperature`` notes) is never one: a mention
+can't tell which note it means."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,12 @@ class ScoreMatrices:
     """The link nodes after the notes (stubs, missing notes), by ``links.link_node`` key."""
     out_links: Matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))
     """Notes × link nodes: 1 where the note itself links to the node (``links`` is either way)."""
-    one_word: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    """Each note: are all its names one word (``NAME_USE``)?"""
+    one_word: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    """Each note: ``ONE_WORD`` if one of its names is one word (its mentions are mostly of that name,
+    ``NAME_USE``), ``AMBIGUOUS`` if another note has that name too (a mention can't tell which)."""
+    labels: Matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))
+    """Notes × features: 1 where the word is one of the note's names' or its links' text: shared by
+    two notes, such a word is no subject they share (``pairs``)."""
 
     @cached_property
     def in_degree(self) -> np.ndarray:
@@ -88,7 +96,8 @@ class ScoreMatrices:
         n = self.mentions.shape[0]
         writing = np.bincount(self.mentions.indices, minlength=n)
         linking = self.in_degree[:n]
-        return np.asarray(~self.one_word | ((linking + 1) / (writing + 1) >= NAME_USE))
+        used = (linking + 1) / (writing + 1) >= NAME_USE
+        return np.asarray((self.one_word == 0) | ((self.one_word == ONE_WORD) & used))
 
     @cached_property
     def own_content(self) -> np.ndarray:
@@ -176,7 +185,8 @@ def build_matrices(
     df = np.bincount(bag.indices, minlength=width)
     weights = idf(df, n) * kept_features(df, config, n)
     names = name_matrix(rows, width, weights)
-    one_word = np.array([all(len(name) == 1 for name in row.names) for row in rows], dtype=bool)
+    one_word = one_word_names(rows)
+    labels = label_matrix(rows, width)
     if not keep_rows:
         rows = []
     tf_idf = weighted(bag, weights)
@@ -191,7 +201,7 @@ def build_matrices(
     for matrix in (text, names, mentions, link_matrix):
         matrix.sort_indices()
     matrices = ScoreMatrices(
-        text, names, link_matrix, mentions, mention_sym, degree, weights, df, nodes, out_links, one_word
+        text, names, link_matrix, mentions, mention_sym, degree, weights, df, nodes, out_links, one_word, labels
     )
     return rows, matrices, found
 
@@ -229,6 +239,20 @@ def name_matrix(rows: Sequence[NoteRow], width: int, weights: np.ndarray) -> Mat
     matrix = sp.csr_matrix((weights[words], words, indptr), shape=(len(rows), width))
     matrix.eliminate_zeros()
     return normalise(matrix)
+
+
+def one_word_names(rows: Sequence[NoteRow]) -> np.ndarray:
+    """``ScoreMatrices.one_word`` of ``rows``."""
+    words = [{int(name[0]) for name in row.names if len(name) == 1} for row in rows]
+    owners = Counter(w for found in words for w in found)
+    kinds = [AMBIGUOUS if any(owners[w] > 1 for w in found) else ONE_WORD if found else 0 for found in words]
+    return np.array(kinds, dtype=np.int8)
+
+
+def label_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
+    """``ScoreMatrices.labels`` of ``rows``."""
+    words, indptr = stacked([np.union1d(r.name_words, r.link_words) for r in rows])
+    return sp.csr_matrix((np.ones(len(words), dtype=np.int8), words, indptr), shape=(len(rows), width))
 
 
 def bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
@@ -271,7 +295,7 @@ def _rows_without_words(
         singulars = np.concatenate([r.singulars for r in batch]) if batch else NO_IDS
         parts.singulars.append(narrowed(singulars, len(vocabulary.singulars)))
         parts.singular_lengths.extend(len(r.singulars) for r in batch)
-        rows.extend(NoteRow(NO_IDS, NO_TF, NO_IDS, r.names, r.name_pairs, r.name_words) for r in batch)
+        rows.extend(NoteRow(NO_IDS, NO_TF, NO_IDS, r.names, r.name_pairs, r.name_words, r.link_words) for r in batch)
     return rows, parts
 
 

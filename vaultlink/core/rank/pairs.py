@@ -9,8 +9,9 @@ only on one of:
 - a mention either way of a name the vault uses as that note's name (``ScoreMatrices.name_used``);
 - a phrase both notes state, or a tag both carry that fewer than ``SPECIFIC`` notes carry;
 - ``GATE_WORDS`` shared words or more adding ``WORDS_WEIGHT`` to the score, not counting words of
-  both notes' names (two people called Alex share a name word, not a subject), when both notes hold
-  content of their own (an empty or title-only note is listed on nothing but a mention or a link);
+  both notes' names or links (two people called Alex share a name word, not a subject; two notes
+  writing [[person]] share a link, judged as one), when both notes hold content of their own (an
+  empty or title-only note is listed on nothing but a mention or a link);
 - a note both link to that fewer than ``SPECIFIC`` notes link to, when the candidate is no hub itself
   (it has fewer than ``SPECIFIC`` links either way): index notes are not suggested on link overlap.
 
@@ -51,8 +52,8 @@ class PairEvidence:
     """right writes left's name."""
     features: Matrix
     """Pairs × features: what each shared feature adds to the score (``ScoreMatrices.shared_features``)."""
-    both_names: Matrix
-    """Pairs × features: 1 where the feature is a word of both notes' names."""
+    both_labels: Matrix
+    """Pairs × features: 1 where the word is of both notes' names or links' text (``ScoreMatrices.labels``)."""
     links: Matrix
     """Pairs × link nodes: 1 where both notes link to the node and fewer than ``SPECIFIC`` notes do."""
     hub: np.ndarray
@@ -77,7 +78,7 @@ class PairEvidence:
             np.asarray(m.mentions[left, right] != 0).ravel() & used[right],
             np.asarray(m.mentions[right, left] != 0).ravel() & used[left],
             m.shared_features(left, right),
-            sp.csr_matrix((m.names[left] != 0).multiply(m.names[right] != 0)),
+            sp.csr_matrix(m.labels[left].multiply(m.labels[right])),
             links,
             m.degree[right] >= SPECIFIC,
             m.own_content[left] & m.own_content[right],
@@ -89,7 +90,7 @@ class PairEvidence:
         present = self.features  # CSR, sorted, no explicit zeros
         kind = kinds[present.indices]
         rare_tag = (kind == TAG) & (index.matrices.df[present.indices] < SPECIFIC)
-        word = (kind == WORD) & ~_has(self.both_names, present)
+        word = (kind == WORD) & ~_has(self.both_labels, present)
         row = np.repeat(np.arange(present.shape[0]), np.diff(present.indptr))
         n = present.shape[0]
         phrases = np.bincount(row[(kind == PHRASE) | rare_tag], minlength=n)

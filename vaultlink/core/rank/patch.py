@@ -39,6 +39,7 @@ from vaultlink.core.rank.matrices import (
     bag_matrix,
     idf,
     kept_features,
+    label_matrix,
     name_matrix,
     weighted,
 )
@@ -112,6 +113,7 @@ class PatchedIndex(RankIndex):
             link_nodes=old.link_nodes,
             out_links=with_rows(old.out_links, saved, _out_rows(base, saved, links)),
             one_word=old.one_word,  # a patch never changes names (``patched``)
+            labels=with_rows(old.labels, saved, label_matrix(new_rows, len(weights))[:, :width]),
         )
         self.notes, self.rows = notes, rows
         self.paths, self.row_of, self.vocabulary, self.config = base.paths, base.row_of, base.vocabulary, base.config

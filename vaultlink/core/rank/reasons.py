@@ -5,6 +5,7 @@ tags both carry (``both tagged #x``), and words only beside these or two or more
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -83,7 +84,7 @@ def _reasons_with(
     reasons += [mine[key].label for _, key in shared[: max(0, MAX_REASONS - len(reasons))]]
     named = _named_links(index, evidence, pair)
     if named and len(reasons) < MAX_REASONS:
-        reasons.append(f"{BOTH_LINK} " + ", ".join(named))
+        reasons.append(f"{BOTH_LINK} " + " and ".join(named))
     lo, hi = evidence.features.indptr[pair], evidence.features.indptr[pair + 1]
     features, weights = evidence.features.indices[lo:hi], np.round(evidence.features.data[lo:hi], ROUND)
     kinds = index.vocabulary.kinds()[features]
@@ -96,12 +97,13 @@ def _reasons_with(
         if kind == TAG and index.matrices.df[f] < SPECIFIC and (key := index.feature_keys[f]) in tags
     ]
     if tagged and len(reasons) < MAX_REASONS:
-        reasons.append(f"{BOTH_TAGGED} " + ", ".join(tagged[:NAMED_LINKS]))
-    shown = " ".join(reasons).casefold().split()
+        reasons.append(f"{BOTH_TAGGED} " + " and ".join(tagged[:NAMED_LINKS]))
+    said = " ".join(r for r in reasons if r not in (NAMED_HERE, NAMES_THIS_NOTE)).casefold()
+    shown = set(re.findall(r"\w+", said))  # the words of a phrase or of a linked note's name
     words: list[str] = []
     for _, feature, kind in order:
         label = forms.get(feature, index.feature_keys[feature])
-        if kind != PHRASE and kind != TAG and label not in shown and label not in words:
+        if kind != PHRASE and kind != TAG and label.casefold() not in shown and label not in words:
             words.append(label)
     if reasons or len(words) >= 2:
         reasons += words[: max(0, MAX_REASONS - len(reasons))]
