@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 from conftest import FILLER, requires_seeds
 from test_rank import index_of, notes_of
 
@@ -32,14 +33,33 @@ def test_a_shared_given_name_alone_lists_nothing() -> None:
     assert listed(files, "Alex Smith.md") == [] and listed(files, "Alex Jones.md") == []
 
 
+def mentioned(files: dict[str, str], path: str, other: str) -> bool:
+    """Does ``path`` mention ``other`` as evidence to list it (``PairEvidence.named_here``)?"""
+    index = index_of(notes_of(files))
+    rows = np.array([index.row_of[path]]), np.array([index.row_of[other]])
+    return bool(rank.PairEvidence.of(index, *rows).named_here[0])
+
+
 def test_a_one_word_name_the_vault_does_not_use_as_a_name_is_no_mention() -> None:
-    """Five notes write "simple", none links `Simple`: they do not mean the note. Once the notes
-    writing the word link the note, a mention means it."""
+    """Five notes write "simple", none links `Simple`: they do not mean the note. Once notes link
+    the note, at least a quarter as many as write the word, a mention means it."""
     files = {"Simple.md": "A design principle about lean interfaces.\n", **FILLERS}
     files |= {f"n{i}.md": f"A simple fix for topic {i}.\n" for i in range(5)}
-    assert all("Simple.md" not in listed(files, f"n{i}.md") for i in range(5))
+    assert index_of(notes_of(files)).score("n0.md", "Simple.md") > 0
+    assert not mentioned(files, "n0.md", "Simple.md")
     files |= {f"linking{i}.md": "The Simple note. [[Simple]]\n" for i in range(2)}
-    assert "Simple.md" in listed(files, "n0.md")
+    assert mentioned(files, "n0.md", "Simple.md")
+
+
+def test_a_mention_alone_lists_nothing() -> None:
+    """A passing mention of a one-word name with nothing else shared is no subject both notes are
+    about: a mention lists a note together with a shared phrase or words, or a note both link."""
+    files = {"Quokka.md": "Marsupial of Rottnest Island.\n", "zoo.md": "[[Quokka]]\n", **FILLERS}
+    files["trip.md"] = "Saw a quokka today.\n"
+    assert mentioned(files, "trip.md", "Quokka.md")
+    assert listed(files, "trip.md") == []
+    files["trip.md"] = "Saw a quokka today, on Rottnest Island, the marsupial one.\n"
+    assert listed(files, "trip.md") == ["Quokka.md"]
 
 
 def test_a_one_word_name_two_notes_have_is_no_mention_of_either() -> None:
@@ -70,11 +90,12 @@ def test_words_of_links_both_notes_make_are_no_shared_subject() -> None:
 
 
 def test_a_title_only_note_is_not_listed_on_words() -> None:
-    """Two notes sharing two words relate; a note holding nothing but its title does not."""
-    files = {"a.md": "The quokka met a zebra.\n", "b.md": "A zebra and a quokka.\n", **FILLERS}
+    """Two notes sharing a phrase and words relate; a note holding nothing but its title does not,
+    though its title is the phrase."""
+    files = {"a.md": "Zebra crossing near the quokka.\n", "b.md": "A quokka at the zebra crossing.\n", **FILLERS}
     assert listed(files, "a.md") == ["b.md"]
-    files = {"a.md": "The quokka met a zebra.\n", "Quokka Zebra.md": "# Quokka Zebra\n", **FILLERS}
-    assert index_of(notes_of(files)).score("a.md", "Quokka Zebra.md") > 0
+    files = {"a.md": "Zebra crossing near the quokka.\n", "Zebra Crossing.md": "# Zebra Crossing\n", **FILLERS}
+    assert index_of(notes_of(files)).score("a.md", "Zebra Crossing.md") > 0
     assert listed(files, "a.md") == []
 
 

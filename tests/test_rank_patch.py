@@ -114,6 +114,7 @@ def test_a_note_starting_to_state_a_name_in_a_new_form_mentions_it_as_a_rebuild_
     files = {
         "Colourfulness.md": "# Colourfulness\n\nHow vivid a hue looks.\n",
         "paint.md": "# Paint\n\nMixing colour on a palette.\n",
+        "vision.md": "# Vision\n\n[[Colourfulness]]\n",  # the vault uses the one-word name as a name
         **{f"Filler {i}.md": f"# Filler {i}\n\n{text}\n" for i, text in enumerate(FILLER)},
     }
     edit = {"paint.md": files["paint.md"] + "And its colourfulness.\n"}

@@ -93,17 +93,17 @@ class NoteRow:
 
 def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
     """The note's words, plus its multi-word terms and tags as features of their own (a shared
-    phrase says more than its words apart)."""
+    phrase says more than its words apart); a tag of several words is the phrase too."""
     word_ids, word_singulars = vocabulary.ids_of_forms(note.words)
-    ids: list[int] = []
-    counts = list(note.word_counts)
+    extra: dict[int, int] = {}
     for key, kind, count in note.terms.counted_keys():  # no label needed: no term decoded
         if kind is TermKind.TAG:
-            ids.append(vocabulary.id_of("#" + key))
-            counts.append(count)
-        elif " " in key:
-            ids.append(vocabulary.id_of(key))
-            counts.append(count)
+            extra[vocabulary.id_of("#" + key)] = count
+        if " " in key and "/" not in key:  # a phrase, or a tag of several words: #research-taste
+            phrase = vocabulary.id_of(key)  # meets "research taste" written out in another note
+            extra[phrase] = max(extra.get(phrase, 0), count)
+    ids = list(extra)
+    counts = [*note.word_counts, *extra.values()]
     all_ids = np.concatenate([word_ids, np.array(ids, dtype=np.int64)])
     order = np.argsort(all_ids, kind="stable")
     words = all_ids[order]

@@ -44,12 +44,11 @@ count, not a share of the notes: a share drops every word five notes of a nine-n
 ONE_WORD, AMBIGUOUS = 1, 2
 NAME_USE = 0.25
 """A note one of whose names is one word is mentioned (for listing it and for the reason) only if
-the vault uses its names as names: at least this share of the notes writing one link to the note,
-smoothed ((links to it + 1) / (notes mentioning it + 1)). "Simple", "Views" or "Settings" (a file
-name, or a first heading taken for a title) are written by hundreds of notes that do not mean the
-note; "Photoresistors" by the few that do. A share of the word's own uses, so it means the same in
-any vault size. A one-word name two notes have (two ``Temperature`` notes) is never one: a mention
-can't tell which note it means."""
+the vault uses its names as names: notes link to it, at least this share of the notes writing one.
+"Simple", "Views" or "Settings" (a file name, or a frontmatter title a template left) are written by
+hundreds of notes that do not mean the note; "Photoresistors" by the few that do. A share of the
+word's own uses, so it means the same in any vault size. A one-word name two notes have (two
+``Temperature`` notes) is never one: a mention can't tell which note it means."""
 
 
 @dataclass(frozen=True)
@@ -96,15 +95,8 @@ class ScoreMatrices:
         n = self.mentions.shape[0]
         writing = np.bincount(self.mentions.indices, minlength=n)
         linking = self.in_degree[:n]
-        used = (linking + 1) / (writing + 1) >= NAME_USE
+        used = (linking >= 1) & (linking >= NAME_USE * writing)
         return np.asarray((self.one_word == 0) | ((self.one_word == ONE_WORD) & used))
-
-    @cached_property
-    def own_content(self) -> np.ndarray:
-        """Each note: does its text hold a word that counts and is not one of its names' (an empty or
-        title-only note holds none)?"""
-        named = sp.csr_matrix(self.text.multiply(self.names != 0))
-        return np.asarray(np.diff(self.text.indptr) > np.diff(named.indptr))
 
     def left(self, rows: np.ndarray) -> Matrix:
         """The rows' text, names, links and mentions side by side (not kept for all rows: memory)."""
