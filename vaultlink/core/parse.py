@@ -15,13 +15,12 @@ from urllib.parse import unquote, urlsplit
 from vaultlink.core import terms as term_extraction
 from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
+from vaultlink.core.evidence import NOT_PROSE, shown_words, visible
 from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, split_frontmatter
 from vaultlink.core.markdown import parse_ast
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, link_name, packed_counts
 
 BOM = "\ufeff"
-# Tokens whose text is not prose: code, raw HTML, math.
-_NOT_PROSE = frozenset({"block_code", "codespan", "block_html", "inline_html"})
 _BLOCK_BREAKS = frozenset({"paragraph", "heading", "block_text", "table_cell", "list_item", "block_quote"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -83,7 +82,7 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
         diagnostics.append(Diagnostic(path, "managed-block", problem, Severity.WARNING))
     body = text[fm.body_offset :]
     walk = _BodyWalk(config, _vault_prefixes(config))
-    walk.visit(parse_ast(body, config.extensions))
+    walk.visit(parse_ast(visible(body), config.extensions))  # what a reader sees: ``core/evidence.py``
 
     meta = fm.metadata
     reader = _MetaReader(meta)
@@ -172,7 +171,7 @@ class _BodyWalk:
 
     def _visit_one(self, token: dict[str, Any]) -> None:
         kind = token["type"]
-        if kind in _NOT_PROSE:
+        if kind in NOT_PROSE:
             self._chunk.append("\n")
             return
         if kind in _BLOCK_BREAKS:
@@ -180,7 +179,7 @@ class _BodyWalk:
         if kind == "heading":
             self._heading(token)
         elif kind == "text":
-            self._chunk.append(token["raw"])
+            self._chunk.append(shown_words(token["raw"]))
         elif kind in ("softbreak", "linebreak"):
             self._chunk.append("\n")
         elif kind == "wikilink":
@@ -191,6 +190,8 @@ class _BodyWalk:
             self._vault_path(token["raw"])
         elif kind in ("link", "image"):
             self._markdown_link(token)
+        if kind == "image":
+            return  # its alt text is no evidence, and holds no link
         for child in token.get("children", ()):
             self._visit_one(child)
         if kind in _BLOCK_BREAKS:
@@ -208,7 +209,8 @@ class _BodyWalk:
         target, _, anchor = target.partition("#")
         heading, block = _split_anchor(anchor)
         target = target.strip()
-        self._chunk.append(display or target or heading)
+        if not token["attrs"]["embed"]:  # an embed shows the note or file, not its name
+            self._chunk.append(display or target or heading)
         if not target:  # [[#heading]] points into the note itself
             return
         kind = LinkKind.EMBED if token["attrs"]["embed"] else LinkKind.WIKILINK

@@ -1,0 +1,190 @@
+"""The evidence model (``core/evidence.py``): what a reader never sees or the author did not write
+is neither words, nor terms, nor links, nor tags; and the rest of the note reads as before."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+import pytest
+from conftest import VaultFactory, examples, snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaultlink import app
+from vaultlink.core.config import Config
+from vaultlink.core.evidence import hidden_spans, shown_words, visible
+from vaultlink.core.note import Note
+from vaultlink.core.parse import parse_text
+
+VAULT = Config(path_prefixes=("rdco-vault",))
+
+
+def note_of(text: str, path: str = "n.md") -> Note:
+    parsed = parse_text(path, text, VAULT)
+    assert parsed.note is not None
+    return parsed.note
+
+
+def words_of(text: str) -> set[str]:
+    return set(note_of(text).words) - {"n"}  # the note's own name "n" is too short to be a word anyway
+
+
+# --- what is hidden ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ("a %%hidden [[x]]%% b", "a  b"),
+        ("a\n%%\nhidden\n%%\nb", "a\n\n\n\nb"),
+        ("a\r\n%%\r\nhidden\r\n%%\r\nb", "a\r\n\r\n\r\n\r\nb"),
+        ("open %% to the end\n\nof the note [[x]]", "open \n\n"),
+        ("a <!-- c [[x]] --> b", "a  b"),
+        ("a {{title}} b {{date:YYYY}}", "a  b "),
+        ("a <% tp.date.now() %> b\n<%*\nlet x = 1\n%>\nc", "a  b\n\n\n\nc"),
+        ("a {{ not closed\non this line }} b", "a {{ not closed\non this line }} b"),
+        ("a <% not closed", "a <% not closed"),
+        ("`%%` is code %% and this is hidden", "`%%` is code "),
+        ("```\n%% in a fence\n```\nafter %%x%% y", "```\n%% in a fence\n```\nafter  y"),
+        ("``{{x}} and %%`` stay", "``{{x}} and %%`` stay"),
+        ("nothing to hide [[x]]", "nothing to hide [[x]]"),
+    ],
+    ids=[
+        "inline-comment",
+        "multiline-comment",
+        "crlf-comment",
+        "unclosed-comment-hides-the-rest",
+        "html-comment",
+        "placeholders",
+        "templater",
+        "placeholder-is-one-line",
+        "templater-unclosed",
+        "code-span",
+        "fence",
+        "double-code-span",
+        "nothing",
+    ],
+)
+def test_visible_blanks_comments_and_placeholders_outside_code(body: str, shown: str) -> None:
+    assert visible(body) == shown
+
+
+BODY_PARTS = st.sampled_from(
+    ["%%", "<!--", "-->", "<%", "%>", "{{", "}}", "`", "```", "\n", "\r\n", " ", "word", "[[x]]", "#tag", "~~~\n"]
+)
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(BODY_PARTS, max_size=30).map("".join))
+def test_visible_keeps_every_line_break_and_every_shown_character(body: str) -> None:
+    shown = visible(body)
+    breaks = re.compile(r"\r\n|\r|\n")
+    assert breaks.findall(shown) == breaks.findall(body)
+    spans = hidden_spans(body)
+    kept = [body[a:b] for a, b in zip([0] + [e for _, e in spans], [s for s, _ in spans] + [len(body)], strict=True)]
+    assert all(part in shown for part in kept)
+    assert all(a < b <= c for (a, b), (c, _) in pairwise(spans))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("see https://twitter.com/someone.", "see  ."),
+        ("on twitter.com/someone and github.com", "on   and  "),
+        ("www.example.org/a_b?c=1 here", "  here"),
+        ("e.g. this, and a.md or v1.2", "e.g. this, and a.md or v1.2"),
+    ],
+)
+def test_shown_words_leave_out_urls_and_domains(text: str, shown: str) -> None:
+    assert shown_words(text) == shown
+
+
+# --- what a note is read as ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Text %% [[Ghost]] #secret ~/rdco-vault/x.md %% more.\n",
+        "Text\n%%\n[[Ghost]] #secret\n- [x](ghost.md)\n%%\n",
+        "Text <% tp.file.include('[[Ghost]]') %> #real\n".replace("#real", ""),
+        "Text {{[[Ghost]]}}.\n",
+        "Text <!-- [[Ghost]] #secret -->.\n",
+        "Text. %% [[Ghost]] never closed\n\n#secret\n",
+    ],
+    ids=["inline", "multiline", "templater", "placeholder", "html", "unclosed"],
+)
+def test_comments_and_placeholders_hold_no_links_tags_or_words(text: str) -> None:
+    note = note_of(text)
+    assert note.links == ()
+    assert note.tags == ()
+    assert not {"ghost", "secret", "include", "file"} & set(note.words)
+
+
+def test_the_note_around_a_comment_reads_as_before() -> None:
+    plain = note_of("# Title\n\nSourdough starter and [[Rye]].\n\nMore #bread.\n")
+    commented = note_of("# Title\n\nSourdough %%unseen%% starter and [[Rye]].\n%%\ngone\n%%\nMore #bread.\n")
+    assert commented.links == plain.links
+    assert commented.tags == plain.tags
+    assert commented.title == plain.title
+    assert commented.words == plain.words
+
+
+def test_image_alt_text_is_no_words_and_the_image_still_links() -> None:
+    note = note_of("![github last commit](https://img.shields.io/x) ![diagram of flows](flows.md) kept words\n")
+    assert {"github", "commit", "diagram", "flows", "shields"}.isdisjoint(note.words)
+    assert {"kept", "words"} <= set(note.words)
+    assert [link.target for link in note.links] == ["flows.md"]
+
+
+def test_an_embed_is_a_link_whose_name_is_no_words() -> None:
+    note = note_of("![[Pasted image 20220907.png]] ![[Other note]] and [[Linked note|shown text]]\n")
+    assert [link.target for link in note.links] == ["Pasted image 20220907.png", "Other note", "Linked note"]
+    assert {"pasted", "image", "other"}.isdisjoint(note.words)
+    assert {"shown", "text"} <= set(note.words)
+
+
+def test_urls_and_domains_are_no_words_but_link_text_is() -> None:
+    note = note_of("Follow https://twitter.com/someone or mastodon.social/@x; [the project page](https://a.org).\n")
+    assert {"twitter", "https", "com", "mastodon", "social", "someone"}.isdisjoint(note.words)
+    assert {"follow", "project", "page"} <= set(note.words)
+
+
+def test_code_stays_no_evidence() -> None:
+    assert {"secret", "hidden"}.isdisjoint(words_of("```\nsecret\n```\n\n`hidden` shown\n"))
+
+
+# --- the vault: a comment's link is neither broken nor a stub (issue 16) -----------------------------
+
+
+def test_a_link_in_a_comment_is_not_broken_and_makes_no_stub(make_vault: VaultFactory) -> None:
+    root = make_vault(
+        {
+            "A.md": "# A\n\nSourdough starter notes. %% TODO [[Ghost]] %%\n\n<% tp.file.cursor() %> [[Real]]\n",
+            "Real.md": "# Real\n\nA real note about rye flour.\n",
+            "T.md": "{{title}}\n\n%%\n[[Another ghost]]\n%%\n",
+        }
+    )
+    scan = app.check_vault(root, app.NO_CACHE)
+    assert not [d for d in scan.diagnostics if d.code == "broken-link"]
+    app.sync(root, cache=app.NO_CACHE)
+    assert sorted(snapshot(root)) == ["A.md", "Real.md", "T.md"]
+    assert "[[A]]" in (root / "Real.md").read_text()  # the visible link still links
+
+
+def test_notes_sharing_only_hidden_text_are_not_related(make_vault: VaultFactory) -> None:
+    hidden = (
+        "%% sourdough starter rye flour proofing basket %%\n"
+        "![sourdough starter rye flour](https://img.shields.io/badge)\n"
+        "<!-- proofing basket sourdough starter -->\n"
+    )
+    root = make_vault(
+        {
+            "One.md": "# One\n\nKnitting socks on a rainy afternoon.\n" + hidden,
+            "Two.md": "# Two\n\nRepairing the garden shed roof.\n" + hidden,
+            "Three.md": "# Three\n\nLearning chords on the ukulele.\n",
+        }
+    )
+    related = app.related_notes(root, None, top=5, cache=app.NO_CACHE)
+    assert related["One.md"] == [] and related["Two.md"] == []
