@@ -31,7 +31,7 @@ NOTES: dict[str, str] = {
     "Shots.md": SHOTS,
     "Harbour.md": "# Harbour\n\nMy shots of the harbour at night: long exposures, photographs of boats.\n",
     "Boats.md": "# Boats\n\nBoats in the harbour at night, photographs and shots. See [[Harbour]].\n",
-    "Night sky.md": "# Night sky\n\nLong exposures of the night sky need a tripod. [[Missing lens]]\n",
+    "Night sky.md": "# Night sky\n\nLong exposures of the night sky need a tripod. [[Missing lens]] [[Shots]]\n",
     "Tripod.md": "---\naliases: [Tripods]\n---\nA tripod for long exposures and night photographs.\n",
     "Bread.md": "# Bread\n\nSourdough starter, rye flour, a proofing basket.\n",
     "Rye.md": "# Rye\n\nRye flour in a sourdough starter; the proofing basket again.\n",
