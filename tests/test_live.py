@@ -569,7 +569,9 @@ def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeCl
                 assert rel in provisional and live.deferred >= provisional
                 for path in provisional:
                     linked = live.model.neighbours.of(path)
-                    listed = index.related(path, top=live.options.top, min_score=live.options.min_score, exclude=linked)
+                    listed = index.related(
+                        path, top=live.options.top, min_score=live.options.min_score, exclude=linked, listing=True
+                    )
                     assert live.lists.planned[path] == listed
                     if path in report.changed:
                         assert names(read(root, path), "related") == {Path(s.path).stem for s in listed}
