@@ -137,3 +137,15 @@ def test_the_house_note_lists_its_siblings_and_nothing_unrelated(tmp_path: Path)
     assert {s.path for s in lists[seedvault.HOUSE]} == siblings
     for path in seedvault.UNRELATED:
         assert not {s.path for s in lists[path]} & set(seedvault.SEED_PATHS.values())
+
+
+def test_a_word_a_linked_note_name_shows_is_not_repeated() -> None:
+    files = {
+        "Lens-Maker.md": "Grinds glass.\n",
+        "x.md": "[[Lens-Maker|one]] the lens-maker, prisms and optics.\n",
+        "y.md": "[[Lens-Maker|two]] a lens-maker, prisms and optics.\n",
+        **FILLERS,
+    }
+    (entry,) = index_of(notes_of(files)).related("x.md", listing=True)
+    assert entry.reasons[0] == f"{rank.BOTH_LINK} [[Lens-Maker]]"
+    assert "lens-maker" not in entry.reasons

@@ -103,7 +103,8 @@ def _reasons_with(
     words: list[str] = []
     for _, feature, kind in order:
         label = forms.get(feature, index.feature_keys[feature])
-        if kind != PHRASE and kind != TAG and label.casefold() not in shown and label not in words:
+        parts = re.findall(r"\w+", label.casefold())
+        if kind != PHRASE and kind != TAG and not shown.issuperset(parts) and label not in words:
             words.append(label)
     if reasons or len(words) >= 2:
         reasons += words[: max(0, MAX_REASONS - len(reasons))]
