@@ -142,8 +142,8 @@ def test_the_house_note_lists_its_siblings_and_nothing_unrelated(tmp_path: Path)
 def test_a_word_a_linked_note_name_shows_is_not_repeated() -> None:
     files = {
         "Lens-Maker.md": "Grinds glass.\n",
-        "x.md": "[[Lens-Maker|one]] the lens-maker, prisms and optics.\n",
-        "y.md": "[[Lens-Maker|two]] a lens-maker, prisms and optics.\n",
+        "x.md": "[[Lens-Maker|one]] the lens-maker.\n",
+        "y.md": "[[Lens-Maker|two]] a lens-maker.\n",
         **FILLERS,
     }
     (entry,) = index_of(notes_of(files)).related("x.md", listing=True)
