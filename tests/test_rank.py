@@ -408,22 +408,22 @@ def test_two_notes_mentioning_each_other_show_both_reasons() -> None:
     assert listed[0].reasons[:2] == (rank.NAMED_HERE, rank.NAMES_THIS_NOTE)
 
 
-def test_notes_sharing_only_a_link_target_are_related_through_shared_links() -> None:
+def test_notes_sharing_only_link_targets_are_related_through_shared_links() -> None:
     notes = notes_of(
         {
-            "x.md": "[[Hub|alpha]]\n",
-            "y.md": "[Beta](Hub.md)\n",
+            "x.md": "[[Hub|alpha]] [[Den|delta]]\n",
+            "y.md": "[Beta](Hub.md) [[Den|eps]]\n",
             "lone.md": "[[Elsewhere|gamma]]\n",
             **{f"filler {i}.md": text for i, text in enumerate(FILLER)},
         }
     )
-    assert not set(notes[0].words) & set(notes[1].words)  # nothing in common but the target
+    assert not set(notes[0].words) & set(notes[1].words)  # nothing in common but the targets
     index = index_of(notes)
     lists = index.related_all(top=5, listing=True)
-    adamic_adar = round(rank.LINK_WEIGHT / math.log(2), rank.ROUND)  # one shared neighbour, of degree 2
-    # Hub is a missing note: named as its links are resolved (case folded).
-    assert lists["x.md"] == [Suggestion("y.md", adamic_adar, (f"{rank.BOTH_LINK} [[hub]]",))]
-    assert lists["y.md"] == [Suggestion("x.md", adamic_adar, (f"{rank.BOTH_LINK} [[hub]]",))]
+    adamic_adar = round(2 * rank.LINK_WEIGHT / math.log(2), rank.ROUND)  # two shared neighbours, of degree 2
+    # Hub and Den are missing notes: named as their links are resolved (case folded).
+    assert lists["x.md"] == [Suggestion("y.md", adamic_adar, (f"{rank.BOTH_LINK} [[den]] and [[hub]]",))]
+    assert lists["y.md"] == [Suggestion("x.md", adamic_adar, (f"{rank.BOTH_LINK} [[den]] and [[hub]]",))]
     assert lists["lone.md"] == []  # a target nobody else links to relates nothing
 
 
@@ -513,10 +513,10 @@ def test_a_phrase_carried_by_too_many_notes_is_no_reason(monkeypatch: pytest.Mon
     took no part in their score, so it does not explain it (regression: 23a2a3e showed it)."""
     monkeypatch.setattr(matrices, "WORD_MAX_DF", 5)
     texts = {f"n{i}.md": "Lantern glow.\n" for i in range(4)}
-    texts |= {"x.md": "Lantern glow. [[Hub|alpha]]\n", "y.md": "Lantern glow. [[Hub|beta]]\n"}
+    texts |= {"x.md": "Lantern glow. [[Hub|alpha]] [[Den]]\n", "y.md": "Lantern glow. [[Hub|beta]] [[Den]]\n"}
     index = index_of(notes_of(texts))
     (listed,) = index.related("x.md", listing=True)
-    assert listed.path == "y.md" and listed.reasons == (f"{rank.BOTH_LINK} [[hub]]",)
+    assert listed.path == "y.md" and listed.reasons == (f"{rank.BOTH_LINK} [[den]] and [[hub]]",)
 
 
 # --- small and degenerate indexes -------------------------------------------------------------

@@ -3,22 +3,25 @@ gate a candidate passes before it is listed (``PairEvidence.listable``), and wha
 
 Issue 15: a score adds up many small things, and a blind reading found 41% of the entries ranking
 v2.1 wrote wrong: one shared word in two senses, a shared given name, a hub note listed on link
-overlap alone, a one-word note name "mentioned" by every note using the word. A candidate is listed
-only on a note both link to that fewer than ``SPECIFIC`` notes link to, when the candidate is no hub
-itself (it has fewer than ``SPECIFIC`` links either way: index notes are not suggested on link
-overlap), or on two of these three:
+overlap alone, a one-word note name "mentioned" by every note using the word. A candidate is listed on
+two pieces of evidence of these:
 
 - a mention either way of a name the vault uses as that note's name (``ScoreMatrices.name_used``);
 - a phrase both notes state, or a tag both carry that fewer than ``SPECIFIC`` notes carry;
 - ``GATE_WORDS`` shared words or more adding ``WORDS_WEIGHT`` to the score, not counting words of
   both notes' names or links (two people called Alex share a name word, not a subject; two notes
-  writing [[person]] share a link, judged as one).
+  writing [[person]] share a link, judged as one);
+- each note both link to that fewer than ``SPECIFIC`` notes link to (two count twice), unless the
+  candidate is a hub itself (``SPECIFIC`` links or more either way: an index note is not suggested
+  on link overlap).
 
 A phrase or words count only when both notes hold content of their own (an empty or title-only note
-is listed on a link alone). Why two: of the 190 entries of ranking v2.1 read blind, those resting
-on one of the three alone were 13 good, 21 meh and 25 wrong (a passing mention of a one-word name,
-a template's heading, two common words); on two or more, 17 good, 12 meh and 9 wrong; on a link
-as above (and fewer than two), 7 good, 5 meh, 3 wrong.
+is listed on a mention and a link, or two links). Why two: of the 190 entries of ranking v2.1 read
+blind, those resting on one of the first three alone were 13 good, 21 meh and 25 wrong (a passing
+mention of a one-word name, a template's heading, two common words); on two or more, 17 good, 12
+meh and 9 wrong. A link alone: 7 good, 5 meh, 3 wrong there, but on the blocks a sync writes with
+it, notes joined by one link to a concept ("both link [[loved]]", a book and a ride both linking
+[[Base training]]) read as chance.
 
 Counts, not shares of the vault: a hub is a hub and a phrase a phrase in any vault size.
 """
@@ -104,9 +107,8 @@ class PairEvidence:
         phrased = (phrases > 0) & self.content
         worded = (words >= GATE_WORDS) & (weight >= WORDS_WEIGHT) & self.content
         mentioned = self.named_here | self.names_this
-        kinds = mentioned.astype(np.int8) + phrased + worded
-        linked = (np.diff(self.links.indptr) > 0) & ~self.hub
-        return np.asarray(linked | (kinds >= 2))
+        linked = np.where(self.hub, 0, np.minimum(np.diff(self.links.indptr), 2))
+        return np.asarray(mentioned.astype(np.int64) + phrased + worded + linked >= 2)
 
 
 def _own_content(index: RankIndex, rows: np.ndarray) -> np.ndarray:

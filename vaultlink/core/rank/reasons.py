@@ -112,8 +112,8 @@ def _reasons_with(
 
 
 def _named_links(index: RankIndex, evidence: PairEvidence, pair: int) -> list[str]:
-    """``[[X]]`` for the notes both notes of the pair link to that fewest notes link to."""
+    """``[[X]]`` for the notes both notes of the pair link to that fewest notes link to (ties by name)."""
     lo, hi = evidence.links.indptr[pair], evidence.links.indptr[pair + 1]
     nodes = evidence.links.indices[lo:hi].tolist()
-    nodes.sort(key=lambda z: (int(index.matrices.in_degree[z]), z))
-    return [f"[[{index.node_name(z)}]]" for z in nodes[:NAMED_LINKS]]
+    named = sorted((int(index.matrices.in_degree[z]), index.node_name(z)) for z in nodes)  # ties by name
+    return [f"[[{name}]]" for _, name in named[:NAMED_LINKS]]
