@@ -639,8 +639,8 @@ def test_rank_all_never_lists_notes_linked_either_way(make_vault: VaultFactory) 
         "b.md": "# B\n\n" + prose("sourdough starter", "rye flour"),
         "c.md": "# C\n\n" + prose("sourdough starter", "rye flour"),
         "sub/d.md": "# D\n\nBack to [a](../a.md). " + prose("sourdough starter", "rye flour"),
-        "e.md": "# E\n\n" + prose("index funds"),
-        "f.md": "# F\n\n" + prose("index funds") + "[[Ghost]]\n",
+        "e.md": "# E\n\n" + prose("index funds", "expense ratio"),
+        "f.md": "# F\n\n" + prose("index funds", "expense ratio") + "[[Ghost]]\n",
         "Ghost.md": STUB_TEXT,
         **{f"filler {i}.md": text + "\n" for i, text in enumerate(FILLER)},
     }

@@ -89,12 +89,19 @@ def test_words_of_links_both_notes_make_are_no_shared_subject() -> None:
     assert listed(files, "ann.md") == []
 
 
+def test_one_shared_phrase_is_one_piece_of_evidence_not_a_phrase_and_its_words() -> None:
+    files = {"a.md": "Hill climbs at dawn.\n", "b.md": "Rye bread before hill climbs.\n", **FILLERS}
+    assert index_of(notes_of(files)).score("a.md", "b.md") > 0
+    assert listed(files, "a.md") == []
+
+
 def test_a_title_only_note_is_not_listed_on_words() -> None:
     """Two notes sharing a phrase and words relate; a note holding nothing but its title does not,
     though its title is the phrase."""
-    files = {"a.md": "Zebra crossing near the quokka.\n", "b.md": "A quokka at the zebra crossing.\n", **FILLERS}
+    files = {"a.md": "Zebra crossing near the quokka, a wombat.\n", "b.md": "A quokka and wombat at the zebra crossing.\n"}
+    files |= FILLERS
     assert listed(files, "a.md") == ["b.md"]
-    files = {"a.md": "Zebra crossing near the quokka.\n", "Zebra Crossing.md": "# Zebra Crossing\n", **FILLERS}
+    files = {"a.md": "Zebra crossing near the quokka, a wombat.\n", "Zebra Crossing.md": "# Zebra Crossing\n", **FILLERS}
     assert index_of(notes_of(files)).score("a.md", "Zebra Crossing.md") > 0
     assert listed(files, "a.md") == []
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import scipy.sparse as sp
 
 from vaultlink.core.note import Link, Note, TermKind, link_name
+from vaultlink.core.rank.sparse import Matrix
 from vaultlink.core.terms import name_keys, singular, stem
 
 ROW_BATCH = 2_048
@@ -42,6 +44,27 @@ class Vocabulary:
             more = [TAG if k.startswith("#") else PHRASE if " " in k else WORD for k in keys]
             self._kinds = np.concatenate([self._kinds, np.array(more, dtype=np.int8)])
         return self._kinds
+
+    _phrase_words: tuple[int, Matrix] = field(default_factory=lambda: (0, sp.csr_matrix((0, 0))), repr=False)
+
+    def phrase_words(self) -> Matrix:
+        """Features × features: 1 from a phrase (or a tag of several words) to each of its words that is a
+        feature (rebuilt when the vocabulary has grown): the words a shared phrase already shows."""
+        known, matrix = self._phrase_words
+        if known != len(self.ids):
+            rows: list[int] = []
+            cols: list[int] = []
+            for key, at in self.ids.items():
+                if " " in key:
+                    for word in key.lstrip("#").replace("/", " ").split():
+                        column = self.ids.get(word)
+                        if column is not None:
+                            rows.append(at)
+                            cols.append(column)
+            size = len(self.ids)
+            matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+            self._phrase_words = (size, matrix)
+        return matrix
 
     def id_of(self, key: str) -> int:
         found = self.ids.get(key)

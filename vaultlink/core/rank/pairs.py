@@ -4,13 +4,15 @@ gate a candidate passes before it is listed (``PairEvidence.listable``), and wha
 Issue 15: a score adds up many small things, and a blind reading found 41% of the entries ranking
 v2.1 wrote wrong: one shared word in two senses, a shared given name, a hub note listed on link
 overlap alone, a one-word note name "mentioned" by every note using the word. A candidate is listed on
-two pieces of evidence of these:
+``EVIDENCE`` (two) pieces of evidence of these:
 
 - a mention either way of a name the vault uses as that note's name (``ScoreMatrices.name_used``);
-- a phrase both notes state, or a tag both carry that fewer than ``SPECIFIC`` notes carry;
+- each phrase both notes state, or tag both carry that fewer than ``SPECIFIC`` notes carry (two
+  count twice);
 - ``GATE_WORDS`` shared words or more adding ``WORDS_WEIGHT`` to the score, not counting words of
   both notes' names or links (two people called Alex share a name word, not a subject; two notes
-  writing [[person]] share a link, judged as one);
+  writing [[person]] share a link, judged as one), nor words of a shared phrase (one phrase is one
+  piece, not a phrase and its words);
 - each note both link to that fewer than ``SPECIFIC`` notes link to (two count twice), unless the
   candidate is a hub itself (``SPECIFIC`` links or more either way: an index note is not suggested
   on link overlap).
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 SPECIFIC = 20
 """A note both notes link to (a tag both carry) is evidence when fewer than this many notes link to
 it (carry it); a note with this many links or more is a hub, never listed on shared links alone."""
+EVIDENCE = 2
+"""How many pieces of evidence list a note (the module docstring)."""
 GATE_WORDS = 2
 """How many shared words (not of both notes' names) list a note without a phrase, tag, mention or link."""
 WORDS_WEIGHT = 0.1
@@ -98,17 +102,29 @@ class PairEvidence:
         present = self.features  # CSR, sorted, no explicit zeros
         kind = kinds[present.indices]
         rare_tag = (kind == TAG) & (index.matrices.df[present.indices] < SPECIFIC)
-        word = (kind == WORD) & ~_has(self.both_labels, present)
+        shown = _phrase_words_of(index, present, kind)
+        word = (kind == WORD) & ~_has(self.both_labels, present) & ~_has(shown, present)
         row = np.repeat(np.arange(present.shape[0]), np.diff(present.indptr))
         n = present.shape[0]
         phrases = np.bincount(row[(kind == PHRASE) | rare_tag], minlength=n)
         words = np.bincount(row[word], minlength=n)
         weight = np.bincount(row[word], weights=present.data[word], minlength=n)
-        phrased = (phrases > 0) & self.content
+        phrased = np.where(self.content, np.minimum(phrases, 2), 0)
         worded = (words >= GATE_WORDS) & (weight >= WORDS_WEIGHT) & self.content
         mentioned = self.named_here | self.names_this
         linked = np.where(self.hub, 0, np.minimum(np.diff(self.links.indptr), 2))
-        return np.asarray(mentioned.astype(np.int64) + phrased + worded + linked >= 2)
+        return np.asarray(mentioned.astype(np.int64) + phrased + worded + linked >= EVIDENCE)
+
+
+def _phrase_words_of(index: RankIndex, present: Matrix, kind: np.ndarray) -> Matrix:
+    """Pairs × features: the words of the phrases (and tags) each pair shares (``present``, whose
+    entries are of ``kind``): one shared phrase is one piece of evidence, not a phrase and its words."""
+    data = np.asarray(kind != WORD, dtype=np.int8)
+    phrases = sp.csr_matrix((data, present.indices.copy(), present.indptr.copy()), present.shape)
+    phrases.eliminate_zeros()  # in place: hence the copies
+    width = present.shape[1]
+    words = index.vocabulary.phrase_words()[:width, :width]
+    return sp.csr_matrix(phrases @ words)
 
 
 def _own_content(index: RankIndex, rows: np.ndarray) -> np.ndarray:
