@@ -20,7 +20,11 @@ line breaks, so every other line of the note stays where it was.
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 from vaultlink.core.blocks import code_fences
 
@@ -106,3 +110,98 @@ def visible(body: str) -> str:
 def shown_words(text: str) -> str:
     """A run of a note's text as evidence: its bare URLs and domains taken out."""
     return BARE_URL.sub(" ", text) if "." in text else text
+
+
+# --- boilerplate: lines repeated verbatim across the vault ------------------------------------------
+
+BOILERPLATE_NOTES = 5
+"""A line written in this many notes at least is a pattern (a template's heading or prompt, a footer,
+a type line), not something the author says about any two of them..."""
+BOILERPLATE_SHARE = 0.001
+"""... or, in a vault of over 5,000 notes, in this share of them: in 100,000 notes a short line such as
+"- Physics" is in a few dozen by chance, and a footer in thousands."""
+
+_WORD_CHARACTER = re.compile(r"\w")
+_DIGEST_BYTES = 8
+
+
+def line_key(line: str) -> str:
+    """A line as boilerplate is counted: its blanks collapsed; "" for a line of under three word
+    characters (a rule, a bullet, "---"), which says nothing either way."""
+    key = " ".join(line.split())
+    return key if len(_WORD_CHARACTER.findall(key)) >= 3 else ""
+
+
+def line_digest(key: str) -> int:
+    """A ``line_key``'s 64-bit digest (two lines colliding in a vault's millions is a 1 in 10^7 chance)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=_DIGEST_BYTES).digest())
+
+
+def line_digests(shown: str) -> bytes:
+    """The digests of a note's shown lines (``visible`` of its body) as the note keeps them: distinct,
+    ascending, 8 bytes each, little-endian (numpy's ``<u8``)."""
+    digests = {line_digest(key) for key in map(line_key, shown.splitlines()) if key}
+    return b"".join(d.to_bytes(_DIGEST_BYTES, "little") for d in sorted(digests))
+
+
+def unpacked_digests(packed: bytes) -> list[int]:
+    return [int.from_bytes(packed[k : k + _DIGEST_BYTES], "little") for k in range(0, len(packed), _DIGEST_BYTES)]
+
+
+def boilerplate_min_notes(notes: int) -> int:
+    """How many notes a line must be in to be boilerplate, in a vault of ``notes`` notes."""
+    return max(BOILERPLATE_NOTES, math.ceil(BOILERPLATE_SHARE * notes))
+
+
+class LineCounts:
+    """How many notes have each line digest (``line_digests``), and how many notes have a line at
+    all (what ``BOILERPLATE_SHARE`` is a share of: empty notes and stubs aside). Kept by the watcher
+    save by save; a scan counts every note once."""
+
+    def __init__(self, lines: Iterable[bytes] = ()) -> None:
+        self.counts: Counter[int] = Counter()
+        self.notes = 0
+        for packed in lines:
+            self.add(packed)
+
+    def add(self, lines: bytes) -> None:
+        if lines:
+            self.counts.update(unpacked_digests(lines))
+            self.notes += 1
+
+    def remove(self, lines: bytes) -> None:
+        if lines:
+            self.counts.subtract(unpacked_digests(lines))
+            self.notes -= 1
+
+    def boilerplate(self) -> frozenset[int]:
+        """The line digests that are boilerplate: in ``boilerplate_min_notes`` notes at least."""
+        least = boilerplate_min_notes(self.notes)
+        return frozenset(d for d, n in self.counts.items() if n >= least)
+
+
+def boilerplate_of(lines: bytes, found: frozenset[int]) -> bytes:
+    """Which of a note's line digests (``line_digests``) are boilerplate (``found``), packed alike."""
+    if not found or not lines:
+        return b""
+    return b"".join(
+        lines[k : k + _DIGEST_BYTES]
+        for k in range(0, len(lines), _DIGEST_BYTES)
+        if int.from_bytes(lines[k : k + _DIGEST_BYTES], "little") in found
+    )
+
+
+def without_lines(shown: str, hidden: bytes) -> str:
+    """``shown`` with each line whose digest is in ``hidden`` (packed) blanked: its words are no
+    evidence (its links and tags still are: ``parse.parse_text`` reads them from ``shown``)."""
+    if not hidden:
+        return shown
+    digests = set(unpacked_digests(hidden))
+    out = []
+    for line in shown.splitlines(keepends=True):
+        key = line_key(line)
+        if key and line_digest(key) in digests:
+            ending = line[len(line.rstrip("\r\n")) :]
+            line = ending
+        out.append(line)
+    return "".join(out)
