@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 
@@ -140,12 +142,18 @@ def line_digest(key: str) -> int:
 def line_digests(shown: str) -> bytes:
     """The digests of a note's shown lines (``visible`` of its body) as the note keeps them: distinct,
     ascending, 8 bytes each, little-endian (numpy's ``<u8``)."""
-    digests = {line_digest(key) for key in map(line_key, shown.splitlines()) if key}
-    return b"".join(d.to_bytes(_DIGEST_BYTES, "little") for d in sorted(digests))
+    digests = array("Q", sorted({line_digest(key) for key in map(line_key, shown.splitlines()) if key}))
+    if sys.byteorder == "big":
+        digests.byteswap()
+    return digests.tobytes()
 
 
-def unpacked_digests(packed: bytes) -> list[int]:
-    return [int.from_bytes(packed[k : k + _DIGEST_BYTES], "little") for k in range(0, len(packed), _DIGEST_BYTES)]
+def unpacked_digests(packed: bytes) -> array[int]:
+    """The digests ``line_digests`` packed."""
+    digests = array("Q", packed)
+    if sys.byteorder == "big":
+        digests.byteswap()
+    return digests
 
 
 def boilerplate_min_notes(notes: int) -> int:
@@ -184,11 +192,11 @@ def boilerplate_of(lines: bytes, found: frozenset[int]) -> bytes:
     """Which of a note's line digests (``line_digests``) are boilerplate (``found``), packed alike."""
     if not found or not lines:
         return b""
-    return b"".join(
-        lines[k : k + _DIGEST_BYTES]
-        for k in range(0, len(lines), _DIGEST_BYTES)
-        if int.from_bytes(lines[k : k + _DIGEST_BYTES], "little") in found
-    )
+    digests = unpacked_digests(lines)
+    kept = array("Q", [d for d in digests if d in found])
+    if sys.byteorder == "big":
+        kept.byteswap()
+    return kept.tobytes()
 
 
 def without_lines(shown: str, hidden: bytes) -> str:
