@@ -240,6 +240,12 @@ def test_a_note_read_without_its_boilerplate_keeps_its_links_tags_and_title() ->
     assert {"template", "licence"} <= set(plain.words)
 
 
+def test_fenced_code_is_never_boilerplate() -> None:
+    fenced = "```java\n@Override public void run() {}\n```\n"
+    assert line_digests(fenced) == b""
+    assert line_digests("Some words\n" + fenced + "More words") == line_digests("Some words\nMore words")
+
+
 def test_shown_lines_are_the_lines_a_parse_gives() -> None:
     text = "---\ntitle: x\n---\n# X\n%% hidden %%\nshown line\n" + FOOTER
     assert shown_lines(text.encode(), 10_000) == note_of(text).lines != b""

@@ -134,6 +134,18 @@ def line_key(line: str) -> str:
     return key if len(_WORD_CHARACTER.findall(key)) >= 3 else ""
 
 
+def _keyed_lines(shown: str) -> list[tuple[str, str]]:
+    """Each line of ``shown`` (its ending kept) with its ``line_key``, "" for a line of fenced code: code
+    is no evidence anyway, and taking a fence's line out would turn its code into prose."""
+    code = [(f.start, f.end) for f in code_fences(shown)]
+    out: list[tuple[str, str]] = []
+    at = 0
+    for line in shown.splitlines(keepends=True):
+        out.append((line, "" if code and _inside(at, code) else line_key(line)))
+        at += len(line)
+    return out
+
+
 def line_digest(key: str) -> int:
     """A ``line_key``'s 64-bit digest (two lines colliding in a vault's millions is a 1 in 10^7 chance)."""
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=_DIGEST_BYTES).digest())
@@ -142,7 +154,7 @@ def line_digest(key: str) -> int:
 def line_digests(shown: str) -> bytes:
     """The digests of a note's shown lines (``visible`` of its body) as the note keeps them: distinct,
     ascending, 8 bytes each, little-endian (numpy's ``<u8``)."""
-    digests = array("Q", sorted({line_digest(key) for key in map(line_key, shown.splitlines()) if key}))
+    digests = array("Q", sorted({line_digest(key) for _, key in _keyed_lines(shown) if key}))
     if sys.byteorder == "big":
         digests.byteswap()
     return digests.tobytes()
@@ -206,8 +218,7 @@ def without_lines(shown: str, hidden: bytes) -> str:
         return shown
     digests = set(unpacked_digests(hidden))
     out = []
-    for line in shown.splitlines(keepends=True):
-        key = line_key(line)
+    for line, key in _keyed_lines(shown):
         if key and line_digest(key) in digests:
             ending = line[len(line.rstrip("\r\n")) :]
             line = ending
