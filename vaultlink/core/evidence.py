@@ -11,7 +11,10 @@ links and tags, and with them the ranking, the concept graph and the reasons, ne
 - image alt text (``![github last commit](…)``: a badge) and what an embed is called
   (``![[Pasted image 2022.png]]``): the reader sees the image or the embedded note, not its name;
 - bare URLs and domains (``https://twitter.com/x``, ``twitter.com/x``, ``github.com``): an
-  address, not words (a link's own text stays).
+  address, not words (a link's own text stays);
+- boilerplate: a line written verbatim in many notes (``LineCounts``: a template's headings and
+  prompts, a footer, a type line such as "- A [[person]]."), found from the vault itself, never
+  from a list of known strings. Its words are no evidence; its links and tags still are.
 
 Comments and placeholders hold no links either: ``hidden_spans`` are blanked (``visible``) before
 the markdown is parsed. ``%%`` or ``{{`` inside code is code, not a comment. A blanked span keeps its
