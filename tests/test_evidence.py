@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from conftest import VaultFactory, examples, snapshot
@@ -13,9 +14,19 @@ from hypothesis import strategies as st
 
 from vaultlink import app
 from vaultlink.core.config import Config
-from vaultlink.core.evidence import hidden_spans, shown_words, visible
+from vaultlink.core.evidence import (
+    LineCounts,
+    boilerplate_min_notes,
+    hidden_spans,
+    line_digests,
+    line_key,
+    shown_words,
+    unpacked_digests,
+    visible,
+)
 from vaultlink.core.note import Note
-from vaultlink.core.parse import parse_text
+from vaultlink.core.parse import parse_text, shown_lines
+from vaultlink.live import LiveVault
 
 VAULT = Config(path_prefixes=("rdco-vault",))
 
@@ -188,3 +199,93 @@ def test_notes_sharing_only_hidden_text_are_not_related(make_vault: VaultFactory
     )
     related = app.related_notes(root, None, top=5, cache=app.NO_CACHE)
     assert related["One.md"] == [] and related["Two.md"] == []
+
+
+# --- boilerplate: lines repeated verbatim in many notes -------------------------------------------------
+
+FOOTER = "Written with my template, shared under a licence of some kind.\n"
+
+
+def test_line_key_collapses_blanks_and_drops_lines_of_few_word_characters() -> None:
+    assert line_key("  ## Examples \t here ") == "## Examples here"
+    assert line_key("- a") == ""
+    assert line_key("---") == ""
+    assert line_digests("## Examples\n\n## Examples\n- x\n") == line_digests("##   Examples")
+
+
+def test_boilerplate_is_a_line_in_five_notes_or_a_small_share_of_a_large_vault() -> None:
+    assert boilerplate_min_notes(9) == 5
+    assert boilerplate_min_notes(5_000) == 5
+    assert boilerplate_min_notes(7_726) == 8
+    assert boilerplate_min_notes(100_000) == 100
+    common, rare = line_digests("common line"), line_digests("rare line")
+    counts = LineCounts([common] * 5 + [rare] * 4 + [b""] * 3)
+    assert counts.notes == 9  # notes without a line are not counted
+    assert counts.boilerplate() == frozenset(unpacked_digests(common))
+    counts.remove(common)
+    assert counts.boilerplate() == frozenset()
+
+
+def test_a_note_read_without_its_boilerplate_keeps_its_links_tags_and_title() -> None:
+    text = "# Sourdough\n\nStarter and rye flour.\n\n- a [[person]] of #baking note here.\n" + FOOTER
+    plain = note_of(text)
+    found = frozenset(unpacked_digests(line_digests("- a [[person]] of #baking note here.\n" + FOOTER)))
+    parsed = parse_text("n.md", text, VAULT, found).note
+    assert parsed is not None
+    assert parsed.links == plain.links and parsed.tags == plain.tags and parsed.title == plain.title
+    assert parsed.lines == plain.lines
+    assert set(unpacked_digests(parsed.boilerplate)) == found
+    assert {"starter", "rye", "flour", "sourdough"} <= set(parsed.words)
+    assert {"template", "licence", "person", "baking"}.isdisjoint(parsed.words)
+    assert {"template", "licence"} <= set(plain.words)
+
+
+def test_fenced_code_is_never_boilerplate() -> None:
+    fenced = "```java\n@Override public void run() {}\n```\n"
+    assert line_digests(fenced) == b""
+    assert line_digests("Some words\n" + fenced + "More words") == line_digests("Some words\nMore words")
+
+
+def test_shown_lines_are_the_lines_a_parse_gives() -> None:
+    text = "---\ntitle: x\n---\n# X\n%% hidden %%\nshown line\n" + FOOTER
+    assert shown_lines(text.encode(), 10_000) == note_of(text).lines != b""
+
+
+TOPICS = ("Knitting", "Roofing", "Ukulele", "Albums", "Seaside", "Sourdough", "Tides", "Comets")
+
+
+def footer_vault(make_vault: VaultFactory, with_footer: int) -> Path:
+    files = {f"{t}.md": f"# {t}\n\nAbout {t.lower()} only.\n\n" for t in TOPICS}
+    for topic in TOPICS[:with_footer]:
+        files[f"{topic}.md"] += FOOTER
+    return make_vault(files)
+
+
+def test_a_footer_in_five_notes_relates_none_of_them(make_vault: VaultFactory) -> None:
+    root = footer_vault(make_vault, 5)
+    scan = app.check_vault(root, app.NO_CACHE)
+    assert all("template" not in n.words for n in scan.notes)
+    assert all(related == [] for related in app.related_notes(root, None, top=5, cache=app.NO_CACHE).values())
+
+
+def test_a_line_in_four_notes_is_still_evidence(make_vault: VaultFactory) -> None:
+    root = footer_vault(make_vault, 4)
+    scan = app.check_vault(root, app.NO_CACHE)
+    assert sum("template" in n.words for n in scan.notes) == 4
+    related = app.related_notes(root, None, top=5, cache=app.NO_CACHE)
+    assert {s.path for s in related["Knitting.md"]} == {"Roofing.md", "Ukulele.md", "Albums.md"}
+
+
+def test_the_watcher_reads_again_the_notes_a_save_makes_boilerplate_or_not(make_vault: VaultFactory) -> None:
+    root = footer_vault(make_vault, 4)
+    live = LiveVault(root, grace=0.0, clock=lambda: 1000.0)
+    live.sync_all()
+    assert "Roofing" in (root / "Knitting.md").read_text()
+    for text, listed in ((FOOTER, False), ("", True)):  # a fifth note gains the footer, then loses it
+        (root / "Seaside.md").write_text(f"# Seaside\n\nAbout seaside only.\n\n{text}")
+        live.update(["Seaside.md"])
+        if live.deferred:
+            live.update([])
+        assert ("template" in live.model.notes["Knitting.md"].words) is listed
+        assert ("Roofing" in (root / "Knitting.md").read_text()) is listed
+        assert app.sync(root, live.options, dry_run=True, cache=app.NO_CACHE).pending == 0

@@ -419,9 +419,9 @@ def test_single_edit_reads_only_that_note_and_never_rescans(
     reads: list[str] = []
     real_read = load_note
 
-    def counting(root: Path, rel: str, config: Config) -> LoadedNote:
+    def counting(root: Path, rel: str, config: Config, boilerplate: frozenset[int]) -> LoadedNote:
         reads.append(rel)
-        return real_read(root, rel, config)
+        return real_read(root, rel, config, boilerplate)
 
     def no_scan(*args: object, **kwargs: object) -> None:
         raise AssertionError("a save must not rescan the vault")

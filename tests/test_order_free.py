@@ -27,15 +27,17 @@ from vaultlink.vault import Listing
 # (and a reason shows) must not depend on the order a set of names is iterated in.
 SHOTS = "---\naliases: [Shot list]\n---\nPhotographs taken at night.\n"
 
+# A footer in five notes is boilerplate (``core/evidence.py``); in the stale state the cache saw it in four.
+FOOTER = "\nFiled from the quick capture template, version two.\n"
 NOTES: dict[str, str] = {
     "Shots.md": SHOTS,
-    "Harbour.md": "# Harbour\n\nMy shots of the harbour at night: long exposures, photographs of boats.\n",
-    "Boats.md": "# Boats\n\nBoats in the harbour at night, photographs and shots. See [[Harbour]].\n",
+    "Harbour.md": "# Harbour\n\nMy shots of the harbour at night: long exposures, photographs of boats.\n" + FOOTER,
+    "Boats.md": "# Boats\n\nBoats in the harbour at night, photographs and shots. See [[Harbour]].\n" + FOOTER,
     "Night sky.md": "# Night sky\n\nLong exposures of the night sky need a tripod. [[Missing lens]] [[Shots]]\n",
-    "Tripod.md": "---\naliases: [Tripods]\n---\nA tripod for long exposures and night photographs.\n",
-    "Bread.md": "# Bread\n\nSourdough starter, rye flour, a proofing basket.\n",
+    "Tripod.md": "---\naliases: [Tripods]\n---\nA tripod for long exposures and night photographs.\n" + FOOTER,
+    "Bread.md": "# Bread\n\nSourdough starter, rye flour, a proofing basket.\n" + FOOTER,
     "Rye.md": "# Rye\n\nRye flour in a sourdough starter; the proofing basket again.\n",
-    "Stale.md": "# Stale\n\nThis text is changed after the cache saw it: harbour photographs.\n",
+    "Stale.md": "# Stale\n\nThis text is changed after the cache saw it: harbour photographs.\n" + FOOTER,
 }
 STALE_TEXT = "# Stale\n\nNow about sourdough and rye flour, nothing of the harbour.\n"
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from vaultlink.apply import drop_unsafe_creates, try_edit
 from vaultlink.core.digest import digest
+from vaultlink.core.evidence import LineCounts, boilerplate_of
 from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Note
-from vaultlink.core.parse import parse_text
+from vaultlink.core.parse import parse_note, parse_text
 from vaultlink.core.plan import (
     Edit,
     EditKind,
@@ -66,6 +67,8 @@ class LiveVault:
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
         self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable)
+        self.lines = LineCounts(n.lines for n in scan.notes)
+        self.boilerplate = self.lines.boilerplate()  # the scan's: counted on the same notes
         self.grace = grace
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
@@ -108,6 +111,7 @@ class LiveVault:
         for rel in sorted(self._expand(paths) | due_now):
             report.scanned += 1
             self._read_one(rel, now, changed, removed, report)
+        changed = self._settle_boilerplate(changed, removed)
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
         # A batch that failed half-way may have left a patched ranking or unchecked lists behind.
@@ -207,7 +211,7 @@ class LiveVault:
                 self.due[rel] = since + hold  # empty for a moment mid-save: look again later
                 return
         self.emptied.pop(rel, None)
-        loaded = load_note(self.root, rel, self.config)
+        loaded = load_note(self.root, rel, self.config, self.boilerplate)
         report.diagnostics.extend(loaded.diagnostics)
         if loaded.note is None or loaded.source is None:
             if rel in self.model.notes:
@@ -221,6 +225,32 @@ class LiveVault:
         self.user_changed_at[rel] = now
         changed.append(loaded.note)
         report.reparsed.append(rel)
+
+    def _settle_boilerplate(self, changed: list[Note], removed: list[str]) -> list[Note]:
+        """``changed`` with every note read again whose lines the batch made boilerplate or no
+        longer (``core/evidence.py``), so each note is read as a scan of the vault now reads it."""
+        saved = {n.path: n for n in changed}
+        for rel in [*saved, *removed]:
+            old = self.model.notes.get(rel)
+            if old is not None:
+                self.lines.remove(old.lines)
+        for note in changed:
+            self.lines.add(note.lines)
+        found = self.lines.boilerplate()
+        flipped, self.boilerplate = found ^ self.boilerplate, found
+        again = [rel for rel, n in saved.items() if boilerplate_of(n.lines, found) != n.boilerplate]
+        if flipped:
+            gone = set(removed)
+            again += [
+                rel
+                for rel, n in self.model.notes.items()
+                if rel not in saved and rel not in gone and boilerplate_of(n.lines, flipped)
+            ]
+        for rel in again:
+            parsed = parse_note(rel, self.sources[rel].text.encode("utf-8"), self.config, found).note
+            if parsed is not None:
+                saved[rel] = parsed
+        return list(saved.values())
 
     def _forget(self, rel: str) -> None:
         self.sources.pop(rel, None)
