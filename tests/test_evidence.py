@@ -203,7 +203,7 @@ def test_notes_sharing_only_hidden_text_are_not_related(make_vault: VaultFactory
 
 # --- boilerplate: lines repeated verbatim in many notes -------------------------------------------------
 
-FOOTER = "Written with my template, shared under a licence of some kind.\n"
+FOOTER = "Written with my quick capture template, shared under a creative commons licence.\n"
 
 
 def test_line_key_collapses_blanks_and_drops_lines_of_few_word_characters() -> None:
