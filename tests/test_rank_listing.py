@@ -164,3 +164,14 @@ def test_a_word_a_linked_note_name_shows_is_not_repeated() -> None:
     (entry,) = index_of(notes_of(files)).related("x.md", listing=True)
     assert entry.reasons[0].startswith(rank.BOTH_LINK) and "[[Lens-Maker]]" in entry.reasons[0]
     assert "lens-maker" not in entry.reasons
+
+
+def test_a_phrase_a_longer_shared_phrase_holds_is_not_shown_again() -> None:
+    files = {
+        "a.md": "The flancia pattern language. Flancia pattern language again.\n",
+        "b.md": "A flancia pattern language, as flancia pattern language goes.\n",
+        **FILLERS,
+    }
+    (entry,) = index_of(notes_of(files)).related("a.md", listing=True)
+    assert "flancia pattern language" in {r.casefold() for r in entry.reasons}
+    assert not {"flancia pattern", "pattern language"} & {r.casefold() for r in entry.reasons}

@@ -81,7 +81,8 @@ def _reasons_with(
         reasons.append(NAMES_THIS_NOTE)
     theirs = index.notes[other].terms  # keys and counts only: no term is decoded
     shared = sorted((-theirs.count_at(k) * mine[key].count, key) for k, key in enumerate(theirs.keys) if key in mine)
-    reasons += [mine[key].label for _, key in shared[: max(0, MAX_REASONS - len(reasons))]]
+    phrases = [mine[key].label for _, key in shared]
+    reasons += _whole(phrases)[: max(0, MAX_REASONS - len(reasons))]
     named = _named_links(index, evidence, pair)
     if named and len(reasons) < MAX_REASONS:
         reasons.append(f"{BOTH_LINK} " + " and ".join(named))
@@ -109,6 +110,13 @@ def _reasons_with(
     if reasons or len(words) >= 2:
         reasons += words[: max(0, MAX_REASONS - len(reasons))]
     return tuple(reasons)
+
+
+def _whole(phrases: list[str]) -> list[str]:
+    """``phrases`` without those another of them holds ("flancia pattern" beside "flancia pattern
+    language"): whole phrases, each once."""
+    folded = [f" {p.casefold()} " for p in phrases]
+    return [p for p, f in zip(phrases, folded, strict=True) if not any(f != g and f in g for g in folded)]
 
 
 def _named_links(index: RankIndex, evidence: PairEvidence, pair: int) -> list[str]:
