@@ -26,6 +26,8 @@ listed does not hinge on an absolute score, which means something else in a vaul
 one of 100,000 (issue 15). ``min_score`` is a floor the user may set on top."""
 CANDIDATES = 4
 """How many times ``top`` best-scoring notes are put to the evidence gate (``pairs``) for a list."""
+PAIR_BATCH = 4_096
+"""Candidate pairs put to the gate at a time: bounds the memory of what they share."""
 
 
 class RankIndex:
@@ -126,7 +128,10 @@ class RankIndex:
         enough, scoring at least ``RELATIVE`` of the first of them, ``top`` at most."""
         left = np.array([row for row, chosen, _ in picked for _ in chosen], dtype=np.int64)
         right = np.array([c for _, chosen, _ in picked for c in chosen], dtype=np.int64)
-        ok = PairEvidence.of(self, left, right).listable(self).tolist()
+        ok: list[bool] = []
+        for start in range(0, len(left), PAIR_BATCH):  # what pairs share is as large as their texts
+            part = slice(start, start + PAIR_BATCH)
+            ok += PairEvidence.of(self, left[part], right[part]).listable(self).tolist()
         out: list[tuple[int, list[int], list[float]]] = []
         at = 0
         for row, chosen, values in picked:
