@@ -473,20 +473,3 @@ class TogetherWords3(Prototype):
 
     settings = dataclasses.replace(Together.settings, gate_words=3)
 
-
-class CoreGate(Prototype):
-    """What is built into core first: the gate (one-word names the vault does not use as names are no
-    mention for it), the relative cut, no document-frequency ratio, readable reasons; no evidence
-    filter (the evidence model's, apart), no magnet damping."""
-
-    settings = Settings(gate=True, strict_names="gate", relative=0.5, no_df_ratio=True, readable=True)
-
-
-class CoreGateMagnets(Prototype):
-    settings = dataclasses.replace(CoreGate.settings, magnets=True)
-
-
-class CoreGateAbsolute(Prototype):
-    """CoreGate with the absolute ``related_min_score`` cut instead of the relative one."""
-
-    settings = dataclasses.replace(CoreGate.settings, relative=0.0)
