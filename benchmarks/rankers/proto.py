@@ -472,4 +472,3 @@ class TogetherWords3(Prototype):
     """Together, where shared words list a note only when there are three of them."""
 
     settings = dataclasses.replace(Together.settings, gate_words=3)
-
