@@ -474,7 +474,7 @@ def test_lists_moved_only_by_new_weights_are_checked_in_the_next_batch(tmp_path:
     once: ``next_due`` is now), and then the vault is converged."""
     root = _river_vault(tmp_path)
     live = start(root, clock)
-    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
+    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", "tide pool 0", times=1))
     report = live.update(["Lonely.md"])
     assert report.reparsed == ["Lonely.md"]
     assert "Lonely.md" in report.changed  # planned at once, from the patched ranking
