@@ -14,7 +14,8 @@ links and tags, and with them the ranking, the concept graph and the reasons, ne
   address, not words (a link's own text stays);
 - boilerplate: a line written verbatim in many notes (``LineCounts``: a template's headings and
   prompts, a footer, a type line such as "- A [[person]]."), found from the vault itself, never
-  from a list of known strings. Its words are no evidence; its links and tags still are.
+  from a list of known strings. Its words are no evidence; its links (and their text) and tags
+  still are.
 
 Comments and placeholders hold no links either: ``hidden_spans`` are blanked (``visible``) before
 the markdown is parsed. ``%%`` or ``{{`` inside code is code, not a comment. A blanked span keeps its
@@ -32,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from vaultlink.core.blocks import code_fences
+from vaultlink.core.markdown import WIKILINK_PATTERN
 
 NOT_PROSE = frozenset({"block_code", "codespan", "block_html", "inline_html"})
 """mistune's tokens whose text is no evidence: code and raw HTML (so HTML comments)."""
@@ -130,6 +132,7 @@ BOILERPLATE_SHARE = 0.001
 
 _THREE_WORD_CHARACTERS = re.compile(r"\w\W*\w\W*\w")
 _DIGEST_BYTES = 8
+_LINKS = re.compile(WIKILINK_PATTERN + r"|!?\[[^\]\n]*\]\([^)\n]*\)")
 
 
 def line_key(line: str) -> str:
@@ -217,8 +220,9 @@ def boilerplate_of(lines: bytes, found: frozenset[int]) -> bytes:
 
 
 def without_lines(shown: str, hidden: bytes) -> str:
-    """``shown`` with each line whose digest is in ``hidden`` (packed) blanked: its words are no
-    evidence (its links and tags still are: ``parse.parse_text`` reads them from ``shown``)."""
+    """``shown`` with each line whose digest is in ``hidden`` (packed) replaced by its links: its
+    words are no evidence, but what a link says is the author's ("- [[agora]]" in 195 notes is a
+    choice each time). Its links and tags themselves ``parse.parse_text`` reads from ``shown``."""
     if not hidden:
         return shown
     digests = set(unpacked_digests(hidden))
@@ -226,6 +230,6 @@ def without_lines(shown: str, hidden: bytes) -> str:
     for line, key in _keyed_lines(shown):
         if key and line_digest(key) in digests:
             ending = line[len(line.rstrip("\r\n")) :]
-            line = ending
+            line = " ".join(_LINKS.findall(line)) + ending
         out.append(line)
     return "".join(out)
