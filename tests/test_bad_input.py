@@ -413,10 +413,12 @@ def test_related_links_to_notes_with_odd_names_resolve_back(make_vault: VaultFac
     """The links vaultlink writes to notes named with # ^ | [ ] % spaces, emoji or NFD resolve to them."""
     odd = ["C# notes.md", "block^ref.md", "a|b.md", "[x] y.md", "100% z.md", " lead.md", "🚀 r.md", "Cafe\u0301.md"]
     phrases = [*PHRASES, "honey harvest", "varroa mites", "swarm season"]
-    notes: dict[str, str | bytes] = {
-        name: f"About the {p}. The {p} again.\n" for name, p in zip(odd, phrases, strict=True)
-    }
-    notes["plain.md"] = " ".join(f"About the {p}. The {p} again." for p in phrases) + "\n"
+    # A second phrase each: one shared phrase is too little to list a note (``rank.pairs``).
+    seconds = ["copper kettle", "violet lantern", "granite quarry", "maple syrup", "velvet curtain", "harbor crane",
+               "silver birch", "amber beacon"]  # fmt: skip
+    both = [f"About the {p}. The {p} again. A {q}, the {q}." for p, q in zip(phrases, seconds, strict=True)]
+    notes: dict[str, str | bytes] = {name: f"{text}\n" for name, text in zip(odd, both, strict=True)}
+    notes["plain.md"] = " ".join(both) + "\n"
     root = make_vault({**notes, "other.md": "x\n", "more.md": "y\n", "third.md": "z\n"})
     app.sync(root, SyncOptions(top=20, min_score=0.0))
     scan = app.scan_vault(root)

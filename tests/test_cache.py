@@ -287,13 +287,13 @@ def test_codec_round_trips_generated_notes(text: str, path: str) -> None:
 
 
 NOTE_FIELD_NAMES = ("path", "title", "aliases", "tags", "headings", "links", "terms", "format", "keys", "offset")
-NOTE_FIELD_NAMES += ("words", "counts", "is_stub", "forms", "pairs")
+NOTE_FIELD_NAMES += ("words", "counts", "is_stub", "forms", "pairs", "lines", "boilerplate")
 
 
 def note_json(**fields: str) -> str:
     """A cached ParsedNote whose note has every field in its place (as JSON text), ``fields`` replaced:
     so each malformed case below breaks exactly the field it names."""
-    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""']
+    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""']
     base = dict(zip(NOTE_FIELD_NAMES, defaults, strict=True))
     base.update(fields)
     return f'["a.md", [{",".join(base[name] for name in NOTE_FIELD_NAMES)}], []]'
@@ -332,6 +332,8 @@ MALFORMED = {
     "pairs-not-base64": note_json(pairs='"not base64!"'),
     "pairs-not-4-bytes": note_json(pairs='"AAE="'),
     "pairs-not-ascii": note_json(pairs='"AAAAé"'),
+    "lines-not-8-bytes": note_json(lines='"AAAAAA=="'),
+    "boilerplate-list": note_json(boilerplate="[1]"),
     "severity": '["a.md", null, [["a.md","code","msg","fatal"]]]',
     "diagnostic-short": '["a.md", null, [["a.md","code"]]]',
 }
@@ -349,6 +351,7 @@ def test_codec_accepts_what_it_wrote_only() -> None:
     assert decode_parsed(note_json(words='["w"]', counts="[2]")).note is not None
     assert decode_parsed(note_json(forms='["colourfulness"]')).note is not None
     assert decode_parsed(note_json(pairs='"AAAAAAEAAAA="')).note is not None
+    assert decode_parsed(note_json(lines='"AAAAAAEAAAA="', boilerplate='"AAAAAAEAAAA="')).note is not None
 
 
 def test_codec_rejects_deeply_nested_json() -> None:
@@ -803,9 +806,9 @@ def parse_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every path ``parse_many`` parses (the scan's only way to parse)."""
     parsed: list[str] = []
 
-    def spy(rel: str, data: bytes, config: Config) -> ParsedNote:
+    def spy(rel: str, data: bytes, config: Config, boilerplate: frozenset[int]) -> ParsedNote:
         parsed.append(rel)
-        return parse_note(rel, data, config)
+        return parse_note(rel, data, config, boilerplate)
 
     monkeypatch.setattr(parallel, "parse_note", spy)
     return parsed

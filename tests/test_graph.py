@@ -180,10 +180,15 @@ def test_rarer_concept_weighs_more() -> None:
 
 
 def test_max_df_ratio_is_configurable() -> None:
-    files = ten_note_vault()
-    files["n3.md"] += "Quantum gravity once more.\n"
-    assert QUANTUM_GRAVITY not in graph_of(files)  # 3 of 10 > 25 %
+    files = {f"n{i}.md": f"Filler{i}.\n" + ("Quantum gravity.\n" if i <= 60 else "") for i in range(240)}
+    assert QUANTUM_GRAVITY not in graph_of(files)  # 61 of 240 > 25 %, and more than 50 notes
     assert QUANTUM_GRAVITY in graph_of(files, Config(max_df_ratio=0.3))
+
+
+def test_a_term_five_of_nine_notes_share_is_a_concept() -> None:
+    """25% of 9 notes is 2: the ratio alone dropped every term a five-note subject shares (issue 15)."""
+    files = {f"n{i}.md": f"Filler{i}.\n" + ("Quantum gravity.\n" if i < 5 else "") for i in range(9)}
+    assert QUANTUM_GRAVITY in graph_of(files)
 
 
 def test_tags_shared_by_two_notes_are_a_tag_concept() -> None:

@@ -427,9 +427,9 @@ def test_single_edit_reads_only_that_note_and_never_rescans(
     reads: list[str] = []
     real_read = load_note
 
-    def counting(root: Path, rel: str, config: Config) -> LoadedNote:
+    def counting(root: Path, rel: str, config: Config, boilerplate: frozenset[int]) -> LoadedNote:
         reads.append(rel)
-        return real_read(root, rel, config)
+        return real_read(root, rel, config, boilerplate)
 
     def no_scan(*args: object, **kwargs: object) -> None:
         raise AssertionError("a save must not rescan the vault")
@@ -482,7 +482,7 @@ def test_lists_moved_only_by_new_weights_are_checked_in_the_next_batch(tmp_path:
     once: ``next_due`` is now), and then the vault is converged."""
     root = _river_vault(tmp_path)
     live = start(root, clock)
-    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", times=1))
+    write(root, "Lonely.md", read(root, "Lonely.md") + prose("river delta", "tide pool 0", times=1))
     report = live.update(["Lonely.md"])
     assert report.reparsed == ["Lonely.md"]
     assert "Lonely.md" in report.changed  # planned at once, from the patched ranking
@@ -577,7 +577,9 @@ def test_a_save_is_planned_from_the_patched_ranking_then_converges(clock: FakeCl
                 assert rel in provisional and live.deferred >= provisional
                 for path in provisional:
                     linked = live.model.neighbours.of(path)
-                    listed = index.related(path, top=live.options.top, min_score=live.options.min_score, exclude=linked)
+                    listed = index.related(
+                        path, top=live.options.top, min_score=live.options.min_score, exclude=linked, listing=True
+                    )
                     assert live.lists.planned[path] == listed
                     if path in report.changed:
                         assert names(read(root, path), "related") == {Path(s.path).stem for s in listed}

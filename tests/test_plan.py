@@ -232,7 +232,7 @@ def planned_sync(files: Mapping[str, bytes], options: SyncOptions) -> Plan:
     links = demote_stub_links(resolve_all(list(notes.values()), CONFIG), [p for p, n in notes.items() if n.is_stub])
     index = RankIndex(notes.values(), links, CONFIG, keep_rows=False)
     exclude = Neighbours(links).either_way()
-    related = index.related_all(top=options.top, min_score=options.min_score, exclude=exclude)
+    related = index.related_all(top=options.top, min_score=options.min_score, exclude=exclude, listing=True)
     return plan_sync(notes, SourcesInMemory(sources), links, related, CONFIG, options, readonly)
 
 

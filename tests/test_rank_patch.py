@@ -18,7 +18,7 @@ from test_rank import CONFIG, STUB_TEXT, TOLERANCE, assert_well_formed, links_of
 
 from vaultlink.core import rank
 from vaultlink.core.note import Note
-from vaultlink.core.rank import PatchedIndex, RankIndex, Vocabulary, note_row, patched
+from vaultlink.core.rank import PatchedIndex, RankIndex, Vocabulary, matrices, note_row, patched
 from vaultlink.core.rank import index as rank_index
 
 VAULT: dict[str, str] = {
@@ -91,10 +91,13 @@ def test_a_phrase_two_notes_start_or_stop_sharing_moves_both_as_a_rebuild_does(g
     assert index.related_all(top=1000) == rebuilt.related_all(top=1000)
 
 
-def test_a_note_starting_to_mention_another_reweighs_every_mention_of_it_as_a_rebuild_does() -> None:
-    """Twelve notes state "common" and "thing" (too many for the words to weigh anything, not for
-    the name to be mentioned): each mentions Common Thing. A thirteenth starting to, every
-    mention of it weighs less."""
+def test_a_note_starting_to_mention_another_reweighs_every_mention_of_it_as_a_rebuild_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twelve notes state "common" and "thing" (too many for the words to weigh anything, with a
+    word cap of 10 notes, not for the name to be mentioned): each mentions Common Thing. A
+    thirteenth starting to, every mention of it weighs less."""
+    monkeypatch.setattr(matrices, "upper_df", lambda config, n: 10.0)
     files = {"Common Thing.md": "# Common Thing\n\nA note.\n"}
     files |= {f"n{i}.md": f"# N {i}\n\nThe common view. A thing. " + prose(f"topic {i // 2}") for i in range(12)}
     files |= {f"Filler {i}.md": f"# Filler {i}\n\n{text}\n" for i, text in enumerate(FILLER)}
@@ -106,11 +109,12 @@ def test_a_note_starting_to_mention_another_reweighs_every_mention_of_it_as_a_re
 
 
 def test_a_note_starting_to_state_a_name_in_a_new_form_mentions_it_as_a_rebuild_does() -> None:
-    """"colourfulness" has the stem of "colour", which the note already states: its words stay,
+    """ "colourfulness" has the stem of "colour", which the note already states: its words stay,
     and only the folded words the mention check reads move."""
     files = {
         "Colourfulness.md": "# Colourfulness\n\nHow vivid a hue looks.\n",
         "paint.md": "# Paint\n\nMixing colour on a palette.\n",
+        "vision.md": "# Vision\n\n[[Colourfulness]]\n",  # the vault uses the one-word name as a name
         **{f"Filler {i}.md": f"# Filler {i}\n\n{text}\n" for i, text in enumerate(FILLER)},
     }
     edit = {"paint.md": files["paint.md"] + "And its colourfulness.\n"}

@@ -37,7 +37,9 @@ def test_the_lists_come_from_the_ranking_with_linked_notes_left_out() -> None:
     model, lists = planned_lists()
     index = RankIndex(model.notes.values(), model.all_links(), CONFIG)
     exclude = {p: model.neighbours.of(p) for p in model.notes}
-    expected = index.related_all(top=OPTIONS.top, min_score=OPTIONS.min_score, exclude=exclude, only=set(model.notes))
+    expected = index.related_all(
+        top=OPTIONS.top, min_score=OPTIONS.min_score, exclude=exclude, only=set(model.notes), listing=True
+    )
     assert lists.planned == expected
     assert "Beta.md" not in {s.path for s in lists.planned["Alpha.md"]}  # Alpha links Beta
     assert lists.built is lists.ranking()

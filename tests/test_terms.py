@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from random import Random
+
 from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -304,3 +306,16 @@ def test_pair_codes_are_packed_distinct_ascending_and_little_endian() -> None:
     packed = terms.packed_pairs([3, 1, 3, 2**32 - 1])
     assert packed[:4] == b"\x01\x00\x00\x00" and len(packed) == 12
     assert unpacked_pairs(packed).tolist() == [1, 3, 2**32 - 1]
+
+
+@settings(max_examples=examples(100))
+@given(
+    names=st.lists(st.sampled_from(["Shots", "Shot list", "shot", "Long Exposures", "exposure"]), unique=True),
+    seed=st.randoms(use_true_random=False),
+)
+def test_the_word_bag_does_not_depend_on_the_order_of_the_names(names: list[str], seed: Random) -> None:
+    """A note's names come as a set, in an order that changes from process to process."""
+    shuffled = list(names)
+    seed.shuffle(shuffled)
+    text = ["Photographs taken at night."]
+    assert terms.analyse_prose(text, names) == terms.analyse_prose(text, shuffled)

@@ -186,9 +186,9 @@ def test_file_over_max_bytes_is_too_large_and_not_parsed(
     parsed: list[str] = []
     real_parse = parallel.parse_note
 
-    def spy(path, data, config):  # type: ignore[no-untyped-def]
+    def spy(path, data, config, boilerplate):  # type: ignore[no-untyped-def]
         parsed.append(path)
-        return real_parse(path, data, config)
+        return real_parse(path, data, config, boilerplate)
 
     monkeypatch.setattr(parallel, "parse_note", spy)
     scan = app.scan_vault(root)

@@ -300,7 +300,7 @@ def rank_all(
     unsuggested = {path for path, scope in scan.scopes.items() if not scope.suggest}
     if unsuggested:  # notes the user's scope keeps out of every Related list
         exclude = {path: exclude.get(path, set()) | unsuggested for path in index.paths}
-    return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, advance=advance)
+    return index.related_all(top=top, min_score=min_score, exclude=exclude, only=only, listing=True, advance=advance)
 
 
 class WatchListener(Protocol):

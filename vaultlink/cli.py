@@ -168,7 +168,7 @@ def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool, quie
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if anything would change.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_REPORT_HELP)
 @click.option("--top", type=click.IntRange(1, 50), help="Related notes per note (default 5, or related_top).")
-@click.option("--min-score", type=float, help="Weakest relatedness listed (default 0.35, or related_min_score).")
+@click.option("--min-score", type=float, help="Weakest relatedness listed (default 0, or related_min_score).")
 @click.option("--backlinks/--no-backlinks", default=None, help="Write Backlinks blocks (default on).")
 @click.option("--stubs/--no-stubs", default=None, help="Create notes for missing link targets (default on).")
 @click.option(

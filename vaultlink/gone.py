@@ -53,6 +53,27 @@ def gone_keys(gone: dict[str, str]) -> set[str]:
     return {fold(p) for p in gone}
 
 
+class GoneRecord:
+    """The watcher's record, batch by batch: the notes removed in a batch (with their last digest,
+    so a new note with the very bytes is seen as the rename) become gone when the batch ends."""
+
+    def __init__(self, root: Path, listed: set[str]) -> None:
+        self.root = root
+        self.paths = {p: new for p, new in load_gone(root).items() if fold(p) not in listed}
+        self.removed: dict[str, str] = {}  # this batch's removed notes -> their last digest
+
+    def keys(self) -> set[str]:
+        return gone_keys(self.paths)
+
+    def end_batch(self, removed: list[str], new: dict[str, str], present: list[str]) -> None:
+        """Record the batch (``gone_after``) and save the record if it changed."""
+        gone = gone_after(self.paths, {r: self.removed.get(r, "") for r in removed}, new, present)
+        self.removed.clear()
+        if gone != self.paths:
+            self.paths = gone
+            save_gone(self.root, gone)
+
+
 def save_gone(root: Path, gone: dict[str, str]) -> None:
     """Write the record (the watcher holds the lock, so the state folder is there)."""
     path = root / STATE_DIR / RECORD_NAME

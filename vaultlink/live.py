@@ -15,10 +15,11 @@ from pathlib import Path
 from vaultlink.apply import drop_unsafe_creates, try_edit
 from vaultlink.config import CONFIG_NAME, OBSIDIAN_APP
 from vaultlink.core.digest import digest
+from vaultlink.core.evidence import LineCounts
 from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Diagnostic, Note
-from vaultlink.core.parse import parse_text
+from vaultlink.core.parse import parse_note, parse_text
 from vaultlink.core.plan import (
     Edit,
     EditKind,
@@ -37,7 +38,7 @@ from vaultlink.core.scope import NoteScope
 from vaultlink.core.stubs import WantedStub, hold_new_stubs, near_names, stub_aware_style, wanted_stubs
 from vaultlink.editors import EDITOR_RECHECK, editor_has_open
 from vaultlink.errors import VaultNotFound
-from vaultlink.gone import gone_after, gone_keys, load_gone, save_gone
+from vaultlink.gone import GoneRecord
 from vaultlink.report import SyncReport
 from vaultlink.scan import NO_CACHE, CacheOptions, load_note, scan_vault
 from vaultlink.vault import IgnoreRules, list_notes, walk_problem
@@ -68,13 +69,13 @@ class LiveVault:
         self.readonly: dict[str, str] = dict(scan.readonly)
         self.scopes: dict[str, NoteScope] = dict(scan.scopes)
         self.near: dict[str, str] | None = None  # near_names of the notes, while names stay
-        # Notes the user deleted or renamed (path -> new path or ""): never brought back as stubs.
-        self.gone: dict[str, str] = {p: new for p, new in load_gone(self.root).items() if fold(p) not in scan.listed}
-        self._removed_digests: dict[str, str] = {}  # this batch's removed notes: how renames are seen
+        self.gone = GoneRecord(self.root, scan.listed)  # deleted or renamed by the user: never stubs again
         self.listed: set[str] = set(scan.listed)
         self.unreadable: set[str] = set(scan.unreadable)  # note files that exist but can't be read
         self.ignored: set[str] = set(scan.ignored)  # note files out of scope: link targets, never read
         self.model = VaultModel(scan.notes, self.config, scan.links, self.unreadable, scan.ignored)
+        self.lines = LineCounts(n.lines for n in scan.notes)
+        self.boilerplate = self.lines.boilerplate()  # the scan's: counted on the same notes
         self.grace = grace
         self.clock = clock
         self.user_changed_at: dict[str, float] = {}
@@ -123,7 +124,9 @@ class LiveVault:
         for rel in sorted(self._expand(paths) | due_now):
             report.scanned += 1
             self._read_one(rel, now, changed, removed, report)
-        self._record_gone(changed, removed)
+        new = {n.path: self.sources[n.path].digest for n in changed if n.path not in self.model.notes}
+        self.gone.end_batch(removed, new, [n.path for n in changed])
+        changed = self._settle_boilerplate(changed, removed)
         touched = [n.path for n in changed] + removed
         stub_scope = self.model.missing_targets(touched)
         # A batch that failed half-way may have left a patched ranking or unchecked lists behind.
@@ -185,9 +188,7 @@ class LiveVault:
     def next_due(self) -> float | None:
         """When the earliest waiting note has waited out its grace period, on ``clock``'s scale
         (now, if notes were deferred to the batch after a save)."""
-        if self.deferred:
-            return self.clock()
-        return min(self.due.values(), default=None)
+        return self.clock() if self.deferred else min(self.due.values(), default=None)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -227,7 +228,7 @@ class LiveVault:
                 removed.append(rel)
                 report.removed.append(rel)
                 known = self.sources.get(rel)
-                self._removed_digests[rel] = known.digest if known is not None else ""
+                self.gone.removed[rel] = known.digest if known is not None else ""
                 self._forget(rel)
             self.listed.discard(fold(rel))
             self.unreadable.discard(rel)
@@ -248,7 +249,7 @@ class LiveVault:
                 self.due[rel] = since + hold  # empty for a moment mid-save: look again later
                 return
         self.emptied.pop(rel, None)
-        loaded = load_note(self.root, rel, self.config)
+        loaded = load_note(self.root, rel, self.config, self.boilerplate)
         report.diagnostics.extend(loaded.diagnostics)
         if loaded.note is None or loaded.source is None:
             if rel in self.model.notes:
@@ -267,17 +268,16 @@ class LiveVault:
         changed.append(loaded.note)
         report.reparsed.append(rel)
 
-    def _record_gone(self, changed: list[Note], removed: list[str]) -> None:
-        """Remember the notes the user deleted or renamed in this batch (a rename: a note gone
-        and a new one with its very bytes), and forget those that are back; save the record."""
-        new = {n.path: self.sources[n.path].digest for n in changed if n.path not in self.model.notes}
-        gone = gone_after(
-            self.gone, {r: self._removed_digests.get(r, "") for r in removed}, new, [n.path for n in changed]
-        )
-        self._removed_digests.clear()
-        if gone != self.gone:
-            self.gone = gone
-            save_gone(self.root, gone)
+    def _settle_boilerplate(self, changed: list[Note], removed: list[str]) -> list[Note]:
+        """``changed`` with every note read again whose lines the batch made boilerplate or no
+        longer (``LineCounts.settle``), so each note is read as a scan of the vault now reads it."""
+        saved = {n.path: n for n in changed}
+        self.boilerplate, again = self.lines.settle(self.boilerplate, self.model.notes, saved, removed)
+        for rel in again:
+            parsed = parse_note(rel, self.sources[rel].text.encode("utf-8"), self.config, self.boilerplate).note
+            if parsed is not None:
+                saved[rel] = parsed
+        return list(saved.values())
 
     def _forget(self, rel: str) -> None:
         self.sources.pop(rel, None)
@@ -305,7 +305,7 @@ class LiveVault:
             self.link_style = self.near = None  # names may have changed: rebuilt on the next incremental plan
             model = self.model
             index = LinkIndex.build(
-                model.notes.values(), model.all_links(), self.config, self.options, self.scopes, gone_keys(self.gone)
+                model.notes.values(), model.all_links(), self.config, self.options, self.scopes, self.gone.keys()
             )
         else:
             index = self._link_index(stub_scope)
@@ -344,7 +344,7 @@ class LiveVault:
     def _wanted(self, links: Iterable[ResolvedLink], stubs: Collection[str]) -> dict[str, WantedStub]:
         assert self.near is not None
         wanted = wanted_stubs(links, self.options.stub_policy(self.config), self.scopes, self.near, stubs)
-        gone = gone_keys(self.gone)
+        gone = self.gone.keys()
         return {key: stub for key, stub in wanted.items() if key not in gone}
 
     def _write(self, plan: Plan, report: SyncReport) -> None:

@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from vaultlink.core.config import Config
 from vaultlink.core.note import Link, ParsedNote
-from vaultlink.core.parse import parse_note
+from vaultlink.core.parse import NO_BOILERPLATE, parse_note
 from vaultlink.progress import Advance
 
 # Below this many notes, starting worker processes costs more than it saves.
@@ -30,8 +30,10 @@ def parse_many(
     config: Config,
     workers: int | None = None,
     advance: Advance = lambda done: None,
+    boilerplate: frozenset[int] = NO_BOILERPLATE,
 ) -> list[ParsedNote]:
-    """``parse_note`` of every (path, bytes), in order; in worker processes when worth it.
+    """``parse_note`` of every (path, bytes) (with the vault's ``boilerplate`` lines), in order; in
+    worker processes when worth it.
     ``advance`` hears how many more are parsed, as they are.
 
     If the workers can't be started (a limit on processes or open files, no semaphores in a
@@ -40,29 +42,33 @@ def parse_many(
     """
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < PARALLEL_MIN:
-        return _parse_serially(items, config, advance)
+        return _parse_serially(items, config, advance, boilerplate)
     try:
-        return _parse_in_workers(items, config, workers, advance)
+        return _parse_in_workers(items, config, workers, advance, boilerplate)
     except (OSError, BrokenProcessPool):
-        return _parse_serially(items, config, advance)
+        return _parse_serially(items, config, advance, boilerplate)
 
 
 def _parse_serially(
-    items: Sequence[tuple[str, bytes]], config: Config, advance: Advance
+    items: Sequence[tuple[str, bytes]], config: Config, advance: Advance, boilerplate: frozenset[int]
 ) -> list[ParsedNote]:
     out = []
     links: dict[Link, Link] = {}
     keys: dict[str, str] = {}
     for rel, data in items:
-        out.append(_shared_words(parse_note(rel, data, config), links, keys))
+        out.append(_shared_words(parse_note(rel, data, config, boilerplate), links, keys))
         advance(1)
     return out
 
 
+Job = tuple[Sequence[tuple[str, bytes]], Config, frozenset[int]]
+"""A worker's task: notes to parse, the settings, the vault's boilerplate lines."""
+
+
 def _parse_in_workers(
-    items: Sequence[tuple[str, bytes]], config: Config, workers: int, advance: Advance
+    items: Sequence[tuple[str, bytes]], config: Config, workers: int, advance: Advance, boilerplate: frozenset[int]
 ) -> list[ParsedNote]:
-    chunks = [(items[i : i + _CHUNK], config) for i in range(0, len(items), _CHUNK)]
+    chunks = [(items[i : i + _CHUNK], config, boilerplate) for i in range(0, len(items), _CHUNK)]
     # fork is cheap and needs no re-import, but forking a process that runs other threads
     # (the watcher's observer) can deadlock a child; then the slower spawn is used.
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -81,9 +87,7 @@ def _parse_in_workers(
         return out
 
 
-def _forking(
-    pool: ProcessPoolExecutor, chunks: list[tuple[Sequence[tuple[str, bytes]], Config]]
-) -> Iterator[list[ParsedNote]]:
+def _forking(pool: ProcessPoolExecutor, chunks: list[Job]) -> Iterator[list[ParsedNote]]:
     """``pool.map`` of the chunks, the workers forked with this process's objects frozen out of the
     garbage collector (``gc.freeze``): a collection in a worker would otherwise write to the header
     of every object inherited (every note file read) and so copy each page of them."""
@@ -110,9 +114,9 @@ def _shared_words(parsed: ParsedNote, links: dict[Link, Link], keys: dict[str, s
     return dataclasses.replace(parsed, note=shared)
 
 
-def _parse_chunk(job: tuple[Sequence[tuple[str, bytes]], Config]) -> list[ParsedNote]:
-    items, config = job
-    return [parse_note(rel, data, config) for rel, data in items]
+def _parse_chunk(job: Job) -> list[ParsedNote]:
+    items, config, boilerplate = job
+    return [parse_note(rel, data, config, boilerplate) for rel, data in items]
 
 
 def exit_with_parent(parent: int) -> None:

@@ -17,9 +17,10 @@ from vaultlink.cache_file import open_cache
 from vaultlink.config import load_config
 from vaultlink.core.config import Config, Rule
 from vaultlink.core.digest import digest
+from vaultlink.core.evidence import LineCounts, boilerplate_of
 from vaultlink.core.frontmatter import split_frontmatter
 from vaultlink.core.note import Diagnostic, Note, ParsedNote, Severity
-from vaultlink.core.parse import is_stub_text, parse_key, parse_note
+from vaultlink.core.parse import NO_BOILERPLATE, is_stub_text, parse_key, parse_note, shown_lines
 from vaultlink.core.plan import Source, SyncOptions
 from vaultlink.core.resolve import ResolvedLink, demote_stub_links, fold, resolve_all
 from vaultlink.core.scope import OPT_OUT_KEY, NoteScope, RuleSet, note_scope
@@ -250,8 +251,14 @@ def _load_notes(
     keys = {rel: parse_key(f.data) for rel, f in files.items() if isinstance(f, NoteFile)}
     parsed = {rel: cache.parsed(rel, key) for rel, key in keys.items()} if cache is not None else {}
     misses = [(rel, f.data) for rel, f in files.items() if isinstance(f, NoteFile) and parsed.get(rel) is None]
+    found = vault_boilerplate(parsed, misses, config)
+    for rel in unsettled(parsed, found):  # read without other lines than the vault's boilerplate now
+        parsed[rel] = None
+        misses.append((rel, files[rel].data))  # type: ignore[union-attr]  # a NoteFile: it has a parse
     advance(len(paths) - len(misses))
-    fresh = dict(zip((rel for rel, _ in misses), parse_many(misses, config, advance=advance), strict=True))
+    parses = parse_many(misses, config, advance=advance, boilerplate=found)
+    fresh = dict(zip((rel for rel, _ in misses), parses, strict=True))
+    del parses
     del misses
     for rel in paths:
         file = files.pop(rel)
@@ -285,6 +292,25 @@ def blocks_out_of_scope(root: Path, paths: Iterable[str], max_bytes: int) -> dic
     return found
 
 
+def vault_boilerplate(
+    parsed: dict[str, ParsedNote | None], unparsed: list[tuple[str, bytes]], config: Config
+) -> frozenset[int]:
+    """The vault's boilerplate lines (``core/evidence.py``), counted on the cached parses' lines and
+    the bytes of the notes not parsed yet."""
+    lines = [p.note.lines for p in parsed.values() if p is not None and p.note is not None]
+    lines += [shown_lines(data, config.max_bytes) for _, data in unparsed]
+    return LineCounts(lines).boilerplate()
+
+
+def unsettled(parsed: dict[str, ParsedNote | None], found: frozenset[int]) -> list[str]:
+    """The parsed notes read without other lines than the boilerplate ``found`` says: to parse again."""
+    return [
+        rel
+        for rel, p in parsed.items()
+        if p is not None and p.note is not None and boilerplate_of(p.note.lines, found) != p.note.boilerplate
+    ]
+
+
 @dataclass(frozen=True)
 class LoadedNote:
     """One note file read (its bytes: ``vault.read_note_file``) and parsed; ``readonly`` says
@@ -298,12 +324,14 @@ class LoadedNote:
     """What vaultlink may do with the note, when not everything (``core/scope.py``)."""
 
 
-def load_note(root: Path, rel: str, config: Config) -> LoadedNote:
-    """One note file read and parsed now (the watcher's, for a saved note)."""
+def load_note(root: Path, rel: str, config: Config, boilerplate: frozenset[int] = NO_BOILERPLATE) -> LoadedNote:
+    """One note file read and parsed now, with the vault's ``boilerplate`` lines (the watcher's, for
+    a saved note)."""
     file = read_note_file(root, rel, config.max_bytes)
     if isinstance(file, Diagnostic):
         return LoadedNote(None, None, (file,))
-    return _loaded_note(root, rel, file.data, digest(file.data), parse_note(rel, file.data, config), config.rules)
+    parsed = parse_note(rel, file.data, config, boilerplate)
+    return _loaded_note(root, rel, file.data, digest(file.data), parsed, config.rules)
 
 
 def _loaded_note(

@@ -58,6 +58,8 @@ def _encode_note(note: Note) -> list[Any]:
         note.is_stub,
         note.forms,
         base64.b64encode(note.pairs).decode("ascii"),
+        base64.b64encode(note.lines).decode("ascii"),
+        base64.b64encode(note.boilerplate).decode("ascii"),
     ]
 
 
@@ -82,7 +84,7 @@ _TERM_KINDS = {k.value: k for k in TermKind}
 
 def _decode_note(fields: list[Any]) -> Note:
     path, title, aliases, tags, headings, links, terms, fm_format, keys, offset = fields[:10]
-    words, counts, is_stub, forms, pairs = fields[10:]
+    words, counts, is_stub, forms, pairs, lines, boilerplate = fields[10:]
     if type(links) is not list or type(terms) is not list or type(is_stub) is not bool:
         raise ValueError("links, terms or is_stub have the wrong type")
     if type(words) is not list or type(counts) is not list or len(words) != len(counts):
@@ -109,18 +111,21 @@ def _decode_note(fields: list[Any]) -> Note:
         words=tuple(sys.intern(w) for w in _strs(words)),  # shared, as parsing shares them
         word_counts=packed_counts(_ints(counts)),
         forms=tuple(sys.intern(f) for f in _strs(forms)),
-        pairs=_pairs(pairs),
+        pairs=_packed(pairs, 4),
+        lines=_packed(lines, 8),
+        boilerplate=_packed(boilerplate, 8),
     )
 
 
-def _pairs(value: Any) -> bytes:
-    """Packed pair codes (``terms.packed_pairs``) from their base64 text."""
+def _packed(value: Any, size: int) -> bytes:
+    """Packed numbers of ``size`` bytes each (pair codes: ``terms.packed_pairs``, line digests:
+    ``evidence.line_digests``) from their base64 text."""
     try:
         packed = base64.b64decode(_str(value).encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
-        raise ValueError(f"pairs are not base64: {exc}") from exc
-    if len(packed) % 4:
-        raise ValueError("pairs are not 4 bytes each")
+        raise ValueError(f"packed numbers are not base64: {exc}") from exc
+    if len(packed) % size:
+        raise ValueError(f"packed numbers are not {size} bytes each")
     return packed
 
 

@@ -56,7 +56,7 @@ class Config:
     rules: tuple[Rule, ...] = ()
     # What sync writes (each overridable on the command line).
     related_top: int = 5
-    related_min_score: float = 0.35
+    related_min_score: float = 0.0
     backlinks: bool = True
     stub_links: tuple[str, ...] = ("wikilink", "path")
     stub_min_citers: int = 2

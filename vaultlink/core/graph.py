@@ -99,10 +99,18 @@ def document_frequencies(notes: Iterable[Note]) -> Counter[str]:
     return df
 
 
+CONCEPT_FLOOR = 50
+"""A term carried by up to this many notes (and not by all of them) is a concept whatever share of
+the vault that is: in a vault of 9 notes, ``max_df_ratio`` (25%) of them is 2, and every term five
+notes on one subject share was dropped (issue 15)."""
+
+
 def concept_bounds(note_count: int, config: Config) -> tuple[int, int]:
     """The document-frequency range in which a term relates notes: carried by at least
-    ``min_df`` notes and by at most ``max_df_ratio`` of them (never below ``min_df``)."""
-    upper = max(config.min_df, math.floor(config.max_df_ratio * note_count))
+    ``min_df`` notes and by at most ``max_df_ratio`` of them, or ``CONCEPT_FLOOR`` (never below
+    ``min_df``)."""
+    floor = min(note_count - 1, CONCEPT_FLOOR)
+    upper = max(config.min_df, math.floor(config.max_df_ratio * note_count), floor)
     return config.min_df, upper
 
 

@@ -245,6 +245,10 @@ class Note:
     are not the singular of one of ``words`` (``terms.WordBag.forms``)."""
     pairs: bytes = b""
     """Which of its content words follow each other, packed (``terms.packed_pairs``)."""
+    lines: bytes = b""
+    """Digests of its shown lines, packed (``evidence.line_digests``): what boilerplate is counted on."""
+    boilerplate: bytes = b""
+    """Those of ``lines`` it was read without, as boilerplate (``evidence.without_lines``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,12 @@ from urllib.parse import unquote, urlsplit
 from vaultlink.core import terms as term_extraction
 from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
-from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, split_frontmatter
+from vaultlink.core.evidence import NOT_PROSE, boilerplate_of, line_digests, shown_words, visible, without_lines
+from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, frontmatter_extent, split_frontmatter
 from vaultlink.core.markdown import parse_ast
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, link_name, packed_counts
 
 BOM = "\ufeff"
-# Tokens whose text is not prose: code, raw HTML, math.
-_NOT_PROSE = frozenset({"block_code", "codespan", "block_html", "inline_html"})
 _BLOCK_BREAKS = frozenset({"paragraph", "heading", "block_text", "table_cell", "list_item", "block_quote"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -43,12 +42,27 @@ def decode_note(path: str, data: bytes, max_bytes: int) -> str | Diagnostic:
     return text[1:] if text.startswith(BOM) else text
 
 
-def parse_note(path: str, data: bytes, config: Config) -> ParsedNote:
-    """Parse one file's bytes. ``path`` is vault-relative with ``/`` separators."""
+NO_BOILERPLATE: frozenset[int] = frozenset()
+
+
+def parse_note(path: str, data: bytes, config: Config, boilerplate: frozenset[int] = NO_BOILERPLATE) -> ParsedNote:
+    """Parse one file's bytes. ``path`` is vault-relative with ``/`` separators; ``boilerplate``
+    holds the vault's boilerplate lines (``evidence.boilerplate``), which are read as no words."""
     text = decode_note(path, data, config.max_bytes)
     if isinstance(text, Diagnostic):
         return ParsedNote(path, None, (text,))
-    return parse_text(path, text, config)
+    return parse_text(path, text, config, boilerplate)
+
+
+def shown_lines(data: bytes, max_bytes: int) -> bytes:
+    """The digests of a file's shown lines (``evidence.line_digests``), as ``parse_note`` gives them in
+    ``Note.lines``, for a fraction of its cost (none for a file it skips): what a vault's boilerplate
+    is found from before the notes are parsed."""
+    text = decode_note("", data, max_bytes)
+    if isinstance(text, Diagnostic):
+        return b""
+    text = remove_spans(text, scan_blocks(text).blocks)
+    return line_digests(visible(text[frontmatter_extent(text) :]))
 
 
 def parse_key(data: bytes) -> str:
@@ -66,7 +80,7 @@ def parse_key(data: bytes) -> str:
     return "u" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def parse_text(path: str, text: str, config: Config) -> ParsedNote:
+def parse_text(path: str, text: str, config: Config, boilerplate: frozenset[int] = NO_BOILERPLATE) -> ParsedNote:
     """Parse decoded text (BOM removed)."""
     diagnostics: list[Diagnostic] = []
     scan = scan_blocks(text)
@@ -83,7 +97,15 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
         diagnostics.append(Diagnostic(path, "managed-block", problem, Severity.WARNING))
     body = text[fm.body_offset :]
     walk = _BodyWalk(config, _vault_prefixes(config))
-    walk.visit(parse_ast(body, config.extensions))
+    shown = visible(body)  # what a reader sees: ``core/evidence.py``
+    walk.visit(parse_ast(shown, config.extensions))
+    lines = line_digests(shown)
+    hidden = boilerplate_of(lines, boilerplate)
+    prose = walk.prose
+    if hidden:  # its words without the boilerplate lines; its links, tags and title with them
+        without = _BodyWalk(config, _vault_prefixes(config))
+        without.visit(parse_ast(without_lines(shown, hidden), config.extensions))
+        prose = without.prose
 
     meta = fm.metadata
     reader = _MetaReader(meta)
@@ -94,7 +116,7 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
     own_name = link_name(path)
     title = _title(meta) or walk.first_h1 or own_name
     names = [*aliases, title] if title != own_name else [*aliases, own_name]
-    phrases, bag = term_extraction.analyse_prose(walk.prose, {own_name, title, *aliases})
+    phrases, bag = term_extraction.analyse_prose(prose, {own_name, title, *aliases})
     terms = term_extraction.select_terms(
         phrases,
         term_extraction.tag_terms(tags),
@@ -117,6 +139,8 @@ def parse_text(path: str, text: str, config: Config) -> ParsedNote:
         word_counts=packed_counts(bag.counts),
         forms=bag.forms,
         pairs=bag.pairs,
+        lines=lines,
+        boilerplate=hidden,
     )
     return ParsedNote(path, note, tuple(diagnostics))
 
@@ -172,7 +196,7 @@ class _BodyWalk:
 
     def _visit_one(self, token: dict[str, Any]) -> None:
         kind = token["type"]
-        if kind in _NOT_PROSE:
+        if kind in NOT_PROSE:
             self._chunk.append("\n")
             return
         if kind in _BLOCK_BREAKS:
@@ -180,7 +204,7 @@ class _BodyWalk:
         if kind == "heading":
             self._heading(token)
         elif kind == "text":
-            self._chunk.append(token["raw"])
+            self._chunk.append(shown_words(token["raw"]))
         elif kind in ("softbreak", "linebreak"):
             self._chunk.append("\n")
         elif kind == "wikilink":
@@ -191,6 +215,8 @@ class _BodyWalk:
             self._vault_path(token["raw"])
         elif kind in ("link", "image"):
             self._markdown_link(token)
+        if kind == "image":
+            return  # its alt text is no evidence, and holds no link
         for child in token.get("children", ()):
             self._visit_one(child)
         if kind in _BLOCK_BREAKS:
@@ -208,7 +234,8 @@ class _BodyWalk:
         target, _, anchor = target.partition("#")
         heading, block = _split_anchor(anchor)
         target = target.strip()
-        self._chunk.append(display or target or heading)
+        if not token["attrs"]["embed"]:  # an embed shows the note or file, not its name
+            self._chunk.append(display or target or heading)
         if not target:  # [[#heading]] points into the note itself
             return
         kind = LinkKind.EMBED if token["attrs"]["embed"] else LinkKind.WIKILINK

@@ -115,7 +115,7 @@ class Edit:
 @dataclass(frozen=True)
 class SyncOptions:
     top: int = 5
-    min_score: float = 0.35
+    min_score: float = 0.0
     backlinks: bool = True
     stub_kinds: tuple[LinkKind, ...] = (LinkKind.WIKILINK, LinkKind.PATH)
     min_citers: int = Config.stub_min_citers

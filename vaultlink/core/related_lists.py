@@ -17,7 +17,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.model import VaultModel
 from vaultlink.core.note import Note, Suggestion
 from vaultlink.core.plan import SyncOptions
-from vaultlink.core.rank import NoteRow, RankIndex, Vocabulary, note_row, patched, prepare
+from vaultlink.core.rank import RELATIVE, NoteRow, RankIndex, Vocabulary, note_row, patched, prepare
 
 CHECK_SLICE = 512
 """How many deferred lists a batch checks before it looks whether new events wait (~0.25 s of
@@ -109,6 +109,7 @@ class RelatedLists:
             exclude={p: self.model.neighbours.of(p) | self.unsuggested for p in paths},
             only=paths,
             reasons=reasons,
+            listing=True,
         )
 
     def record(self, planned: Mapping[str, list[Suggestion]]) -> None:
@@ -140,8 +141,11 @@ class RelatedLists:
                 previous = self.planned.get(scored.path)
                 if previous is None:
                     continue
-                # The score to beat: the last listed one, or min_score while the list has room.
+                # The score to beat: the last listed one, or while the list has room the share of its
+                # best one a listed note needs (min_score at least).
                 lowest = previous[-1].score if len(previous) >= self.options.top else self.options.min_score
+                if previous and len(previous) < self.options.top:
+                    lowest = max(lowest, RELATIVE * previous[0].score)
                 if scored.score >= lowest - 2e-6 and path not in self.model.neighbours.of(scored.path):
                     out.add(scored.path)
         return out

@@ -184,7 +184,9 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
         entity = entity_votes[key] * 2 > count
         label = surfaces[key] if entity else surfaces[key].casefold()
         terms.append(Term(key, label, TermKind.ENTITY if entity else TermKind.PHRASE, count))
-    for run in _content_runs("\n".join(names)):
+    # The names sorted: a note's names come as a set, whose order changes with every process
+    # (str hashes are salted), and a word only a name states takes the form it is seen in first.
+    for run in _content_runs("\n".join(sorted(set(names)))):
         seen += run
     word_counts = Counter(w.stem for w in seen)
     word_forms = dict(reversed([(w.stem, w.form) for w in seen]))  # each stem's first form

@@ -28,6 +28,7 @@ The package, one job a module:
 - ``mentions``: which notes state another's name, and how a mention weighs;
 - ``links``: the link graph's nodes and Adamic-Adar weights;
 - ``matrices``: ``ScoreMatrices``, built from the rows; ``ScoreMatrices.right`` writes the score;
+- ``pairs``: what two notes share, and whether it is evidence enough to list one beside the other;
 - ``reasons``: the reason line of each suggestion;
 - ``index``: ``RankIndex``, which ranks one note or all of them in bounded chunks;
 - ``patch``: a ``RankIndex`` with a few saved notes' rows replaced (the watcher's, after a save);
@@ -36,33 +37,36 @@ The package, one job a module:
 
 from vaultlink.core.note import Suggestion
 from vaultlink.core.rank.features import NoteRow, Vocabulary, note_row
-from vaultlink.core.rank.index import RankIndex
+from vaultlink.core.rank.index import RELATIVE, RankIndex
 from vaultlink.core.rank.matrices import (
     LINK_WEIGHT,
     MENTION_WEIGHT,
     NAME_WEIGHT,
     TEXT_WEIGHT,
     WORD_MAX_DF,
-    WORD_MAX_DF_RATIO,
     ScoreMatrices,
 )
 from vaultlink.core.rank.mentions import unpacked_pairs
+from vaultlink.core.rank.pairs import SPECIFIC, PairEvidence
 from vaultlink.core.rank.patch import PatchedIndex, patched, prepare
-from vaultlink.core.rank.reasons import MAX_REASONS, NAMED_HERE, NAMES_THIS_NOTE, ROUND, SHARED_LINKS
+from vaultlink.core.rank.reasons import BOTH_LINK, BOTH_TAGGED, MAX_REASONS, NAMED_HERE, NAMES_THIS_NOTE, ROUND
 
 __all__ = [
+    "BOTH_LINK",
+    "BOTH_TAGGED",
     "LINK_WEIGHT",
     "MAX_REASONS",
     "MENTION_WEIGHT",
     "NAMED_HERE",
     "NAMES_THIS_NOTE",
     "NAME_WEIGHT",
+    "RELATIVE",
     "ROUND",
-    "SHARED_LINKS",
+    "SPECIFIC",
     "TEXT_WEIGHT",
     "WORD_MAX_DF",
-    "WORD_MAX_DF_RATIO",
     "NoteRow",
+    "PairEvidence",
     "PatchedIndex",
     "RankIndex",
     "ScoreMatrices",

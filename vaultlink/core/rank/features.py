@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
+import scipy.sparse as sp
 
-from vaultlink.core.note import Note, TermKind, link_name
+from vaultlink.core.note import Link, Note, TermKind, link_name
+from vaultlink.core.rank.sparse import Matrix
 from vaultlink.core.terms import name_keys, singular, stem
 
 ROW_BATCH = 2_048
 """Notes whose rows are made (or whose pairs are looked up) at a time when not all are kept."""
+WORD, PHRASE, TAG = 0, 1, 2
+"""The kinds of feature (``Vocabulary.kinds``): a word's stem, a phrase's key, ``#`` and a tag."""
 
 
 @dataclass
@@ -27,6 +32,39 @@ class Vocabulary:
     forms: dict[str, int] = field(default_factory=dict)
     """Each surface form's (``Note.words``) feature id and singular id in one integer (``word | singular
     << 32``), so a note's row needs no stemming or making singular, and one lookup a word."""
+
+    _kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8), repr=False)
+
+    def kinds(self) -> np.ndarray:
+        """Each feature id's kind: ``WORD``, ``PHRASE`` or ``TAG`` (kept, and grown as the vocabulary grows:
+        the watcher's rebuilds share it)."""
+        known = len(self._kinds)
+        if known < len(self.ids):
+            keys = list(self.ids)[known:]
+            more = [TAG if k.startswith("#") else PHRASE if " " in k else WORD for k in keys]
+            self._kinds = np.concatenate([self._kinds, np.array(more, dtype=np.int8)])
+        return self._kinds
+
+    _phrase_words: tuple[int, Matrix] = field(default_factory=lambda: (0, sp.csr_matrix((0, 0))), repr=False)
+
+    def phrase_words(self) -> Matrix:
+        """Features × features: 1 from a phrase (or a tag of several words) to each of its words that is a
+        feature (rebuilt when the vocabulary has grown): the words a shared phrase already shows."""
+        known, matrix = self._phrase_words
+        if known != len(self.ids):
+            rows: list[int] = []
+            cols: list[int] = []
+            for key, at in self.ids.items():
+                if " " in key:
+                    for word in key.lstrip("#").replace("/", " ").split():
+                        column = self.ids.get(word)
+                        if column is not None:
+                            rows.append(at)
+                            cols.append(column)
+            size = len(self.ids)
+            matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+            self._phrase_words = (size, matrix)
+        return matrix
 
     def id_of(self, key: str) -> int:
         found = self.ids.get(key)
@@ -62,6 +100,9 @@ class NoteRow:
     names: tuple[np.ndarray, ...]  # each name's content words as singular ids, ascending (empty names left out)
     name_pairs: tuple[np.ndarray, ...]  # each name's pair codes (``terms.pair_codes``), ascending
     name_words: np.ndarray  # every word of every name as feature ids, ascending, once
+    link_words: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The words of the text of the note's links (their display text, else their target's name) as
+    feature ids, ascending, once: two notes both writing [[person]] share a link, not a word."""
 
     def same_names(self, other: NoteRow) -> bool:
         """Are the two rows' names the same (so other notes' mentions of the note stay)?"""
@@ -75,17 +116,17 @@ class NoteRow:
 
 def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
     """The note's words, plus its multi-word terms and tags as features of their own (a shared
-    phrase says more than its words apart)."""
+    phrase says more than its words apart); a tag of several words is the phrase too."""
     word_ids, word_singulars = vocabulary.ids_of_forms(note.words)
-    ids: list[int] = []
-    counts = list(note.word_counts)
+    extra: dict[int, int] = {}
     for key, kind, count in note.terms.counted_keys():  # no label needed: no term decoded
         if kind is TermKind.TAG:
-            ids.append(vocabulary.id_of("#" + key))
-            counts.append(count)
-        elif " " in key:
-            ids.append(vocabulary.id_of(key))
-            counts.append(count)
+            extra[vocabulary.id_of("#" + key)] = count
+        if " " in key and "/" not in key:  # a phrase, or a tag of several words: #research-taste
+            phrase = vocabulary.id_of(key)  # meets "research taste" written out in another note
+            extra[phrase] = max(extra.get(phrase, 0), count)
+    ids = list(extra)
+    counts = [*note.word_counts, *extra.values()]
     all_ids = np.concatenate([word_ids, np.array(ids, dtype=np.int64)])
     order = np.argsort(all_ids, kind="stable")
     words = all_ids[order]
@@ -110,4 +151,18 @@ def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
         tuple(np.array(name, dtype=np.int64) for name, _ in ordered),
         tuple(np.array(pairs, dtype=np.uint32) for _, pairs in ordered),
         np.array(sorted(name_words), dtype=np.int64),
+        _link_words(note.links, vocabulary),
     )
+
+
+def _link_words(links: Sequence[Link], vocabulary: Vocabulary) -> np.ndarray:
+    """``NoteRow.link_words``: only words the vocabulary has (the note's own are in it already)."""
+    ids = vocabulary.ids
+    found = {ids[s] for link in links for s in _stems(link.display or link_name(link.target)) if s in ids}
+    return np.array(sorted(found), dtype=np.int64)
+
+
+@lru_cache(maxsize=100_000)
+def _stems(text: str) -> tuple[str, ...]:
+    """A link text's content words' stems (link texts repeat: [[person]], [[twitter]], dates)."""
+    return name_keys(text).stems

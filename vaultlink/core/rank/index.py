@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
 from vaultlink.core.config import Config
-from vaultlink.core.note import Note, Suggestion
+from vaultlink.core.note import Note, Suggestion, link_name
 from vaultlink.core.rank.features import NoteRow, Vocabulary
 from vaultlink.core.rank.matrices import ScoreMatrices, build_matrices
 from vaultlink.core.rank.mentions import Mentionable
+from vaultlink.core.rank.pairs import PairEvidence
 from vaultlink.core.rank.reasons import ROUND, reasons_of
 from vaultlink.core.rank.sparse import Matrix
 from vaultlink.core.resolve import ResolvedLink
 
 CHUNK_PRODUCTS = 4_000_000
 """About how many multiply-adds one chunk of rows may cost: bounds the memory of a chunk's scores."""
+RELATIVE = 0.5
+"""A listed note scores at least this share of the best-scoring note listed beside it: what is
+listed does not hinge on an absolute score, which means something else in a vault of 9 notes and
+one of 100,000 (issue 15). ``min_score`` is a floor the user may set on top."""
+CANDIDATES = 4
+"""How many times ``top`` best-scoring notes are put to the evidence gate (``pairs``) for a list."""
+PAIR_BATCH = 4_096
+"""Candidate pairs put to the gate at a time: bounds the memory of what they share."""
 
 
 class RankIndex:
@@ -75,14 +85,18 @@ class RankIndex:
         min_score: float = 0.0,
         exclude: Collection[str] = (),
         reasons: bool = True,
+        listing: bool = False,
     ) -> list[Suggestion]:
         """The ``top`` notes most related to ``path``, best first: never the note itself, nor a
         path in ``exclude`` (the notes it links to), nor one scoring below ``min_score``.
+        ``listing``: what a Related block lists (a sync, the watcher): only notes on evidence enough
+        (``pairs.PairEvidence.listable``) scoring at least ``RELATIVE`` of the best of them; without
+        it, every note by score (link prediction, the watcher's search for lists a save moves).
         Without ``reasons`` each suggestion's reasons are left empty (faster)."""
         row = self.row_of.get(path)
         if row is None:
             return []
-        return self._rank_rows(np.array([row]), top, min_score, {path: exclude}, reasons)[path]
+        return self._rank_rows(np.array([row]), top, min_score, {path: exclude}, reasons, listing)[path]
 
     def related_all(
         self,
@@ -92,6 +106,7 @@ class RankIndex:
         exclude: Mapping[str, Collection[str]] | None = None,
         only: Collection[str] | None = None,
         reasons: bool = True,
+        listing: bool = False,
         advance: Callable[[int], None] | None = None,
     ) -> dict[str, list[Suggestion]]:
         """``related`` of every note (or of those in ``only``), scored in bounded chunks;
@@ -101,9 +116,29 @@ class RankIndex:
         rows = np.array([self.row_of[p] for p in paths], dtype=np.int64)
         out: dict[str, list[Suggestion]] = {p: [] for p in only or ()}  # stubs and unknown paths: none
         for chunk in self._chunks(rows):
-            out.update(self._rank_rows(chunk, top, min_score, exclude, reasons))
+            out.update(self._rank_rows(chunk, top, min_score, exclude, reasons, listing))
             if advance is not None:
                 advance(len(chunk))
+        return out
+
+    def _listed(
+        self, picked: list[tuple[int, list[int], list[float]]], top: int
+    ) -> list[tuple[int, list[int], list[float]]]:
+        """Each row's candidates (best first) cut to what a Related block lists: those on evidence
+        enough, scoring at least ``RELATIVE`` of the first of them, ``top`` at most."""
+        left = np.array([row for row, chosen, _ in picked for _ in chosen], dtype=np.int64)
+        right = np.array([c for _, chosen, _ in picked for c in chosen], dtype=np.int64)
+        ok: list[bool] = []
+        for start in range(0, len(left), PAIR_BATCH):  # what pairs share is as large as their texts
+            part = slice(start, start + PAIR_BATCH)
+            ok += PairEvidence.of(self, left[part], right[part]).listable(self).tolist()
+        out: list[tuple[int, list[int], list[float]]] = []
+        at = 0
+        for row, chosen, values in picked:
+            kept = [(c, v) for k, (c, v) in enumerate(zip(chosen, values, strict=True)) if ok[at + k]]
+            at += len(chosen)
+            kept = [(c, v) for c, v in kept if v >= RELATIVE * kept[0][1]][:top]
+            out.append((row, [c for c, _ in kept], [v for _, v in kept]))
         return out
 
     def scores_with(self, path: str) -> dict[str, float]:
@@ -121,6 +156,16 @@ class RankIndex:
         if a is None or b is None:
             return 0.0
         return float(np.round(self._scores(np.array([a]))[0, b], ROUND))
+
+    @cached_property
+    def _extra_nodes(self) -> dict[int, str]:
+        return {column: key for key, column in self.matrices.link_nodes.items()}
+
+    def node_name(self, node: int) -> str:
+        """The name to write in ``[[…]]`` for a link node: a note's or stub's file name, or a missing
+        note's target (as folded)."""
+        key = self.paths[node] if node < len(self.paths) else self._extra_nodes.get(node, "")
+        return link_name(key.removeprefix("\0missing:"))
 
     def _scores(self, rows: np.ndarray) -> Matrix:
         """The rows' scores with every note (rows × notes)."""
@@ -143,7 +188,13 @@ class RankIndex:
         yield rows[start:]
 
     def _rank_rows(
-        self, rows: np.ndarray, top: int, min_score: float, exclude: Mapping[str, Collection[str]], reasons: bool
+        self,
+        rows: np.ndarray,
+        top: int,
+        min_score: float,
+        exclude: Mapping[str, Collection[str]],
+        reasons: bool,
+        listing: bool,
     ) -> dict[str, list[Suggestion]]:
         scores = self._scores(rows)
         out: dict[str, list[Suggestion]] = {}
@@ -157,8 +208,10 @@ class RankIndex:
             if skipped:
                 keep &= ~np.isin(cols, skipped)
             cols, values = cols[keep], values[keep]
-            best = np.lexsort((cols, -values))[:top]
+            best = np.lexsort((cols, -values))[: top * CANDIDATES if listing else top]
             picked.append((int(row), [int(c) for c in cols[best]], values[best].tolist()))
+        if listing:
+            picked = self._listed(picked, top)
         why: list[list[tuple[str, ...]]] = (
             reasons_of(self, picked) if reasons else [[() for _ in chosen] for _, chosen, _ in picked]
         )

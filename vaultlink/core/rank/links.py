@@ -23,9 +23,10 @@ def link_node(r: ResolvedLink) -> str | None:
     return None
 
 
-def link_adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> tuple[Matrix, dict[str, int]]:
+def link_adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> tuple[Matrix, Matrix, dict[str, int]]:
     """Nodes × nodes (the notes first, in row order, then stubs and missing notes): 1 where an
-    explicit link joins them, either way; and the nodes after the notes, by ``link_node`` key."""
+    explicit link joins them, either way; notes × nodes: 1 where the note itself links to the node
+    (what "both link [[X]]" reads); and the nodes after the notes, by ``link_node`` key."""
     extra: dict[str, int] = {}
     sources: list[int] = []
     targets: list[int] = []
@@ -48,7 +49,12 @@ def link_adjacency(links: Iterable[ResolvedLink], row_of: Mapping[str, int]) -> 
     rows, cols = np.concatenate([a[apart], b[apart]]), np.concatenate([b[apart], a[apart]])
     matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
     matrix.data[:] = 1.0  # a pair linked several times, or both ways, is one edge
-    return matrix, extra
+    n = len(row_of)
+    own = apart & (a < n)
+    out = sp.csr_matrix((np.ones(int(own.sum())), (a[own], b[own])), shape=(n, size))
+    out.data[:] = 1.0
+    out.sort_indices()
+    return matrix, out, extra
 
 
 def link_weights(degree: np.ndarray) -> np.ndarray:

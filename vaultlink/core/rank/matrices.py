@@ -4,8 +4,10 @@ is the one place the four parts of the score are weighed and added."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,12 +36,19 @@ TEXT_WEIGHT = 1.0
 NAME_WEIGHT = 1.0
 MENTION_WEIGHT = 1.2
 LINK_WEIGHT = 0.3
-WORD_MAX_DF_RATIO = 0.05
-"""A word in more than this share of the notes relates nothing (at least half the notes, up to
-50, still count in a small vault, where 5% would be one or two notes)."""
 WORD_MAX_DF = 1_000
-"""Nor does a word in more notes than this, however large the vault: it keeps the work per note
-bounded (each note's scores cost the postings of its words), so ranking grows linearly."""
+"""A word in more notes than this relates nothing, however large the vault: it keeps the work per
+note bounded (each note's scores cost the postings of its words), so ranking grows linearly. A
+count, not a share of the notes: a share drops every word five notes of a nine-note vault share
+(issue 15); below this count, idf alone weighs a common word down."""
+ONE_WORD, AMBIGUOUS = 1, 2
+NAME_USE = 0.25
+"""A note one of whose names is one word is mentioned (for listing it and for the reason) only if
+the vault uses its names as names: notes link to it, at least this share of the notes writing one.
+"Simple", "Views" or "Settings" (a file name, or a frontmatter title a template left) are written by
+hundreds of notes that do not mean the note; "Photoresistors" by the few that do. A share of the
+word's own uses, so it means the same in any vault size. A one-word name two notes have (two
+``Temperature`` notes) is never one: a mention can't tell which note it means."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,28 @@ class ScoreMatrices:
     """How many notes state each feature."""
     link_nodes: Mapping[str, int] = field(default_factory=dict)
     """The link nodes after the notes (stubs, missing notes), by ``links.link_node`` key."""
+    out_links: Matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))
+    """Notes × link nodes: 1 where the note itself links to the node (``links`` is either way)."""
+    one_word: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    """Each note: ``ONE_WORD`` if one of its names is one word (its mentions are mostly of that name,
+    ``NAME_USE``), ``AMBIGUOUS`` if another note has that name too (a mention can't tell which)."""
+    labels: Matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))
+    """Notes × features: 1 where the word is one of the note's names' or its links' text: shared by
+    two notes, such a word is no subject they share (``pairs``)."""
+
+    @cached_property
+    def in_degree(self) -> np.ndarray:
+        """How many notes link to each link node."""
+        return np.bincount(self.out_links.indices, minlength=self.out_links.shape[1])
+
+    @cached_property
+    def name_used(self) -> np.ndarray:
+        """Each note: is a mention of it a mention of the note (``NAME_USE``)?"""
+        n = self.mentions.shape[0]
+        writing = np.bincount(self.mentions.indices, minlength=n)
+        linking = self.in_degree[:n]
+        used = (linking >= 1) & (linking >= NAME_USE * writing)
+        return np.asarray((self.one_word == 0) | ((self.one_word == ONE_WORD) & used))
 
     def left(self, rows: np.ndarray) -> Matrix:
         """The rows' text, names, links and mentions side by side (not kept for all rows: memory)."""
@@ -146,28 +177,33 @@ def build_matrices(
     df = np.bincount(bag.indices, minlength=width)
     weights = idf(df, n) * kept_features(df, config, n)
     names = name_matrix(rows, width, weights)
+    one_word = one_word_names(rows)
+    labels = label_matrix(rows, width)
     if not keep_rows:
         rows = []
     tf_idf = weighted(bag, weights)
     del bag  # before the normalising copies: it is as large as the text matrix (memory at 100k notes)
     text = normalise(tf_idf)
     del tf_idf
-    adjacency, nodes = link_adjacency(links, row_of)
+    adjacency, out_links, nodes = link_adjacency(links, row_of)
     link_matrix = sp.csr_matrix(adjacency[:n])
     degree = np.asarray(adjacency.sum(axis=1)).ravel()  # each node's, for a patched index too
     del adjacency
     mention_sym = (mentions + mentions.T).tocsr()
     for matrix in (text, names, mentions, link_matrix):
         matrix.sort_indices()
-    return rows, ScoreMatrices(text, names, link_matrix, mentions, mention_sym, degree, weights, df, nodes), found
+    matrices = ScoreMatrices(
+        text, names, link_matrix, mentions, mention_sym, degree, weights, df, nodes, out_links, one_word, labels
+    )
+    return rows, matrices, found
 
 
 # --- weighing features ------------------------------------------------------------------------
 
 
 def upper_df(config: Config, n: int) -> float:
-    """The most notes a word may be in and still relate them."""
-    return max(config.min_df, min(WORD_MAX_DF, max(WORD_MAX_DF_RATIO * n, min(0.5 * n, 50.0))))
+    """The most notes a word may be in and still relate them (``WORD_MAX_DF``)."""
+    return max(config.min_df, WORD_MAX_DF)
 
 
 def kept_features(df: np.ndarray, config: Config, n: int) -> np.ndarray:
@@ -195,6 +231,20 @@ def name_matrix(rows: Sequence[NoteRow], width: int, weights: np.ndarray) -> Mat
     matrix = sp.csr_matrix((weights[words], words, indptr), shape=(len(rows), width))
     matrix.eliminate_zeros()
     return normalise(matrix)
+
+
+def one_word_names(rows: Sequence[NoteRow]) -> np.ndarray:
+    """``ScoreMatrices.one_word`` of ``rows``."""
+    words = [{int(name[0]) for name in row.names if len(name) == 1} for row in rows]
+    owners = Counter(w for found in words for w in found)
+    kinds = [AMBIGUOUS if any(owners[w] > 1 for w in found) else ONE_WORD if found else 0 for found in words]
+    return np.array(kinds, dtype=np.int8)
+
+
+def label_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
+    """``ScoreMatrices.labels`` of ``rows``."""
+    words, indptr = stacked([np.union1d(r.name_words, r.link_words) for r in rows])
+    return sp.csr_matrix((np.ones(len(words), dtype=np.int8), words, indptr), shape=(len(rows), width))
 
 
 def bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
@@ -237,7 +287,7 @@ def _rows_without_words(
         singulars = np.concatenate([r.singulars for r in batch]) if batch else NO_IDS
         parts.singulars.append(narrowed(singulars, len(vocabulary.singulars)))
         parts.singular_lengths.extend(len(r.singulars) for r in batch)
-        rows.extend(NoteRow(NO_IDS, NO_TF, NO_IDS, r.names, r.name_pairs, r.name_words) for r in batch)
+        rows.extend(NoteRow(NO_IDS, NO_TF, NO_IDS, r.names, r.name_pairs, r.name_words, r.link_words) for r in batch)
     return rows, parts
 
 

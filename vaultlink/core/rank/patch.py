@@ -39,6 +39,7 @@ from vaultlink.core.rank.matrices import (
     bag_matrix,
     idf,
     kept_features,
+    label_matrix,
     name_matrix,
     weighted,
 )
@@ -87,6 +88,7 @@ class PatchedIndex(RankIndex):
         old = base.matrices
         width = len(old.weights)
         weights, df, moved_words = _weights_after(base, saved, new_rows)
+        links = list(links)
         moved, adjacency, degree = _link_rows(base, saved, links)
         # The notes whose links changed are weighed anew (with the words' new weights: they
         # are planned now, being linked from or to a saved note); so are the notes stating a
@@ -109,6 +111,9 @@ class PatchedIndex(RankIndex):
             weights=weights[:width],
             df=df[:width],
             link_nodes=old.link_nodes,
+            out_links=with_rows(old.out_links, saved, _out_rows(base, saved, links)),
+            one_word=old.one_word,  # a patch never changes names (``patched``)
+            labels=with_rows(old.labels, saved, label_matrix(new_rows, len(weights))[:, :width]),
         )
         self.notes, self.rows = notes, rows
         self.paths, self.row_of, self.vocabulary, self.config = base.paths, base.row_of, base.vocabulary, base.config
@@ -311,6 +316,22 @@ def _link_rows(
     indices, indptr = stacked(columns)
     adjacency = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(moved), links_before.shape[1]))
     return moved, adjacency, degree
+
+
+def _out_rows(base: RankIndex, saved: np.ndarray, links: Iterable[ResolvedLink]) -> Matrix:
+    """The saved notes' new rows of ``ScoreMatrices.out_links``: the nodes each links to (a node new
+    since ``base`` left out, as in ``_link_rows``)."""
+    at = {int(r): k for k, r in enumerate(saved)}
+    found: list[set[int]] = [set() for _ in saved]
+    for r in links:
+        key, source = link_node(r), base.row_of.get(r.source)
+        if key is None or source not in at:
+            continue
+        target = _node(base, key)
+        if target is not None and target != source:
+            found[at[source]].add(target)
+    indices, indptr = stacked([np.array(sorted(f), dtype=np.int64) for f in found])
+    return sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(saved), base.matrices.out_links.shape[1]))
 
 
 def _node(base: RankIndex, key: str) -> int | None:

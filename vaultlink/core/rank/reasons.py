@@ -1,17 +1,19 @@
 """Why a note is related to another: the reason line of a Related entry, from the evidence the
-score counted (a mention either way, shared phrases, shared weighty words, shared links)."""
+pair was listed on (``pairs.PairEvidence``), in words a person reads at a glance: a mention
+either way, whole phrases as a note writes them, the notes both link to (``both link [[X]]``), the
+tags both carry (``both tagged #x``), and words only beside these or two or more of them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from vaultlink.core.note import Term, TermKind
-from vaultlink.core.rank.sparse import Matrix
+from vaultlink.core.rank.features import PHRASE, TAG
+from vaultlink.core.rank.pairs import SPECIFIC, PairEvidence
 
 if TYPE_CHECKING:
     from vaultlink.core.rank.index import RankIndex
@@ -22,7 +24,10 @@ ROUND = 6
 
 NAMED_HERE = "mentioned here"
 NAMES_THIS_NOTE = "mentions this note"
-SHARED_LINKS = "shared links"
+BOTH_LINK = "both link"
+BOTH_TAGGED = "both tagged"
+NAMED_LINKS = 2
+"""How many of the notes both link to (the tags both carry) a reason names."""
 
 Picked = Sequence[tuple[int, list[int], list[float]]]
 """(row, the rows chosen for its list, their scores), per ranked row."""
@@ -30,21 +35,25 @@ Picked = Sequence[tuple[int, list[int], list[float]]]
 
 def reasons_of(index: RankIndex, picked: Picked) -> list[list[tuple[str, ...]]]:
     """Why each chosen note is related to its row: a mention either way first, then the key
-    phrases both notes state (most repeated first), then the shared words that weigh most and
-    no phrase already shows, then shared links. What the pairs share is computed for all of
-    them at once (elementwise sparse products); what depends on a row alone, once per row."""
+    phrases both notes state (most repeated first), the notes both link to, the tags both carry,
+    then the shared words that weigh most and no phrase already shows. What the pairs share is
+    computed for all of them at once (elementwise sparse products); what depends on a row alone,
+    once per row."""
     left = np.array([row for row, chosen, _ in picked for _ in chosen], dtype=np.int64)
     right = np.array([c for _, chosen, _ in picked for c in chosen], dtype=np.int64)
-    evidence = _PairEvidence.of(index, left, right)
+    evidence = PairEvidence.of(index, left, right)
     out: list[list[tuple[str, ...]]] = []
     pair = 0
     for row, chosen, _ in picked:
         note = index.notes[row]
         mine = {t.key: t for t in note.terms if " " in t.key and t.kind is not TermKind.TAG}
         mine = {k: t for k, t in mine.items() if _counts(index, k)}
+        tags = {"#" + t.key: "#" + t.label for t in note.terms if t.kind is TermKind.TAG}
         word_ids = index.vocabulary.ids_of_forms(note.words)[0].tolist()
         forms = dict(zip(word_ids, note.words, strict=True))  # each word as written here
-        out.append([_reasons_with(index, other, mine, forms, evidence, pair + k) for k, other in enumerate(chosen)])
+        out.append(
+            [_reasons_with(index, other, mine, tags, forms, evidence, pair + k) for k, other in enumerate(chosen)]
+        )
         pair += len(chosen)
     return out
 
@@ -60,8 +69,9 @@ def _reasons_with(
     index: RankIndex,
     other: int,
     mine: Mapping[str, Term],
+    tags: Mapping[str, str],
     forms: Mapping[int, str],
-    evidence: _PairEvidence,
+    evidence: PairEvidence,
     pair: int,
 ) -> tuple[str, ...]:
     reasons: list[str] = []
@@ -71,47 +81,47 @@ def _reasons_with(
         reasons.append(NAMES_THIS_NOTE)
     theirs = index.notes[other].terms  # keys and counts only: no term is decoded
     shared = sorted((-theirs.count_at(k) * mine[key].count, key) for k, key in enumerate(theirs.keys) if key in mine)
-    for _, key in shared:
-        if len(reasons) >= MAX_REASONS:
-            return tuple(reasons)
-        reasons.append(mine[key].label)
-    shown = " ".join(reasons).casefold().split()
-    lo, hi = evidence.words.indptr[pair], evidence.words.indptr[pair + 1]
-    words, weights = evidence.words.indices[lo:hi], np.round(evidence.words.data[lo:hi], ROUND)
-    keys = [index.feature_keys[w] for w in words]
-    for _, key, word in sorted(zip((-weights).tolist(), keys, words.tolist(), strict=True)):
-        if len(reasons) >= MAX_REASONS:
-            break
-        if " " in key or key.startswith("#"):
-            continue  # a phrase or tag: shown above if it is one to show
-        label = forms.get(word, key)
-        if label not in shown:
-            shown.append(label)
-            reasons.append(label)
-    if len(reasons) < MAX_REASONS and evidence.shared_links[pair]:
-        reasons.append(SHARED_LINKS)
+    phrases = [mine[key].label for _, key in shared]
+    reasons += _whole(phrases)[: max(0, MAX_REASONS - len(reasons))]
+    named = _named_links(index, evidence, pair)
+    if named and len(reasons) < MAX_REASONS:
+        reasons.append(f"{BOTH_LINK} " + " and ".join(named))
+    lo, hi = evidence.features.indptr[pair], evidence.features.indptr[pair + 1]
+    features, weights = evidence.features.indices[lo:hi], np.round(evidence.features.data[lo:hi], ROUND)
+    kinds = index.vocabulary.kinds()[features]
+    keys = [index.feature_keys[f] for f in features.tolist()]  # ties by key, not by the vocabulary's order
+    ranked = sorted(zip((-weights).tolist(), keys, features.tolist(), kinds.tolist(), strict=True))
+    order = [(w, f, k) for w, _, f, k in ranked]
+    tagged = [
+        tags[key]
+        for _, f, kind in order
+        if kind == TAG and index.matrices.df[f] < SPECIFIC and (key := index.feature_keys[f]) in tags
+    ]
+    if tagged and len(reasons) < MAX_REASONS:
+        reasons.append(f"{BOTH_TAGGED} " + " and ".join(tagged[:NAMED_LINKS]))
+    said = " ".join(r for r in reasons if r not in (NAMED_HERE, NAMES_THIS_NOTE)).casefold()
+    shown = set(re.findall(r"\w+", said))  # the words of a phrase or of a linked note's name
+    words: list[str] = []
+    for _, feature, kind in order:
+        label = forms.get(feature, index.feature_keys[feature])
+        parts = re.findall(r"\w+", label.casefold())
+        if kind != PHRASE and kind != TAG and not shown.issuperset(parts) and label not in words:
+            words.append(label)
+    if reasons or len(words) >= 2:
+        reasons += words[: max(0, MAX_REASONS - len(reasons))]
     return tuple(reasons)
 
 
-@dataclass(frozen=True)
-class _PairEvidence:
-    """What each pair (left[k], right[k]) of notes shares, for their reasons."""
+def _whole(phrases: list[str]) -> list[str]:
+    """``phrases`` without those another of them holds ("flancia pattern" beside "flancia pattern
+    language"): whole phrases, each once."""
+    folded = [f" {p.casefold()} " for p in phrases]
+    return [p for p, f in zip(phrases, folded, strict=True) if not any(f != g and f in g for g in folded)]
 
-    named_here: np.ndarray  # left mentions right's name
-    names_this: np.ndarray  # right mentions left's name
-    words: Matrix  # pair × feature: the shared features' part of the score (``ScoreMatrices.shared_features``)
-    shared_links: np.ndarray  # both link to (or are linked from) a common note
 
-    @classmethod
-    def of(cls, index: RankIndex, left: np.ndarray, right: np.ndarray) -> _PairEvidence:
-        matrices = index.matrices
-        links, mentions = matrices.links, matrices.mentions
-        if not len(left):
-            empty = np.zeros(0, dtype=bool)
-            return cls(empty, empty, sp.csr_matrix((0, matrices.text.shape[1])), empty)
-        return cls(
-            np.asarray(mentions[left, right] != 0).ravel(),
-            np.asarray(mentions[right, left] != 0).ravel(),
-            matrices.shared_features(left, right),
-            np.asarray(links[left].multiply(links[right]).getnnz(axis=1) > 0).ravel(),
-        )
+def _named_links(index: RankIndex, evidence: PairEvidence, pair: int) -> list[str]:
+    """``[[X]]`` for the notes both notes of the pair link to that fewest notes link to (ties by name)."""
+    lo, hi = evidence.links.indptr[pair], evidence.links.indptr[pair + 1]
+    nodes = evidence.links.indices[lo:hi].tolist()
+    named = sorted((int(index.matrices.in_degree[z]), index.node_name(z)) for z in nodes)  # ties by name
+    return [f"[[{name}]]" for _, name in named[:NAMED_LINKS]]
