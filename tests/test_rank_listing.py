@@ -175,3 +175,16 @@ def test_a_phrase_a_longer_shared_phrase_holds_is_not_shown_again() -> None:
     (entry,) = index_of(notes_of(files)).related("a.md", listing=True)
     assert "flancia pattern language" in {r.casefold() for r in entry.reasons}
     assert not {"flancia pattern", "pattern language"} & {r.casefold() for r in entry.reasons}
+
+
+def test_a_long_phrase_is_shown_cut_to_a_glance() -> None:
+    from vaultlink.core.rank.reasons import SHOWN_WIDTH
+    from vaultlink.core.rank.reasons import shown_label as shown
+
+    assert shown("sourdough starter") == "sourdough starter"
+    clause = "具体的 把目标设定到可以衡量的程度 就叫做明确了"
+    cut = shown(clause)
+    assert cut.endswith("…") and clause.startswith(cut[:-1])
+    columns = sum(2 if "\u4e00" <= c <= "\u9fff" else 1 for c in cut[:-1])
+    assert SHOWN_WIDTH - 2 <= columns <= SHOWN_WIDTH
+    assert shown("x" * SHOWN_WIDTH) == "x" * SHOWN_WIDTH and shown("x" * (SHOWN_WIDTH + 1)).endswith("…")

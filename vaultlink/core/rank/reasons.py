@@ -6,6 +6,7 @@ tags both carry (``both tagged #x``), and words only beside these or two or more
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,11 @@ BOTH_LINK = "both link"
 BOTH_TAGGED = "both tagged"
 NAMED_LINKS = 2
 """How many of the notes both link to (the tags both carry) a reason names."""
+
+SHOWN_WIDTH = 32
+"""A phrase or word is shown in at most this many columns (a CJK character takes two), cut with
+"…": without word segmentation (issue 21) a Chinese "phrase" is a whole clause, and a reason line
+of 400 characters is read at no glance."""
 
 Picked = Sequence[tuple[int, list[int], list[float]]]
 """(row, the rows chosen for its list, their scores), per ranked row."""
@@ -82,7 +88,7 @@ def _reasons_with(
     theirs = index.notes[other].terms  # keys and counts only: no term is decoded
     shared = sorted((-theirs.count_at(k) * mine[key].count, key) for k, key in enumerate(theirs.keys) if key in mine)
     phrases = [mine[key].label for _, key in shared]
-    reasons += _whole(phrases)[: max(0, MAX_REASONS - len(reasons))]
+    reasons += [shown_label(p) for p in _whole(phrases)[: max(0, MAX_REASONS - len(reasons))]]
     named = _named_links(index, evidence, pair)
     if named and len(reasons) < MAX_REASONS:
         reasons.append(f"{BOTH_LINK} " + " and ".join(named))
@@ -108,8 +114,18 @@ def _reasons_with(
         if kind != PHRASE and kind != TAG and not shown.issuperset(parts) and label not in words:
             words.append(label)
     if reasons or len(words) >= 2:
-        reasons += words[: max(0, MAX_REASONS - len(reasons))]
+        reasons += [shown_label(w) for w in words[: max(0, MAX_REASONS - len(reasons))]]
     return tuple(reasons)
+
+
+def shown_label(label: str) -> str:
+    """``label`` as a reason shows it: whole up to ``SHOWN_WIDTH`` columns, else cut there with "…"."""
+    width = 0
+    for i, char in enumerate(label):
+        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if width > SHOWN_WIDTH:
+            return label[:i].rstrip() + "…"
+    return label
 
 
 def _whole(phrases: list[str]) -> list[str]:
