@@ -45,35 +45,33 @@ def test_check_hook_fails_on_stale_blocks_and_writes_nothing(vault: Path, monkey
     assert (fresh.exit_code, fresh.stdout) == (0, "")
 
 
-def complete(vault: Path, words: str) -> list[str]:
-    """What bash completion offers for the last of ``words`` (click's completion protocol)."""
-    env = {
-        **os.environ,
-        "_VAULTLINK_COMPLETE": "bash_complete",
-        "COMP_WORDS": f"vaultlink related {shlex.quote(str(vault))} {words}",
-        "COMP_CWORD": str(3 + len(words.split()) - 1),
-    }
+def completion(**env: str) -> str:
+    """What ``vaultlink`` prints under click's completion protocol (``env`` says what is asked)."""
     done = subprocess.run(
         [sys.executable, "-c", "from vaultlink.cli import cli; cli(prog_name='vaultlink')"],
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         check=True,
     )
-    return [line.split(",", 1)[1] for line in done.stdout.splitlines() if line]
+    return done.stdout
+
+
+def complete(vault: Path, words: str) -> list[str]:
+    """What bash completion offers for the last of ``words`` (click's completion protocol)."""
+    out = completion(
+        _VAULTLINK_COMPLETE="bash_complete",
+        COMP_WORDS=f"vaultlink related {shlex.quote(str(vault))} {words}",
+        COMP_CWORD=str(3 + len(words.split()) - 1),
+    )
+    return [line.split(",", 1)[1] for line in out.splitlines() if line]
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_scripts_are_produced(shell: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", "from vaultlink.cli import cli; cli(prog_name='vaultlink')"],
-        env={**os.environ, "_VAULTLINK_COMPLETE": f"{shell}_source"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "_vaultlink_completion" in done.stdout
-    assert "_VAULTLINK_COMPLETE" in done.stdout
+    script = completion(_VAULTLINK_COMPLETE=f"{shell}_source")
+    assert "_vaultlink_completion" in script
+    assert "_VAULTLINK_COMPLETE" in script
 
 
 def test_note_names_complete_for_related(vault: Path) -> None:
