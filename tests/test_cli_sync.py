@@ -21,7 +21,7 @@ import pytest
 from conftest import VaultFactory, folders, lines, run
 from conftest import snapshot as file_snapshot
 
-from vaultlink import app, writer
+from vaultlink import app, safe_io, writer
 from vaultlink.config import load_config
 from vaultlink.core.config import Config
 from vaultlink.errors import VaultLocked
@@ -202,10 +202,13 @@ def test_second_sync_after_a_concurrent_edit_converges(vault: Path) -> None:
 
 
 def test_edit_right_before_the_replace_is_kept(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The user's save lands after the temp file is written, just before the final hash check."""
+    """The user's save lands after the temp file is written, just before the final hash check.
+    Without a lease: under one, the kernel holds this same-thread write for the 45 s lease-break
+    time, as it holds a real editor's until the write ends (tests/test_adversarial_writes.py)."""
     bike = vault / "Bike.md"
     user_bytes = b"# Bike\n\nRewritten by the user at the last moment.\n"
     real = writer._current_digest
+    monkeypatch.setattr(safe_io.OpenWriterGuard, "_take_lease", lambda self: None)
 
     def user_saves_bike(path: Path) -> str | None:
         if path.name == "Bike.md":
