@@ -13,7 +13,7 @@ against that floor, so the target can be judged on figures:
 - **parse_note**: vaultlink's whole parse of every note (frontmatter, AST, links, terms), likewise;
 - **write**: every note rewritten the way property 4 of GUIDE.md requires (temp file in the same
   folder, fsync, ``os.replace``), with its own bytes plus 200 (about a Related block), in 8 threads
-  as ``app.apply_edits`` does, and serially.
+  as ``apply.apply_edits`` does, and serially.
 
 Works on a temporary copy of VAULT (the original is never touched). Medians of ``--repeat`` runs.
 """
