@@ -156,6 +156,16 @@ def test_sync_tool_is_a_dry_run_unless_asked(vault: Path, make_vault: VaultFacto
     assert snapshot(vault) == snapshot(twin), "the tool writes what 'vaultlink sync' writes"
 
 
+def test_the_sync_tool_keeps_the_cache_where_it_was_told(vault: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "cache"
+    server = make_server(vault, allow_write=True, cache=app.CacheOptions(folder=elsewhere))
+    done = ask(server, lambda c: c.call_tool("sync", {"dry_run": False}))
+    assert not done.is_error
+    assert set(done.structured_content) == {"dry_run", "scanned", "changed", "created", "deleted", "skipped", "held"}
+    assert (elsewhere / "cache.sqlite").is_file()
+    assert not (vault / ".vaultlink" / "cache.sqlite").exists()
+
+
 def test_cli_without_the_mcp_extra_says_how_to_get_it(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "vaultlink.mcp_server", None)
     result = run("mcp", str(vault))

@@ -355,7 +355,7 @@ def mcp(vault: str, allow_write: bool, cache_dir: str | None, no_cache: bool) ->
     except ImportError as exc:
         raise CommandFailed(f"the MCP server needs the mcp package: pip install 'vaultlink[mcp]' ({exc})") from exc
     try:
-        server = make_server(vault, allow_write=allow_write, cache=_cache(cache_dir, no_cache, writable=False))
+        server = make_server(vault, allow_write=allow_write, cache=_cache(cache_dir, no_cache))
     except VaultlinkError as exc:
         _fail(exc)
     server.run("stdio")

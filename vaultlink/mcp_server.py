@@ -8,6 +8,7 @@ ambiguous note is a tool error naming the candidates (``app.find_note``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from vaultlink.core.graph import note_id
 from vaultlink.core.note import Note
 from vaultlink.core.plan import SyncOptions
 from vaultlink.errors import VaultlinkError
-from vaultlink.scan import READ_CACHE, USE_CACHE, CacheOptions, VaultScan
+from vaultlink.scan import READ_CACHE, CacheOptions, VaultScan
 from vaultlink.vault import vault_root
 
 Json = dict[str, Any]
@@ -42,7 +43,8 @@ class VaultTools:
 
     def __init__(self, vault: str | Path, cache: CacheOptions = READ_CACHE) -> None:
         self.root = vault_root(vault)
-        self.cache = cache.read_only()
+        self.cache = cache.read_only()  # the questions write nothing, not even the cache
+        self.sync_cache = dataclasses.replace(cache, writable=True)  # a sync keeps its cache, as the CLI's
 
     def _scan(self) -> VaultScan:
         try:
@@ -96,19 +98,10 @@ class VaultTools:
 
     def sync(self, dry_run: bool = True) -> Json:
         try:
-            report = app.sync(self.root, dry_run=dry_run, cache=USE_CACHE if not dry_run else self.cache)
+            report = app.sync(self.root, dry_run=dry_run, cache=self.cache if dry_run else self.sync_cache)
         except VaultlinkError as exc:
             raise ToolError(str(exc)) from exc
-        result: Json = {
-            "dry_run": dry_run,
-            "changed": report.changed,
-            "created": report.created,
-            "deleted": report.deleted,
-            "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
-        }
-        if dry_run:
-            result["diff"] = report.diff
-        return result
+        return {"dry_run": dry_run, **queries.report_json(report, dry_run=dry_run)}
 
 
 def make_server(vault: str | Path, *, allow_write: bool = False, cache: CacheOptions = READ_CACHE) -> MCPServer:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from vaultlink.core.note import Diagnostic
+from vaultlink.queries import report_json
 from vaultlink.report import SyncReport
 
 # What a terminal may act on: C0 and C1 controls and DEL (ESC sequences, BEL, backspace, CSI),
@@ -44,17 +45,7 @@ def print_report(report: SyncReport, verb: str, as_json: bool, *, dry_run: bool 
     """The summary (not when ``quiet``), after the diff of a dry run; with ``as_json``, one JSON
     document holding both (the diff as ``diff``, on a dry run only)."""
     if as_json:
-        payload: dict[str, object] = {
-            "scanned": report.scanned,
-            "changed": report.changed,
-            "created": report.created,
-            "deleted": report.deleted,
-            "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
-            "held": report.held,
-        }
-        if dry_run:
-            payload["diff"] = report.diff
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report_json(report, dry_run=dry_run), ensure_ascii=False, indent=2))
         return
     if dry_run and report.diff:
         click.echo(shown(report.diff, lines=True), nl=False)

@@ -13,6 +13,7 @@ from vaultlink.core.resolve import Outcome, fold
 if TYPE_CHECKING:
     import networkx as nx
 
+    from vaultlink.report import SyncReport
     from vaultlink.scan import VaultScan
 
 Json = dict[str, Any]
@@ -35,6 +36,22 @@ def problem_json(diagnostic: Diagnostic) -> Json:
         "severity": diagnostic.severity.value,
         "message": diagnostic.message,
     }
+
+
+def report_json(report: SyncReport, *, dry_run: bool) -> Json:
+    """What a sync or clean did (or, dry, would do), as ``--json`` prints it and the MCP ``sync``
+    tool returns it; a dry run's diff as ``diff``."""
+    payload: Json = {
+        "scanned": report.scanned,
+        "changed": report.changed,
+        "created": report.created,
+        "deleted": report.deleted,
+        "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
+        "held": report.held,
+    }
+    if dry_run:
+        payload["diff"] = report.diff
+    return payload
 
 
 def backlinks(scan: VaultScan, note: Note) -> list[Json]:
