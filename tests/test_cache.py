@@ -287,13 +287,16 @@ def test_codec_round_trips_generated_notes(text: str, path: str) -> None:
 
 
 NOTE_FIELD_NAMES = ("path", "title", "aliases", "tags", "headings", "links", "terms", "format", "keys", "offset")
-NOTE_FIELD_NAMES += ("words", "counts", "is_stub", "forms", "pairs", "lines", "boilerplate")
+NOTE_FIELD_NAMES += ("words", "counts", "is_stub", "forms", "pairs", "lines", "boilerplate", "link_lines")
+
+
+ONE_LINK = '[["x","wikilink","[[x]]","","",""]]'
 
 
 def note_json(**fields: str) -> str:
     """A cached ParsedNote whose note has every field in its place (as JSON text), ``fields`` replaced:
     so each malformed case below breaks exactly the field it names."""
-    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""']
+    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""', "[]"]
     base = dict(zip(NOTE_FIELD_NAMES, defaults, strict=True))
     base.update(fields)
     return f'["a.md", [{",".join(base[name] for name in NOTE_FIELD_NAMES)}], []]'
@@ -320,6 +323,9 @@ MALFORMED = {
     "link-kind": note_json(links='[["x","hyperlink","[[x]]","","",""]]'),
     "link-short": note_json(links='[["x","wikilink"]]'),
     "link-none": note_json(links='[["x","wikilink","[[x]]",null,"",""]]'),
+    "link-without-line": note_json(links=ONE_LINK),
+    "link-line-string": note_json(links=ONE_LINK, link_lines='["3"]'),
+    "link-lines-object": note_json(links=ONE_LINK, link_lines='{"3": 1}'),
     "term-kind": note_json(terms='[["k","l","word",1]]'),
     "term-count": note_json(terms='[["k","l","tag","1"]]'),
     "word-number": note_json(words="[1]", counts="[1]"),
@@ -352,6 +358,8 @@ def test_codec_accepts_what_it_wrote_only() -> None:
     assert decode_parsed(note_json(forms='["colourfulness"]')).note is not None
     assert decode_parsed(note_json(pairs='"AAAAAAEAAAA="')).note is not None
     assert decode_parsed(note_json(lines='"AAAAAAEAAAA="', boilerplate='"AAAAAAEAAAA="')).note is not None
+    note = decode_parsed(note_json(links=ONE_LINK, link_lines="[3]")).note
+    assert note is not None and note.link_lines == (3,)
 
 
 def test_codec_rejects_deeply_nested_json() -> None:

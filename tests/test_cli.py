@@ -148,9 +148,9 @@ PROBLEM_VAULT: dict[str, str | bytes] = {
     "nul.md": b"text\x00text",
 }
 EXPECTED_PROBLEMS = {
-    ("links.md", "broken-link"),
-    ("links.md", "ambiguous-link"),
-    ("links.md", "outside-vault"),
+    ("links.md:3", "broken-link"),
+    ("links.md:5", "ambiguous-link"),
+    ("links.md:7", "outside-vault"),
     ("badfm.md", "frontmatter"),
     ("latin1.md", "invalid-utf8"),
     ("nul.md", "binary"),
@@ -178,11 +178,12 @@ def test_check_json(make_vault: VaultFactory) -> None:
     assert set(payload) == {"notes", "problems"}
     assert payload["notes"] == 4
     for problem in payload["problems"]:
-        assert set(problem) == {"path", "code", "severity", "message"}
+        assert set(problem) == {"path", "line", "code", "severity", "message"}
         assert problem["severity"] in ("error", "warning")
         assert problem["message"]
         assert (root / problem["path"]).is_file()
-    assert {(p["path"], p["code"]) for p in payload["problems"]} == EXPECTED_PROBLEMS
+    where = {(p["path"] + (f":{p['line']}" if p["line"] else ""), p["code"]) for p in payload["problems"]}
+    assert where == EXPECTED_PROBLEMS
 
 
 def test_check_json_clean_vault(make_vault: VaultFactory) -> None:
@@ -250,7 +251,7 @@ def test_check_says_a_link_to_an_unreadable_note_is_not_broken(make_vault: Vault
     root = make_vault({"A.md": "See [[bin]].\n", "bin.md": b"\x00\x01binary"})
     result = run("check", str(root))
     assert result.exit_code == 1
-    assert "A.md: unreadable-target: [[bin]] leads to bin.md, which can't be read" in result.output
+    assert "A.md:1: unreadable-target: [[bin]] leads to bin.md, which can't be read" in result.output
     assert "broken-link" not in result.output
     assert "bin.md: binary:" in result.output
 

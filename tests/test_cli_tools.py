@@ -112,7 +112,7 @@ def test_quiet_check_prints_the_problems_only(vault: Path) -> None:
     quiet = run("check", str(vault), "-q")
     assert loud.exit_code == quiet.exit_code == 1
     assert lines(quiet.stdout) == [line for line in lines(loud.stdout) if "notes checked" not in line]
-    assert lines(quiet.stdout) == ["sub/Epsilon.md: broken-link: [[Ghost]] has no note; it would be Ghost.md"]
+    assert lines(quiet.stdout) == ["sub/Epsilon.md:3: broken-link: [[Ghost]] has no note; it would be Ghost.md"]
 
 
 def test_every_command_that_prints_takes_quiet() -> None:

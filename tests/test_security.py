@@ -424,7 +424,7 @@ def test_check_text_output_does_not_pass_terminal_escapes_through(make_vault: Va
     result = CliRunner().invoke(cli, ["check", str(root)])
     assert result.exit_code == 1
     assert "\x1b" not in result.output
-    assert "A.md: unusable-name: [[Ghost\\x1bc]] has no note" in result.output
+    assert "A.md:1: unusable-name: [[Ghost\\x1bc]] has no note" in result.output
 
 
 TERMINAL_CONTROLS = ["\x1b", "\x07", "\x08", "\x9b", "\u202e", "\u2028"]

@@ -61,7 +61,7 @@ def test_a_stub_does_not_capture_a_link_that_led_elsewhere(make_vault: VaultFact
     assert app.sync(vault).created == ["GHOST.md"]
     settles(vault)
     broken = [d.message for d in app.check_vault(vault).diagnostics if d.path == "sub/Delta.md"]
-    assert broken == ["GHOST.MD has no note; it would be sub/GHOST.MD"]
+    assert broken == ["[x](GHOST.MD) has no note; it would be sub/GHOST.MD"]
 
 
 def test_a_note_the_user_wrote_still_answers_by_name(make_vault: VaultFactory) -> None:

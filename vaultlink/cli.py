@@ -148,9 +148,9 @@ def check(vault: str, as_json: bool, cache_dir: str | None, no_cache: bool, quie
     except VaultlinkError as exc:
         _fail(exc)
     warn(scan.warnings)
-    problems = sorted(scan.diagnostics, key=lambda d: (d.path, d.code, d.message))
+    problems = queries.check_problems(scan)
     if as_json:
-        payload = {"notes": len(scan.notes), "problems": queries.problems(scan)}
+        payload = {"notes": len(scan.notes), "problems": [queries.problem_json(d) for d in problems]}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for d in problems:

@@ -1,12 +1,14 @@
 """Questions about one note of a scanned vault, answered as plain data (JSON-ready dicts and
 lists) for the tools that ask them one at a time: the MCP server (``mcp_server.py``) and
-scripts. Pure functions of a ``VaultScan``: no I/O, no printing."""
+scripts. Functions of a ``VaultScan``: no printing, and no I/O of their own (``check_problems``
+reads notes through the scan's sources, as the planner does)."""
 
 from __future__ import annotations
 
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from vaultlink.core.link_lines import file_line
 from vaultlink.core.note import Diagnostic, Note, Suggestion
 from vaultlink.core.resolve import Outcome, fold
 
@@ -30,8 +32,10 @@ def suggestion_json(suggestion: Suggestion) -> Json:
 
 
 def problem_json(diagnostic: Diagnostic) -> Json:
+    """A problem as scripts read it; ``line`` is null for a problem with the whole file."""
     return {
         "path": diagnostic.path,
+        "line": diagnostic.lineno or None,
         "code": diagnostic.code,
         "severity": diagnostic.severity.value,
         "message": diagnostic.message,
@@ -106,10 +110,20 @@ def find_notes(scan: VaultScan, query: str, limit: int = FIND_LIMIT) -> list[Jso
     return [entry for _, _, entry in ranked[:limit]]
 
 
-def problems(scan: VaultScan, note: Note | None = None) -> list[Json]:
-    """What ``check`` reports, for the whole vault or for one note, sorted as ``check`` prints it."""
+def check_problems(scan: VaultScan, note: Note | None = None) -> list[Diagnostic]:
+    """What ``check`` reports, for the whole vault or for one note, in the order it prints them
+    (by path, then line). A problem's line is the line in the note's file: the parse counts
+    lines without vaultlink's blocks (``link_lines.file_line``), so each note named at a line is
+    read again to put them back."""
     found = [d for d in scan.diagnostics if note is None or d.path == note.path]
-    return [problem_json(d) for d in sorted(found, key=lambda d: (d.path, d.code, d.message))]
+    texts = {d.path: scan.sources.read(d.path).text for d in found if d.lineno}
+    placed = [d._replace(lineno=file_line(texts[d.path], d.lineno)) if d.lineno else d for d in found]
+    return sorted(placed, key=lambda d: (d.path, d.lineno, d.code, d.message))
+
+
+def problems(scan: VaultScan, note: Note | None = None) -> list[Json]:
+    """``check_problems`` as JSON."""
+    return [problem_json(d) for d in check_problems(scan, note)]
 
 
 def neighbourhood(graph: nx.DiGraph[str], start: str, depth: int, limit: int = NEIGHBOURHOOD_LIMIT) -> Json:

@@ -60,6 +60,7 @@ def _encode_note(note: Note) -> list[Any]:
         base64.b64encode(note.pairs).decode("ascii"),
         base64.b64encode(note.lines).decode("ascii"),
         base64.b64encode(note.boilerplate).decode("ascii"),
+        note.link_lines,
     ]
 
 
@@ -84,9 +85,11 @@ _TERM_KINDS = {k.value: k for k in TermKind}
 
 def _decode_note(fields: list[Any]) -> Note:
     path, title, aliases, tags, headings, links, terms, fm_format, keys, offset = fields[:10]
-    words, counts, is_stub, forms, pairs, lines, boilerplate = fields[10:]
+    words, counts, is_stub, forms, pairs, lines, boilerplate, link_lines = fields[10:]
     if type(links) is not list or type(terms) is not list or type(is_stub) is not bool:
         raise ValueError("links, terms or is_stub have the wrong type")
+    if type(link_lines) is not list or len(link_lines) != len(links):
+        raise ValueError("links and their lines do not pair up")
     if type(words) is not list or type(counts) is not list or len(words) != len(counts):
         raise ValueError("words and their counts do not pair up")
     # Built first and checked in one pass: this loop runs for every term of every cached note.
@@ -114,6 +117,7 @@ def _decode_note(fields: list[Any]) -> Note:
         pairs=_packed(pairs, 4),
         lines=_packed(lines, 8),
         boilerplate=_packed(boilerplate, 8),
+        link_lines=_ints(link_lines),
     )
 
 

@@ -143,7 +143,9 @@ class VaultModel:
         out: dict[str, list[ResolvedLink]] = {}
         for path in sources:
             note = self.notes[path]
-            resolved = [ResolvedLink(path, link, resolve_link(link, path, index)) for link in note.links]
+            resolved = [
+                ResolvedLink(path, link, resolve_link(link, path, index), line) for link, line in note.located_links()
+            ]
             out[path] = demote_stub_links(resolved, stubs)
         return out
 

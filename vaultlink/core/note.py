@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple, overload
+from urllib.parse import unquote
 
 
 def link_name(path: str) -> str:
@@ -46,7 +47,8 @@ class Link(NamedTuple):
     ``target`` is the link path as written (URL-decoded for markdown links, without
     ``#heading``/``^block``/``|alias``); ``raw`` is the exact source text of a wikilink,
     embed or bare path, and for a markdown link its URL as mistune normalised it
-    (percent-encoded), since mistune's AST carries no source positions.
+    (percent-encoded), since mistune's AST carries no source positions. Where it stands is
+    the note's business (``Note.link_lines``): equal links of many notes are one record.
     """
 
     target: str
@@ -55,6 +57,14 @@ class Link(NamedTuple):
     heading: str = ""
     block: str = ""
     display: str = ""
+
+    def written(self) -> str:
+        """The link as a message names it: its raw text, but a markdown link as
+        ``[display](url)`` with its URL decoded (``My Note.md``, not ``My%20Note.md``)."""
+        if self.kind is LinkKind.MARKDOWN or (self.kind is LinkKind.EMBED and not self.raw.startswith("![[")):
+            bang = "!" if self.kind is LinkKind.EMBED else ""
+            return f"{bang}[{self.display}]({unquote(self.raw)})"
+        return self.raw
 
 
 class Term(NamedTuple):
@@ -201,16 +211,20 @@ class Severity(StrEnum):
 
 
 class Diagnostic(NamedTuple):
-    """Something about the vault a user should know, always naming the file."""
+    """Something about the vault a user should know, always naming the file, and the line
+    (``lineno``, from 1) when it is about one place in it, such as a link; 0 when not."""
 
     path: str
     code: str
     message: str
     severity: Severity = Severity.ERROR
+    lineno: int = 0
 
     def line(self) -> str:
-        """The one-line form printed by the CLI."""
-        return f"{self.path}: {self.code}: {self.message}"
+        """The one-line form printed by the CLI: ``path:line: code: message``, as compilers
+        write it so that editors can jump to the place (``path: code: message`` without a line)."""
+        where = f"{self.path}:{self.lineno}" if self.lineno else self.path
+        return f"{where}: {self.code}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +263,14 @@ class Note:
     """Digests of its shown lines, packed (``evidence.line_digests``): what boilerplate is counted on."""
     boilerplate: bytes = b""
     """Those of ``lines`` it was read without, as boilerplate (``evidence.without_lines``)."""
+    link_lines: tuple[int, ...] = ()
+    """The line each of ``links`` stands on, from 1, in the note's text with its managed blocks
+    taken out (what the parse read: ``link_lines.file_line`` gives the line in the file)."""
+
+    def located_links(self) -> Iterator[tuple[Link, int]]:
+        """Each link with its line (0 where the record holds none, as in a note built by hand)."""
+        lines = self.link_lines if len(self.link_lines) == len(self.links) else (0,) * len(self.links)
+        return zip(self.links, lines, strict=True)
 
 
 @dataclass(frozen=True, slots=True)

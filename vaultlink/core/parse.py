@@ -17,6 +17,7 @@ from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.evidence import NOT_PROSE, boilerplate_of, line_digests, shown_words, visible, without_lines
 from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, frontmatter_extent, split_frontmatter
+from vaultlink.core.link_lines import line_at, lines_of_links
 from vaultlink.core.markdown import parse_ast
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, link_name, packed_counts
 
@@ -107,6 +108,8 @@ def parse_text(path: str, text: str, config: Config, boilerplate: frozenset[int]
         without.visit(parse_ast(without_lines(shown, hidden), config.extensions))
         prose = without.prose
 
+    link_lines = lines_of_links(walk.links, shown, line_at(text, fm.body_offset))
+
     meta = fm.metadata
     reader = _MetaReader(meta)
     aliases = reader.aliases()
@@ -141,6 +144,7 @@ def parse_text(path: str, text: str, config: Config, boilerplate: frozenset[int]
         pairs=bag.pairs,
         lines=lines,
         boilerplate=hidden,
+        link_lines=link_lines,
     )
     return ParsedNote(path, note, tuple(diagnostics))
 

@@ -65,6 +65,8 @@ class ResolvedLink:
     source: str
     link: Link
     resolution: Resolution
+    line: int = 0
+    """Where the link stands in ``source`` (``Note.link_lines``), 0 if unknown."""
 
 
 def fold(text: str) -> str:
@@ -246,31 +248,36 @@ def resolve_all(
 ) -> list[ResolvedLink]:
     """Every link of every note, resolved; ``unreadable`` and ``ignored`` as for ``NoteIndex``."""
     index = NoteIndex(notes, config, unreadable, ignored)
-    return [ResolvedLink(n.path, link, resolve_link(link, n.path, index)) for n in notes for link in n.links]
+    return [
+        ResolvedLink(n.path, link, resolve_link(link, n.path, index), line)
+        for n in notes
+        for link, line in n.located_links()
+    ]
 
 
 def link_diagnostics(resolved: Iterable[ResolvedLink]) -> list[Diagnostic]:
     """Ambiguous, refused, broken links and links to unreadable notes, one diagnostic each,
-    naming the linking note."""
+    naming the linking note and the link's line."""
     out: list[Diagnostic] = []
     for r in resolved:
         res = r.resolution
+        written = r.link.written()
         if res.outcome is Outcome.AMBIGUOUS:
-            out.append(
-                Diagnostic(
-                    r.source,
-                    "ambiguous-link",
-                    f"{r.link.raw} matches {len(res.candidates)} notes: " + ", ".join(res.candidates),
-                )
-            )
+            message = f"{written} matches {len(res.candidates)} notes: " + ", ".join(res.candidates)
+            out.append(link_diagnostic(r, "ambiguous-link", message))
         elif res.outcome is Outcome.REFUSED:
-            out.append(Diagnostic(r.source, "outside-vault", f"{r.link.raw} points outside the vault; ignored"))
+            out.append(link_diagnostic(r, "outside-vault", f"{written} points outside the vault; ignored"))
         elif res.outcome is Outcome.UNREADABLE:
-            message = f"{r.link.raw} leads to {res.target}, which can't be read (see its own problem)"
-            out.append(Diagnostic(r.source, "unreadable-target", message))
+            message = f"{written} leads to {res.target}, which can't be read (see its own problem)"
+            out.append(link_diagnostic(r, "unreadable-target", message))
         elif res.outcome is Outcome.MISSING:
-            out.append(Diagnostic(r.source, "broken-link", f"{r.link.raw} has no note; it would be {res.target}"))
+            out.append(link_diagnostic(r, "broken-link", f"{written} has no note; it would be {res.target}"))
     return out
+
+
+def link_diagnostic(r: ResolvedLink, code: str, message: str) -> Diagnostic:
+    """A problem with one link, at the link's line of its note."""
+    return Diagnostic(r.source, code, message, lineno=r.line)
 
 
 def demote_stub_links(links: Iterable[ResolvedLink], stub_paths: Iterable[str]) -> list[ResolvedLink]:
@@ -280,6 +287,6 @@ def demote_stub_links(links: Iterable[ResolvedLink], stub_paths: Iterable[str]) 
     out = []
     for r in links:
         if r.resolution.outcome is Outcome.NOTE and r.resolution.target in stubs:
-            r = ResolvedLink(r.source, r.link, Resolution(Outcome.MISSING, r.resolution.target))
+            r = ResolvedLink(r.source, r.link, Resolution(Outcome.MISSING, r.resolution.target), r.line)
         out.append(r)
     return out

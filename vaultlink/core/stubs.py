@@ -16,7 +16,7 @@ from vaultlink.core.file_names import name_parts, windows_part_problem
 from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, link_name
 from vaultlink.core.parse import is_stub_text
-from vaultlink.core.resolve import Outcome, ResolvedLink, fold, link_diagnostics
+from vaultlink.core.resolve import Outcome, ResolvedLink, fold, link_diagnostic, link_diagnostics
 from vaultlink.core.scope import FULL_SCOPE, DailyNotes, NoteScope, RuleSet
 
 if TYPE_CHECKING:
@@ -191,16 +191,17 @@ def link_problems(
             renamed = (gone or {}).get(fold(target))
             if renamed is not None:
                 now = f"renamed to {renamed}: update the link" if renamed else "deleted"
-                out.append(Diagnostic(r.source, "gone-note", f"{r.link.raw} leads to {target}, which you {now}"))
+                out.append(link_diagnostic(r, "gone-note", f"{r.link.written()} leads to {target}, which you {now}"))
                 continue
             meant = near_miss(target, near)
             if meant:
-                out.append(Diagnostic(r.source, "probable-typo", f"{r.link.raw} has no note; probably meant {meant}"))
+                message = f"{r.link.written()} has no note; probably meant {meant}"
+                out.append(link_diagnostic(r, "probable-typo", message))
                 continue
             problem = name_problem(target)
             if problem:
-                message = f"{r.link.raw} has no note, and none can be made: {problem}"
-                out.append(Diagnostic(r.source, "unusable-name", message))
+                message = f"{r.link.written()} has no note, and none can be made: {problem}"
+                out.append(link_diagnostic(r, "unusable-name", message))
                 continue
             if policy.daily is not None and policy.daily.is_daily(target):
                 continue
