@@ -60,7 +60,11 @@ def test_wikilink_uses_path_when_stem_is_shared() -> None:
 
 
 def test_markdown_links_when_obsidian_uses_them() -> None:
+    """As Obsidian writes them: the shortest path (the file name where it is unique) by default,
+    from the note's folder under "relative" (tests/test_link_style.py has each format)."""
     style = LinkStyle(["a/My note.md", "b/x.md"], Config(use_markdown_links=True))
+    assert style.link("a/My note.md", "b/x.md") == "[My note](My%20note.md)"
+    style = LinkStyle(["a/My note.md", "b/x.md"], Config(use_markdown_links=True, new_link_format="relative"))
     assert style.link("a/My note.md", "b/x.md") == "[My note](../a/My%20note.md)"
 
 
