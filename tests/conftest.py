@@ -4,7 +4,7 @@
 machines but not in a user's clone: tests that need it are skipped when it is absent.
 
 Hypothesis runs under one of two profiles: ``ci`` (each property's full number of examples)
-where the environment says ``CI=true``, as CI services do, and ``dev`` (a fifth of them)
+where the environment says ``CI=true``, as CI services do, and ``dev`` (a tenth of them)
 elsewhere; ``HYPOTHESIS_PROFILE`` picks one by name. A property states its ``ci`` count through
 ``examples(n)``. The quick loop is ``pytest -m "not slow"`` (README, Development).
 """
@@ -16,22 +16,38 @@ import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
 from hypothesis import settings
 
+T = TypeVar("T")
+
 settings.register_profile("ci", max_examples=100)
-settings.register_profile("dev", max_examples=20)
+settings.register_profile("dev", max_examples=10)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 settings.load_profile(PROFILE)
 
 
+def slow_but(values: Iterable[T], *quick: T) -> list[Any]:
+    """A parametrized test's values, those in ``quick`` run by the quick loop and the others
+    marked ``slow`` (the full suite, and CI, run them all): one or two cases of a sweep say
+    whether it still holds while you work."""
+    out: list[Any] = []
+    for value in values:
+        if value in quick:
+            out.append(value)
+        else:  # a tuple holds the values of several names
+            out.append(pytest.param(*value if isinstance(value, tuple) else (value,), marks=pytest.mark.slow))
+    return out
+
+
 def examples(ci: int) -> int:
     """A property's number of examples: ``ci`` under the ci profile, scaled down with the loaded
-    profile (a fifth under dev), never below 5."""
+    profile (a tenth under dev), never below 5."""
     return max(5, ci * settings.default.max_examples // 100)
 
 

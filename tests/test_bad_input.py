@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ONE_CITER, VaultFactory, examples
+from conftest import ONE_CITER, VaultFactory, examples, slow_but
 from faultkit import folders, recording, snapshot, temp_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -363,7 +363,7 @@ UNREADABLE = {
 }
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", slow_but(CASES, *(name for name in CASES if name != "5 MB single line")))
 def test_explicit_bad_input_never_raises_is_idempotent_and_restored(
     make_vault: VaultFactory, tmp_path: Path, name: str
 ) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CACHE_ONLY, VaultFactory, examples, mtimes, pristine_sample, run, snapshot, state_files
+from conftest import CACHE_ONLY, VaultFactory, examples, mtimes, pristine_sample, run, slow_but, snapshot, state_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -546,7 +546,7 @@ CHANGES: dict[str, tuple[Callable[[Path], None], int | None]] = {
 }
 
 
-@pytest.mark.parametrize("change", list(CHANGES))
+@pytest.mark.parametrize("change", slow_but(CHANGES, "edit", "settings", "option-top"))
 def test_any_change_ends_the_no_op_and_gives_the_uncached_result(synced_twins: tuple[Path, Path], change: str) -> None:
     cached, plain = synced_twins
     mutate, top = CHANGES[change]
@@ -652,7 +652,7 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], bool | None]] = {
 }
 
 
-@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("damage", slow_but(DAMAGE, "garbage", "row-not-json"))
 def test_damaged_cache_is_survived_and_rebuilt(synced_twins: tuple[Path, Path], damage: str) -> None:
     cached, plain = synced_twins
     spoil, warned = DAMAGE[damage]
@@ -675,7 +675,7 @@ def test_damaged_cache_is_survived_and_rebuilt(synced_twins: tuple[Path, Path], 
     assert state_files(cached) == CACHE_ONLY
 
 
-@pytest.mark.parametrize("damage", ["garbage", "foreign"])
+@pytest.mark.parametrize("damage", slow_but(["garbage", "foreign"], "garbage"))
 def test_cli_reports_a_damaged_cache_in_one_warning_line(synced_twins: tuple[Path, Path], damage: str) -> None:
     cached, plain = synced_twins
     DAMAGE[damage][0](cached / STATE / CACHE_FILE)

@@ -74,6 +74,7 @@ def test_completion_scripts_are_produced(shell: str) -> None:
     assert "_VAULTLINK_COMPLETE" in script
 
 
+@pytest.mark.slow
 def test_note_names_complete_for_related(vault: Path) -> None:
     assert complete(vault, "al") == ["Alpha"]
     assert complete(vault, "FIL") == [f"Filler {i}" for i in range(5)]

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import slow_but
 from faultkit import folders, mode_of, snapshot, temp_files
 
 import vaultlink.scan
@@ -194,7 +195,8 @@ class DiskFills:
 
 
 @pytest.mark.parametrize(
-    ("op", "k"), [("write", 1), ("mkstemp", 9), ("write", 9), ("fsync", 9), ("chmod", 9), ("replace", 9)]
+    ("op", "k"),
+    slow_but([("write", 1), ("mkstemp", 9), ("write", 9), ("fsync", 9), ("chmod", 9), ("replace", 9)], ("replace", 9)),
 )
 def test_disk_full_from_the_kth_write_on_reports_each_file_and_touches_nothing_else(
     case: Case, vault: Path, monkeypatch: pytest.MonkeyPatch, op: str, k: int
@@ -291,6 +293,7 @@ def test_read_only_note_is_left_alone_and_reported(case: Case, vault: Path) -> N
     assert all(after[rel] == case.reference[rel] for rel in case.planned - {"area1/crlf note.md"})
 
 
+@pytest.mark.slow
 def test_read_only_note_is_named_on_one_line_by_the_cli(vault: Path) -> None:
     (vault / "area1" / "crlf note.md").chmod(0o444)
     done = _sync_cli(vault)

@@ -363,6 +363,7 @@ def test_flatten_of_a_list_that_contains_itself_ends() -> None:
     assert (flat.strings, flat.cyclic) == (("x",), True)
 
 
+@pytest.mark.slow
 def test_flatten_of_a_deep_list_does_not_recurse() -> None:
     deep: list[object] = ["bottom"]
     for _ in range(100_000):

@@ -302,6 +302,7 @@ def sample_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 @requires_chromium
 def test_sample_page_renders_the_graph_and_fetches_nothing(
     sample_page: Path, proxy: RecordingProxy, tmp_path: Path
@@ -324,6 +325,7 @@ def test_sample_page_renders_the_graph_and_fetches_nothing(
     assert len(folder_colours) >= 4, folder_colours  # the notes of four folders at least, in their colours
 
 
+@pytest.mark.slow
 @requires_chromium
 def test_search_then_details_show_related_links_backlinks_and_path(sample_page: Path, tmp_path: Path) -> None:
     assert CHROMIUM is not None
@@ -345,6 +347,7 @@ def test_search_then_details_show_related_links_backlinks_and_path(sample_page: 
     assert after == first
 
 
+@pytest.mark.slow
 @requires_chromium
 def test_hostile_titles_are_shown_as_text_and_run_nothing(make_vault: VaultFactory, tmp_path: Path) -> None:
     assert CHROMIUM is not None
@@ -366,6 +369,7 @@ def test_hostile_titles_are_shown_as_text_and_run_nothing(make_vault: VaultFacto
     assert title == hostile
 
 
+@pytest.mark.slow
 @requires_chromium
 def test_refining_runs_forceatlas2_in_a_worker_that_fetches_nothing(
     sample_page: Path, proxy: RecordingProxy, tmp_path: Path

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,7 +65,7 @@ def test_one_node_or_none_stays_where_it_was() -> None:
     assert layout([], [], np.zeros((0, 2))).shape == (0, 2)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     st.integers(min_value=2, max_value=40).flatmap(
         lambda n: st.tuples(

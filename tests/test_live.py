@@ -220,6 +220,7 @@ def test_link_to_a_missing_note_creates_its_stub(vault: Path, clock: FakeClock) 
     assert nothing_written(live.update(["Phantom Idea.md"]))  # the stub's own event
 
 
+@pytest.mark.slow
 def test_sample_vault_edits_creates_deletes_and_moves(tmp_path: Path, clock: FakeClock) -> None:
     root = tmp_path / "vault"
     shutil.copytree(pristine_sample(), root)
@@ -403,6 +404,7 @@ TOPICS = tuple(
 )
 
 
+@pytest.mark.slow
 def test_mass_change_is_one_batch_and_converges(make_vault: VaultFactory, clock: FakeClock) -> None:
     files = {
         f"notes/n{i:03}.md": f"# Note {i}\n\nSee [[n{(i + 1) % 220:03}]].\n\n" + prose(TOPICS[i % 10], times=2)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from conftest import examples, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -113,6 +114,7 @@ def sync_in_a_process(root: Path, hash_seed: int, *options: str) -> None:
     subprocess.run([sys.executable, "-m", "vaultlink", "sync", "-q", *options, str(root)], check=True, env=env)
 
 
+@pytest.mark.slow
 def test_every_process_writes_the_same_bytes(tmp_path: Path) -> None:
     """Processes hash strings with different salts: nothing written may depend on set order."""
     outputs = []
@@ -124,6 +126,7 @@ def test_every_process_writes_the_same_bytes(tmp_path: Path) -> None:
     assert b"Shots" in outputs[0]["Harbour.md"] or b"Shots" in outputs[0]["Boats.md"]
 
 
+@pytest.mark.slow
 def test_a_cache_another_process_wrote_changes_nothing(tmp_path: Path) -> None:
     expected = uncached_sync(vault_at(tmp_path / "plain"))
     root = vault_at(tmp_path / "cached")

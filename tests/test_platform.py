@@ -168,6 +168,7 @@ def test_watched_paths_use_slashes_whatever_the_separator(monkeypatch: pytest.Mo
     assert vault_files.relative_to(Path("C:\\vault"), "D:\\vault\\Note.md") is None  # another drive
 
 
+@pytest.mark.slow
 def test_vaultlink_runs_where_it_cannot_import_fcntl(make_vault: VaultFactory) -> None:
     """Every module of vaultlink imports, and the CLI syncs, with ``import fcntl`` refused to
     vaultlink's own code as on Windows (tests/no_fcntl; portalocker keeps its locker)."""

@@ -21,6 +21,7 @@ from rankers.parts import Parts
 from vaultlink.core.rank import RankIndex
 
 
+@pytest.mark.slow
 def test_the_parts_add_up_to_v21s_scores() -> None:
     scan = scan_vault(pristine_sample())
     index = RankIndex(scan.notes, scan.links, scan.config)

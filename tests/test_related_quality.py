@@ -120,6 +120,7 @@ def test_measure_leaves_out_the_query_and_notes_still_linked_to_it(make_vault: V
     assert ranks == {"all": [1, 3]}  # a's list is just [d]; d's is [a, b, c]
 
 
+@pytest.mark.slow
 def test_tfidf_ranks_the_note_sharing_rare_words_first(make_vault: VaultFactory) -> None:
     pytest.importorskip("sklearn")
     root = make_vault(
@@ -132,6 +133,7 @@ def test_tfidf_ranks_the_note_sharing_rare_words_first(make_vault: VaultFactory)
     assert baselines.tfidf_ranker(scan_vault(root))("a.md", frozenset()) == ["b.md"]
 
 
+@pytest.mark.slow
 def test_a_run_on_the_sample_vault_reports_every_method_and_leaves_the_vault_alone(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

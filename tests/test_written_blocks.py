@@ -170,6 +170,7 @@ def test_wilson_interval_holds_the_share() -> None:
     assert tally.wilson(0, 0) == (0.0, 1.0)
 
 
+@pytest.mark.slow  # benchmark-like: against scikit-learn, whose import alone takes seconds
 def test_cjk_runs_become_bigrams_and_other_text_reads_as_scikit_learn_reads_it() -> None:
     sklearn = pytest.importorskip("sklearn.feature_extraction.text")
     english = "The quick brown fox's 2 jumps over the lazy dog, again and again."
