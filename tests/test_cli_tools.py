@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, SMALL_VAULT, VaultFactory, lines, run, snapshot
+from tests.conftest import ROOT, SMALL_VAULT, VaultFactory, lines, run, slow_but, snapshot
 from vaultlink import app
 
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
@@ -67,7 +67,7 @@ def complete(vault: Path, words: str) -> list[str]:
     return [line.split(",", 1)[1] for line in out.splitlines() if line]
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+@pytest.mark.parametrize("shell", slow_but(["bash", "zsh", "fish"], "bash"))  # each a fresh interpreter
 def test_completion_scripts_are_produced(shell: str) -> None:
     script = completion(_VAULTLINK_COMPLETE=f"{shell}_source")
     assert "_vaultlink_completion" in script
