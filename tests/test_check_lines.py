@@ -184,3 +184,12 @@ def test_a_problem_with_the_whole_file_has_no_line(make_vault: VaultFactory) -> 
     root = make_vault({"bad.md": "---\ntags: [unclosed\n---\nbody\n"})
     [line] = lines(run("check", str(root), "-q").stdout)
     assert line.startswith("bad.md: frontmatter: ")
+
+
+def test_a_link_to_a_note_renamed_under_watch_is_named_at_its_line(make_vault: VaultFactory) -> None:
+    root = make_vault(
+        {".vaultlink/gone": '{"a.md": "b.md"}', "b.md": "# B\n", "C.md": "# C\n\nFirst.\n\nSee [[a]] again.\n"}
+    )
+    assert lines(run("check", str(root), "-q").stdout) == [
+        "C.md:5: gone-note: [[a]] leads to a.md, which you renamed to b.md: update the link"
+    ]
