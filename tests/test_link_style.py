@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from tests.conftest import VaultFactory, examples
+from tests.conftest import VaultFactory, examples, snapshot
 from vaultlink import app
 from vaultlink.core.config import Config
 from vaultlink.core.link_style import LinkStyle
@@ -102,5 +102,9 @@ def test_every_link_written_resolves_to_the_note_it_names(paths: list[str], link
 )
 def test_sync_writes_backlinks_in_the_vaults_link_format(make_vault: VaultFactory, app_json: str, entry: str) -> None:
     root = make_vault({".obsidian/app.json": app_json, "x/B.md": "# B\n", "sub/A.md": "# A\n\nSee [[B]].\n"})
+    before = snapshot(root)
     app.sync(root)
     assert entry in (root / "x" / "B.md").read_text().splitlines()
+    assert app.sync(root).pending == 0, "a second sync has nothing to do"
+    app.clean(root)
+    assert snapshot(root) == before
