@@ -180,10 +180,15 @@ def test_lines_count_the_blocks_vaultlink_wrote_above_the_link(make_vault: Vault
     assert "[[Missing]]" in note.read_text().splitlines()[9]
 
 
-def test_a_problem_with_the_whole_file_has_no_line(make_vault: VaultFactory) -> None:
-    root = make_vault({"bad.md": "---\ntags: [unclosed\n---\nbody\n"})
-    [line] = lines(run("check", str(root), "-q").stdout)
-    assert line.startswith("bad.md: frontmatter: ")
+def test_a_yaml_error_is_named_at_its_line_and_a_problem_with_the_whole_file_at_none(
+    make_vault: VaultFactory,
+) -> None:
+    root = make_vault({"bad.md": "---\ntitle: x\ntags: [unclosed\n---\nbody\n", "bin.md": b"\x00"})
+    assert lines(run("check", str(root), "-q").stdout) == [
+        "bad.md:4: frontmatter: invalid YAML frontmatter: did not find expected ',' or ']' "
+        "(while parsing a flow sequence on line 3)",
+        "bin.md: binary: contains NUL bytes (not a text note); skipped",
+    ]
 
 
 def test_a_link_to_a_note_renamed_under_watch_is_named_at_its_line(make_vault: VaultFactory) -> None:

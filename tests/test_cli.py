@@ -151,7 +151,7 @@ EXPECTED_PROBLEMS = {
     ("links.md:3", "broken-link"),
     ("links.md:5", "ambiguous-link"),
     ("links.md:7", "outside-vault"),
-    ("badfm.md", "frontmatter"),
+    ("badfm.md:3", "frontmatter"),
     ("latin1.md", "invalid-utf8"),
     ("nul.md", "binary"),
 }

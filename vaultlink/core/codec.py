@@ -34,7 +34,7 @@ def encode_parsed(parsed: ParsedNote) -> str:
         [
             parsed.path,
             None if note is None else _encode_note(note),
-            [[d.path, d.code, d.message, d.severity.value] for d in parsed.diagnostics],
+            [[d.path, d.code, d.message, d.severity.value, d.lineno] for d in parsed.diagnostics],
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -73,7 +73,7 @@ def decode_parsed(text: str) -> ParsedNote:
         return ParsedNote(
             _str(path),
             None if note is None else _decode_note(note),
-            tuple(Diagnostic(_str(p), _str(c), _str(m), Severity(s)) for p, c, m, s in diagnostics),
+            tuple(Diagnostic(_str(p), _str(c), _str(m), Severity(s), _int(n)) for p, c, m, s, n in diagnostics),
         )
     except (TypeError, KeyError, AttributeError, RecursionError) as exc:  # wrong shapes: not our encoding
         raise ValueError(f"not a cached note: {exc}") from exc

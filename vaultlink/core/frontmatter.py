@@ -61,12 +61,14 @@ _OPENERS: tuple[tuple[str, str, BaseHandler], ...] = (
 
 @dataclass(frozen=True)
 class Frontmatter:
-    """``format`` is "" when the note has none; ``body_offset`` indexes the body in the text."""
+    """``format`` is "" when the note has none; ``body_offset`` indexes the body in the text;
+    ``error_line`` is the note's line the parser's ``error`` is on (0 when it says none)."""
 
     format: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     body_offset: int = 0
     error: str = ""
+    error_line: int = 0
 
 
 def _first_line(text: str) -> str:
@@ -88,7 +90,7 @@ def split_frontmatter(text: str) -> Frontmatter:
     try:
         data = handler.load(fm)
     except Exception as exc:
-        return Frontmatter(name, {}, offset, _one_line(exc))
+        return Frontmatter(name, {}, offset, _one_line(exc), _error_line(exc))
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -123,12 +125,20 @@ def _opens(first_line: str, opener: str) -> bool:
     return len(first_line) >= 3 and set(first_line) == {opener[0]}
 
 
+def _error_line(exc: Exception) -> int:
+    """The note's line a YAML error is on (the frontmatter text starts on the opening ``---``
+    line, so its line N is the note's N+1); 0 for another parser's error."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        return exc.problem_mark.line + 1
+    return 0
+
+
 def _one_line(exc: Exception) -> str:
     """The parser's error as one line a person reads. PyYAML's own text names positions in
-    ``"<unicode string>"`` over several lines; it is told instead as the note's line numbers
-    (the frontmatter text starts on the opening ``---`` line, so its line N is the note's N+1)."""
+    ``"<unicode string>"`` over several lines; its line is told apart (``_error_line``, which
+    ``check`` prints before the message), and a second position as the note's line number."""
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        told = f"line {exc.problem_mark.line + 1}: {exc.problem or 'cannot be read'}"
+        told = exc.problem or "cannot be read"
         if exc.context and exc.context_mark is not None and exc.context_mark.line != exc.problem_mark.line:
             told += f" ({exc.context} on line {exc.context_mark.line + 1})"
         elif exc.context:

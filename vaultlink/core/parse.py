@@ -93,7 +93,8 @@ def parse_text(path: str, text: str, config: Config, boilerplate: frozenset[int]
     text = remove_spans(text, scan.blocks)
     fm = split_frontmatter(text)
     if fm.error:
-        diagnostics.append(Diagnostic(path, "frontmatter", f"invalid {fm.format.upper()} frontmatter: {fm.error}"))
+        message = f"invalid {fm.format.upper()} frontmatter: {fm.error}"
+        diagnostics.append(Diagnostic(path, "frontmatter", message, lineno=fm.error_line))
     for problem in scan.problems:
         diagnostics.append(Diagnostic(path, "managed-block", problem, Severity.WARNING))
     body = text[fm.body_offset :]
