@@ -287,13 +287,13 @@ def test_codec_round_trips_generated_notes(text: str, path: str) -> None:
 
 
 NOTE_FIELD_NAMES = ("path", "title", "aliases", "tags", "headings", "links", "terms", "format", "keys", "offset")
-NOTE_FIELD_NAMES += ("words", "counts", "is_stub", "forms", "pairs", "lines", "boilerplate")
+NOTE_FIELD_NAMES += ("words", "counts", "is_stub", "forms", "pairs", "lines", "boilerplate", "language")
 
 
 def note_json(**fields: str) -> str:
     """A cached ParsedNote whose note has every field in its place (as JSON text), ``fields`` replaced:
     so each malformed case below breaks exactly the field it names."""
-    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""']
+    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""', '"en"']
     base = dict(zip(NOTE_FIELD_NAMES, defaults, strict=True))
     base.update(fields)
     return f'["a.md", [{",".join(base[name] for name in NOTE_FIELD_NAMES)}], []]'
@@ -334,6 +334,7 @@ MALFORMED = {
     "pairs-not-ascii": note_json(pairs='"AAAAé"'),
     "lines-not-8-bytes": note_json(lines='"AAAAAA=="'),
     "boilerplate-list": note_json(boilerplate="[1]"),
+    "language-number": note_json(language="1"),
     "severity": '["a.md", null, [["a.md","code","msg","fatal"]]]',
     "diagnostic-short": '["a.md", null, [["a.md","code"]]]',
 }

@@ -60,6 +60,7 @@ def _encode_note(note: Note) -> list[Any]:
         base64.b64encode(note.pairs).decode("ascii"),
         base64.b64encode(note.lines).decode("ascii"),
         base64.b64encode(note.boilerplate).decode("ascii"),
+        note.language,
     ]
 
 
@@ -84,7 +85,7 @@ _TERM_KINDS = {k.value: k for k in TermKind}
 
 def _decode_note(fields: list[Any]) -> Note:
     path, title, aliases, tags, headings, links, terms, fm_format, keys, offset = fields[:10]
-    words, counts, is_stub, forms, pairs, lines, boilerplate = fields[10:]
+    words, counts, is_stub, forms, pairs, lines, boilerplate, language = fields[10:]
     if type(links) is not list or type(terms) is not list or type(is_stub) is not bool:
         raise ValueError("links, terms or is_stub have the wrong type")
     if type(words) is not list or type(counts) is not list or len(words) != len(counts):
@@ -114,6 +115,7 @@ def _decode_note(fields: list[Any]) -> Note:
         pairs=_packed(pairs, 4),
         lines=_packed(lines, 8),
         boilerplate=_packed(boilerplate, 8),
+        language=sys.intern(_str(language)),
     )
 
 

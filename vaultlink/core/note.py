@@ -249,6 +249,8 @@ class Note:
     """Digests of its shown lines, packed (``evidence.line_digests``): what boilerplate is counted on."""
     boilerplate: bytes = b""
     """Those of ``lines`` it was read without, as boilerplate (``evidence.without_lines``)."""
+    language: str = "en"
+    """The language its words were read in (``language.note_language``): what stems them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,159 @@
+"""Which language a note is written in, and which stopwords and stemmer each of its words takes.
+
+A note's language comes from its frontmatter (``lang`` or ``language``), else from the vault's
+``language`` setting, else (``"auto"``, the default) from its text: scripts first (kana makes it
+Japanese, Han Chinese, Cyrillic Russian), then, among Latin-script languages, votes of a few
+function words each language writes constantly and the others hardly ever. English wins unless
+another language clearly outvotes it, so a short or ambiguous note reads as before. No library:
+a statistical detector (langdetect, lingua) is slower to import than this whole module takes on a
+vault, needs a seed to be deterministic, and still guesses on a note of ten words.
+
+A word takes its note's language when it is written in that language's script, else its script's
+own (a Latin word in a Chinese note is English, a Cyrillic word in a German note Russian). Han and
+kana runs are never stemmed: ``segment.py`` cuts them into words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+DEFAULT = "en"
+AUTO = "auto"
+CJK_LANGUAGES = frozenset({"zh", "ja"})
+
+SNOWBALL: dict[str, str] = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian", "fi": "finnish",
+    "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian",
+    "it": "italian", "lt": "lithuanian", "nb": "norwegian", "ne": "nepali", "nl": "dutch", "no": "norwegian",
+    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
+    "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+"""ISO 639-1 code -> Snowball stemmer (snowballstemmer.algorithms())."""
+
+STOPWORD_FILES: dict[str, str] = {
+    "ar": "arabic", "bg": "bulgarian", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
+    "el": "greek", "es": "spanish", "fa": "persian", "fi": "finnish", "fr": "french", "he": "hebrew",
+    "hi": "hindi", "hu": "hungarian", "id": "indonesian", "it": "italian", "ja": "japanese", "ko": "korean",
+    "nb": "norwegian", "nl": "dutch", "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian",
+    "ru": "russian", "sk": "slovak", "sv": "swedish", "tr": "turkish", "uk": "ukrainian", "vi": "vietnamese",
+    "zh": "chinese",
+}  # fmt: skip
+"""ISO 639-1 code -> the ``stop-words`` package's list (English keeps ``terms.STOPWORDS``)."""
+
+KNOWN = frozenset({DEFAULT, *SNOWBALL, *STOPWORD_FILES})
+
+CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "bg", "sr"})
+GREEK_LANGUAGES = frozenset({"el"})
+CAPITALISED_NOUNS = frozenset({"de", "lb"})
+"""Languages that capitalise every noun: a run of Capitalised words there is no named entity."""
+
+# Function words that mark a Latin-script language: frequent in any of its prose, rare as words of
+# the others (no word is in two lists). Short notes give few votes, so each list is short and common.
+_MARKERS: dict[str, frozenset[str]] = {
+    lang: frozenset(words.split())
+    for lang, words in {
+        "en": "the and of to is that with for was are this be by from which have not it you",
+        "de": "der das und ist nicht eine mit dem auf für sich auch wird oder ich wir zu",
+        "fr": "les est une qui dans pour avec sont elle nous vous pas",
+        "es": "el los las del una por para como más pero",
+        "it": "gli che è della nel sono anche alla questo degli delle",
+        "pt": "não são também uma pelo pela dos das",
+        "nl": "het een dat niet voor zijn ook maar bij door wordt",
+        "sv": "och är på för inte jag också",
+    }.items()
+}
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_KANA = "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+CJK_CHARS = _HAN + _KANA + "\u3005"  # 々, the kanji repeat mark
+"""The characters ``segment.py`` cuts into words: Han and kana (Hangul is written with spaces)."""
+_SCRIPTS = re.compile(rf"([{_KANA}])|([{_HAN}])|([\u0400-\u04ff])|([a-zA-Z\u00c0-\u024f])")
+_LATIN_WORD = re.compile(r"[a-zA-Z\u00c0-\u024f]+")
+_SAMPLE = 20_000
+"""Characters of a note's text that detection reads: enough for any language, bounded for long notes."""
+
+
+def detect(texts: Iterable[str]) -> str:
+    """The language of a note's text, as an ISO 639-1 code (``DEFAULT`` when nothing says otherwise)."""
+    sample = "\n".join(texts)[:_SAMPLE]
+    kana = han = cyrillic = latin = 0
+    for k, h, c, _ in _SCRIPTS.findall(sample):
+        if k:
+            kana += 1
+        elif h:
+            han += 1
+        elif c:
+            cyrillic += 1
+        else:
+            latin += 1
+    letters = kana + han + cyrillic + latin
+    if not letters:
+        return DEFAULT
+    # A CJK character says as much as a Latin word: weigh them so, not as one letter each.
+    if kana + han and (kana + han) * 5 >= latin:
+        return "ja" if kana * 4 >= kana + han else "zh"
+    if cyrillic > latin:
+        return "ru"
+    return _voted([w.casefold() for w in _LATIN_WORD.findall(sample) if w.islower() or w.istitle()])
+
+
+def _voted(words: list[str]) -> str:
+    """The Latin-script language whose markers ``words`` (lower or Title case as written: "MIT" is no
+    "mit") hold clearly most of, else English."""
+    votes = Counter({lang: 0 for lang in _MARKERS})
+    for word in words:
+        for lang, markers in _MARKERS.items():
+            if word in markers:
+                votes[lang] += 1
+                break
+    best, count = max(votes.items(), key=lambda item: (item[1], item[0] == DEFAULT))
+    if best != DEFAULT and count >= max(3, len(words) / 50) and count >= 2 * votes[DEFAULT]:
+        return best
+    return DEFAULT
+
+
+def note_language(metadata: Mapping[str, Any], texts: Iterable[str], setting: str) -> str:
+    """A note's language: its frontmatter's ``lang`` or ``language`` (a known code), else the vault's
+    ``setting`` (a code), else, for ``"auto"``, what ``detect`` finds."""
+    for key in ("lang", "language"):
+        value = metadata.get(key)
+        if isinstance(value, str):
+            code = normal_code(value)
+            if code in KNOWN:
+                return code
+    if setting != AUTO:
+        return setting
+    return detect(texts)
+
+
+def normal_code(value: str) -> str:
+    """``"de-AT"`` or ``"DE_at"`` -> ``"de"``; ``"zh-Hant"`` -> ``"zh"``."""
+    return re.split(r"[-_]", value.strip().casefold(), maxsplit=1)[0]
+
+
+def script_language(note: str, word: str) -> str:
+    """The language ``word`` (one token, not CJK) is read in, in a note of language ``note``."""
+    first = word[0]
+    if "\u0400" <= first <= "\u04ff":
+        return note if note in CYRILLIC_LANGUAGES else "ru"
+    if "\u0370" <= first <= "\u03ff":
+        return "el"
+    if note in CJK_LANGUAGES or note in CYRILLIC_LANGUAGES or note in GREEK_LANGUAGES:
+        return DEFAULT
+    return note
+
+
+@lru_cache(maxsize=64)
+def stopwords(language: str) -> frozenset[str]:
+    """The ``stop-words`` package's list for ``language`` (empty when it has none), loaded once."""
+    name = STOPWORD_FILES.get(language)
+    if name is None:
+        return frozenset()
+    from stop_words import get_stop_words  # lazily: an English vault never loads a list
+
+    return frozenset(w.casefold() for w in get_stop_words(name))
