@@ -60,7 +60,7 @@ _MARKERS: dict[str, frozenset[str]] = {
         "en": "the and of to is that with for was are this be by from which have not it you",
         "de": "der das und ist nicht eine mit dem auf für sich auch wird oder ich wir zu",
         "fr": "les est une qui dans pour avec sont elle nous vous pas",
-        "es": "el los las del una por para como más pero",
+        "es": "el los las del una por para como más pero muy está también sus",
         "it": "gli che è della nel sono anche alla questo degli delle",
         "pt": "não são também uma pelo pela dos das",
         "nl": "het een dat niet voor zijn ook maar bij door wordt",
