@@ -196,3 +196,21 @@ def test_clean_gives_the_fixture_vault_back(synced_languages: Path, tmp_path: Pa
     shutil.copytree(synced_languages, copy)
     app.clean(copy, cache=app.NO_CACHE)
     assert {k: v for k, v in snapshot(copy).items() if not k.startswith(".")} == snapshot(LANGUAGES)
+
+
+def test_a_patched_ranking_of_a_cjk_save_ranks_as_a_rebuild() -> None:
+    """The watcher's patch (``rank/patch.py``) after a save that moves no word: exact, since a CJK
+    note's words depend on its own text only (no vault names in the segmenter's dictionary)."""
+    from test_rank_patch import patch_and_rebuild
+
+    files = {p.name: p.read_text() for p in LANGUAGES.glob("*.md")}
+    body = files["酸面包.md"].split("\n", 2)[2]
+    base, index, rebuilt = patch_and_rebuild(files, {"酸面包.md": "# 酸面包\n\n" + body + body})
+    assert base.related("酸面包.md", top=1000) != rebuilt.related("酸面包.md", top=1000)
+    assert index.related_all(top=1000) == rebuilt.related_all(top=1000)
+
+
+def test_no_word_marks_two_languages() -> None:
+    from vaultlink.core import language
+
+    assert len(language._LANGUAGE_OF_MARKER) == sum(map(len, language._MARKERS.values()))
