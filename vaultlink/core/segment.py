@@ -23,6 +23,14 @@ from vaultlink.core.language import CJK_CHARS, stopwords
 CJK_RUN = re.compile(f"([{CJK_CHARS}]+)")
 """A run of Han and kana, as a group: ``CJK_RUN.split`` keeps the runs, at odd places."""
 _KANA = re.compile("[\u3040-\u309f\u30a0-\u30fa\u31f0-\u31ff\uff66-\uff9f]")
+_ZH_CONTENT = ("n", "v", "a", "b", "i", "j", "l", "s", "eng")
+"""jieba's part-of-speech tags of content words: nouns, verbs, adjectives, distinguishing words (天然),
+idioms, abbreviations, set phrases, places, Latin words. Not pronouns (我们), conjunctions (如果),
+prepositions, particles, adverbs, numerals, measure words, time and direction words: these break a
+phrase as English stopwords do. (The ``stop-words`` Chinese list holds single characters only.)"""
+_ZH_NOT = frozenset({"vshi", "vyou"})  # 是, 有
+_ZH_STOP = frozenset("需要 没有 进行 就是 还是 可能 应该 能够 已经 觉得 知道 认为 表示 包括 所有 这样 那样".split())
+"""Verbs and words of every subject that jieba tags as content."""
 _JA_CONTENT = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
 _JA_INFLECTED = frozenset({"動詞", "形容詞"})
 
@@ -42,8 +50,16 @@ def pieces(run: str, language: str) -> tuple[Piece, ...]:
     has kana; Chinese otherwise."""
     if language == "ja" or _KANA.search(run):
         return _japanese(run)
-    stop = stopwords("zh")
-    return tuple(Piece(w, w, len(w) > 1 and w not in stop) for w in _jieba().cut(run, False))
+    stop = _zh_stopwords()
+    return tuple(
+        Piece(w, w, len(w) > 1 and tag.startswith(_ZH_CONTENT) and tag not in _ZH_NOT and w not in stop)
+        for w, tag in _jieba().tag(run)
+    )
+
+
+@lru_cache(maxsize=1)
+def _zh_stopwords() -> frozenset[str]:
+    return stopwords("zh") | _ZH_STOP
 
 
 def _japanese(run: str) -> tuple[Piece, ...]:

@@ -358,7 +358,7 @@ def name_terms(names: Iterable[str], language: str = lang.DEFAULT) -> list[Term]
     for name in names:
         words = _WORD.findall(name)
         if CJK_RUN.search(name):  # each CJK run as its words
-            words = [p.text for k, part in enumerate(CJK_RUN.split(name)) for p in _name_part(k, part, language)]
+            words = [p.form for k, part in enumerate(CJK_RUN.split(name)) for p in _name_part(k, part, language)]
         if not 2 <= len(words) <= _MAX_WORDS:
             continue
         key = phrase_key(words, language)
