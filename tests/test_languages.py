@@ -105,6 +105,8 @@ def test_a_cjk_name_is_mentioned_where_it_is_a_substring_however_the_text_is_cut
     assert cjk_mentions("面包店", "在新宿的一家小面包店买了面包。")
     assert not cjk_mentions("酵母面包", "面包里没有酵母。")  # both words, not together
     assert cjk_mentions("Tokyo 旅行", "我们的 Tokyo 旅行很好。")
+    assert cjk_mentions("mysql架构", "讨论mysql架构的问题")
+    assert not cjk_mentions("mysql架构", "mysql很好。这个架构很好")  # the Latin word must touch the run
 
 
 def test_a_parsed_cjk_note_keeps_its_language_through_the_cache() -> None:

@@ -207,7 +207,7 @@ def analyse_prose(
     for text in texts:
         start = len(seen)
         if CJK_RUN.search(text):
-            pairs.update(mention_grams(text, grammed))
+            pairs.update(mention_grams(text, grammed, language))
         for run in _content_runs(text, language):
             seen += run
             if len(run) < 2:
@@ -238,7 +238,7 @@ def analyse_prose(
     for run in _content_runs(named, language):
         seen += run
     if grammed or CJK_RUN.search(named):
-        mention_grams(named, grammed)
+        mention_grams(named, grammed, language)
     word_counts = Counter(w.stem for w in seen)
     word_forms = dict(reversed([(w.stem, w.form) for w in seen]))  # each stem's first form
     ordered = sorted(word_counts)
@@ -252,16 +252,26 @@ def analyse_prose(
 _CJK_SPACE = re.compile(rf"(?<={CJK_RUN.pattern[1:-2]}) (?={CJK_RUN.pattern[1:-2]})")
 
 
-def mention_grams(text: str, into: set[str]) -> list[int]:
+_LAST_TOKEN = re.compile(r"([^\W\d_][\w'-]*[^\W_]|[^\W\d_])[ \t]*$")
+_FIRST_TOKEN = re.compile(r"[ \t]*([^\W\d_][\w'-]*[^\W_]|[^\W\d_])")
+
+
+def mention_grams(text: str, into: set[str], language: str) -> list[int]:
     """The character pairs of ``text``'s CJK runs (``segment.grams``), added to ``into``, and the pair
     code of each with the next: a name written in CJK is mentioned where a note holds all of its
-    pairs and codes, that is where it is a substring of the note (``name_keys``)."""
+    pairs and codes, that is where it is a substring of the note (``name_keys``). A content word
+    written right before or after a run (``mysql架构``, ``Tokyo 旅行``) pairs with its nearest pair,
+    so that such a name is not mentioned by a note saying "mysql" here and "架构" there."""
     codes = []
-    for run in CJK_RUN.findall(text):
-        found = grams(run)
+    parts = CJK_RUN.split(text)
+    for k in range(1, len(parts), 2):
+        found = grams(parts[k])
         into.update(found)
         words = [_cjk_word(g, g) for g in found]
-        codes += pair_codes(words)
+        before, after = _LAST_TOKEN.search(parts[k - 1]), _FIRST_TOKEN.match(parts[k + 1])
+        left = _content_word(before.group(1), language) if before else None
+        right = _content_word(after.group(1), language) if after else None
+        codes += pair_codes([*filter(None, [left]), *words, *filter(None, [right])])
     return codes
 
 
@@ -322,7 +332,7 @@ def name_keys(name: str, language: str = lang.DEFAULT) -> NameKeys:
     if not CJK_RUN.search(name):
         return NameKeys(tuple(w.stem for w in words), tuple(w.singular for w in words), tuple(pair_codes(words)))
     grammed: set[str] = set()
-    codes = mention_grams(name, grammed)
+    codes = mention_grams(name, grammed, language)
     latin = _latin(words)
     singulars = tuple(w.singular for w in latin) + tuple(sorted(grammed))
     return NameKeys(tuple(w.stem for w in words), singulars, tuple(pair_codes(latin) + codes))
