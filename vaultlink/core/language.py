@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+import snowballstemmer
+
 DEFAULT = "en"
 AUTO = "auto"
 CJK_LANGUAGES = frozenset({"zh", "ja"})
@@ -144,6 +146,13 @@ def script_language(note: str, word: str) -> str:
     if note in CJK_LANGUAGES or note in CYRILLIC_LANGUAGES or note in GREEK_LANGUAGES:
         return DEFAULT
     return note
+
+
+@lru_cache(maxsize=64)
+def stemmer(language: str) -> Any:
+    """The Snowball stemmer of ``language`` (PyStemmer's, in C, when installed), or None if it has none."""
+    algorithm = SNOWBALL.get(language)
+    return snowballstemmer.stemmer(algorithm) if algorithm else None
 
 
 @lru_cache(maxsize=64)

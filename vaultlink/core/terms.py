@@ -28,8 +28,6 @@ from itertools import groupby, pairwise
 from operator import not_
 from typing import NamedTuple
 
-import snowballstemmer
-
 from vaultlink.core import language as lang
 from vaultlink.core.note import PackedTerms, Term, TermKind
 from vaultlink.core.segment import CJK_RUN, Piece, grams, pieces
@@ -64,12 +62,6 @@ _MAX_WORDS = 3
 _MIN_WORD_LEN = 2
 
 
-@lru_cache(maxsize=64)
-def _stemmer(language: str) -> snowballstemmer.stemmer | None:
-    algorithm = lang.SNOWBALL.get(language)
-    return snowballstemmer.stemmer(algorithm) if algorithm else None
-
-
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: str = lang.DEFAULT) -> str:
     """The stem of one casefolded word of a note in ``language``: by the Snowball stemmer of the
@@ -78,11 +70,11 @@ def stem(word: str, language: str = lang.DEFAULT) -> str:
         return str(_english.stemWord(word))
     if CJK_RUN.match(word):
         return word
-    stemmer = _stemmer(lang.script_language(language, word))
+    stemmer = lang.stemmer(lang.script_language(language, word))
     return str(stemmer.stemWord(word)) if stemmer else word
 
 
-_english = snowballstemmer.stemmer("english")
+_english = lang.stemmer(lang.DEFAULT)
 
 
 def word_form(word: str) -> str:
