@@ -216,3 +216,9 @@ def test_no_word_marks_two_languages() -> None:
     from vaultlink.core import language
 
     assert len(language._LANGUAGE_OF_MARKER) == sum(map(len, language._MARKERS.values()))
+
+
+def test_a_long_japanese_run_is_read_in_chunks() -> None:
+    """SudachiPy refuses more than 49,149 bytes at once; a note is never refused for it."""
+    _, bag = terms.analyse_prose(["東京への旅行では新宿のパン屋で天然酵母のパンを買いました" * 2_000], (), "ja")
+    assert {"東京", "旅行", "新宿", "酵母"} <= set(bag.words)

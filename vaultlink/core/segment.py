@@ -62,10 +62,16 @@ def _zh_stopwords() -> frozenset[str]:
     return stopwords("zh") | _ZH_STOP
 
 
+_SUDACHI_CHUNK = 8_000
+"""Characters SudachiPy is given at a time: it refuses more than 49,149 bytes (a CJK character is 3
+or 4 in UTF-8). A run this long without punctuation is cut at a chunk's end, a word at most."""
+
+
 def _japanese(run: str) -> tuple[Piece, ...]:
     stop = stopwords("ja")
     out = []
-    for morpheme in _sudachi().tokenize(run):
+    chunks = (run[i : i + _SUDACHI_CHUNK] for i in range(0, len(run), _SUDACHI_CHUNK))
+    for morpheme in (m for chunk in chunks for m in _sudachi().tokenize(chunk)):
         text = morpheme.surface()
         pos = morpheme.part_of_speech()
         form = morpheme.dictionary_form() if pos[0] in _JA_INFLECTED else text
