@@ -10,7 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import VaultFactory, snapshot
+from conftest import VaultFactory, examples, snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultlink import app
 from vaultlink.config import CONFIG_NAME
@@ -20,6 +22,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.language import detect, note_language
 from vaultlink.core.note import TermKind
 from vaultlink.core.parse import parse_note
+from vaultlink.core.segment import CJK_RUN
 
 LANGUAGES = Path(__file__).parent / "fixtures" / "languages"
 
@@ -91,10 +94,10 @@ def test_japanese_is_cut_into_words_with_particles_as_breaks() -> None:
     assert "天然酵母" in {t.label for t in phrases}
 
 
-def cjk_mentions(name: str, text: str) -> bool:
+def cjk_mentions(name: str, text: str, language: str = "zh") -> bool:
     """Does a note of ``text`` hold every column of ``name`` (``rank/mentions.py``'s test)?"""
-    _, bag = terms.analyse_prose([text], (), "zh")
-    keys = terms.name_keys(name, "zh")
+    _, bag = terms.analyse_prose([text], (), language)
+    keys = terms.name_keys(name, language)
     held = {terms.singular(w) for w in bag.words} | set(bag.forms)
     codes = set(re.findall(b"....", bag.pairs, re.S))
     return set(keys.singulars) <= held and {c.to_bytes(4, "little") for c in keys.pairs} <= codes
@@ -222,3 +225,19 @@ def test_a_long_japanese_run_is_read_in_chunks() -> None:
     """SudachiPy refuses more than 49,149 bytes at once; a note is never refused for it."""
     _, bag = terms.analyse_prose(["東京への旅行では新宿のパン屋で天然酵母のパンを買いました" * 2_000], (), "ja")
     assert {"東京", "旅行", "新宿", "酵母"} <= set(bag.words)
+
+
+MIXED = st.text(alphabet="天然酵母面包东京旅行のパンを買いますabc Дед，。、 .\n", max_size=60)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(MIXED, st.sampled_from(["en", "de", "ru", "zh", "ja"]), st.data())
+def test_any_cjk_substring_of_a_text_is_mentioned_by_it(text: str, language: str, data: st.DataObject) -> None:
+    """Whatever the segmenter makes of a text, each CJK run's substrings are mentions of a name so written."""
+    terms.analyse_prose([text], {text[:10]}, language)  # never raises, in any language
+    runs = [run for run in CJK_RUN.findall(text) if len(run) >= 2]
+    if runs:
+        run = data.draw(st.sampled_from(runs))
+        start = data.draw(st.integers(0, len(run) - 2))
+        end = data.draw(st.integers(start + 2, len(run)))
+        assert cjk_mentions(run[start:end], text, language)
