@@ -147,9 +147,10 @@ def _cjk_word(text: str, form: str) -> _Word:
     return _Word(text, form, form, False, False, form, zlib.crc32(form.encode()))
 
 
-def _content_runs(text: str, language: str = lang.DEFAULT) -> list[list[_Word]]:
-    """Runs of content words, broken at punctuation, stopwords and numbers."""
-    if not CJK_RUN.search(text):
+def _content_runs(text: str, language: str = lang.DEFAULT, cjk: bool | None = None) -> list[list[_Word]]:
+    """Runs of content words, broken at punctuation, stopwords and numbers (``cjk``: does the text
+    hold a CJK run, when the caller knows)."""
+    if not (CJK_RUN.search(text) if cjk is None else cjk):
         words = [_content_word(token, language) if token else None for _brk, token in _SCAN.findall(text)]
     else:  # CJK runs (odd parts) cut into words; the text between them as any other
         words = []
@@ -198,9 +199,10 @@ def analyse_prose(
     grammed: set[str] = set()  # the CJK character pairs mentions are found on (``mention_grams``)
     for text in texts:
         start = len(seen)
-        if CJK_RUN.search(text):
+        cjk = CJK_RUN.search(text) is not None
+        if cjk:
             pairs.update(mention_grams(text, grammed, language))
-        for run in _content_runs(text, language):
+        for run in _content_runs(text, language, cjk):
             seen += run
             if len(run) < 2:
                 continue
