@@ -47,6 +47,28 @@ STOPWORD_FILES: dict[str, str] = {
 }  # fmt: skip
 """ISO 639-1 code -> the ``stop-words`` package's list (English keeps ``terms.STOPWORDS``)."""
 
+ENGLISH_STOPWORDS = frozenset(
+    """
+    a about above after again against all almost also although always am among an and another any
+    anyone anything are aren't around as at be became because become been before being below between
+    both but by can can't cannot could couldn't did didn't do does doesn't doing don't done down
+    during each either else enough etc even ever every few first for from further get gets getting
+    go goes going got had hadn't has hasn't have haven't having he he'd he'll he's her here here's
+    hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't it it's
+    its itself just let's like made make makes many may maybe me might more most much must mustn't
+    my myself need needs never new no nor not now of off often on once one only or other others
+    ought our ours ourselves out over own per perhaps put quite rather really same say says see seem
+    seems several shall shan't she she'd she'll she's should shouldn't since so some something still
+    such take than that that's the their theirs them themselves then there there's these they they'd
+    they'll they're they've thing things this those though through thus to too two under until up
+    upon us use used using very via was wasn't way we we'd we'll we're we've well were weren't what
+    what's when when's where where's whether which while who who's whom whose why why's will with
+    within without won't would wouldn't yet you you'd you'll you're you've your yours yourself
+    yourselves
+    """.split()
+)
+"""English stopwords: vaultlink's own list (English notes read exactly as they always have)."""
+
 KNOWN = frozenset({DEFAULT, *SNOWBALL, *STOPWORD_FILES})
 
 CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "bg", "sr"})

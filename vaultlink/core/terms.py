@@ -22,8 +22,8 @@ import sys
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache, partial
 from itertools import groupby, pairwise
 from operator import not_
 from typing import NamedTuple
@@ -32,26 +32,7 @@ from vaultlink.core import language as lang
 from vaultlink.core.note import PackedTerms, Term, TermKind
 from vaultlink.core.segment import CJK_RUN, Piece, grams, pieces
 
-STOPWORDS = frozenset(
-    """
-    a about above after again against all almost also although always am among an and another any
-    anyone anything are aren't around as at be became because become been before being below between
-    both but by can can't cannot could couldn't did didn't do does doesn't doing don't done down
-    during each either else enough etc even ever every few first for from further get gets getting
-    go goes going got had hadn't has hasn't have haven't having he he'd he'll he's her here here's
-    hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't it it's
-    its itself just let's like made make makes many may maybe me might more most much must mustn't
-    my myself need needs never new no nor not now of off often on once one only or other others
-    ought our ours ourselves out over own per perhaps put quite rather really same say says see seem
-    seems several shall shan't she she'd she'll she's should shouldn't since so some something still
-    such take than that that's the their theirs them themselves then there there's these they they'd
-    they'll they're they've thing things this those though through thus to too two under until up
-    upon us use used using very via was wasn't way we we'd we'll we're we've well were weren't what
-    what's when when's where where's whether which while who who's whom whose why why's will with
-    within without won't would wouldn't yet you you'd you'll you're you've your yours yourself
-    yourselves
-    """.split()
-)
+STOPWORDS = lang.ENGLISH_STOPWORDS
 
 _CJK_BREAKS = "。，、！？；：「」『』（）【】《》〈〉〔〕・～"
 _CLAUSE_BREAK = re.compile(rf"[.,;:!?()\[\]{{}}\"“”‘’«»…—–|/\\<>=+*#~`^{_CJK_BREAKS}]+|\s-\s|\n")
@@ -124,7 +105,21 @@ _SCAN = re.compile(rf"({_CLAUSE_BREAK.pattern})|(\d\w*|[^\W\d_][\w'-]*[^\W_]|[^\
 
 
 @lru_cache(maxsize=262_144)
-def _content_word(token: str, language: str = lang.DEFAULT) -> _Word | None:
+def _english_word(token: str) -> _Word | None:
+    """``_content_word`` in English: a cache keyed by the token alone (one argument is its fast path,
+    and this runs for every token of every English note)."""
+    return _content_word(token, lang.DEFAULT)
+
+
+@lru_cache(maxsize=64)
+def _word_reader(language: str) -> Callable[[str], _Word | None]:
+    """``_content_word`` of a token in ``language``, cached."""
+    if language == lang.DEFAULT:
+        return _english_word
+    return lru_cache(maxsize=65_536)(partial(_content_word, language=language))
+
+
+def _content_word(token: str, language: str) -> _Word | None:
     """The token as a content word, or None if it breaks a run (a number, stopword, 1 letter)."""
     word = _POSSESSIVE.sub("", token)
     if word[0].isdigit() or len(word) < _MIN_WORD_LEN or word.casefold() in _stopwords(language, word):
@@ -150,15 +145,16 @@ def _cjk_word(text: str, form: str) -> _Word:
 def _content_runs(text: str, language: str = lang.DEFAULT, cjk: bool | None = None) -> list[list[_Word]]:
     """Runs of content words, broken at punctuation, stopwords and numbers (``cjk``: does the text
     hold a CJK run, when the caller knows)."""
+    read = _word_reader(language)
     if not (CJK_RUN.search(text) if cjk is None else cjk):
-        words = [_content_word(token, language) if token else None for _brk, token in _SCAN.findall(text)]
+        words = [read(token) if token else None for _brk, token in _SCAN.findall(text)]
     else:  # CJK runs (odd parts) cut into words; the text between them as any other
         words = []
         for k, part in enumerate(CJK_RUN.split(text)):
             if k % 2:
                 words += [_cjk_word(p.text, p.form) if p.content else None for p in pieces(part, language)]
             else:
-                words += [_content_word(token, language) if token else None for _brk, token in _SCAN.findall(part)]
+                words += [read(token) if token else None for _brk, token in _SCAN.findall(part)]
     return [list(filter(None, run)) for breaks, run in groupby(words, not_) if not breaks]
 
 
@@ -263,8 +259,8 @@ def mention_grams(text: str, into: set[str], language: str) -> list[int]:
         into.update(found)
         words = [_cjk_word(g, g) for g in found]
         before, after = _LAST_TOKEN.search(parts[k - 1]), _FIRST_TOKEN.match(parts[k + 1])
-        left = _content_word(before.group(1), language) if before else None
-        right = _content_word(after.group(1), language) if after else None
+        left = _word_reader(language)(before.group(1)) if before else None
+        right = _word_reader(language)(after.group(1)) if after else None
         codes += pair_codes([*filter(None, [left]), *words, *filter(None, [right])])
     return codes
 
