@@ -1,7 +1,7 @@
 """Words of Chinese and Japanese text, which writes none of the spaces ``terms.py`` splits on.
 
 A run of Han and kana characters is cut by a dictionary segmenter: Chinese by rjieba (jieba's
-dictionary and HMM, in Rust: a 4.6 MB wheel, imported in 0.3 s, no file written or downloaded),
+dictionary and HMM, in Rust: 4.6 MB installed, imported in 0.3 s, no file written or downloaded),
 Japanese by SudachiPy with its core dictionary, a package (mode C: the longest units, so パン屋
 stays one word). Each is imported on the first run it cuts, so a vault without such text never
 loads either.
@@ -10,6 +10,7 @@ Each segmenter runs on its stock dictionary only, never with the vault's note na
 note would then change how every other note is cut, so no note's parse (and cache entry) would be a
 function of its own bytes, and the watcher could not patch the ranking for the notes a save touched.
 Names are found in CJK text as substrings instead (``grams``), which needs no segmentation at all.
+(rjieba has a user dictionary, ``add_word``, process-wide: what the cache could not key on.)
 """
 
 from __future__ import annotations
