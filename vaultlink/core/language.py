@@ -27,25 +27,21 @@ DEFAULT = "en"
 AUTO = "auto"
 CJK_LANGUAGES = frozenset({"zh", "ja"})
 
-SNOWBALL: dict[str, str] = {
-    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
-    "en": "english", "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian", "fi": "finnish",
-    "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian",
-    "it": "italian", "lt": "lithuanian", "nb": "norwegian", "ne": "nepali", "nl": "dutch", "no": "norwegian",
-    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
-    "ta": "tamil", "tr": "turkish", "yi": "yiddish",
-}  # fmt: skip
-"""ISO 639-1 code -> Snowball stemmer (snowballstemmer.algorithms())."""
-
-STOPWORD_FILES: dict[str, str] = {
+NAMES: dict[str, str] = {
     "ar": "arabic", "bg": "bulgarian", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
-    "el": "greek", "es": "spanish", "fa": "persian", "fi": "finnish", "fr": "french", "he": "hebrew",
-    "hi": "hindi", "hu": "hungarian", "id": "indonesian", "it": "italian", "ja": "japanese", "ko": "korean",
-    "nb": "norwegian", "nl": "dutch", "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian",
-    "ru": "russian", "sk": "slovak", "sv": "swedish", "tr": "turkish", "uk": "ukrainian", "vi": "vietnamese",
-    "zh": "chinese",
+    "el": "greek", "en": "english", "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian",
+    "fi": "finnish", "fr": "french", "ga": "irish", "he": "hebrew", "hi": "hindi", "hu": "hungarian",
+    "hy": "armenian", "id": "indonesian", "it": "italian", "ja": "japanese", "ko": "korean", "lt": "lithuanian",
+    "nb": "norwegian", "ne": "nepali", "nl": "dutch", "no": "norwegian", "pl": "polish", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "sk": "slovak", "sr": "serbian", "sv": "swedish", "ta": "tamil",
+    "tr": "turkish", "uk": "ukrainian", "vi": "vietnamese", "yi": "yiddish", "zh": "chinese",
 }  # fmt: skip
-"""ISO 639-1 code -> the ``stop-words`` package's list (English keeps ``terms.STOPWORDS``)."""
+"""ISO 639-1 code -> the language's name, as Snowball and the ``stop-words`` package name it."""
+SNOWBALL = {code: name for code, name in NAMES.items() if name in snowballstemmer.algorithms()}
+"""The codes of the languages Snowball stems."""
+STOPWORD_FILES = {code: NAMES[code] for code in """
+    ar bg ca cs da de el es fa fi fr he hi hu id it ja ko nb nl no pl pt ro ru sk sv tr uk vi zh""".split()}
+"""The codes of the languages the ``stop-words`` package has a list of (English keeps ``terms.STOPWORDS``)."""
 
 ENGLISH_STOPWORDS = frozenset(
     """
