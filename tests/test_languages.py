@@ -241,3 +241,13 @@ def test_any_cjk_substring_of_a_text_is_mentioned_by_it(text: str, language: str
         start = data.draw(st.integers(0, len(run) - 2))
         end = data.draw(st.integers(start + 2, len(run)))
         assert cjk_mentions(run[start:end], text, language)
+
+
+def test_a_note_is_parsed_in_the_language_its_frontmatter_or_the_vault_sets() -> None:
+    text = "Die Brote und die Kette.\n"
+    plain = parse_note("a.md", text.encode(), Config()).note
+    assert plain is not None and plain.language == "en"  # three German words: too few to outvote English
+    german = parse_note("a.md", text.encode(), Config(language="de")).note
+    assert german is not None and german.language == "de" and "brot" in {terms.stem(w, "de") for w in german.words}
+    tagged = parse_note("a.md", b"---\nlang: ru\n---\n" + text.encode(), Config(language="de")).note
+    assert tagged is not None and tagged.language == "ru"
