@@ -62,8 +62,9 @@ def test_frontmatter_and_setting_come_before_detection() -> None:
 def test_german_stopwords_break_runs_and_capitalised_nouns_are_no_entities() -> None:
     text = "Der Sauerteig muss reifen, die Brote werden knusprig. Ein Roggen Sauerteig braucht Zeit."
     phrases, bag = terms.analyse_prose([text], (), "de")
-    assert not {"muss", "die", "der", "ein", "werden"} & set(bag.words)
-    assert "brot" in [terms.stem(w, "de") for w in bag.words]  # "Brote", by the German stemmer
+    assert not {"muss", "die", "der", "ein", "werden"} & {w.casefold() for w in bag.words}
+    assert "brot" in [terms.stem(terms.word_form(w), "de") for w in bag.words]  # "Brote", German-stemmed
+    assert "Sauerteig" in bag.words  # a noun as written
     assert all(t.kind is TermKind.PHRASE for t in phrases)
     assert "Roggen Sauerteig" in {t.label for t in phrases}  # as written, capitals kept
 
@@ -196,6 +197,11 @@ def test_no_note_is_related_across_subjects_or_through_stopwords(synced_language
         assert not re.search(r"\b(muss|die|ein|der|und)\b", reasons.split("\n", 2)[2])
 
 
+def test_german_reasons_show_nouns_as_written(synced_languages: Path) -> None:
+    text = (synced_languages / "Sauerteig.md").read_text()
+    assert re.search(r"- \[\[Roggenbrot\]\] — .*\bRoggenmehl\b", text)
+
+
 def test_clean_gives_the_fixture_vault_back(synced_languages: Path, tmp_path: Path) -> None:
     copy = tmp_path / "languages"
     shutil.copytree(synced_languages, copy)
@@ -248,6 +254,7 @@ def test_a_note_is_parsed_in_the_language_its_frontmatter_or_the_vault_sets() ->
     plain = parse_note("a.md", text.encode(), Config()).note
     assert plain is not None and plain.language == "en"  # three German words: too few to outvote English
     german = parse_note("a.md", text.encode(), Config(language="de")).note
-    assert german is not None and german.language == "de" and "brot" in {terms.stem(w, "de") for w in german.words}
+    assert german is not None and german.language == "de"
+    assert "brot" in {terms.stem(terms.word_form(w), "de") for w in german.words}
     tagged = parse_note("a.md", b"---\nlang: ru\n---\n" + text.encode(), Config(language="de")).note
     assert tagged is not None and tagged.language == "ru"

@@ -238,7 +238,7 @@ class Note:
     is_stub: bool = False
     words: tuple[str, ...] = ()
     """The note's content words (title, file name and aliases included), one casefolded surface
-    form per stem, sorted by stem: what ranking compares (``terms.WordBag``)."""
+    form per stem (German's as written), sorted by stem: what ranking compares (``terms.WordBag``)."""
     word_counts: WordCounts = b""
     forms: tuple[str, ...] = ()
     """The note's other words as mentions are found on them: surface forms made singular that

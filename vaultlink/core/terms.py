@@ -159,8 +159,8 @@ def _content_runs(text: str, language: str = lang.DEFAULT, cjk: bool | None = No
 
 
 class WordBag(NamedTuple):
-    """A note's content words: one casefolded surface form per stem (``stem`` of it gives the
-    stem back), sorted, with how often the note uses the stem. What ranking reads as its text.
+    """A note's content words: one casefolded surface form per stem (German's as written), sorted by
+    stem, with how often the note uses the stem. What ranking reads as its text.
 
     ``forms`` are the note's other words as mentions are found on them (``singular``), sorted:
     those that are not the singular of one of ``words`` ("colourfulness" beside "colour"). ``pairs``
@@ -230,13 +230,20 @@ def analyse_prose(
     if grammed or CJK_RUN.search(named):
         mention_grams(named, grammed, language)
     word_counts = Counter(w.stem for w in seen)
-    word_forms = dict(reversed([(w.stem, w.form) for w in seen]))  # each stem's first form
+    word_forms = dict(reversed([(w.stem, _shown(w) if as_written else w.form) for w in seen]))  # each first
     ordered = sorted(word_counts)
     # Interned: a vault holds each common word in thousands of notes, one string object is enough.
     words = tuple(sys.intern(word_forms[k]) for k in ordered)
-    other_forms = ({w.singular for w in seen} | grammed).difference(map(singular, words))
+    kept = map(word_form, words) if as_written else words
+    other_forms = ({w.singular for w in seen} | grammed).difference(map(singular, kept))
     forms = tuple(sys.intern(f) for f in sorted(other_forms))
     return terms, WordBag(words, tuple(word_counts[k] for k in ordered), forms, packed_pairs(pairs))
+
+
+def _shown(word: _Word) -> str:
+    """A word as written (a German noun's capital), unless its form is no casefolding of it (ja verbs)."""
+    written = word.text.replace("’", "'")
+    return written if word_form(written) == word.form else word.form
 
 
 _CJK_SPACE = re.compile(rf"(?<={CJK_RUN.pattern[1:-2]}) (?={CJK_RUN.pattern[1:-2]})")

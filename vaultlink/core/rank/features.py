@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from vaultlink.core.note import Link, Note, TermKind, link_name
 from vaultlink.core.rank.sparse import Matrix
-from vaultlink.core.terms import name_keys, singular, stem
+from vaultlink.core.terms import name_keys, singular, stem, word_form
 
 ROW_BATCH = 2_048
 """Notes whose rows are made (or whose pairs are looked up) at a time when not all are kept."""
@@ -88,7 +88,8 @@ class Vocabulary:
         if -1 in found:
             for k, word in enumerate(words):
                 if found[k] == -1:
-                    ids = self.id_of(stem(word, language)) | self.singular_id(singular(word)) << 32
+                    form = word if language == "en" else word_form(word)  # a German noun keeps its capital
+                    ids = self.id_of(stem(form, language)) | self.singular_id(singular(form)) << 32
                     found[k] = forms[word] = ids
         both = np.array(found, dtype=np.int64)
         return both & 0xFFFFFFFF, both >> 32
