@@ -287,7 +287,7 @@ def test_codec_round_trips_generated_notes(text: str, path: str) -> None:
 
 
 NOTE_FIELD_NAMES = ("path", "title", "aliases", "tags", "headings", "links", "terms", "format", "keys", "offset")
-NOTE_FIELD_NAMES += ("words", "counts", "is_stub", "forms", "pairs", "lines", "boilerplate", "link_lines")
+NOTE_FIELD_NAMES += ("words", "counts", "is_stub", "forms", "pairs", "lines", "boilerplate", "link_lines", "language")
 
 
 ONE_LINK = '[["x","wikilink","[[x]]","","",""]]'
@@ -296,7 +296,7 @@ ONE_LINK = '[["x","wikilink","[[x]]","","",""]]'
 def note_json(**fields: str) -> str:
     """A cached ParsedNote whose note has every field in its place (as JSON text), ``fields`` replaced:
     so each malformed case below breaks exactly the field it names."""
-    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""', "[]"]
+    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""', "[]", '"en"']
     base = dict(zip(NOTE_FIELD_NAMES, defaults, strict=True))
     base.update(fields)
     return f'["a.md", [{",".join(base[name] for name in NOTE_FIELD_NAMES)}], []]'
@@ -340,6 +340,7 @@ MALFORMED = {
     "pairs-not-ascii": note_json(pairs='"AAAAé"'),
     "lines-not-8-bytes": note_json(lines='"AAAAAA=="'),
     "boilerplate-list": note_json(boilerplate="[1]"),
+    "language-number": note_json(language="1"),
     "severity": '["a.md", null, [["a.md","code","msg","fatal"]]]',
     "diagnostic-short": '["a.md", null, [["a.md","code"]]]',
 }

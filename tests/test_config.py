@@ -192,6 +192,12 @@ USER_ERRORS: dict[str, tuple[str | bytes, str]] = {
     "ratio-over-one": ("max_df_ratio = 5.0\n", "'max_df_ratio' is a share of notes, from 0 to 1"),
     "no-extensions": ("extensions = []\n", "'extensions' must name at least one extension"),
     "non-utf8": (b'ignore = ["caf\xe9"]\n', "cannot read"),
+    "unknown-language": ('language = "klingon"\n', "'language' must be \"auto\" or a code"),
+    "number-language": ("language = 1\n", "'language' must be a string"),
+    "empty-heading": ('related_heading = " "\n', "'related_heading' must not be empty"),
+    "two-line-heading": ('backlinks_heading = "a\\nb"\n', "'backlinks_heading' must be one line"),
+    "hash-heading": ('related_heading = "## Verwandt"\n', "without '#'"),
+    "marker-heading": ('related_heading = "x -->"\n', "must not hold '<!--' or '-->'"),
 }
 
 
@@ -255,3 +261,11 @@ def test_bad_sync_settings_are_one_line_errors(make_vault: VaultFactory, content
     assert expected in str(info.value)
     assert str(root / CONFIG_NAME) in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_language_and_headings_are_read(make_vault: VaultFactory) -> None:
+    settings = 'language = "de-AT"\nrelated_heading = "Verwandt "\nbacklinks_heading = "Rückverweise"\n'
+    root = make_vault({CONFIG_NAME: settings})
+    config = load_config(root)
+    assert (config.language, config.related_heading, config.backlinks_heading) == ("de", "Verwandt", "Rückverweise")
+    assert Config().language == "auto"

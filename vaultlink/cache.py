@@ -36,7 +36,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.note import Diagnostic, ParsedNote, Severity
 from vaultlink.vault import FileStamp
 
-FORMAT = f"vaultlink-cache/10 vaultlink/{__version__}"
+FORMAT = f"vaultlink-cache/11 vaultlink/{__version__}"
 # A stamp is trusted only if the file's mtime is older than the stat by more than the file
 # system's time granularity: whole-second times (FAT, HFS+, ext3) may be 2 s coarse; others
 # are at worst a kernel tick (10 ms) coarse.

@@ -11,7 +11,9 @@ from typing import Any
 
 import pathspec
 
+from vaultlink.core.blocks import heading_problem
 from vaultlink.core.config import Config, Rule
+from vaultlink.core.language import AUTO, KNOWN, normal_code
 from vaultlink.errors import ConfigError
 from vaultlink.obsidian import OBSIDIAN_APP, apply_obsidian
 from vaultlink.settings_file import load_settings, one_line, short
@@ -38,6 +40,9 @@ _USER_KEYS: dict[str, type] = {
     "stub_min_citers": int,
     "stub_limit": int,
     "rules": dict,
+    "language": str,
+    "related_heading": str,
+    "backlinks_heading": str,
 }
 STUB_LINK_KINDS = ("wikilink", "path", "markdown", "embed")
 _AT_LEAST_ONE = ("backlinks_limit", "stub_min_citers")
@@ -73,6 +78,8 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         raise ConfigError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(_USER_KEYS))})")
     if expected is dict:
         return _rules(path, value)
+    if expected is str:
+        return _text_setting(path, key, value)
     if expected is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{path}: setting '{key}' must be true or false, not {value!r}")
@@ -97,6 +104,20 @@ def _checked(path: Path, key: str, value: Any) -> Any:
     if key in _AT_LEAST_ONE and value < 1:
         raise ConfigError(f"{path}: setting '{key}' must be at least 1, not {value!r}")
     return expected(value)
+
+
+def _text_setting(path: Path, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}: setting '{key}' must be a string, not {short(value)}")
+    if key == "language":
+        code = normal_code(value)
+        if value != AUTO and code not in KNOWN:
+            raise ConfigError(f"{path}: setting 'language' must be \"auto\" or a code, e.g. \"de\", not {short(value)}")
+        return value if value == AUTO else code
+    problem = heading_problem(value)
+    if problem:
+        raise ConfigError(f"{path}: setting '{key}' {problem}, not {short(value)}")
+    return value.strip()
 
 
 def _rules(path: Path, value: Any) -> tuple[Rule, ...]:
@@ -135,4 +156,5 @@ def _check_glob(path: Path, what: str, glob: str) -> None:
 
 
 def _type_name(kind: type) -> str:
-    return {list: "a list of strings", int: "a whole number", float: "a number", bool: "true or false"}[kind]
+    names = {list: "a list of strings", int: "a whole number", float: "a number", bool: "true or false"}
+    return names.get(kind, "a string")

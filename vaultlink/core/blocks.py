@@ -268,8 +268,39 @@ class RelatedAnchor:
     path_prefix: str = ""
 
 
-_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(?:\*\*)?(related|related notes|see also):?(?:\*\*)?:?\s*#*\s*$", re.I)
-_HEADING_WORD = re.compile(r"[rs](?:elated|ee also)", re.I)  # in every line _HEADING matches
+DEFAULT_RELATED_HEADING = "Related"
+
+
+def heading_line(heading: str) -> str:
+    """The line vaultlink writes at the top of a block: ``## Related``, or the heading set instead."""
+    return f"## {heading}"
+
+
+def heading_problem(heading: str) -> str:
+    """Why ``heading`` can't head a block (a setting's value), or "": it must be one line of text,
+    no ``#`` (vaultlink writes ``## ``) and no HTML comment that could open or close a block."""
+    if not heading.strip():
+        return "must not be empty"
+    if any(c in heading for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        return "must be one line"
+    if heading.lstrip().startswith("#"):
+        return "is the heading's text, without '#' (vaultlink writes '## ' before it)"
+    if "<!--" in heading or "-->" in heading:
+        return "must not hold '<!--' or '-->'"
+    return ""
+
+
+@functools.lru_cache(maxsize=8)
+def _heading_patterns(heading: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A user's own Related heading line (``## Related``, a plain ``See also``, or the heading set),
+    and a word in every such line: most notes hold none, and then no line is split."""
+    names = ["related", "related notes", "see also"]
+    if heading.casefold() not in names:
+        names.append(re.escape(heading))
+    line = rf"^\s{{0,3}}(?:#{{1,6}}\s+)?(?:\*\*)?({'|'.join(names)}):?(?:\*\*)?:?\s*#*\s*$"
+    word = r"[rs](?:elated|ee also)" + ("" if len(names) == 3 else "|" + names[-1])
+    return re.compile(line, re.I), re.compile(word, re.I)
+
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
 _PATH_ENTRY = re.compile(r"^\s{0,3}[-*+]\s+~/([^/\s]+)/")
@@ -301,16 +332,19 @@ def _lines(text: str, start: int, blocks: _Ranges) -> list[_Line]:
     return out
 
 
-def find_related_anchor(text: str, body_start: int) -> RelatedAnchor | None:
-    """The end of the user's Related section's list: a ``## Related`` heading, or a plain
-    ``Related`` line followed by a list (the seed-003 house style). Fenced code (closed or
-    not, as CommonMark reads it) and managed blocks are not searched."""
+def find_related_anchor(
+    text: str, body_start: int, heading: str = DEFAULT_RELATED_HEADING
+) -> RelatedAnchor | None:
+    """The end of the user's Related section's list: a ``## Related`` heading (or ``heading``, the
+    one vaultlink writes), or a plain ``Related`` line followed by a list (the seed-003 house
+    style). Fenced code (closed or not, as CommonMark reads it) and managed blocks are not searched."""
+    user_heading, heading_word = _heading_patterns(heading)
     blocks = _Ranges((b.start, b.end) for b in scan_blocks(text).blocks)
-    if all(m.start() in blocks for m in _HEADING_WORD.finditer(text, body_start)):
+    if all(m.start() in blocks for m in heading_word.finditer(text, body_start)):
         return None  # most notes: no heading's word outside vaultlink's own blocks, no line to split
     lines = _lines(text, body_start, blocks)
     for i, line in enumerate(lines):
-        if line.in_code or not _HEADING.match(line.content):
+        if line.in_code or not user_heading.match(line.content):
             continue
         entries = _list_after(lines, i + 1)
         if not entries and not _MD_HEADING.match(line.content):

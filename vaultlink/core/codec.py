@@ -61,6 +61,7 @@ def _encode_note(note: Note) -> list[Any]:
         base64.b64encode(note.lines).decode("ascii"),
         base64.b64encode(note.boilerplate).decode("ascii"),
         note.link_lines,
+        note.language,
     ]
 
 
@@ -85,7 +86,7 @@ _TERM_KINDS = {k.value: k for k in TermKind}
 
 def _decode_note(fields: list[Any]) -> Note:
     path, title, aliases, tags, headings, links, terms, fm_format, keys, offset = fields[:10]
-    words, counts, is_stub, forms, pairs, lines, boilerplate, link_lines = fields[10:]
+    words, counts, is_stub, forms, pairs, lines, boilerplate, link_lines, language = fields[10:]
     if type(links) is not list or type(terms) is not list or type(is_stub) is not bool:
         raise ValueError("links, terms or is_stub have the wrong type")
     if type(link_lines) is not list or len(link_lines) != len(links):
@@ -118,6 +119,7 @@ def _decode_note(fields: list[Any]) -> Note:
         lines=_packed(lines, 8),
         boilerplate=_packed(boilerplate, 8),
         link_lines=_ints(link_lines),
+        language=sys.intern(_str(language)),
     )
 
 

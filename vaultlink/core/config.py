@@ -54,6 +54,13 @@ class Config:
     daily_folder: str = ""
     daily_format: str = ""
     rules: tuple[Rule, ...] = ()
+    related_heading: str = "Related"
+    """The heading vaultlink writes above a Related list (``## Related``)."""
+    backlinks_heading: str = "Backlinks"
+    """The heading vaultlink writes above a Backlinks list (``## Backlinks``)."""
+    language: str = "auto"
+    """The language notes are read in (an ISO 639-1 code), or "auto": each note's own, detected
+    (``core/language.py``). A note's frontmatter ``lang`` or ``language`` comes first."""
     # What sync writes (each overridable on the command line).
     related_top: int = 5
     related_min_score: float = 0.0

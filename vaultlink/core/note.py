@@ -252,7 +252,7 @@ class Note:
     is_stub: bool = False
     words: tuple[str, ...] = ()
     """The note's content words (title, file name and aliases included), one casefolded surface
-    form per stem, sorted by stem: what ranking compares (``terms.WordBag``)."""
+    form per stem (German's as written), sorted by stem: what ranking compares (``terms.WordBag``)."""
     word_counts: WordCounts = b""
     forms: tuple[str, ...] = ()
     """The note's other words as mentions are found on them: surface forms made singular that
@@ -271,6 +271,8 @@ class Note:
         """Each link with its line (0 where the record holds none, as in a note built by hand)."""
         lines = self.link_lines if len(self.link_lines) == len(self.links) else (0,) * len(self.links)
         return zip(self.links, lines, strict=True)
+    language: str = "en"
+    """The language its words were read in (``language.note_language``): what stems them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.evidence import NOT_PROSE, boilerplate_of, line_digests, shown_words, visible, without_lines
 from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, frontmatter_extent, split_frontmatter
 from vaultlink.core.link_lines import line_at, lines_of_links
+from vaultlink.core.language import note_language
 from vaultlink.core.markdown import parse_ast
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, link_name, packed_counts
 
@@ -120,11 +121,12 @@ def parse_text(path: str, text: str, config: Config, boilerplate: frozenset[int]
     own_name = link_name(path)
     title = _title(meta) or walk.first_h1 or own_name
     names = [*aliases, title] if title != own_name else [*aliases, own_name]
-    phrases, bag = term_extraction.analyse_prose(prose, {own_name, title, *aliases})
+    language = note_language(meta, prose, config.language)
+    phrases, bag = term_extraction.analyse_prose(prose, {own_name, title, *aliases}, language)
     terms = term_extraction.select_terms(
         phrases,
-        term_extraction.tag_terms(tags),
-        term_extraction.name_terms(names),
+        term_extraction.tag_terms(tags, language),
+        term_extraction.name_terms(names, language),
         config.terms_per_note,
     )
     note = Note(
@@ -146,6 +148,7 @@ def parse_text(path: str, text: str, config: Config, boilerplate: frozenset[int]
         lines=lines,
         boilerplate=hidden,
         link_lines=link_lines,
+        language=language,
     )
     return ParsedNote(path, note, tuple(diagnostics))
 

@@ -18,6 +18,7 @@ from typing import Protocol
 from vaultlink.core.blocks import (
     content_end_of_text,
     find_related_anchor,
+    heading_line,
     remove_all_blocks,
     render_block,
     scan_blocks,
@@ -184,22 +185,21 @@ class Plan:
 
 
 def _one_line(text: str) -> str:
-    """A reason (a note's title or alias may hold a line break: YAML ``|``, a carriage return, TOML triple quotes)
-    as one line of an entry, which can never open or close a managed block."""
+    """A reason (a title may hold a line break: YAML ``|``) as one entry line, which no block marker ends."""
     return " ".join(text.split()).replace("<!--", "<!‐‐").replace("-->", "‐‐>")
 
 
 def related_lines(
-    note: Note, source: Source, suggestions: Sequence[Suggestion], style: LinkStyle
+    note: Note, source: Source, suggestions: Sequence[Suggestion], style: LinkStyle, heading: str = "Related"
 ) -> tuple[list[str], int]:
-    """The Related block's lines and, if it does not exist yet, where it goes."""
+    """The Related block's lines (under ``heading``) and, if it does not exist yet, where it goes."""
     bom = 1 if source.text.startswith("\ufeff") else 0
-    anchor = find_related_anchor(source.text, bom + note.body_offset)
+    anchor = find_related_anchor(source.text, bom + note.body_offset, heading)
     prefix = anchor.path_prefix if anchor else ""
     entries = [f"- {style.link(s.path, note.path, prefix)} — {_one_line(', '.join(s.reasons))}" for s in suggestions]
     if anchor is not None:
         return entries, anchor.position
-    return (["## Related", *entries] if entries else []), content_end_of_text(source.text)
+    return ([heading_line(heading), *entries] if entries else []), content_end_of_text(source.text)
 
 
 @dataclass
@@ -277,15 +277,15 @@ def plan_sync(
         mine = outgoing.get(note.path, empty)
         suggestions = related.get(note.path, [])
         plan.related[note.path] = suggestions
-        lines, anchor = related_lines(note, source, suggestions, style)
+        lines, anchor = related_lines(note, source, suggestions, style, config.related_heading)
         text = set_block(source.text, RELATED, lines, anchor)
         backlinks = sorted(incoming.get(note.path, empty) - mine - {note.path}) if options.backlinks else []
         entries = capped([f"- {style.link(p, note.path)}" for p in backlinks], options.backlinks_limit)
-        back_lines = ["## Backlinks", *entries] if backlinks else []
+        back_lines = [heading_line(config.backlinks_heading), *entries] if backlinks else []
         text = set_block(text, BACKLINKS, back_lines, content_end_of_text(text))
         if text != source.text:
             _add_update(plan, Edit.rewrite(note.path, source.digest, text), source.text)
-    _plan_stubs(plan, sources, index, readonly, stub_scope, options.backlinks_limit)
+    _plan_stubs(plan, sources, index, readonly, stub_scope, (options.backlinks_limit, config.backlinks_heading))
     return plan
 
 
@@ -303,11 +303,11 @@ def _add_update(plan: Plan, edit: Edit, old: str) -> None:
         plan.skipped.append((edit.path, UNSAFE_EDIT))
 
 
-# Every line vaultlink writes inside a block: a heading, an entry (a link as ``LinkStyle``
-# formats it, then " — " and why), or a capped block's last line. Anything else was typed there
-# by someone else.
+# Every line vaultlink writes inside a block: a heading (``## Related``, or whichever heading the
+# settings gave when it was written), an entry (a link as ``LinkStyle`` formats it, then " — " and
+# why), or a capped block's last line. Anything else was typed there by someone else.
 _OWN_LINE = re.compile(
-    r"## (?:Related|Backlinks)|" + MORE_LINE + "|"
+    r"## [^\r\n]*\S|" + MORE_LINE + "|"
     r"- (?:\[\[[^\]\r\n]+\]\]|\[(?:\\.|[^\]\\\r\n])*\]\([^)\s]*\)|~/[^\r\n]+)(?: — [^\r\n]*)?"
 )
 
@@ -343,15 +343,15 @@ def _plan_stubs(
     index: LinkIndex,
     readonly: Mapping[str, str],
     scope: Collection[str] | None,
-    limit: int | None,
+    backlinks: tuple[int | None, str],
 ) -> None:
-    """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks
-    current; delete unedited stubs nobody cites any more."""
+    """Create a stub for each missing note a link asks for; keep unedited stubs' Backlinks (``backlinks``:
+    at most so many, under this heading) current; delete unedited stubs nobody cites any more."""
     wanted, stubs, style = index.wanted, index.stubs, index.style
     for key, stub in sorted(wanted.items()):
         if scope is not None and key not in scope:
             continue
-        lines = backlinks_lines(stub, sources, style, limit)
+        lines = backlinks_lines(stub, sources, style, *backlinks)
         existing = stubs.get(key)
         if existing is None:
             plan.edits.append(Edit.create(stub.path, stub_text(lines)))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from vaultlink.core.blocks import heading_line
 from vaultlink.core.config import Config
 from vaultlink.core.file_names import name_parts, windows_part_problem
 from vaultlink.core.link_style import LinkStyle
@@ -209,16 +210,18 @@ def link_problems(
     return out
 
 
-def backlinks_lines(stub: WantedStub, sources: Sources, style: LinkStyle, limit: int | None = None) -> list[str]:
-    """The stub's Backlinks block: each citing note (the first ``limit``), with the line that
-    cites it quoted."""
+def backlinks_lines(
+    stub: WantedStub, sources: Sources, style: LinkStyle, limit: int | None = None, heading: str = "Backlinks"
+) -> list[str]:
+    """The stub's Backlinks block (under ``heading``): each citing note (the first ``limit``), with
+    the line that cites it quoted."""
     citers = sorted(stub.citers.items())
     shown = citers if limit is None else citers[:limit]
     entries = [
         f"- {style.link(src, stub.path)} — “{safe_quote(citing_line(sources.read(src).text, link))}”"
         for src, link in shown
     ]
-    return ["## Backlinks", *entries, *more_lines(len(citers) - len(shown))]
+    return [heading_line(heading), *entries, *more_lines(len(citers) - len(shown))]
 
 
 def capped(entries: list[str], limit: int | None) -> list[str]:

@@ -8,6 +8,11 @@ Capitalised is a named entity ("Ilya Sutskever").
 
 Which candidates become concepts is decided over the whole vault (``graph.py``): a term
 stated by only one note, or by nearly all of them, relates nothing.
+
+Each note is read in its language (``language.py``): its stopwords and Snowball stemmer, no named
+entities where every noun is Capitalised (German); Chinese and Japanese runs are cut into words by
+``segment.py``, and CJK punctuation breaks clauses. English text goes exactly the way it always
+went (``STOPWORDS``, the English stemmer), so an English vault's output does not move.
 """
 
 from __future__ import annotations
@@ -17,38 +22,20 @@ import sys
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache, partial
 from itertools import groupby, pairwise
 from operator import not_
 from typing import NamedTuple
 
-import snowballstemmer
-
+from vaultlink.core import language as lang
 from vaultlink.core.note import PackedTerms, Term, TermKind
+from vaultlink.core.segment import CJK_RUN, Piece, grams, pieces
 
-STOPWORDS = frozenset(
-    """
-    a about above after again against all almost also although always am among an and another any
-    anyone anything are aren't around as at be became because become been before being below between
-    both but by can can't cannot could couldn't did didn't do does doesn't doing don't done down
-    during each either else enough etc even ever every few first for from further get gets getting
-    go goes going got had hadn't has hasn't have haven't having he he'd he'll he's her here here's
-    hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't it it's
-    its itself just let's like made make makes many may maybe me might more most much must mustn't
-    my myself need needs never new no nor not now of off often on once one only or other others
-    ought our ours ourselves out over own per perhaps put quite rather really same say says see seem
-    seems several shall shan't she she'd she'll she's should shouldn't since so some something still
-    such take than that that's the their theirs them themselves then there there's these they they'd
-    they'll they're they've thing things this those though through thus to too two under until up
-    upon us use used using very via was wasn't way we we'd we'll we're we've well were weren't what
-    what's when when's where where's whether which while who who's whom whose why why's will with
-    within without won't would wouldn't yet you you'd you'll you're you've your yours yourself
-    yourselves
-    """.split()
-)
+STOPWORDS = lang.ENGLISH_STOPWORDS
 
-_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’«»…—–|/\\<>=+*#~`^]+|\s-\s|\n")
+_CJK_BREAKS = "。，、！？；：「」『』（）【】《》〈〉〔〕・～"
+_CLAUSE_BREAK = re.compile(rf"[.,;:!?()\[\]{{}}\"“”‘’«»…—–|/\\<>=+*#~`^{_CJK_BREAKS}]+|\s-\s|\n")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
 _TOKEN = re.compile(r"\d[\w.,]*|" + _WORD.pattern)
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -56,15 +43,19 @@ _MAX_WORDS = 3
 _MIN_WORD_LEN = 2
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
-
-
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """The stem of one casefolded word."""
-    return str(_stemmer().stemWord(word))
+def stem(word: str, language: str = lang.DEFAULT) -> str:
+    """The stem of one casefolded word of a note in ``language``: by the Snowball stemmer of the
+    language its script is read in (``language.script_language``); a CJK word is its own stem."""
+    if language == lang.DEFAULT and word.isascii():
+        return str(_english.stemWord(word))
+    if CJK_RUN.match(word):
+        return word
+    stemmer = lang.stemmer(lang.script_language(language, word))
+    return str(stemmer.stemWord(word)) if stemmer else word
+
+
+_english = lang.stemmer(lang.DEFAULT)
 
 
 def word_form(word: str) -> str:
@@ -72,9 +63,9 @@ def word_form(word: str) -> str:
     return word.casefold().replace("’", "'")
 
 
-def phrase_key(words: Iterable[str]) -> str:
+def phrase_key(words: Iterable[str], language: str = lang.DEFAULT) -> str:
     """The identity of a phrase: casefolded, stemmed words joined by single spaces."""
-    return " ".join(stem(word_form(w)) for w in words)
+    return " ".join(stem(word_form(w), language) for w in words)
 
 
 @lru_cache(maxsize=200_000)
@@ -114,25 +105,62 @@ _SCAN = re.compile(rf"({_CLAUSE_BREAK.pattern})|(\d\w*|[^\W\d_][\w'-]*[^\W_]|[^\
 
 
 @lru_cache(maxsize=262_144)
-def _content_word(token: str) -> _Word | None:
+def _english_word(token: str) -> _Word | None:
+    """``_content_word`` in English: a cache keyed by the token alone (one argument is its fast path,
+    and this runs for every token of every English note)."""
+    return _content_word(token, lang.DEFAULT)
+
+
+@lru_cache(maxsize=64)
+def _word_reader(language: str) -> Callable[[str], _Word | None]:
+    """``_content_word`` of a token in ``language``, cached."""
+    if language == lang.DEFAULT:
+        return _english_word
+    return lru_cache(maxsize=65_536)(partial(_content_word, language=language))
+
+
+def _content_word(token: str, language: str) -> _Word | None:
     """The token as a content word, or None if it breaks a run (a number, stopword, 1 letter)."""
     word = _POSSESSIVE.sub("", token)
-    if word[0].isdigit() or word.casefold() in STOPWORDS or len(word) < _MIN_WORD_LEN:
+    if word[0].isdigit() or len(word) < _MIN_WORD_LEN or word.casefold() in _stopwords(language, word):
         return None
     form = word_form(word)
     one = singular(form)
-    return _Word(word, form, stem(form), word[0].isupper(), word.isupper(), one, zlib.crc32(one.encode()))
+    capital = word[0].isupper() and language not in lang.CAPITALISED_NOUNS
+    return _Word(word, form, stem(form, language), capital, word.isupper(), one, zlib.crc32(one.encode()))
 
 
-def _content_runs(text: str) -> list[list[_Word]]:
-    """Runs of content words, broken at punctuation, stopwords and numbers."""
-    words = [_content_word(token) if token else None for _brk, token in _SCAN.findall(text)]
+def _stopwords(language: str, word: str) -> frozenset[str]:
+    if language == lang.DEFAULT:
+        return STOPWORDS
+    read_as = lang.script_language(language, word)
+    return STOPWORDS if read_as == lang.DEFAULT else lang.stopwords(read_as)
+
+
+@lru_cache(maxsize=65_536)
+def _cjk_word(text: str, form: str) -> _Word:
+    return _Word(text, form, form, False, False, form, zlib.crc32(form.encode()))
+
+
+def _content_runs(text: str, language: str = lang.DEFAULT, cjk: bool | None = None) -> list[list[_Word]]:
+    """Runs of content words, broken at punctuation, stopwords and numbers (``cjk``: does the text
+    hold a CJK run, when the caller knows)."""
+    read = _word_reader(language)
+    if not (CJK_RUN.search(text) if cjk is None else cjk):
+        words = [read(token) if token else None for _brk, token in _SCAN.findall(text)]
+    else:  # CJK runs (odd parts) cut into words; the text between them as any other
+        words = []
+        for k, part in enumerate(CJK_RUN.split(text)):
+            if k % 2:
+                words += [_cjk_word(p.text, p.form) if p.content else None for p in pieces(part, language)]
+            else:
+                words += [read(token) if token else None for _brk, token in _SCAN.findall(part)]
     return [list(filter(None, run)) for breaks, run in groupby(words, not_) if not breaks]
 
 
 class WordBag(NamedTuple):
-    """A note's content words: one casefolded surface form per stem (``stem`` of it gives the
-    stem back), sorted, with how often the note uses the stem. What ranking reads as its text.
+    """A note's content words: one casefolded surface form per stem (German's as written), sorted by
+    stem, with how often the note uses the stem. What ranking reads as its text.
 
     ``forms`` are the note's other words as mentions are found on them (``singular``), sorted:
     those that are not the singular of one of ``words`` ("colourfulness" beside "colour"). ``pairs``
@@ -145,13 +173,16 @@ class WordBag(NamedTuple):
     pairs: bytes = b""
 
 
-def phrase_candidates(texts: Iterable[str]) -> list[Term]:
+def phrase_candidates(texts: Iterable[str], language: str = lang.DEFAULT) -> list[Term]:
     """Every 2–3-word content phrase in ``texts``, counted, labelled with its first surface form."""
-    return analyse_prose(texts)[0]
+    return analyse_prose(texts, (), language)[0]
 
 
-def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list[Term], WordBag]:
-    """The phrase candidates of ``texts`` and the word bag of ``texts`` and ``names``, in one pass.
+def analyse_prose(
+    texts: Iterable[str], names: Iterable[str] = (), language: str = lang.DEFAULT
+) -> tuple[list[Term], WordBag]:
+    """The phrase candidates of ``texts`` and the word bag of ``texts`` and ``names``, in one pass,
+    read as ``language``.
 
     Each word is stemmed once per run (stems are cached), since this loop is the bulk of
     parsing time.
@@ -161,9 +192,13 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
     phrases: list[str] = []  # every 2–3-word phrase key, in order (by run: its pairs, then its triples)
     firsts: list[tuple[str, str]] = []  # (key, surface) of each of ``phrases``
     pairs: set[int] = set()
+    grammed: set[str] = set()  # the CJK character pairs mentions are found on (``mention_grams``)
     for text in texts:
         start = len(seen)
-        for run in _content_runs(text):
+        cjk = CJK_RUN.search(text) is not None
+        if cjk:
+            pairs.update(mention_grams(text, grammed, language))
+        for run in _content_runs(text, language, cjk):
             seen += run
             if len(run) < 2:
                 continue
@@ -176,26 +211,70 @@ def analyse_prose(texts: Iterable[str], names: Iterable[str] = ()) -> tuple[list
             firsts += zip(keys3, surfaces3, strict=True)
             if sum(w.capital for w in run) > 1:
                 entity_votes.update(_entity_keys(run, keys2, keys3))
-        pairs.update(pair_codes(seen[start:]))
+        pairs.update(pair_codes(_latin(seen[start:]) if grammed else seen[start:]))
     counts = Counter(phrases)  # keys in first-seen order: the order equal-ranked terms keep
     surfaces = dict(reversed(firsts))  # each key's first surface form
     terms = []
+    as_written = language in lang.CAPITALISED_NOUNS  # "Roggen Sauerteig", not "roggen sauerteig"
     for key, count in counts.items():
         entity = entity_votes[key] * 2 > count
-        label = surfaces[key] if entity else surfaces[key].casefold()
+        label = surfaces[key] if entity or as_written else surfaces[key].casefold()
+        if grammed:  # CJK words are written together: "天然酵母", not "天然 酵母"
+            label = _CJK_SPACE.sub("", label)
         terms.append(Term(key, label, TermKind.ENTITY if entity else TermKind.PHRASE, count))
     # The names sorted: a note's names come as a set, whose order changes with every process
     # (str hashes are salted), and a word only a name states takes the form it is seen in first.
-    for run in _content_runs("\n".join(sorted(set(names)))):
+    named = "\n".join(sorted(set(names)))
+    for run in _content_runs(named, language):
         seen += run
+    if grammed or CJK_RUN.search(named):
+        mention_grams(named, grammed, language)
     word_counts = Counter(w.stem for w in seen)
-    word_forms = dict(reversed([(w.stem, w.form) for w in seen]))  # each stem's first form
+    word_forms = dict(reversed([(w.stem, _shown(w) if as_written else w.form) for w in seen]))  # each first
     ordered = sorted(word_counts)
     # Interned: a vault holds each common word in thousands of notes, one string object is enough.
     words = tuple(sys.intern(word_forms[k]) for k in ordered)
-    other_forms = {w.singular for w in seen}.difference(map(singular, words))
+    kept = map(word_form, words) if as_written else words
+    other_forms = ({w.singular for w in seen} | grammed).difference(map(singular, kept))
     forms = tuple(sys.intern(f) for f in sorted(other_forms))
     return terms, WordBag(words, tuple(word_counts[k] for k in ordered), forms, packed_pairs(pairs))
+
+
+def _shown(word: _Word) -> str:
+    """A word as written (a German noun's capital), unless its form is no casefolding of it (ja verbs)."""
+    written = word.text.replace("’", "'")
+    return written if word_form(written) == word.form else word.form
+
+
+_CJK_SPACE = re.compile(rf"(?<={CJK_RUN.pattern[1:-2]}) (?={CJK_RUN.pattern[1:-2]})")
+
+
+_LAST_TOKEN = re.compile(r"([^\W\d_][\w'-]*[^\W_]|[^\W\d_])[ \t]*$")
+_FIRST_TOKEN = re.compile(r"[ \t]*([^\W\d_][\w'-]*[^\W_]|[^\W\d_])")
+
+
+def mention_grams(text: str, into: set[str], language: str) -> list[int]:
+    """The character pairs of ``text``'s CJK runs (``segment.grams``), added to ``into``, and the pair
+    code of each with the next: a name written in CJK is mentioned where a note holds all of its
+    pairs and codes, that is where it is a substring of the note (``name_keys``). A content word
+    written right before or after a run (``mysql架构``, ``Tokyo 旅行``) pairs with its nearest pair,
+    so that such a name is not mentioned by a note saying "mysql" here and "架构" there."""
+    codes = []
+    parts = CJK_RUN.split(text)
+    for k in range(1, len(parts), 2):
+        found = grams(parts[k])
+        into.update(found)
+        words = [_cjk_word(g, g) for g in found]
+        before, after = _LAST_TOKEN.search(parts[k - 1]), _FIRST_TOKEN.match(parts[k + 1])
+        left = _word_reader(language)(before.group(1)) if before else None
+        right = _word_reader(language)(after.group(1)) if after else None
+        codes += pair_codes([*filter(None, [left]), *words, *filter(None, [right])])
+    return codes
+
+
+def _latin(words: Sequence[_Word]) -> list[_Word]:
+    """``words`` without the CJK ones: their pairs are the character pairs' (``mention_grams``)."""
+    return [w for w in words if not CJK_RUN.match(w.form)]
 
 
 _PAIR_FACTOR = 0x9E3779B1  # odd: a word's code times it stays a bijection on 32 bits
@@ -244,23 +323,32 @@ class NameKeys(NamedTuple):
     """... and whose pairs hold all of the codes of their pairs (``pair_codes``)."""
 
 
-def name_keys(name: str) -> NameKeys:
-    words = [w for run in _content_runs(name) for w in run]
-    return NameKeys(tuple(w.stem for w in words), tuple(w.singular for w in words), tuple(pair_codes(words)))
+def name_keys(name: str, language: str = lang.DEFAULT) -> NameKeys:
+    """A name read in ``language``; in CJK, its character pairs stand for its words in a mention."""
+    words = [w for run in _content_runs(name, language) for w in run]
+    if not CJK_RUN.search(name):
+        return NameKeys(tuple(w.stem for w in words), tuple(w.singular for w in words), tuple(pair_codes(words)))
+    grammed: set[str] = set()
+    codes = mention_grams(name, grammed, language)
+    latin = _latin(words)
+    singulars = tuple(w.singular for w in latin) + tuple(sorted(grammed))
+    return NameKeys(tuple(w.stem for w in words), singulars, tuple(pair_codes(latin) + codes))
 
 
-def tag_key(tag: str) -> str:
+def tag_key(tag: str, language: str = lang.DEFAULT) -> str:
     """A tag's identity: each level's words stemmed, so ``#Research-Taste`` meets "research taste"."""
     levels = tag.lstrip("#").split("/")
-    return "/".join(phrase_key(re.split(r"[\s_-]+", level.strip())) for level in levels if level.strip())
+    return "/".join(
+        phrase_key(re.split(r"[\s_-]+", level.strip()), language) for level in levels if level.strip()
+    )
 
 
-def tag_terms(tags: Iterable[str]) -> list[Term]:
+def tag_terms(tags: Iterable[str], language: str = lang.DEFAULT) -> list[Term]:
     """Tag concepts, one per tag and one per parent of a nested tag (``a/b`` also gives ``a``)."""
     counts: Counter[str] = Counter()
     labels: dict[str, str] = {}
     for tag in tags:
-        key = tag_key(tag)
+        key = tag_key(tag, language)
         parts = key.split("/")
         label_parts = tag.lstrip("#").split("/")
         for depth in range(1, len(parts) + 1):
@@ -270,17 +358,26 @@ def tag_terms(tags: Iterable[str]) -> list[Term]:
     return [Term(key, labels[key], TermKind.TAG, n) for key, n in counts.items() if key]
 
 
-def name_terms(names: Iterable[str]) -> list[Term]:
+def name_terms(names: Iterable[str], language: str = lang.DEFAULT) -> list[Term]:
     """A note's aliases (and multi-word title) as concepts, so other notes that mention
     them in prose share a concept with it."""
     terms: dict[str, Term] = {}
     for name in names:
         words = _WORD.findall(name)
+        if CJK_RUN.search(name):  # each CJK run as its words
+            words = [p.form for k, part in enumerate(CJK_RUN.split(name)) for p in _name_part(k, part, language)]
         if not 2 <= len(words) <= _MAX_WORDS:
             continue
-        key = phrase_key(words)
+        key = phrase_key(words, language)
         terms.setdefault(key, Term(key, name.strip(), TermKind.ALIAS, 1))
     return list(terms.values())
+
+
+def _name_part(k: int, part: str, language: str) -> Iterable[Piece]:
+    """The words of one part of a name split at its CJK runs (odd ``k``: a run), as ``Piece``s."""
+    if k % 2:
+        return pieces(part, language)
+    return [Piece(w, w, True) for w in _WORD.findall(part)]
 
 
 def _rank(term: Term) -> tuple[int, int, int, int]:

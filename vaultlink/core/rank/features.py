@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from vaultlink.core.note import Link, Note, TermKind, link_name
 from vaultlink.core.rank.sparse import Matrix
-from vaultlink.core.terms import name_keys, singular, stem
+from vaultlink.core.terms import name_keys, singular, stem, word_form
 
 ROW_BATCH = 2_048
 """Notes whose rows are made (or whose pairs are looked up) at a time when not all are kept."""
@@ -32,6 +32,8 @@ class Vocabulary:
     forms: dict[str, int] = field(default_factory=dict)
     """Each surface form's (``Note.words``) feature id and singular id in one integer (``word | singular
     << 32``), so a note's row needs no stemming or making singular, and one lookup a word."""
+    forms_in: dict[str, dict[str, int]] = field(default_factory=dict)
+    """``forms`` of the notes in each other language (a form's stem depends on it: ``Note.language``)."""
 
     _kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8), repr=False)
 
@@ -78,14 +80,17 @@ class Vocabulary:
             found = self.singulars[singular] = len(self.singulars)
         return found
 
-    def ids_of_forms(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The feature ids and the singular ids of ``words``, parallel to them."""
-        get = self.forms.get
+    def ids_of_forms(self, words: Sequence[str], language: str = "en") -> tuple[np.ndarray, np.ndarray]:
+        """The feature ids and the singular ids of ``words`` (of a note in ``language``), parallel to them."""
+        forms = self.forms if language == "en" else self.forms_in.setdefault(language, {})
+        get = forms.get
         found = [get(w, -1) for w in words]
         if -1 in found:
             for k, word in enumerate(words):
                 if found[k] == -1:
-                    found[k] = self.forms[word] = self.id_of(stem(word)) | self.singular_id(singular(word)) << 32
+                    form = word if language == "en" else word_form(word)  # a German noun keeps its capital
+                    ids = self.id_of(stem(form, language)) | self.singular_id(singular(form)) << 32
+                    found[k] = forms[word] = ids
         both = np.array(found, dtype=np.int64)
         return both & 0xFFFFFFFF, both >> 32
 
@@ -117,7 +122,7 @@ class NoteRow:
 def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
     """The note's words, plus its multi-word terms and tags as features of their own (a shared
     phrase says more than its words apart); a tag of several words is the phrase too."""
-    word_ids, word_singulars = vocabulary.ids_of_forms(note.words)
+    word_ids, word_singulars = vocabulary.ids_of_forms(note.words, note.language)
     extra: dict[int, int] = {}
     for key, kind, count in note.terms.counted_keys():  # no label needed: no term decoded
         if kind is TermKind.TAG:
@@ -138,7 +143,7 @@ def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
     names: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
     name_words: set[int] = set()
     for name in {link_name(note.path), note.title, *note.aliases}:
-        stems, name_singulars, pairs = name_keys(name)
+        stems, name_singulars, pairs = name_keys(name, note.language)
         if stems and all(s in vocabulary.ids for s in stems):
             name_words.update(vocabulary.ids[s] for s in stems)
         if name_singulars and all(f in vocabulary.singulars for f in name_singulars):
@@ -151,18 +156,19 @@ def note_row(note: Note, vocabulary: Vocabulary) -> NoteRow:
         tuple(np.array(name, dtype=np.int64) for name, _ in ordered),
         tuple(np.array(pairs, dtype=np.uint32) for _, pairs in ordered),
         np.array(sorted(name_words), dtype=np.int64),
-        _link_words(note.links, vocabulary),
+        _link_words(note.links, vocabulary, note.language),
     )
 
 
-def _link_words(links: Sequence[Link], vocabulary: Vocabulary) -> np.ndarray:
+def _link_words(links: Sequence[Link], vocabulary: Vocabulary, language: str) -> np.ndarray:
     """``NoteRow.link_words``: only words the vocabulary has (the note's own are in it already)."""
     ids = vocabulary.ids
-    found = {ids[s] for link in links for s in _stems(link.display or link_name(link.target)) if s in ids}
+    texts = (link.display or link_name(link.target) for link in links)
+    found = {ids[s] for text in texts for s in _stems(text, language) if s in ids}
     return np.array(sorted(found), dtype=np.int64)
 
 
 @lru_cache(maxsize=100_000)
-def _stems(text: str) -> tuple[str, ...]:
+def _stems(text: str, language: str) -> tuple[str, ...]:
     """A link text's content words' stems (link texts repeat: [[person]], [[twitter]], dates)."""
-    return name_keys(text).stems
+    return name_keys(text, language).stems

@@ -55,7 +55,7 @@ def reasons_of(index: RankIndex, picked: Picked) -> list[list[tuple[str, ...]]]:
         mine = {t.key: t for t in note.terms if " " in t.key and t.kind is not TermKind.TAG}
         mine = {k: t for k, t in mine.items() if _counts(index, k)}
         tags = {"#" + t.key: "#" + t.label for t in note.terms if t.kind is TermKind.TAG}
-        word_ids = index.vocabulary.ids_of_forms(note.words)[0].tolist()
+        word_ids = index.vocabulary.ids_of_forms(note.words, note.language)[0].tolist()
         forms = dict(zip(word_ids, note.words, strict=True))  # each word as written here
         out.append(
             [_reasons_with(index, other, mine, tags, forms, evidence, pair + k) for k, other in enumerate(chosen)]
