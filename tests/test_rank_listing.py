@@ -62,6 +62,21 @@ def test_a_mention_alone_lists_nothing() -> None:
     assert listed(files, "trip.md") == ["Quokka.md"]
 
 
+def test_the_words_of_a_mentioned_name_are_the_mention_not_more_evidence() -> None:
+    """A journal day writing "fediverse" and one more word shared with `Fediverse` rests on one
+    mention, not a mention and two shared words: the name's words are what the mention is."""
+    files = {
+        "Fediverse.md": "The fediverse federates servers; mastodon and peertube speak activitypub.\n",
+        "hub.md": "[[Fediverse]]\n",
+        **FILLERS,
+    }
+    files["day.md"] = "Met the coop board. Asked on the fediverse about mastodon.\n"
+    assert mentioned(files, "day.md", "Fediverse.md")
+    assert listed(files, "day.md") == []
+    files["day.md"] = "Met the coop board. Asked on the fediverse about mastodon servers and activitypub.\n"
+    assert listed(files, "day.md") == ["Fediverse.md"]
+
+
 def test_a_one_word_name_two_notes_have_is_no_mention_of_either() -> None:
     """Two ``Temperature`` notes, both linked by the notes writing the word: a note saying
     "temperature" can't be said to mean one of them."""

@@ -72,6 +72,10 @@ class PairEvidence:
     """right has ``SPECIFIC`` links or more, either way."""
     content: np.ndarray
     """Both notes hold content of their own (``_own_content``)."""
+    named: Matrix
+    """Pairs × features: the words of the name a pair's mention is of, and the phrases of those words
+    (``_mentioned_names``): one mention is one piece of evidence, not a mention and the words or
+    phrase of the name it writes ("mentioned here, fediverse" is one piece)."""
 
     @classmethod
     def of(cls, index: RankIndex, left: np.ndarray, right: np.ndarray) -> PairEvidence:
@@ -80,20 +84,23 @@ class PairEvidence:
         if not len(left):
             none = np.zeros(0, dtype=bool)
             empty = sp.csr_matrix((0, m.text.shape[1]))
-            return cls(none, none, empty, empty, sp.csr_matrix((0, m.out_links.shape[1])), none, none)
+            return cls(none, none, empty, empty, sp.csr_matrix((0, m.out_links.shape[1])), none, none, empty)
         shared = sp.csr_matrix(m.out_links[left].multiply(m.out_links[right]))
         specific = sp.diags((m.in_degree < SPECIFIC).astype(np.float64))
         links = sp.csr_matrix(shared @ specific)
         links.eliminate_zeros()
         links.sort_indices()
+        named_here = np.asarray(m.mentions[left, right] != 0).ravel() & used[right]
+        names_this = np.asarray(m.mentions[right, left] != 0).ravel() & used[left]
         return cls(
-            np.asarray(m.mentions[left, right] != 0).ravel() & used[right],
-            np.asarray(m.mentions[right, left] != 0).ravel() & used[left],
+            named_here,
+            names_this,
             m.shared_features(left, right),
             sp.csr_matrix(m.labels[left].multiply(m.labels[right])),
             links,
             m.degree[right] >= SPECIFIC,
             _own_content(index, left) & _own_content(index, right),
+            _mentioned_names(index, left, right, named_here, names_this),
         )
 
     def listable(self, index: RankIndex) -> np.ndarray:
@@ -103,10 +110,11 @@ class PairEvidence:
         kind = kinds[present.indices]
         rare_tag = (kind == TAG) & (index.matrices.df[present.indices] < SPECIFIC)
         shown = _phrase_words_of(index, present, kind)
-        word = (kind == WORD) & ~_has(self.both_labels, present) & ~_has(shown, present)
+        of_name = _has(self.named, present)
+        word = (kind == WORD) & ~_has(self.both_labels, present) & ~_has(shown, present) & ~of_name
         row = np.repeat(np.arange(present.shape[0]), np.diff(present.indptr))
         n = present.shape[0]
-        phrases = np.bincount(row[(kind == PHRASE) | rare_tag], minlength=n)
+        phrases = np.bincount(row[((kind == PHRASE) & ~of_name) | rare_tag], minlength=n)
         words = np.bincount(row[word], minlength=n)
         weight = np.bincount(row[word], weights=present.data[word], minlength=n)
         phrased = np.where(self.content, np.minimum(phrases, 2), 0)
@@ -114,6 +122,23 @@ class PairEvidence:
         mentioned = self.named_here | self.names_this
         linked = np.where(self.hub, 0, np.minimum(np.diff(self.links.indptr), 2))
         return np.asarray(mentioned.astype(np.int64) + phrased + worded + linked >= EVIDENCE)
+
+
+def _mentioned_names(
+    index: RankIndex, left: np.ndarray, right: np.ndarray, named_here: np.ndarray, names_this: np.ndarray
+) -> Matrix:
+    """Pairs × features: 1 for each word of the names of right where left writes one of them, and of
+    left's where right does, and for each phrase all of whose words are such words."""
+    names = index.matrices.names
+    width = names.shape[1]
+    here = sp.diags(named_here.astype(np.float64)) @ (names[right] != 0)
+    this = sp.diags(names_this.astype(np.float64)) @ (names[left] != 0)
+    words = sp.csr_matrix((here + this) != 0, dtype=np.float64)
+    phrase_words = index.vocabulary.phrase_words()[:width, :width]
+    held = sp.csr_matrix(words @ phrase_words.T)  # pairs × phrases: how many of its words are the name's
+    whole = np.asarray(phrase_words.sum(axis=1)).ravel()
+    held.data = (held.data >= whole[held.indices]).astype(np.float64)
+    return sp.csr_matrix((words + held) != 0)
 
 
 def _phrase_words_of(index: RankIndex, present: Matrix, kind: np.ndarray) -> Matrix:
