@@ -145,6 +145,21 @@ def test_one_note_both_link_alone_lists_nothing() -> None:
     assert listed(files, "x.md") == []
 
 
+def test_a_link_both_notes_make_is_not_also_the_phrase_its_text_makes() -> None:
+    """Two notes on different people both linking [[buenos aires]] share one link, not a link and
+    the phrase "buenos aires" its text writes; a phrase both notes also write in prose is more."""
+    files = {
+        "buenos aires.md": "A city.\n",
+        "victor.md": "A poet who tweets from [[buenos aires]] about verse.\n",
+        "tower.md": "A replica of a landmark in [[buenos aires]], made of steel.\n",
+        **FILLERS,
+    }
+    assert index_of(notes_of(files)).score("victor.md", "tower.md") > 0
+    assert listed(files, "victor.md") == []
+    files["victor.md"] += "He wrote on the steel replica landmark.\n"
+    assert listed(files, "victor.md") == ["tower.md"]
+
+
 def test_being_linked_from_the_same_note_is_no_evidence() -> None:
     """A journal day linking two notes relates them in the score, not in what is listed."""
     files = {"day.md": "[[a]] [[b]]\n", "a.md": "Kettle descaling.\n", "b.md": "Tax forms.\n", **FILLERS}

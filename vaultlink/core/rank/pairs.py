@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from vaultlink.core.rank.features import PHRASE, TAG, WORD
+from vaultlink.core.rank.matrices import LINK_LABEL
 from vaultlink.core.rank.sparse import Matrix
 
 if TYPE_CHECKING:
@@ -76,6 +77,10 @@ class PairEvidence:
     """Pairs × features: the words of the name a pair's mention is of, and the phrases of those words
     (``_mentioned_names``): one mention is one piece of evidence, not a mention and the words or
     phrase of the name it writes ("mentioned here, fediverse" is one piece)."""
+    link_text: Matrix
+    """Pairs × features: the words both notes write as a link's text, and the phrases of those words:
+    two notes linking [[buenos aires]] share a link, judged as a link, not also the phrase "buenos
+    aires" its text makes."""
 
     @classmethod
     def of(cls, index: RankIndex, left: np.ndarray, right: np.ndarray) -> PairEvidence:
@@ -84,7 +89,7 @@ class PairEvidence:
         if not len(left):
             none = np.zeros(0, dtype=bool)
             empty = sp.csr_matrix((0, m.text.shape[1]))
-            return cls(none, none, empty, empty, sp.csr_matrix((0, m.out_links.shape[1])), none, none, empty)
+            return cls(none, none, empty, empty, sp.csr_matrix((0, m.out_links.shape[1])), none, none, empty, empty)
         shared = sp.csr_matrix(m.out_links[left].multiply(m.out_links[right]))
         specific = sp.diags((m.in_degree < SPECIFIC).astype(np.float64))
         links = sp.csr_matrix(shared @ specific)
@@ -101,6 +106,7 @@ class PairEvidence:
             m.degree[right] >= SPECIFIC,
             _own_content(index, left) & _own_content(index, right),
             _mentioned_names(index, left, right, named_here, names_this),
+            _with_phrases(index, _link_labels(m.labels[left]).multiply(_link_labels(m.labels[right]))),
         )
 
     def listable(self, index: RankIndex) -> np.ndarray:
@@ -114,7 +120,8 @@ class PairEvidence:
         word = (kind == WORD) & ~_has(self.both_labels, present) & ~_has(shown, present) & ~of_name
         row = np.repeat(np.arange(present.shape[0]), np.diff(present.indptr))
         n = present.shape[0]
-        phrases = np.bincount(row[((kind == PHRASE) & ~of_name) | rare_tag], minlength=n)
+        phrase = (kind == PHRASE) & ~of_name & ~_has(self.link_text, present)
+        phrases = np.bincount(row[phrase | rare_tag], minlength=n)
         words = np.bincount(row[word], minlength=n)
         weight = np.bincount(row[word], weights=present.data[word], minlength=n)
         phrased = np.where(self.content, np.minimum(phrases, 2), 0)
@@ -127,18 +134,32 @@ class PairEvidence:
 def _mentioned_names(
     index: RankIndex, left: np.ndarray, right: np.ndarray, named_here: np.ndarray, names_this: np.ndarray
 ) -> Matrix:
-    """Pairs × features: 1 for each word of the names of right where left writes one of them, and of
-    left's where right does, and for each phrase all of whose words are such words."""
+    """Pairs × features: each word of right's names where left writes one of them, and of left's
+    where right does (``_with_phrases``)."""
     names = index.matrices.names
-    width = names.shape[1]
     here = sp.diags(named_here.astype(np.float64)) @ (names[right] != 0)
     this = sp.diags(names_this.astype(np.float64)) @ (names[left] != 0)
-    words = sp.csr_matrix((here + this) != 0, dtype=np.float64)
+    return _with_phrases(index, here + this)
+
+
+def _link_labels(labels: Matrix) -> Matrix:
+    """``labels`` (``ScoreMatrices.labels`` rows) where the word is a link's text."""
+    marked = sp.csr_matrix(labels, dtype=np.int8, copy=True)
+    marked.data &= LINK_LABEL
+    marked.eliminate_zeros()
+    return marked
+
+
+def _with_phrases(index: RankIndex, words: Matrix) -> Matrix:
+    """Pairs × features: 1 for each of ``words`` (pairs × word features, non-zero where marked) and for
+    each phrase all of whose words are marked."""
+    width = words.shape[1]
+    marked = sp.csr_matrix(words != 0, dtype=np.float64)
     phrase_words = index.vocabulary.phrase_words()[:width, :width]
-    held = sp.csr_matrix(words @ phrase_words.T)  # pairs × phrases: how many of its words are the name's
+    held = sp.csr_matrix(marked @ phrase_words.T)  # pairs × phrases: how many of its words are marked
     whole = np.asarray(phrase_words.sum(axis=1)).ravel()
     held.data = (held.data >= whole[held.indices]).astype(np.float64)
-    return sp.csr_matrix((words + held) != 0)
+    return sp.csr_matrix((marked + held) != 0)
 
 
 def _phrase_words_of(index: RankIndex, present: Matrix, kind: np.ndarray) -> Matrix:
