@@ -218,3 +218,52 @@ def test_a_long_phrase_is_shown_cut_to_a_glance() -> None:
     columns = sum(2 if "\u4e00" <= c <= "\u9fff" else 1 for c in cut[:-1])
     assert SHOWN_WIDTH - 2 <= columns <= SHOWN_WIDTH
     assert shown("x" * SHOWN_WIDTH) == "x" * SHOWN_WIDTH and shown("x" * (SHOWN_WIDTH + 1)).endswith("…")
+
+
+def test_a_tag_over_notes_that_share_nothing_else_is_no_evidence() -> None:
+    """``#todo`` on a tax note, a kettle note and a poem marks a state, not a subject; ``#baking``
+    on three bread notes is one. Found from the notes, not from a list of tag names."""
+    files = {
+        "tax.md": "Tax forms and receipts. #todo\n",
+        "kettle.md": "Kettle descaling with vinegar. #todo\n",
+        "poem.md": "A poem about winter light. #todo\n",
+        "rye.md": "Rye bread: starter, flour, dough, oven. #baking\n",
+        "spelt.md": "Spelt bread: starter, flour, dough, crust. #baking\n",
+        "bagel.md": "Bagels: starter, flour, dough, boiling. #baking\n",
+        **FILLERS,
+    }
+    index = index_of(notes_of(files))
+    topical = {index.feature_keys[f] for f in np.flatnonzero(index.topical)}
+    assert "#bake" in topical or "#baking" in topical
+    assert not {"#todo"} & topical
+    assert index.score("tax.md", "kettle.md") > 0
+    assert listed(files, "tax.md") == []
+    (entry, *_) = index.related("rye.md", listing=True)
+    assert any(r.startswith(rank.BOTH_TAGGED) for r in entry.reasons)
+
+
+def test_a_word_of_a_note_name_is_no_shared_word() -> None:
+    """A ride note writing "home" shares no subject with ``Home`` (a one-word name the vault does not
+    link as a name is no mention either): the word is judged as a mention, not as a shared word."""
+    files = {
+        "Home.md": "Index: [[Rides]] and [[Bread]], from home on wet days.\n",
+        "ride.md": "Rode home in the rain; [[Rides]] from home, wet home ride.\n",
+        "Rides.md": "Cycling.\n",
+        "Bread.md": "Baking.\n",
+        **FILLERS,
+    }
+    assert index_of(notes_of(files)).score("ride.md", "Home.md") > 0
+    assert listed(files, "ride.md") == []
+
+
+def test_reasons_name_only_what_carries_the_relation() -> None:
+    """Listed on a phrase and a link, an entry shows those, not a stray word the notes also share;
+    a link both make is shown as the link, not also as the phrase its text writes."""
+    files = {
+        "Lens.md": "Glass.\n",
+        "x.md": "The lactic acid bacteria in kimchi, near the window. [[Lens]]\n",
+        "y.md": "Lactic acid bacteria sour the dough by the window. [[Lens]]\n",
+        **FILLERS,
+    }
+    (entry,) = index_of(notes_of(files)).related("x.md", listing=True)
+    assert entry.reasons == ("lactic acid bacteria", f"{rank.BOTH_LINK} [[Lens]]")
