@@ -13,6 +13,7 @@ from test_rank import index_of, notes_of
 from vaultlink import app
 from vaultlink.core import rank
 from vaultlink.core.plan import SyncOptions
+from vaultlink.core.rank.mentions import PASSING_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 FILLERS = {f"filler {i}.md": text for i, text in enumerate(FILLER)}
@@ -73,8 +74,10 @@ def test_the_words_of_a_mentioned_name_are_the_mention_not_more_evidence() -> No
     files["day.md"] = "Met the coop board. Asked on the fediverse about mastodon.\n"
     assert mentioned(files, "day.md", "Fediverse.md")
     assert listed(files, "day.md") == []
-    files["day.md"] = "Met the coop board. Asked on the fediverse about mastodon servers and activitypub.\n"
+    files["day.md"] = "Met the coop board. Asked on the Fediverse about mastodon servers and activitypub.\n"
     assert listed(files, "day.md") == ["Fediverse.md"]
+    (entry,) = index_of(notes_of(files)).related("day.md", listing=True)
+    assert entry.reasons[:2] == (rank.NAMED_HERE, "fediverse")  # the name the mention is of
 
 
 def test_a_one_word_name_two_notes_have_is_no_mention_of_either() -> None:
@@ -267,3 +270,30 @@ def test_reasons_name_only_what_carries_the_relation() -> None:
     }
     (entry,) = index_of(notes_of(files)).related("x.md", listing=True)
     assert entry.reasons == ("lactic acid bacteria", f"{rank.BOTH_LINK} [[Lens]]")
+
+
+def test_a_note_linked_with_many_needs_more_evidence_the_more_it_is_linked() -> None:
+    """A magnet: each doubling of a note's links from ``SPECIFIC`` on asks one more piece of
+    evidence to list it; a mention and a phrase list an ordinary note, not a hub."""
+    from vaultlink.core.rank.pairs import magnet_damping
+
+    assert magnet_damping(np.array([0, 19, 20, 39, 40, 80, 1000])).tolist() == [0, 0, 1, 1, 2, 3, 6]
+    text = "Notes on sourdough starter care, rye flour.\n"
+    files = {"Starter.md": text, "day.md": "Fed the Starter; sourdough starter needs rye flour.\n", **FILLERS}
+    assert listed(files, "day.md") == ["Starter.md"]
+    files["Starter.md"] = text + "".join(f"[[t{i}]]\n" for i in range(rank.SPECIFIC))
+    assert listed(files, "day.md") == []
+
+
+def test_a_mention_by_a_note_mentioning_many_is_a_passing_one() -> None:
+    """A day listing twenty notes' names mentions each in passing: the mention is no evidence, so a
+    mention and a phrase list the note from a short note but not from the list."""
+    names = [f"Topic{i}" for i in range(PASSING_NAMES)]
+    files = {f"{n}.md": f"About {n.lower()} only.\n" for n in names}
+    files |= {f"l{i}.md": " ".join(f"[[{n}]]" for n in names) + "\n" for i in range(2)}  # names used as names
+    files["Starter.md"] = "Notes on sourdough starter care.\n"
+    files["zoo.md"] = "[[Starter]]\n"
+    files["day.md"] = "Fed the Starter, a sourdough starter.\n"
+    files["list.md"] = "Fed the Starter, a sourdough starter. " + ", ".join(names) + ".\n"
+    assert listed(files, "day.md") == ["Starter.md"]
+    assert "Starter.md" not in listed(files, "list.md")

@@ -6,7 +6,9 @@ v2.1 wrote wrong: one shared word in two senses, a shared given name, a hub note
 overlap alone, a one-word note name "mentioned" by every note using the word. A candidate is listed on
 ``EVIDENCE`` (two) pieces of evidence of these:
 
-- a mention either way of a name the vault uses as that note's name (``ScoreMatrices.name_used``);
+- a mention either way of a name the vault uses as that note's name (``ScoreMatrices.name_used``),
+  unless the mentioning note mentions many notes (``mentions.passing_mentioners``: a list, an
+  outline or a busy journal day mentions each in passing);
 - each phrase both notes state, or tag both carry that fewer than ``SPECIFIC`` notes carry and
   that is a subject (``topical_tags``: not ``#todo`` or ``#excalidraw``), two counting twice; not
   the phrase of a mentioned name, nor one both notes write only as the text of a link (judged as
@@ -47,6 +49,7 @@ import scipy.sparse as sp
 
 from vaultlink.core.rank.features import PHRASE, TAG, WORD
 from vaultlink.core.rank.matrices import LINK_LABEL
+from vaultlink.core.rank.mentions import passing_mentioners
 from vaultlink.core.rank.sparse import Matrix
 
 if TYPE_CHECKING:
@@ -80,6 +83,8 @@ class PairEvidence:
     """Pairs × link nodes: 1 where both notes link to the node and fewer than ``SPECIFIC`` notes do."""
     hub: np.ndarray
     """right has ``SPECIFIC`` links or more, either way."""
+    damping: np.ndarray
+    """How many more pieces of evidence right needs than ``EVIDENCE`` (``magnet_damping``)."""
     content: np.ndarray
     """Both notes hold content of their own (``_own_content``)."""
     named: Matrix
@@ -97,6 +102,8 @@ class PairEvidence:
     aires" its text makes."""
     left: np.ndarray
     """Each pair's left note (its row)."""
+    right: np.ndarray
+    """Each pair's right note (its row)."""
 
     @classmethod
     def of(cls, index: RankIndex, left: np.ndarray, right: np.ndarray) -> PairEvidence:
@@ -106,7 +113,7 @@ class PairEvidence:
             none = np.zeros(0, dtype=bool)
             empty = sp.csr_matrix((0, m.text.shape[1]))
             no_links = sp.csr_matrix((0, m.out_links.shape[1]))
-            return cls(none, none, empty, empty, no_links, none, none, empty, empty, empty, left)
+            return cls(none, none, empty, empty, no_links, none, left, none, empty, empty, empty, left, right)
         shared = sp.csr_matrix(m.out_links[left].multiply(m.out_links[right]))
         specific = sp.diags((m.in_degree < SPECIFIC).astype(np.float64))
         links = sp.csr_matrix(shared @ specific)
@@ -121,11 +128,13 @@ class PairEvidence:
             sp.csr_matrix(m.labels[left].multiply(m.labels[right])),
             links,
             m.degree[right] >= SPECIFIC,
+            magnet_damping(m.degree[right]),
             _own_content(index, left) & _own_content(index, right),
             _mentioned_names(index, left, right, named_here, names_this),
             sp.csr_matrix((m.names[left] != 0) + (m.names[right] != 0)),
             _with_phrases(index, _link_labels(m.labels[left]).multiply(_link_labels(m.labels[right]))),
             left,
+            right,
         )
 
     def listable(self, index: RankIndex) -> np.ndarray:
@@ -139,9 +148,10 @@ class PairEvidence:
         phrases = np.bincount(row[phrase | rare_tag], minlength=present.shape[0])
         phrased = np.where(self.content, np.minimum(phrases, 2), 0)
         _, worded = self.shared_words(index)
-        mentioned = self.named_here | self.names_this
+        passing = passing_mentioners(index.matrices.mentions)
+        mentioned = (self.named_here & ~passing[self.left]) | (self.names_this & ~passing[self.right])
         linked = np.where(self.hub, 0, np.minimum(np.diff(self.links.indptr), 2))
-        return np.asarray(mentioned.astype(np.int64) + phrased + worded + linked >= EVIDENCE)
+        return np.asarray(mentioned.astype(np.int64) + phrased + worded + linked >= EVIDENCE + self.damping)
 
     def shared_words(self, index: RankIndex) -> tuple[np.ndarray, np.ndarray]:
         """Which entries of ``features`` are shared words that count (not of either note's names,
@@ -158,6 +168,17 @@ class PairEvidence:
         words = np.bincount(row[word], minlength=n)
         weight = np.bincount(row[word], weights=present.data[word], minlength=n)
         return word, (words >= GATE_WORDS) & (weight >= WORDS_WEIGHT) & self.content
+
+
+def magnet_damping(degree: np.ndarray) -> np.ndarray:
+    """How many more pieces of evidence a note with ``degree`` links (either way) needs to be listed:
+    one more from ``SPECIFIC`` links, and one more each time they double. A note linked with many
+    is in many notes' candidates (it shares links, words and mentions with all of them), so it would
+    be in many blocks on the evidence that lists any note: the more blocks it would be in, the more
+    it needs. Its own links, so a save changes it only for the notes it links (exact under the
+    watcher's patch, whose link degrees are the new ones everywhere)."""
+    ratio = np.maximum(degree.astype(np.float64), 1.0) / SPECIFIC
+    return np.where(ratio >= 1.0, np.floor(np.log2(ratio)) + 1, 0).astype(np.int64)
 
 
 TOPICAL = 0.5

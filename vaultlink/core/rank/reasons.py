@@ -137,15 +137,18 @@ def _reasons_with(
 def _name_as_written(
     index: RankIndex, evidence: PairEvidence, pair: int, other: int, forms: Mapping[int, str]
 ) -> list[str]:
-    """The word of the mentioned note's name, as the note mentioning it writes it (``forms`` are the
-    left note's): "mentioned here, Fediverse" when this note writes "Fediverse"."""
+    """The mentioned note's one-word name, as the note mentioning it writes it (``forms`` are the left
+    note's): "mentioned here, fediverse" (words are kept case-folded)."""
     here = bool(evidence.named_here[pair])
     named, writer = (other, None) if here else (int(evidence.left[pair]), other)
     if writer is not None:
         words = index.notes[writer].words
         forms = dict(zip(index.vocabulary.ids_of_forms(words)[0].tolist(), words, strict=True))
     names = index.matrices.names
-    return sorted(forms[f] for f in names.indices[names.indptr[named] : names.indptr[named + 1]] if f in forms)[:1]
+    words = names.indices[names.indptr[named] : names.indptr[named + 1]]
+    if len(words) != 1:  # a name of several words is shown as its phrase, or not at all: not one word of it
+        return []
+    return [forms[f] for f in words.tolist() if f in forms]
 
 
 def shown_label(label: str) -> str:
