@@ -34,9 +34,10 @@ Counts, not shares of the vault: a hub is a hub and a phrase a phrase in any vau
 
 Ranking v3.1 (v3's blind review: wrong 11%, good 47%, most "meh" a passing mention or a hub) counts
 each thing once: a mention, not also its name's words or phrase; a link, not also the phrase its
-text makes; a tag only if its notes share words (``topical_tags``). Replaying the 190 labelled v3
-entries (``benchmarks/review/replay.py``), what v3.1 keeps of them went from 88 good / 76 meh / 19
-wrong to 57 / 37 / 2 (docs/related_quality.md, "Ranking v3.1").
+text makes; a tag only if its notes share words (``topical_tags``); a mention by a note mentioning
+many is a passing one; a note linked with many needs more (``magnet_damping``). Replaying the 190
+labelled v3 entries (``benchmarks/review/replay.py``), what v3.1 keeps of them went from 88 good /
+76 meh / 19 wrong to 50 / 29 / 1 (docs/related_quality.md, "Ranking v3.1").
 """
 
 from __future__ import annotations
