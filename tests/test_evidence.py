@@ -240,6 +240,18 @@ def test_a_note_read_without_its_boilerplate_keeps_its_links_tags_and_title() ->
     assert {"template", "licence"} <= set(plain.words)
 
 
+def test_a_boilerplate_heading_is_no_title() -> None:
+    """Every Excalidraw drawing starts ``# Text Elements``: the plugin's scaffolding, not the note's
+    title (which would make every drawing share a name, and every note writing the words mention it)."""
+    text = "==Switch to EXCALIDRAW VIEW==\n\n# Text Elements\nqueue ^a1\n\n# Second\n"
+    assert note_of(text).title == "Text Elements"
+    found = frozenset(unpacked_digests(line_digests("# Text Elements\n")))
+    parsed = parse_text("drawing.md", text, VAULT, found).note
+    assert parsed is not None and parsed.title == "Second"
+    alone = parse_text("drawing.md", "# Text Elements\nqueue\n", VAULT, found).note
+    assert alone is not None and alone.title == "drawing"
+
+
 def test_fenced_code_is_never_boilerplate() -> None:
     fenced = "```java\n@Override public void run() {}\n```\n"
     assert line_digests(fenced) == b""

@@ -13,6 +13,7 @@ from test_rank import index_of, notes_of
 from vaultlink import app
 from vaultlink.core import rank
 from vaultlink.core.plan import SyncOptions
+from vaultlink.core.rank.mentions import PASSING_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 FILLERS = {f"filler {i}.md": text for i, text in enumerate(FILLER)}
@@ -60,6 +61,23 @@ def test_a_mention_alone_lists_nothing() -> None:
     assert listed(files, "trip.md") == []
     files["trip.md"] = "Saw a quokka today, on Rottnest Island, the marsupial one.\n"
     assert listed(files, "trip.md") == ["Quokka.md"]
+
+
+def test_the_words_of_a_mentioned_name_are_the_mention_not_more_evidence() -> None:
+    """A journal day writing "fediverse" and one more word shared with `Fediverse` rests on one
+    mention, not a mention and two shared words: the name's words are what the mention is."""
+    files = {
+        "Fediverse.md": "The fediverse federates servers; mastodon and peertube speak activitypub.\n",
+        "hub.md": "[[Fediverse]]\n",
+        **FILLERS,
+    }
+    files["day.md"] = "Met the coop board. Asked on the fediverse about mastodon.\n"
+    assert mentioned(files, "day.md", "Fediverse.md")
+    assert listed(files, "day.md") == []
+    files["day.md"] = "Met the coop board. Asked on the Fediverse about mastodon servers and activitypub.\n"
+    assert listed(files, "day.md") == ["Fediverse.md"]
+    (entry,) = index_of(notes_of(files)).related("day.md", listing=True)
+    assert entry.reasons[:2] == (rank.NAMED_HERE, "fediverse")  # the name the mention is of
 
 
 def test_a_one_word_name_two_notes_have_is_no_mention_of_either() -> None:
@@ -130,6 +148,21 @@ def test_one_note_both_link_alone_lists_nothing() -> None:
     assert listed(files, "x.md") == []
 
 
+def test_a_link_both_notes_make_is_not_also_the_phrase_its_text_makes() -> None:
+    """Two notes on different people both linking [[buenos aires]] share one link, not a link and
+    the phrase "buenos aires" its text writes; a phrase both notes also write in prose is more."""
+    files = {
+        "buenos aires.md": "A city.\n",
+        "victor.md": "A poet who tweets from [[buenos aires]] about verse.\n",
+        "tower.md": "A replica of a landmark in [[buenos aires]], made of steel.\n",
+        **FILLERS,
+    }
+    assert index_of(notes_of(files)).score("victor.md", "tower.md") > 0
+    assert listed(files, "victor.md") == []
+    files["victor.md"] += "He wrote on the steel replica landmark.\n"
+    assert listed(files, "victor.md") == ["tower.md"]
+
+
 def test_being_linked_from_the_same_note_is_no_evidence() -> None:
     """A journal day linking two notes relates them in the score, not in what is listed."""
     files = {"day.md": "[[a]] [[b]]\n", "a.md": "Kettle descaling.\n", "b.md": "Tax forms.\n", **FILLERS}
@@ -188,3 +221,79 @@ def test_a_long_phrase_is_shown_cut_to_a_glance() -> None:
     columns = sum(2 if "\u4e00" <= c <= "\u9fff" else 1 for c in cut[:-1])
     assert SHOWN_WIDTH - 2 <= columns <= SHOWN_WIDTH
     assert shown("x" * SHOWN_WIDTH) == "x" * SHOWN_WIDTH and shown("x" * (SHOWN_WIDTH + 1)).endswith("…")
+
+
+def test_a_tag_over_notes_that_share_nothing_else_is_no_evidence() -> None:
+    """``#todo`` on a tax note, a kettle note and a poem marks a state, not a subject; ``#baking``
+    on three bread notes is one. Found from the notes, not from a list of tag names."""
+    files = {
+        "tax.md": "Tax forms and receipts. #todo\n",
+        "kettle.md": "Kettle descaling with vinegar. #todo\n",
+        "poem.md": "A poem about winter light. #todo\n",
+        "rye.md": "Rye bread: starter, flour, dough, oven. #baking\n",
+        "spelt.md": "Spelt bread: starter, flour, dough, crust. #baking\n",
+        "bagel.md": "Bagels: starter, flour, dough, boiling. #baking\n",
+        **FILLERS,
+    }
+    index = index_of(notes_of(files))
+    topical = {index.feature_keys[f] for f in np.flatnonzero(index.topical)}
+    assert "#bake" in topical or "#baking" in topical
+    assert not {"#todo"} & topical
+    assert index.score("tax.md", "kettle.md") > 0
+    assert listed(files, "tax.md") == []
+    (entry, *_) = index.related("rye.md", listing=True)
+    assert any(r.startswith(rank.BOTH_TAGGED) for r in entry.reasons)
+
+
+def test_a_word_of_a_note_name_is_no_shared_word() -> None:
+    """A ride note writing "home" shares no subject with ``Home`` (a one-word name the vault does not
+    link as a name is no mention either): the word is judged as a mention, not as a shared word."""
+    files = {
+        "Home.md": "Index: [[Rides]] and [[Bread]], from home on wet days.\n",
+        "ride.md": "Rode home in the rain; [[Rides]] from home, wet home ride.\n",
+        "Rides.md": "Cycling.\n",
+        "Bread.md": "Baking.\n",
+        **FILLERS,
+    }
+    assert index_of(notes_of(files)).score("ride.md", "Home.md") > 0
+    assert listed(files, "ride.md") == []
+
+
+def test_reasons_name_only_what_carries_the_relation() -> None:
+    """Listed on a phrase and a link, an entry shows those, not a stray word the notes also share;
+    a link both make is shown as the link, not also as the phrase its text writes."""
+    files = {
+        "Lens.md": "Glass.\n",
+        "x.md": "The lactic acid bacteria in kimchi, near the window. [[Lens]]\n",
+        "y.md": "Lactic acid bacteria sour the dough by the window. [[Lens]]\n",
+        **FILLERS,
+    }
+    (entry,) = index_of(notes_of(files)).related("x.md", listing=True)
+    assert entry.reasons == ("lactic acid bacteria", f"{rank.BOTH_LINK} [[Lens]]")
+
+
+def test_a_note_linked_with_many_needs_more_evidence_the_more_it_is_linked() -> None:
+    """A magnet: each doubling of a note's links from ``SPECIFIC`` on asks one more piece of
+    evidence to list it; a mention and a phrase list an ordinary note, not a hub."""
+    from vaultlink.core.rank.pairs import magnet_damping
+
+    assert magnet_damping(np.array([0, 19, 20, 39, 40, 80, 1000])).tolist() == [0, 0, 1, 1, 2, 3, 6]
+    text = "Notes on sourdough starter care, rye flour.\n"
+    files = {"Starter.md": text, "day.md": "Fed the Starter; sourdough starter needs rye flour.\n", **FILLERS}
+    assert listed(files, "day.md") == ["Starter.md"]
+    files["Starter.md"] = text + "".join(f"[[t{i}]]\n" for i in range(rank.SPECIFIC))
+    assert listed(files, "day.md") == []
+
+
+def test_a_mention_by_a_note_mentioning_many_is_a_passing_one() -> None:
+    """A day listing twenty notes' names mentions each in passing: the mention is no evidence, so a
+    mention and a phrase list the note from a short note but not from the list."""
+    names = [f"Topic{i}" for i in range(PASSING_NAMES)]
+    files = {f"{n}.md": f"About {n.lower()} only.\n" for n in names}
+    files |= {f"l{i}.md": " ".join(f"[[{n}]]" for n in names) + "\n" for i in range(2)}  # names used as names
+    files["Starter.md"] = "Notes on sourdough starter care.\n"
+    files["zoo.md"] = "[[Starter]]\n"
+    files["day.md"] = "Fed the Starter, a sourdough starter.\n"
+    files["list.md"] = "Fed the Starter, a sourdough starter. " + ", ".join(names) + ".\n"
+    assert listed(files, "day.md") == ["Starter.md"]
+    assert "Starter.md" not in listed(files, "list.md")

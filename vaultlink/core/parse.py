@@ -104,11 +104,11 @@ def parse_text(path: str, text: str, config: Config, boilerplate: frozenset[int]
     walk.visit(parse_ast(shown, config.extensions))
     lines = line_digests(shown)
     hidden = boilerplate_of(lines, boilerplate)
-    prose = walk.prose
-    if hidden:  # its words without the boilerplate lines; its links, tags and title with them
+    prose, first_h1 = walk.prose, walk.first_h1
+    if hidden:  # its words and title without the boilerplate lines; its links and tags with them
         without = _BodyWalk(config, _vault_prefixes(config))
         without.visit(parse_ast(without_lines(shown, hidden), config.extensions))
-        prose = without.prose
+        prose, first_h1 = without.prose, without.first_h1  # "# Text Elements" of every drawing is no title
 
     link_lines = lines_of_links(walk.links, shown, line_at(text, fm.body_offset))
 
@@ -119,7 +119,7 @@ def parse_text(path: str, text: str, config: Config, boilerplate: frozenset[int]
     for problem in reader.problems:
         diagnostics.append(Diagnostic(path, "frontmatter", f"{fm.format.upper()} frontmatter: {problem}"))
     own_name = link_name(path)
-    title = _title(meta) or walk.first_h1 or own_name
+    title = _title(meta) or first_h1 or own_name
     names = [*aliases, title] if title != own_name else [*aliases, own_name]
     language = note_language(meta, prose, config.language)
     phrases, bag = term_extraction.analyse_prose(prose, {own_name, title, *aliases}, language)

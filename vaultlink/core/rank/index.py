@@ -13,7 +13,7 @@ from vaultlink.core.note import Note, Suggestion, link_name
 from vaultlink.core.rank.features import NoteRow, Vocabulary
 from vaultlink.core.rank.matrices import ScoreMatrices, build_matrices
 from vaultlink.core.rank.mentions import Mentionable
-from vaultlink.core.rank.pairs import PairEvidence
+from vaultlink.core.rank.pairs import PairEvidence, topical_tags
 from vaultlink.core.rank.reasons import ROUND, reasons_of
 from vaultlink.core.rank.sparse import Matrix
 from vaultlink.core.resolve import ResolvedLink
@@ -156,6 +156,11 @@ class RankIndex:
         if a is None or b is None:
             return 0.0
         return float(np.round(self._scores(np.array([a]))[0, b], ROUND))
+
+    @cached_property
+    def topical(self) -> np.ndarray:
+        """Each feature: a tag that is a subject, not a state or format (``pairs.topical_tags``)."""
+        return topical_tags(self)
 
     @cached_property
     def _extra_nodes(self) -> dict[int, str]:

@@ -42,6 +42,7 @@ note bounded (each note's scores cost the postings of its words), so ranking gro
 count, not a share of the notes: a share drops every word five notes of a nine-note vault share
 (issue 15); below this count, idf alone weighs a common word down."""
 ONE_WORD, AMBIGUOUS = 1, 2
+NAME_LABEL, LINK_LABEL = 1, 2
 NAME_USE = 0.25
 """A note one of whose names is one word is mentioned (for listing it and for the reason) only if
 the vault uses its names as names: notes link to it, at least this share of the notes writing one.
@@ -81,8 +82,9 @@ class ScoreMatrices:
     """Each note: ``ONE_WORD`` if one of its names is one word (its mentions are mostly of that name,
     ``NAME_USE``), ``AMBIGUOUS`` if another note has that name too (a mention can't tell which)."""
     labels: Matrix = field(default_factory=lambda: sp.csr_matrix((0, 0)))
-    """Notes × features: 1 where the word is one of the note's names' or its links' text: shared by
-    two notes, such a word is no subject they share (``pairs``)."""
+    """Notes × features: non-zero where the word is one of the note's names' (``NAME_LABEL``) or its
+    links' text (``LINK_LABEL``; both: their sum): shared by two notes, such a word is no subject
+    they share (``pairs``)."""
 
     @cached_property
     def in_degree(self) -> np.ndarray:
@@ -242,9 +244,16 @@ def one_word_names(rows: Sequence[NoteRow]) -> np.ndarray:
 
 
 def label_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:
-    """``ScoreMatrices.labels`` of ``rows``."""
-    words, indptr = stacked([np.union1d(r.name_words, r.link_words) for r in rows])
-    return sp.csr_matrix((np.ones(len(words), dtype=np.int8), words, indptr), shape=(len(rows), width))
+    """``ScoreMatrices.labels`` of ``rows``: ``NAME_LABEL`` for a word of the note's names, plus
+    ``LINK_LABEL`` for a word of its links' text."""
+    every = [np.union1d(r.name_words, r.link_words) for r in rows]
+    words, indptr = stacked(every)
+    kinds = [
+        np.isin(u, r.name_words).astype(np.int8) * NAME_LABEL + np.isin(u, r.link_words).astype(np.int8) * LINK_LABEL
+        for u, r in zip(every, rows, strict=True)
+    ]
+    data = np.concatenate(kinds) if kinds else np.zeros(0, dtype=np.int8)
+    return sp.csr_matrix((data.astype(np.int8), words, indptr), shape=(len(rows), width))
 
 
 def bag_matrix(rows: Sequence[NoteRow], width: int) -> Matrix:

@@ -132,6 +132,19 @@ def mention_matrix(n: int, owners: Sequence[int], ranked: Sequence[np.ndarray], 
     return weighed_mentions(binary, outgoing, incoming)
 
 
+PASSING_NAMES = 20
+"""A note mentioning this many notes or more (a list, an outline, a busy journal day) mentions each in
+passing (``passing_mentioners``)."""
+
+
+def passing_mentioners(mentions: Matrix) -> np.ndarray:
+    """Each note (a row of ``mentions``, notes × notes): are its mentions passing ones, made by a note
+    that mentions ``PASSING_NAMES`` notes or more? v3's readers marked most such entries "meh": a
+    course outline naming overflow pages in one line among many topics, a journal day listing a
+    book's name among unrelated bullets. A count, the same in any vault size; the score keeps them."""
+    return np.asarray(np.diff(mentions.indptr) >= PASSING_NAMES)
+
+
 def weighed_mentions(pattern: Matrix, outgoing: np.ndarray, incoming: np.ndarray) -> Matrix:
     """Each mention a → b of ``pattern`` (rows × notes, 1 where a mentions b) weighed
     ``2 / (log(2 + names a mentions) · log(2 + notes mentioning b))``; ``outgoing`` holds each

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vaultlink.core.note import Term, TermKind
-from vaultlink.core.rank.features import PHRASE, TAG
+from vaultlink.core.rank.features import TAG
 from vaultlink.core.rank.pairs import SPECIFIC, PairEvidence
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ def reasons_of(index: RankIndex, picked: Picked) -> list[list[tuple[str, ...]]]:
     left = np.array([row for row, chosen, _ in picked for _ in chosen], dtype=np.int64)
     right = np.array([c for _, chosen, _ in picked for c in chosen], dtype=np.int64)
     evidence = PairEvidence.of(index, left, right)
+    counted, worded = evidence.shared_words(index)
     out: list[list[tuple[str, ...]]] = []
     pair = 0
     for row, chosen, _ in picked:
@@ -58,7 +59,10 @@ def reasons_of(index: RankIndex, picked: Picked) -> list[list[tuple[str, ...]]]:
         word_ids = index.vocabulary.ids_of_forms(note.words, note.language)[0].tolist()
         forms = dict(zip(word_ids, note.words, strict=True))  # each word as written here
         out.append(
-            [_reasons_with(index, other, mine, tags, forms, evidence, pair + k) for k, other in enumerate(chosen)]
+            [
+                _reasons_with(index, other, mine, tags, forms, evidence, pair + k, counted, bool(worded[pair + k]))
+                for k, other in enumerate(chosen)
+            ]
         )
         pair += len(chosen)
     return out
@@ -79,43 +83,72 @@ def _reasons_with(
     forms: Mapping[int, str],
     evidence: PairEvidence,
     pair: int,
+    counted: np.ndarray,
+    worded: bool,
 ) -> tuple[str, ...]:
+    """The reasons of one pair: only what carries the relation (``pairs``): the mention, with the
+    name as this note writes it; the shared phrases that count (not those a shared link's text
+    makes: ``both link [[X]]`` shows them); the notes both link to; the tags that are subjects; and
+    shared words only where they are a piece of evidence themselves (``counted``, ``worded``)."""
     reasons: list[str] = []
     if evidence.named_here[pair]:
         reasons.append(NAMED_HERE)
     if evidence.names_this[pair]:
         reasons.append(NAMES_THIS_NOTE)
+    lo, hi = evidence.features.indptr[pair], evidence.features.indptr[pair + 1]
+    features, weights = evidence.features.indices[lo:hi], np.round(evidence.features.data[lo:hi], ROUND)
+    kinds = index.vocabulary.kinds()[features]
+    link_text = set(evidence.link_text.indices[evidence.link_text.indptr[pair] : evidence.link_text.indptr[pair + 1]])
     theirs = index.notes[other].terms  # keys and counts only: no term is decoded
     shared = sorted((-theirs.count_at(k) * mine[key].count, key) for k, key in enumerate(theirs.keys) if key in mine)
-    phrases = [mine[key].label for _, key in shared]
+    phrases = [mine[key].label for _, key in shared if index.vocabulary.ids[key] not in link_text]
+    if reasons and not phrases:  # a mention of a one-word name: the name as the mentioning note writes it
+        phrases = _name_as_written(index, evidence, pair, other, forms)
     reasons += [shown_label(p) for p in _whole(phrases)[: max(0, MAX_REASONS - len(reasons))]]
     named = _named_links(index, evidence, pair)
     if named and len(reasons) < MAX_REASONS:
         reasons.append(f"{BOTH_LINK} " + " and ".join(named))
-    lo, hi = evidence.features.indptr[pair], evidence.features.indptr[pair + 1]
-    features, weights = evidence.features.indices[lo:hi], np.round(evidence.features.data[lo:hi], ROUND)
-    kinds = index.vocabulary.kinds()[features]
     keys = [index.feature_keys[f] for f in features.tolist()]  # ties by key, not by the vocabulary's order
     ranked = sorted(zip((-weights).tolist(), keys, features.tolist(), kinds.tolist(), strict=True))
     order = [(w, f, k) for w, _, f, k in ranked]
     tagged = [
         tags[key]
         for _, f, kind in order
-        if kind == TAG and index.matrices.df[f] < SPECIFIC and (key := index.feature_keys[f]) in tags
+        if kind == TAG
+        and index.matrices.df[f] < SPECIFIC
+        and index.topical[f]
+        and (key := index.feature_keys[f]) in tags
     ]
     if tagged and len(reasons) < MAX_REASONS:
         reasons.append(f"{BOTH_TAGGED} " + " and ".join(tagged[:NAMED_LINKS]))
     said = " ".join(r for r in reasons if r not in (NAMED_HERE, NAMES_THIS_NOTE)).casefold()
     shown = set(re.findall(r"\w+", said))  # the words of a phrase or of a linked note's name
     words: list[str] = []
-    for _, feature, kind in order:
+    mask = dict(zip(features.tolist(), counted[lo:hi].tolist(), strict=True))
+    for _, feature, _kind in order if worded else ():
         label = forms.get(feature, index.feature_keys[feature])
         parts = re.findall(r"\w+", label.casefold())
-        if kind != PHRASE and kind != TAG and not shown.issuperset(parts) and label not in words:
+        if mask[feature] and not shown.issuperset(parts) and label not in words:
             words.append(label)
-    if reasons or len(words) >= 2:
-        reasons += [shown_label(w) for w in words[: max(0, MAX_REASONS - len(reasons))]]
+    reasons += [shown_label(w) for w in words[: max(0, MAX_REASONS - len(reasons))]]
     return tuple(reasons)
+
+
+def _name_as_written(
+    index: RankIndex, evidence: PairEvidence, pair: int, other: int, forms: Mapping[int, str]
+) -> list[str]:
+    """The mentioned note's one-word name, as the note mentioning it writes it (``forms`` are the left
+    note's): "mentioned here, fediverse" (words are kept case-folded)."""
+    here = bool(evidence.named_here[pair])
+    named, writer = (other, None) if here else (int(evidence.left[pair]), other)
+    if writer is not None:
+        words = index.notes[writer].words
+        forms = dict(zip(index.vocabulary.ids_of_forms(words)[0].tolist(), words, strict=True))
+    names = index.matrices.names
+    words = names.indices[names.indptr[named] : names.indptr[named + 1]]
+    if len(words) != 1:  # a name of several words is shown as its phrase, or not at all: not one word of it
+        return []
+    return [forms[f] for f in words.tolist() if f in forms]
 
 
 def shown_label(label: str) -> str:
