@@ -39,7 +39,9 @@ STATE = ".vaultlink"
 HYPOTHESIS = settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EDITED = "cooking/Sauerkraut.md"
 OTHER = "astronomy/Dark sky sites.md"
-PROSE = "\nSauerkraut keeps well; a Dobsonian telescope night with Kimchi notes and Light pollution maps.\n"
+# It links a note it did not link before, so the next sync must write something (a Backlinks line),
+# whatever the ranking makes of the words.
+PROSE = "\nSauerkraut keeps well; a Dobsonian telescope night with Kimchi notes and [[Light pollution]].\n"
 
 
 # --- helpers ---------------------------------------------------------------------------------------
