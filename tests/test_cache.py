@@ -298,7 +298,8 @@ ONE_LINK = '[["x","wikilink","[[x]]","","",""]]'
 def note_json(**fields: str) -> str:
     """A cached ParsedNote whose note has every field in its place (as JSON text), ``fields`` replaced:
     so each malformed case below breaks exactly the field it names."""
-    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""', "[]", '"en"']
+    defaults = ['"a.md"', '"T"', *["[]"] * 5, '""', "[]", "0", "[]", "[]", "false", "[]", '""', '""', '""']
+    defaults += ["[]", '"en"']
     base = dict(zip(NOTE_FIELD_NAMES, defaults, strict=True))
     base.update(fields)
     return f'["a.md", [{",".join(base[name] for name in NOTE_FIELD_NAMES)}], []]'
