@@ -39,7 +39,10 @@ STATE = ".vaultlink"
 HYPOTHESIS = settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EDITED = "cooking/Sauerkraut.md"
 OTHER = "astronomy/Dark sky sites.md"
-PROSE = "\nSauerkraut keeps well; a Dobsonian telescope night with Kimchi notes and Light pollution maps.\n"
+PROSE = (
+    "\nSauerkraut keeps well; a Dobsonian telescope night with Kimchi notes and Light pollution maps:"
+    " the primary mirror cools while the Galilean moons rise.\n"
+)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
