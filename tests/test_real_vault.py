@@ -121,10 +121,13 @@ def _bytes(e: Entry) -> bytes:
     return e.data if isinstance(e.data, bytes) else b""
 
 
-def test_sync_links_most_notes(run: Run) -> None:
+def test_sync_links_many_notes(run: Run) -> None:
+    """A Related block lists only entries on evidence a person would accept (issue 15: precision
+    first), so not every note gets one: ranking v3 wrote blocks into 53% of vaultofknowledge's notes,
+    v3.1 into 31%. A quarter is the floor: fewer would mean the gate lists next to nothing."""
     notes = user_notes(run.original)
     linked = [rel for rel in notes if RELATED_MARK in _bytes(run.after_first[rel])]
-    assert len(linked) > len(notes) / 2, f"{len(linked)} of {len(notes)} notes got a Related block"
+    assert len(linked) > len(notes) / 4, f"{len(linked)} of {len(notes)} notes got a Related block"
 
 
 def test_sync_only_writes_what_it_reports(run: Run) -> None:
