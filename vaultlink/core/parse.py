@@ -17,8 +17,8 @@ from vaultlink.core.blocks import remove_spans, scan_blocks
 from vaultlink.core.config import Config
 from vaultlink.core.evidence import NOT_PROSE, boilerplate_of, line_digests, shown_words, visible, without_lines
 from vaultlink.core.frontmatter import EXPANSION_LIMIT, flatten_strings, frontmatter_extent, split_frontmatter
-from vaultlink.core.link_lines import line_at, lines_of_links
 from vaultlink.core.language import note_language
+from vaultlink.core.link_lines import line_at, lines_of_links
 from vaultlink.core.markdown import parse_ast
 from vaultlink.core.note import Diagnostic, Link, LinkKind, Note, ParsedNote, Severity, link_name, packed_counts
 
