@@ -9,10 +9,11 @@ import dataclasses
 import os
 import threading
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from vaultlink.answers import Answers, kept_answers, remember_answers
 from vaultlink.apply import (
     FileWrites,
     apply_edits,
@@ -120,8 +121,36 @@ def export_graph(
 def check_vault(
     path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE, progress: Progress = NO_PROGRESS
 ) -> VaultScan:
-    """Everything wrong with a vault: broken, ambiguous and refused links, bad files."""
-    return scan_vault(path, cache, progress, keep_texts=False)
+    """Everything wrong with a vault: broken, ambiguous and refused links, bad files. From the
+    answers the last sync kept when the vault is as it left it (then the scan's notes are names
+    only: ``answers.Answers.scan``)."""
+    scan, _ = _answered_or_scan(path, cache, progress, lambda answers: answers.scan)
+    return scan
+
+
+T = TypeVar("T")
+
+
+def _answered_or_scan(
+    path: str | os.PathLike[str], cache: CacheOptions, progress: Progress, answer: Callable[[Answers], T | None]
+) -> tuple[VaultScan, T | None]:
+    """``answer`` of the answers the cache keeps for the vault as it is now (asked while the
+    cache is open), with their scan; else, or if it gives None, a scan of the vault
+    (``scan_vault``) and None."""
+    root = vault_root(path)
+    config = load_config(root)
+    warnings: list[Diagnostic] = []
+    with open_vault_cache(root, config, cache, warnings) as store:
+        listing = list_vault(root, config, warnings)
+        answers = kept_answers(root, config, listing, store)
+        found = answer(answers) if answers is not None else None
+        if answers is not None and found is not None:
+            scan = answers.scan
+        else:
+            scan = read_vault(root, config, listing, store, progress, keep_texts=False)
+    progress.close()
+    scan.warnings.extend(warnings)
+    return scan, found
 
 
 def sync(
@@ -153,11 +182,16 @@ def sync(
                 report = unchanged
             else:
                 scan = read_vault(root, config, listing, store, progress, keep_texts=False)
-                plan = _sync_plan(scan, resolved, progress)
+                problems = list(scan.diagnostics)
+                plan, related = _sync_plan(scan, resolved, progress)
                 report = _carry_out(scan, plan, writes, dry_run=dry_run, progress=progress)
                 progress.close()
                 if store is not None and not dry_run:
                     remember_sync(store, root, config, listing, resolved, plan, report)
+                    landed = {*report.changed, *report.created, *report.deleted}
+                    written = [e for e in plan.edits if e.path in landed]
+                    ranked = (resolved.top, resolved.min_score)
+                    remember_answers(store, scan, listing, problems, ranked, related, written)
         report.warnings.extend(warnings)
         return report
 
@@ -198,7 +232,10 @@ def _without_blocks_out_of_scope(plan: Plan, scan: VaultScan) -> Plan:
     return plan
 
 
-def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS) -> Plan:
+def _sync_plan(
+    scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS
+) -> tuple[Plan, dict[str, list[Suggestion]]]:
+    """The plan of a sync, and the Related lists it was planned from."""
     related = rank_all(scan, options.top, options.min_score, progress=progress)
     scan.notes = [_without_words(n) for n in scan.notes]
     notes = {n.path: n for n in scan.notes}
@@ -208,7 +245,8 @@ def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PR
     )
     plan.related = {}  # the watcher's; sync never reads them
     plan = _without_blocks_out_of_scope(plan, scan)
-    return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
+    plan = leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
+    return plan, related
 
 
 def _without_words(note: Note) -> Note:
@@ -275,12 +313,20 @@ def related_notes(
     warnings: list[Diagnostic] | None = None,
 ) -> dict[str, list[Suggestion]]:
     """Ranked related notes (with scores and reasons) of one note, or of every note; notes
-    about vaultlink's own state (its cache) go to ``warnings``."""
-    scan = scan_vault(path, cache, keep_texts=False)
+    about vaultlink's own state (its cache) go to ``warnings``. From the lists the last sync
+    kept when the vault is as it left it and they were ranked with ``top`` and ``min_score``."""
+
+    def kept(answers: Answers) -> dict[str, list[Suggestion]] | None:
+        if answers.ranked != (top, min_score):
+            return None
+        return answers.related([find_note(answers.scan, name).path] if name is not None else answers.ranked_paths())
+
+    scan, found = _answered_or_scan(path, cache, NO_PROGRESS, kept)
     if warnings is not None:
         warnings.extend(scan.warnings)
-    only = [find_note(scan, name).path] if name is not None else None
-    return rank_all(scan, top, min_score, only)
+    if found is not None:
+        return found
+    return rank_all(scan, top, min_score, [find_note(scan, name).path] if name is not None else None)
 
 
 def rank_all(
