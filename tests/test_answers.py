@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ONE_CITER, SMALL_VAULT, VaultFactory, examples, pristine_sample, prose, run
-from vaultlink import app
+from vaultlink import answers, app
 from vaultlink.core.plan import SyncOptions
 
 TOP = SyncOptions().top
@@ -36,7 +36,7 @@ def _no_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("the vault was read or ranked")
 
-    monkeypatch.setattr(app, "read_vault", fail)
+    monkeypatch.setattr(answers, "read_vault", fail)
     monkeypatch.setattr(app, "rank_all", fail)
 
 
@@ -169,3 +169,19 @@ def test_any_edits_then_the_questions_answer_as_without_a_cache(edits: list[tupl
         for kind, rel, words in edits:
             _edit(root, kind, rel, words)
             assert _questions(root, app.READ_CACHE) == _questions(root, app.NO_CACHE)
+
+
+def test_the_graph_draws_the_kept_lists_without_ranking(
+    make_vault: VaultFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault(SMALL_VAULT)
+    app.sync(root)
+    app.export_graph(root, tmp_path / "scanned.graphml", app.NO_CACHE)
+    with monkeypatch.context() as patched:
+        patched.setattr(app, "rank_all", lambda *a, **k: pytest.fail("ranked"))
+        app.export_graph(root, tmp_path / "kept.graphml")
+    assert (tmp_path / "kept.graphml").read_bytes() == (tmp_path / "scanned.graphml").read_bytes()
+    (root / "Beta.md").write_text("# Beta\n\n" + prose("rye flour", "sourdough starter"))
+    app.export_graph(root, tmp_path / "kept.graphml")
+    app.export_graph(root, tmp_path / "scanned.graphml", app.NO_CACHE)
+    assert (tmp_path / "kept.graphml").read_bytes() == (tmp_path / "scanned.graphml").read_bytes()

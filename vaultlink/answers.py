@@ -16,19 +16,32 @@ for or not at all: a stale, foreign or damaged entry means a full scan, never a 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from vaultlink.cache import FORMAT, ScanCache, fingerprint
+from vaultlink.config import load_config
 from vaultlink.core.config import Config
 from vaultlink.core.note import Diagnostic, Note, Severity, Suggestion
 from vaultlink.core.parse import parse_key
-from vaultlink.core.plan import Edit, EditKind
+from vaultlink.core.plan import EditKind, Plan
 from vaultlink.core.resolve import fold
-from vaultlink.scan import VaultScan, VaultSources, file_state, gone_notes
-from vaultlink.vault import Listing, note_stamp, read_note_file
+from vaultlink.progress import Progress
+from vaultlink.report import SyncReport
+from vaultlink.scan import (
+    CacheOptions,
+    VaultScan,
+    VaultSources,
+    file_state,
+    gone_notes,
+    list_vault,
+    open_vault_cache,
+    read_vault,
+)
+from vaultlink.vault import Listing, note_stamp, read_note_file, vault_root
 
 STATE = "state"
 NOTES = "notes"
@@ -74,16 +87,18 @@ def remember_answers(
     problems: Iterable[Diagnostic],
     ranked: tuple[int, float],
     related: Mapping[str, list[Suggestion]],
-    written: Iterable[Edit],
+    plan: Plan,
+    report: SyncReport,
 ) -> None:
     """Keep what ``scan`` (of ``listing``) answers: its ``problems`` (as read, before any plan)
-    and the Related lists ranked with ``ranked`` (top, min_score), for the vault as the edits
-    ``written`` since left it. Those change blocks, which no scan reads, and stubs, which change
+    and the Related lists ranked with ``ranked`` (top, min_score), for the vault as the edits of
+    ``plan`` that landed (``report``) left it. Those change blocks, which no scan reads, and stubs, which change
     nothing a scan makes of the vault but its notes (GUIDE property 6: links to an unedited stub
     are links to a missing note, ``resolve.demote_stub_links``)."""
+    landed = {*report.changed, *report.created, *report.deleted}
     read_as = dict(scan.read_as)
     notes = {n.path: (n.aliases, n.is_stub) for n in scan.notes}
-    for edit in written:
+    for edit in (e for e in plan.edits if e.path in landed):
         if edit.kind is EditKind.DELETE:
             read_as.pop(edit.path, None)
             notes.pop(edit.path, None)
@@ -133,12 +148,19 @@ class Answers:
         return sorted(n.path for n in self.scan.notes if not n.is_stub)
 
 
-def kept_answers(root: Path, config: Config, listing: Listing, store: ScanCache | None) -> Answers | None:
-    """The answers kept for the vault as it is now (``listing``), or None."""
+def kept_answers(
+    root: Path, config: Config, listing: Listing, store: ScanCache | None, scan: VaultScan | None = None
+) -> Answers | None:
+    """The answers kept for the vault as it is now (``listing``), or as ``scan`` (of ``listing``)
+    read it, or None."""
     if store is None:
         return None
     stored = store.answer(STATE)
-    if stored is None or stored != current_state(root, config, listing, store):
+    if scan is not None:
+        now = state_key(scan.read_as.items(), config, listing, scan.gone)
+    else:
+        now = current_state(root, config, listing, store)
+    if stored is None or stored != now:
         return None
     try:
         *notes, unreadable = _list(json.loads(store.answer(NOTES) or ""))
@@ -156,6 +178,40 @@ def kept_answers(root: Path, config: Config, listing: Listing, store: ScanCache 
         return Answers(store, scan, (int(top), float(min_score)))
     except (ValueError, TypeError, KeyError):
         return None  # not what we wrote: scan the vault
+
+
+def kept_lists(
+    store: ScanCache | None, scan: VaultScan, listing: Listing, ranked: tuple[int, float]
+) -> dict[str, list[Suggestion]] | None:
+    """Every Related list ranked with ``ranked`` (top, min_score) kept for the vault as ``scan``
+    (of ``listing``) read it, or None. Asked while the cache is open."""
+    answers = kept_answers(scan.root, scan.config, listing, store, scan)
+    return answers.related(answers.ranked_paths()) if answers is not None and answers.ranked == ranked else None
+
+
+T = TypeVar("T")
+
+
+def answered_or_scan(
+    path: str | os.PathLike[str], cache: CacheOptions, progress: Progress, answer: Callable[[Answers], T | None]
+) -> tuple[VaultScan, T | None]:
+    """``answer`` of the answers the cache keeps for the vault as it is now (asked while the
+    cache is open), with their scan; else, or if it gives None, a scan of the vault
+    (``scan_vault``) and None."""
+    root = vault_root(path)
+    config = load_config(root)
+    warnings: list[Diagnostic] = []
+    with open_vault_cache(root, config, cache, warnings) as store:
+        listing = list_vault(root, config, warnings)
+        answers = kept_answers(root, config, listing, store)
+        found = answer(answers) if answers is not None else None
+        if answers is not None and found is not None:
+            scan = answers.scan
+        else:
+            scan = read_vault(root, config, listing, store, progress, keep_texts=False)
+    progress.close()
+    scan.warnings.extend(warnings)
+    return scan, found
 
 
 def _dumps(value: object) -> str:

@@ -9,11 +9,11 @@ import dataclasses
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
-from vaultlink.answers import Answers, kept_answers, remember_answers
+from vaultlink.answers import Answers, answered_or_scan, kept_lists, remember_answers
 from vaultlink.apply import (
     FileWrites,
     apply_edits,
@@ -86,13 +86,18 @@ __all__ = [
 ]
 
 
-def concept_graph(scan: VaultScan, progress: Progress = NO_PROGRESS) -> nx.DiGraph[str]:
-    """The vault's concept graph, with each note's Related list (as sync ranks it) as edges."""
+def concept_graph(
+    scan: VaultScan, progress: Progress = NO_PROGRESS, related: dict[str, list[Suggestion]] | None = None
+) -> nx.DiGraph[str]:
+    """The vault's concept graph, with each note's Related list (as sync ranks it, or ``related``,
+    the lists the last sync kept for this very state) as edges."""
     from vaultlink.core.graph import add_related, build_graph  # networkx: only for the commands that need it
 
     graph = build_graph(scan.linked_notes, scan.links, scan.config)
     options = SyncOptions.from_config(scan.config)
-    add_related(graph, rank_all(scan, options.top, options.min_score, progress=progress))
+    add_related(
+        graph, related if related is not None else rank_all(scan, options.top, options.min_score, progress=progress)
+    )
     return graph
 
 
@@ -108,8 +113,16 @@ def export_graph(
     from vaultlink.export import graph_format, write_graph
 
     graph_format(out)  # an unknown extension fails before the vault is read
-    scan = scan_vault(path, cache, progress, keep_texts=False)
-    graph = concept_graph(scan, progress)
+    root = vault_root(path)
+    config = load_config(root)
+    options = SyncOptions.from_config(config)
+    warnings: list[Diagnostic] = []
+    with open_vault_cache(root, config, cache, warnings) as store:
+        listing = list_vault(root, config, warnings)
+        scan = read_vault(root, config, listing, store, progress, keep_texts=False)
+        kept = kept_lists(store, scan, listing, (options.top, options.min_score))
+    scan.warnings.extend(warnings)
+    graph = concept_graph(scan, progress, kept)
     progress.close()
     try:
         write_graph(graph, Path(out))
@@ -124,33 +137,8 @@ def check_vault(
     """Everything wrong with a vault: broken, ambiguous and refused links, bad files. From the
     answers the last sync kept when the vault is as it left it (then the scan's notes are names
     only: ``answers.Answers.scan``)."""
-    scan, _ = _answered_or_scan(path, cache, progress, lambda answers: answers.scan)
+    scan, _ = answered_or_scan(path, cache, progress, lambda answers: answers.scan)
     return scan
-
-
-T = TypeVar("T")
-
-
-def _answered_or_scan(
-    path: str | os.PathLike[str], cache: CacheOptions, progress: Progress, answer: Callable[[Answers], T | None]
-) -> tuple[VaultScan, T | None]:
-    """``answer`` of the answers the cache keeps for the vault as it is now (asked while the
-    cache is open), with their scan; else, or if it gives None, a scan of the vault
-    (``scan_vault``) and None."""
-    root = vault_root(path)
-    config = load_config(root)
-    warnings: list[Diagnostic] = []
-    with open_vault_cache(root, config, cache, warnings) as store:
-        listing = list_vault(root, config, warnings)
-        answers = kept_answers(root, config, listing, store)
-        found = answer(answers) if answers is not None else None
-        if answers is not None and found is not None:
-            scan = answers.scan
-        else:
-            scan = read_vault(root, config, listing, store, progress, keep_texts=False)
-    progress.close()
-    scan.warnings.extend(warnings)
-    return scan, found
 
 
 def sync(
@@ -188,10 +176,8 @@ def sync(
                 progress.close()
                 if store is not None and not dry_run:
                     remember_sync(store, root, config, listing, resolved, plan, report)
-                    landed = {*report.changed, *report.created, *report.deleted}
-                    written = [e for e in plan.edits if e.path in landed]
                     ranked = (resolved.top, resolved.min_score)
-                    remember_answers(store, scan, listing, problems, ranked, related, written)
+                    remember_answers(store, scan, listing, problems, ranked, related, plan, report)
         report.warnings.extend(warnings)
         return report
 
@@ -321,7 +307,7 @@ def related_notes(
             return None
         return answers.related([find_note(answers.scan, name).path] if name is not None else answers.ranked_paths())
 
-    scan, found = _answered_or_scan(path, cache, NO_PROGRESS, kept)
+    scan, found = answered_or_scan(path, cache, NO_PROGRESS, kept)
     if warnings is not None:
         warnings.extend(scan.warnings)
     if found is not None:
