@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,22 @@ def test_answers_are_not_used_for_another_state_of_the_vault(
         with pytest.raises(AssertionError, match="read or ranked"):
             app.check_vault(root)
     assert _questions(root, app.READ_CACHE) == expected
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda root: (root / ".vaultlink.toml").write_text("min_df = 3\n"),
+        lambda root: (root / ".vaultlink.toml").write_text("ignore = ['sub/**']\n"),
+        lambda root: (root / "Beta.md").write_bytes(b"\xff\xfe not text"),
+        lambda root: (root / "Beta.md").unlink(),
+    ],
+)
+def test_what_else_a_scan_reads_changes_the_state(make_vault: VaultFactory, change: Callable[[Path], object]) -> None:
+    root = make_vault(SMALL_VAULT)
+    app.sync(root)
+    change(root)
+    assert _questions(root, app.READ_CACHE) == _questions(root, app.NO_CACHE)
 
 
 def test_related_with_other_options_than_the_sync_ranks_again(make_vault: VaultFactory) -> None:

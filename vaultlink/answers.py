@@ -92,9 +92,9 @@ def remember_answers(
 ) -> None:
     """Keep what ``scan`` (of ``listing``) answers: its ``problems`` (as read, before any plan)
     and the Related lists ranked with ``ranked`` (top, min_score), for the vault as the edits of
-    ``plan`` that landed (``report``) left it. Those change blocks, which no scan reads, and stubs, which change
-    nothing a scan makes of the vault but its notes (GUIDE property 6: links to an unedited stub
-    are links to a missing note, ``resolve.demote_stub_links``)."""
+    ``plan`` that landed (``report``) left it. Those change blocks, which no scan reads, and
+    stubs, which change nothing a scan makes of the vault but its notes (GUIDE property 6: links
+    to an unedited stub are links to a missing note, ``resolve.demote_stub_links``)."""
     landed = {*report.changed, *report.created, *report.deleted}
     read_as = dict(scan.read_as)
     notes = {n.path: (n.aliases, n.is_stub) for n in scan.notes}
