@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ONE_CITER, SMALL_VAULT, VaultFactory, examples, pristine_sample, prose, run
 from vaultlink import answers, app
+from vaultlink.config import load_config
 from vaultlink.core.plan import SyncOptions
 
 TOP = SyncOptions().top
@@ -202,3 +203,16 @@ def test_the_graph_draws_the_kept_lists_without_ranking(
     app.export_graph(root, tmp_path / "kept.graphml")
     app.export_graph(root, tmp_path / "scanned.graphml", app.NO_CACHE)
     assert (tmp_path / "kept.graphml").read_bytes() == (tmp_path / "scanned.graphml").read_bytes()
+
+
+def test_lists_kept_by_a_later_sync_are_not_mixed_with_the_earlier_answers(make_vault: VaultFactory) -> None:
+    root = make_vault(SMALL_VAULT)
+    app.sync(root)
+    config = load_config(root)
+    with answers.open_vault_cache(root, config, app.READ_CACHE, []) as store:
+        kept = answers.kept_answers(root, config, answers.list_vault(root, config, []), store)
+        assert kept is not None and kept.related(["Alpha.md"]) is not None
+        (root / "Beta.md").write_text("# Beta\n\n" + prose("rye flour", "sourdough starter"))
+        app.sync(root)  # another connection: what this one reads next is that sync's
+        assert kept.related(["Alpha.md"]) is None
+        assert kept.related(kept.ranked_paths()) is None

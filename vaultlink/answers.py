@@ -50,7 +50,10 @@ RANKED = "ranked"
 RELATED = "related:"
 """Keys of the answers: the state they hold for; the notes (path, aliases, is a stub) and the files
 that can't be read; the scan's problems; the (top, min_score) the lists were ranked with; and,
-``RELATED`` + path, each ranked note's Related list."""
+``RELATED`` + path, each ranked note's Related list. Each question reads them in one statement
+with the state, so never half of one sync's answers and half of another's."""
+LIST_KEYS = 500
+"""Lists asked for by key at most; more are read all at once."""
 
 
 def state_key(read_as: Iterable[tuple[str, str]], config: Config, listing: Listing, gone: Mapping[str, str]) -> str:
@@ -121,6 +124,7 @@ class Answers:
     """The answers kept for the vault's state now."""
 
     store: ScanCache
+    state: str
     scan: VaultScan
     """A scan of names and problems only: each note's path, aliases and whether it is a stub, the
     unreadable files, the problems (``find_note`` and ``check`` read no more). No texts, no
@@ -131,9 +135,16 @@ class Answers:
         """The Related lists of ``paths`` as ``app.rank_all`` gives them (a stub has none), or None
         if one is missing or damaged. Asked while the cache is open."""
         stubs = {n.path for n in self.scan.notes if n.is_stub}
+        paths = list(paths)
+        if len(paths) > LIST_KEYS:
+            found = self.store.answers([STATE], RELATED)
+        else:
+            found = self.store.answers([STATE, *(RELATED + p for p in paths)])
+        if found.get(STATE) != self.state:
+            return None  # another sync's, since
         out: dict[str, list[Suggestion]] = {}
         for path in paths:
-            text = self.store.answer(RELATED + path)
+            text = found.get(RELATED + path)
             if text is None and path not in stubs:
                 return None
             try:
@@ -155,7 +166,8 @@ def kept_answers(
     read it, or None."""
     if store is None:
         return None
-    stored = store.answer(STATE)
+    found = store.answers([STATE, NOTES, PROBLEMS, RANKED])
+    stored = found.get(STATE)
     if scan is not None:
         now = state_key(scan.read_as.items(), config, listing, scan.gone)
     else:
@@ -163,9 +175,9 @@ def kept_answers(
     if stored is None or stored != now:
         return None
     try:
-        *notes, unreadable = _list(json.loads(store.answer(NOTES) or ""))
-        problems = [_diagnostic(d) for d in _list(json.loads(store.answer(PROBLEMS) or ""))]
-        top, min_score = _list(json.loads(store.answer(RANKED) or ""))
+        *notes, unreadable = _list(json.loads(found.get(NOTES, "")))
+        problems = [_diagnostic(d) for d in _list(json.loads(found.get(PROBLEMS, "")))]
+        top, min_score = _list(json.loads(found.get(RANKED, "")))
         scan = VaultScan(
             root,
             config,
@@ -175,7 +187,7 @@ def kept_answers(
             unreadable=[_str(p) for p in _list(unreadable)],
             ignored=list(listing.ignored),
         )
-        return Answers(store, scan, (int(top), float(min_score)))
+        return Answers(store, stored, scan, (int(top), float(min_score)))
     except (ValueError, TypeError, KeyError):
         return None  # not what we wrote: scan the vault
 

@@ -228,15 +228,23 @@ class ScanCache:
 
     # --- the questions' answers (``answers.py``) --------------------------------------------------
 
-    def answer(self, key: str) -> str | None:
-        """The stored answer under ``key``, or None."""
+    def answers(self, keys: Iterable[str], prefix: str = "") -> dict[str, str]:
+        """The stored answers under ``keys`` and, with ``prefix``, every one whose key starts with
+        it: read in one statement, so all of one sync's (``set_answers``), or none when the
+        database can't be read."""
+        keys = list(keys)
         if self._answers is not None:
-            return self._answers.get(key)
+            return {k: v for k, v in self._answers.items() if k in keys or (prefix and k.startswith(prefix))}
+        clauses = [f"key IN ({', '.join('?' * len(keys))})"] if keys else []
+        if prefix:
+            clauses.append("substr(key, 1, ?) = ?")
+        query = "SELECT key, value FROM answers WHERE " + (" OR ".join(clauses) or "0")
+        params = [*keys, *([len(prefix), prefix] if prefix else [])]
         try:
-            found = self._db.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone()
+            rows = self._db.execute(query, params).fetchall()
         except sqlite3.Error:
-            return None
-        return found[0] if found is not None and type(found[0]) is str else None
+            return {}
+        return {k: v for k, v in rows if type(k) is str and type(v) is str}
 
     def set_answers(self, answers: dict[str, str]) -> None:
         """Replace every stored answer by ``answers`` (written by ``save``, in one transaction)."""
