@@ -13,6 +13,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from vaultlink.answers import Answers, answered_or_scan, kept_lists, remember_answers
 from vaultlink.apply import (
     FileWrites,
     apply_edits,
@@ -85,13 +86,18 @@ __all__ = [
 ]
 
 
-def concept_graph(scan: VaultScan, progress: Progress = NO_PROGRESS) -> nx.DiGraph[str]:
-    """The vault's concept graph, with each note's Related list (as sync ranks it) as edges."""
+def concept_graph(
+    scan: VaultScan, progress: Progress = NO_PROGRESS, related: dict[str, list[Suggestion]] | None = None
+) -> nx.DiGraph[str]:
+    """The vault's concept graph, with each note's Related list (as sync ranks it, or ``related``,
+    the lists the last sync kept for this very state) as edges."""
     from vaultlink.core.graph import add_related, build_graph  # networkx: only for the commands that need it
 
     graph = build_graph(scan.linked_notes, scan.links, scan.config)
     options = SyncOptions.from_config(scan.config)
-    add_related(graph, rank_all(scan, options.top, options.min_score, progress=progress))
+    add_related(
+        graph, related if related is not None else rank_all(scan, options.top, options.min_score, progress=progress)
+    )
     return graph
 
 
@@ -107,8 +113,16 @@ def export_graph(
     from vaultlink.export import graph_format, write_graph
 
     graph_format(out)  # an unknown extension fails before the vault is read
-    scan = scan_vault(path, cache, progress, keep_texts=False)
-    graph = concept_graph(scan, progress)
+    root = vault_root(path)
+    config = load_config(root)
+    options = SyncOptions.from_config(config)
+    warnings: list[Diagnostic] = []
+    with open_vault_cache(root, config, cache, warnings) as store:
+        listing = list_vault(root, config, warnings)
+        scan = read_vault(root, config, listing, store, progress, keep_texts=False)
+        kept = kept_lists(store, scan, listing, (options.top, options.min_score))
+    scan.warnings.extend(warnings)
+    graph = concept_graph(scan, progress, kept)
     progress.close()
     try:
         write_graph(graph, Path(out))
@@ -120,8 +134,11 @@ def export_graph(
 def check_vault(
     path: str | os.PathLike[str], cache: CacheOptions = READ_CACHE, progress: Progress = NO_PROGRESS
 ) -> VaultScan:
-    """Everything wrong with a vault: broken, ambiguous and refused links, bad files."""
-    return scan_vault(path, cache, progress, keep_texts=False)
+    """Everything wrong with a vault: broken, ambiguous and refused links, bad files. From the
+    answers the last sync kept when the vault is as it left it (then the scan's notes are names
+    only: ``answers.Answers.scan``)."""
+    scan, _ = answered_or_scan(path, cache, progress, lambda answers: answers.scan)
+    return scan
 
 
 def sync(
@@ -153,11 +170,14 @@ def sync(
                 report = unchanged
             else:
                 scan = read_vault(root, config, listing, store, progress, keep_texts=False)
-                plan = _sync_plan(scan, resolved, progress)
+                problems = list(scan.diagnostics)
+                plan, related = _sync_plan(scan, resolved, progress)
                 report = _carry_out(scan, plan, writes, dry_run=dry_run, progress=progress)
                 progress.close()
                 if store is not None and not dry_run:
                     remember_sync(store, root, config, listing, resolved, plan, report)
+                    ranked = (resolved.top, resolved.min_score)
+                    remember_answers(store, scan, listing, problems, ranked, related, plan, report)
         report.warnings.extend(warnings)
         return report
 
@@ -198,7 +218,10 @@ def _without_blocks_out_of_scope(plan: Plan, scan: VaultScan) -> Plan:
     return plan
 
 
-def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS) -> Plan:
+def _sync_plan(
+    scan: VaultScan, options: SyncOptions, progress: Progress = NO_PROGRESS
+) -> tuple[Plan, dict[str, list[Suggestion]]]:
+    """The plan of a sync, and the Related lists it was planned from."""
     related = rank_all(scan, options.top, options.min_score, progress=progress)
     scan.notes = [_without_words(n) for n in scan.notes]
     notes = {n.path: n for n in scan.notes}
@@ -208,7 +231,8 @@ def _sync_plan(scan: VaultScan, options: SyncOptions, progress: Progress = NO_PR
     )
     plan.related = {}  # the watcher's; sync never reads them
     plan = _without_blocks_out_of_scope(plan, scan)
-    return leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
+    plan = leave_changed_alone(drop_unsafe_creates(plan, scan.listed, IgnoreRules(scan.config)), scan.sources)
+    return plan, related
 
 
 def _without_words(note: Note) -> Note:
@@ -275,12 +299,20 @@ def related_notes(
     warnings: list[Diagnostic] | None = None,
 ) -> dict[str, list[Suggestion]]:
     """Ranked related notes (with scores and reasons) of one note, or of every note; notes
-    about vaultlink's own state (its cache) go to ``warnings``."""
-    scan = scan_vault(path, cache, keep_texts=False)
+    about vaultlink's own state (its cache) go to ``warnings``. From the lists the last sync
+    kept when the vault is as it left it and they were ranked with ``top`` and ``min_score``."""
+
+    def kept(answers: Answers) -> dict[str, list[Suggestion]] | None:
+        if answers.ranked != (top, min_score):
+            return None
+        return answers.related([find_note(answers.scan, name).path] if name is not None else answers.ranked_paths())
+
+    scan, found = answered_or_scan(path, cache, NO_PROGRESS, kept)
     if warnings is not None:
         warnings.extend(scan.warnings)
-    only = [find_note(scan, name).path] if name is not None else None
-    return rank_all(scan, top, min_score, only)
+    if found is not None:
+        return found
+    return rank_all(scan, top, min_score, [find_note(scan, name).path] if name is not None else None)
 
 
 def rank_all(

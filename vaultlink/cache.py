@@ -18,6 +18,9 @@ are fetched one by one when asked for, and new ones are written in batches as th
 the batches it committed: every row stands on its own (a parse is used only for the bytes
 whose key it was stored with), so they are as good as rows a finished run wrote.
 
+The ``answers`` table holds what the last sync left for the questions (``answers.py``): one
+key, one JSON value, replaced all at once.
+
 Rows are JSON (``core.codec``), never pickle: the file sits in the vault, where other
 people's sync tools may write, and unpickling a crafted file would run code.
 """
@@ -36,7 +39,7 @@ from vaultlink.core.config import Config
 from vaultlink.core.note import Diagnostic, ParsedNote, Severity
 from vaultlink.vault import FileStamp
 
-FORMAT = f"vaultlink-cache/11 vaultlink/{__version__}"
+FORMAT = f"vaultlink-cache/12 vaultlink/{__version__}"
 # A stamp is trusted only if the file's mtime is older than the stat by more than the file
 # system's time granularity: whole-second times (FAT, HFS+, ext3) may be 2 s coarse; others
 # are at worst a kernel tick (10 ms) coarse.
@@ -53,10 +56,12 @@ CREATE TABLE IF NOT EXISTS files (
     parse_key TEXT,
     parsed TEXT
 );
+CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 COLUMNS = {
     "meta": ["key", "value"],
     "files": ["path", "size", "mtime_ns", "ctime_ns", "inode", "stamped_ns", "digest", "parse_key", "parsed"],
+    "answers": ["key", "value"],
 }
 """Each table's columns, as ``SCHEMA`` makes them (``cache_file`` checks a file against them)."""
 
@@ -109,10 +114,13 @@ class ScanCache:
         self.rows: dict[str, FileRow] = {}
         self._pending: dict[str, _Change] = {}
         self._write_failed = False
+        self._answers: dict[str, str] | None = None
+        """The answers to write (``set_answers``): they replace every stored one."""
         self._meta: dict[str, str] = dict(connection.execute("SELECT key, value FROM meta").fetchall())
         if self._meta.get("config") != config_key(config):
             if writable:
                 self._db.execute("DELETE FROM files")  # committed with the new meta, by the first write
+                self._db.execute("DELETE FROM answers")
             self._meta = {"format": FORMAT, "config": config_key(config)}
             self._meta_dirty = True
         else:
@@ -218,6 +226,30 @@ class ScanCache:
         self._meta["synced_report"] = report
         self._meta_dirty = True
 
+    # --- the questions' answers (``answers.py``) --------------------------------------------------
+
+    def answers(self, keys: Iterable[str], prefix: str = "") -> dict[str, str]:
+        """The stored answers under ``keys`` and, with ``prefix``, every one whose key starts with
+        it: read in one statement, so all of one sync's (``set_answers``), or none when the
+        database can't be read."""
+        keys = list(keys)
+        if self._answers is not None:
+            return {k: v for k, v in self._answers.items() if k in keys or (prefix and k.startswith(prefix))}
+        clauses = [f"key IN ({', '.join('?' * len(keys))})"] if keys else []
+        if prefix:
+            clauses.append("substr(key, 1, ?) = ?")
+        query = "SELECT key, value FROM answers WHERE " + (" OR ".join(clauses) or "0")
+        params = [*keys, *([len(prefix), prefix] if prefix else [])]
+        try:
+            rows = self._db.execute(query, params).fetchall()
+        except sqlite3.Error:
+            return {}
+        return {k: v for k, v in rows if type(k) is str and type(v) is str}
+
+    def set_answers(self, answers: dict[str, str]) -> None:
+        """Replace every stored answer by ``answers`` (written by ``save``, in one transaction)."""
+        self._answers = dict(answers)
+
     def save(self) -> Diagnostic | None:
         """Write what is not written yet, in one transaction; a warning if that failed."""
         if not self.writable:
@@ -244,7 +276,11 @@ class ScanCache:
             self._db.executemany(
                 _KEEP_PARSE, [(p, *_columns(c.row)) for p, c in changes if c.row is not None and c.keep_parse]
             )
+            if self._answers is not None:
+                self._db.execute("DELETE FROM answers")
+                self._db.executemany("INSERT INTO answers VALUES (?, ?)", self._answers.items())
         self._pending.clear()
+        self._answers = None
         self._meta_dirty = False
 
     def close(self) -> None:

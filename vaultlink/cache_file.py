@@ -109,12 +109,12 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _check_schema(db: sqlite3.Connection) -> None:
-    """Exactly vaultlink's two tables, their columns, and nothing else (a trigger, a view, an
+    """Exactly vaultlink's tables, their columns, and nothing else (a trigger, a view, an
     extra column): any of those makes every later write fail, so the cache is rebuilt instead."""
     objects = db.execute(
         "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'"
     ).fetchall()
-    if sorted(objects) != [("table", "files"), ("table", "meta")]:
+    if sorted(objects) != sorted(("table", name) for name in COLUMNS):
         raise ForeignCache("damaged (its schema is not vaultlink's)")
     for table, columns in COLUMNS.items():
         if [row[1] for row in db.execute(f"PRAGMA table_info({table})")] != columns:

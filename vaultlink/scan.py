@@ -108,6 +108,9 @@ class VaultScan:
     gone: dict[str, str] = field(default_factory=dict)
     """Notes the user deleted or renamed under ``watch``, by folded path: the new path, or ""
     (``gone.py``); none is at its path now."""
+    read_as: dict[str, str] = field(default_factory=dict)
+    """Each listed note as it was read: its parse key, or why it could not be read
+    (``file_state``). What the scan made of the vault is a function of these (``answers.py``)."""
 
     @property
     def linked_notes(self) -> list[Note]:
@@ -215,7 +218,8 @@ def read_vault(
     listed = {fold(p) for p in (*listing.paths, *listing.ignored)}
     scan = VaultScan(root, config, sources, diagnostics=list(listing.diagnostics), listed=listed)
     advance = progress.step("reading", len(listing.paths))
-    for loaded in _load_notes(root, listing.paths, config, cache, advance):
+    for rel, loaded in zip(listing.paths, _load_notes(root, listing.paths, config, cache, advance), strict=True):
+        scan.read_as[rel] = loaded.read_as
         scan.diagnostics.extend(loaded.diagnostics)
         if loaded.note is None or loaded.source is None:
             continue
@@ -236,10 +240,22 @@ def read_vault(
     links = resolve_all(scan.notes, config, scan.unreadable, scan.ignored)
     scan.links = demote_stub_links(links, (n.path for n in scan.notes if n.is_stub))
     policy = SyncOptions.from_config(config).stub_policy(config)
-    scan.gone = {fold(path): new for path, new in load_gone(root).items() if fold(path) not in listed}
+    scan.gone = gone_notes(root, listed)
     near = near_names(p.path for p in scan.linked_notes)
     scan.diagnostics.extend(link_problems(scan.links, policy, near, scan.gone))
     return scan
+
+
+def gone_notes(root: Path, listed: set[str]) -> dict[str, str]:
+    """The record of the notes gone under ``watch`` (``gone.py``), by folded path, but those
+    ``listed`` (folded) again."""
+    return {fold(path): new for path, new in load_gone(root).items() if fold(path) not in listed}
+
+
+def file_state(file: NoteFile | Diagnostic) -> str:
+    """What a note file read gives the scan: its parse key (``parse.parse_key``), or "!" and why
+    it can't be read."""
+    return "!" + file.line() if isinstance(file, Diagnostic) else parse_key(file.data)
 
 
 def _load_notes(
@@ -263,14 +279,15 @@ def _load_notes(
     for rel in paths:
         file = files.pop(rel)
         if isinstance(file, Diagnostic):
-            yield LoadedNote(None, None, (file,))
+            yield LoadedNote(None, None, (file,), read_as=file_state(file))
             continue
         cached = parsed.pop(rel, None)
         note = cached if cached is not None else fresh.pop(rel)
         file_digest = digest(file.data)
         if cache is not None:
             cache.record(rel, file.stamp, file_digest, keys[rel], note if cached is None else None)
-        yield _loaded_note(root, rel, file.data, file_digest, note, config.rules)
+        loaded = _loaded_note(root, rel, file.data, file_digest, note, config.rules)
+        yield dataclasses.replace(loaded, read_as=keys[rel])
 
 
 _MARKER = b"<!-- vaultlink:"
@@ -322,6 +339,8 @@ class LoadedNote:
     readonly: str = ""
     scope: NoteScope | None = None
     """What vaultlink may do with the note, when not everything (``core/scope.py``)."""
+    read_as: str = ""
+    """The file's ``file_state`` (set by a scan)."""
 
 
 def load_note(root: Path, rel: str, config: Config, boilerplate: frozenset[int] = NO_BOILERPLATE) -> LoadedNote:
