@@ -202,9 +202,14 @@ def topical_tags(index: RankIndex) -> np.ndarray:
     if not len(tags):
         return topical
     words = sp.diags((kinds != TAG).astype(np.float64))
-    carriers = sp.csc_matrix(m.text[:, tags])
-    for k, tag in enumerate(tags.tolist()):
-        rows = carriers.indices[carriers.indptr[k] : carriers.indptr[k + 1]]
+    at = np.flatnonzero(np.isin(m.text.indices, tags))  # no copy of the text matrix: a mask of its entries
+    rows_of = np.searchsorted(m.text.indptr, at, side="right") - 1
+    tag_of = m.text.indices[at]
+    order = np.lexsort((rows_of, tag_of))
+    rows_of, tag_of = rows_of[order], tag_of[order]
+    bounds = np.searchsorted(tag_of, tags), np.searchsorted(tag_of, tags, side="right")
+    for tag, lo, hi in zip(tags.tolist(), *bounds, strict=True):
+        rows = rows_of[lo:hi]
         if len(rows) < 2:
             continue
         text = sp.csr_matrix(m.text[rows] @ words)
