@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from vaultlink import app, writer
 from vaultlink.cli import cli
 from vaultlink.errors import VaultlinkError
-from vaultlink.export import xml_safe
+from vaultlink.export import xml_ids, xml_safe
 
 SECRET = b"# Secret\n\nAbout the sourdough starter. [[Leak from outside]]\n"
 PWNED = "vaultlink-pwned"
@@ -385,8 +385,8 @@ def test_graphml_escapes_every_name_and_label(hostile_vault: Path, tmp_path: Pat
     assert "<!DOCTYPE" not in text and "<!ENTITY" not in text and "<![CDATA[" not in text
     _root, nodes = _graphml_nodes(out)
     graph = app.concept_graph(app.scan_vault(hostile_vault))
-    expected_ids = {str(xml_safe(n)) for n in graph.nodes}
-    assert {n.get("id") for n in nodes} == expected_ids
+    ids = xml_ids(list(graph.nodes))
+    assert {n.get("id") for n in nodes} == set(ids.values())
     assert len(nodes) == graph.number_of_nodes()
     assert "injected" not in {n.get("id") for n in nodes}
     back = nx.read_graphml(out)
@@ -394,7 +394,7 @@ def test_graphml_escapes_every_name_and_label(hostile_vault: Path, tmp_path: Pat
     for node, attrs in graph.nodes(data=True):
         for key, value in attrs.items():
             if isinstance(value, str):
-                assert back.nodes[str(xml_safe(node))].get(key, "") == xml_safe(value), (node, key)
+                assert back.nodes[ids[node]].get(key, "") == xml_safe(value), (node, key)
 
 
 names = st.text(
@@ -415,8 +415,18 @@ def test_graphml_of_any_names_parses_and_keeps_every_node(note_names: list[str],
         app.export_graph(root, out)
         _root, nodes = _graphml_nodes(out)
         graph = app.concept_graph(app.scan_vault(root))
-        assert {n.get("id") for n in nodes} == {str(xml_safe(n)) for n in graph.nodes}
+        assert {n.get("id") for n in nodes} == set(xml_ids(list(graph.nodes)).values())
         assert len(nodes) == graph.number_of_nodes()
+
+
+def test_graphml_gives_two_names_made_alike_for_xml_two_ids(make_vault: VaultFactory, tmp_path: Path) -> None:
+    """Found by the property above: links to ``\x07`` and ``\x08`` were one node in the file."""
+    root = make_vault({"A.md": "[[\x07]] [[\x08]] [[\ufffd]]\n"})
+    out = tmp_path / "g.graphml"
+    app.export_graph(root, out)
+    _root, nodes = _graphml_nodes(out)
+    assert len(nodes) == app.concept_graph(app.scan_vault(root)).number_of_nodes()
+    assert len({n.get("id") for n in nodes}) == len(nodes)
 
 
 def test_check_text_output_does_not_pass_terminal_escapes_through(make_vault: VaultFactory) -> None:

@@ -37,10 +37,26 @@ def xml_safe(value: object) -> object:
     return _XML_INVALID.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def xml_ids(nodes: list[str]) -> dict[str, str]:
+    """Each node's id as valid XML text (``xml_safe``), one id a node: a node already valid keeps
+    its name; the others, in sorted order, take the first of ``safe``, ``safe (2)``, … not taken
+    (two notes' links to ``\x07`` and ``\x08`` would both become U+FFFD)."""
+    ids = {node: node for node in nodes if xml_safe(node) == node}
+    taken = set(ids.values())
+    for node in sorted(set(nodes) - ids.keys()):
+        safe = str(xml_safe(node))
+        candidate, k = safe, 2
+        while candidate in taken:
+            candidate, k = f"{safe} ({k})", k + 1
+        ids[node] = candidate
+        taken.add(candidate)
+    return ids
+
+
 def graphml_ready(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
     """A copy whose ids and string attributes are all valid XML text, lists joined."""
     clean: nx.DiGraph[str] = nx.DiGraph()
-    mapping = {node: str(xml_safe(node)) for node in graph.nodes}
+    mapping = xml_ids(list(graph.nodes))
     for node, attrs in graph.nodes(data=True):
         clean.add_node(mapping[node], **{k: xml_safe(v) for k, v in attrs.items()})
     for u, v, attrs in graph.edges(data=True):
