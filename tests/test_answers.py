@@ -3,6 +3,7 @@ state they were made for, and then the same as a scan without any cache would gi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -140,6 +141,29 @@ def test_the_cli_answers_the_same_from_kept_answers(tmp_path: Path) -> None:
     for args in (["check"], ["check", "--json"], ["related", "--all", "--json", "--top", str(TOP)]):
         kept, scanned = run(*args[:1], str(root), *args[1:]), run(*args[:1], str(root), *args[1:], "--no-cache")
         assert (kept.exit_code, kept.stdout) == (scanned.exit_code, scanned.stdout)
+
+
+def test_related_by_default_lists_what_the_blocks_list_from_the_kept_lists(
+    make_vault: VaultFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``vaultlink related NOTE`` without ``--top`` shows what the note's Related block lists
+    (the vault's ``related_top`` and ``related_min_score``), so it can answer from what the
+    last sync kept; ``--top N`` asks for a longer list above no threshold, ranked again."""
+    root = make_vault({**SMALL_VAULT, ".vaultlink.toml": "related_top = 1\nrelated_min_score = 0.2\n"})
+    app.sync(root)
+    _age(root)
+    app.sync(root)
+    expected = app.related_notes(root, "Alpha", top=1, min_score=0.2, cache=app.NO_CACHE)
+    assert len(expected["Alpha.md"]) == 1
+    assert app.related_notes(root, "Alpha", top=None, min_score=None, cache=app.NO_CACHE) == expected
+    with monkeypatch.context() as patched:
+        _no_scan(patched)
+        assert app.related_notes(root, "Alpha", top=None, min_score=None) == expected
+        shown = run("related", str(root), "Alpha", "--json")
+    assert shown.exit_code == 0
+    assert [s["path"] for s in json.loads(shown.stdout)["Alpha.md"]] == [s.path for s in expected["Alpha.md"]]
+    longer = json.loads(run("related", str(root), "Alpha", "--json", "--top", "3").stdout)["Alpha.md"]
+    assert [s["path"] for s in longer] == [s.path for s in app.related_notes(root, "Alpha", top=3)["Alpha.md"]]
 
 
 # --- any edits, any order ----------------------------------------------------------------------------

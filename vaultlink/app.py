@@ -23,6 +23,7 @@ from vaultlink.apply import (
 )
 from vaultlink.cache_file import remove_cache
 from vaultlink.config import load_config
+from vaultlink.core.config import Config
 from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import NO_TERMS, Diagnostic, Link, LinkKind, Note, Suggestion
 from vaultlink.core.plan import (
@@ -293,17 +294,24 @@ def related_notes(
     path: str | os.PathLike[str],
     name: str | None,
     *,
-    top: int,
-    min_score: float = 0.0,
+    top: int | None,
+    min_score: float | None = 0.0,
     cache: CacheOptions = READ_CACHE,
     warnings: list[Diagnostic] | None = None,
 ) -> dict[str, list[Suggestion]]:
     """Ranked related notes (with scores and reasons) of one note, or of every note; notes
-    about vaultlink's own state (its cache) go to ``warnings``. From the lists the last sync
-    kept when the vault is as it left it and they were ranked with ``top`` and ``min_score``."""
+    about vaultlink's own state (its cache) go to ``warnings``. ``top`` and ``min_score`` None:
+    the vault's ``related_top`` and ``related_min_score``, what its Related blocks list. From the
+    lists the last sync kept when the vault is as it left it and they were ranked with those."""
+
+    def ranked_with(config: Config) -> tuple[int, float]:
+        return (
+            config.related_top if top is None else top,
+            config.related_min_score if min_score is None else min_score,
+        )
 
     def kept(answers: Answers) -> dict[str, list[Suggestion]] | None:
-        if answers.ranked != (top, min_score):
+        if answers.ranked != ranked_with(answers.scan.config):
             return None
         return answers.related([find_note(answers.scan, name).path] if name is not None else answers.ranked_paths())
 
@@ -312,7 +320,7 @@ def related_notes(
         warnings.extend(scan.warnings)
     if found is not None:
         return found
-    return rank_all(scan, top, min_score, [find_note(scan, name).path] if name is not None else None)
+    return rank_all(scan, *ranked_with(scan.config), [find_note(scan, name).path] if name is not None else None)
 
 
 def rank_all(

@@ -242,7 +242,11 @@ def clean(vault: str, dry_run: bool, as_json: bool, cache_dir: str | None, no_ca
 @click.option(
     "--json", "as_json", is_flag=True, help="Print JSON: note path -> [{path, score, reasons}], best first."
 )
-@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many per note.")
+@click.option(
+    "--top",
+    type=click.IntRange(1, 1000),
+    help="How many per note, above no score threshold. [default: what the Related blocks list]",
+)
 @cache_flags
 @QUIET
 def related(
@@ -250,7 +254,7 @@ def related(
     note: str | None,
     all_notes: bool,
     as_json: bool,
-    top: int,
+    top: int | None,
     cache_dir: str | None,
     no_cache: bool,
     quiet: bool,
@@ -267,7 +271,12 @@ def related(
     warnings: list[Diagnostic] = []
     try:
         ranked = app.related_notes(
-            vault, note, top=top, cache=_cache(cache_dir, no_cache, writable=False), warnings=warnings
+            vault,
+            note,
+            top=top,
+            min_score=None if top is None else 0.0,
+            cache=_cache(cache_dir, no_cache, writable=False),
+            warnings=warnings,
         )
     except VaultlinkError as exc:
         _fail(exc)
