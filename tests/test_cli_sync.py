@@ -738,6 +738,20 @@ def test_related_with_an_ambiguous_name_exits_2_naming_both(make_vault: VaultFac
     assert "kitchen/Temperature.md" in line and "sky/Temperature.md" in line
 
 
+def test_related_takes_a_path_as_written_where_two_notes_differ_only_in_case(make_vault: VaultFactory) -> None:
+    """flancian-garden holds ``Agora protocol.md`` and ``agora protocol.md``: completion offers
+    each by its path, and the path as written is that note; another case of it is ambiguous."""
+    root = make_vault({"Agora protocol.md": "# Agora protocol\n", "agora protocol.md": "# agora\n"})
+    if len(list(root.glob("*.md"))) != 2:
+        pytest.skip("a case-insensitive file system keeps one of the two")
+    assert set(app.note_names(root)) == {"Agora protocol", "agora protocol"}
+    for name in ("Agora protocol", "agora protocol.md"):
+        result = run("related", str(root), name, "--json")
+        assert result.exit_code == 0, result.output
+        assert list(json.loads(result.stdout)) == [name.removesuffix(".md") + ".md"]
+    assert run("related", str(root), "AGORA PROTOCOL").exit_code == 2
+
+
 def test_related_with_the_name_of_an_unreadable_note_says_so(make_vault: VaultFactory) -> None:
     root = make_vault({"bin.md": b"x\x00y\n", "a.md": "a"})
     result = run("related", str(root), "bin")

@@ -259,7 +259,12 @@ class NoteNotFound(VaultlinkError):
 
 
 def find_note(scan: VaultScan, name: str) -> Note:
-    """A note named the way a user would type it: a path, a file name or an alias."""
+    """A note named the way a user would type it: a path, a file name or an alias. A note's own
+    path, as written (with or without ``.md``), is that note, even where another note's path
+    differs from it only in case (what completion offers for such notes: ``note_names``)."""
+    exact = next((n for n in scan.notes if n.path in (name, f"{name}.md")), None)
+    if exact is not None:
+        return exact
     index = NoteIndex(scan.notes, scan.config, scan.unreadable)
     resolution = resolve_one(Link(name, LinkKind.WIKILINK, name), "", index)
     if resolution.outcome is Outcome.NOTE:
