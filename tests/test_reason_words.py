@@ -37,7 +37,9 @@ GERMAN = {
 
 
 def table(words: dict[str, str]) -> str:
-    return "[reason_words]\n" + "".join(f"{key} = {json.dumps(word, ensure_ascii=False)}\n" for key, word in words.items())
+    """``words`` as a ``[reason_words]`` table of ``.vaultlink.toml``."""
+    lines = [f"{key} = {json.dumps(word, ensure_ascii=False)}\n" for key, word in words.items()]
+    return "[reason_words]\n" + "".join(lines)
 
 
 # --- translating a reason line ---------------------------------------------------------------------------
