@@ -14,6 +14,7 @@ import pathspec
 from vaultlink.core.blocks import heading_problem
 from vaultlink.core.config import Config, Rule
 from vaultlink.core.language import AUTO, KNOWN, normal_code
+from vaultlink.core.rank.reasons import REASON_WORDS
 from vaultlink.errors import ConfigError
 from vaultlink.obsidian import OBSIDIAN_APP, apply_obsidian
 from vaultlink.settings_file import load_settings, one_line, short
@@ -43,6 +44,7 @@ _USER_KEYS: dict[str, type] = {
     "language": str,
     "related_heading": str,
     "backlinks_heading": str,
+    "reason_words": dict,
 }
 STUB_LINK_KINDS = ("wikilink", "path", "markdown", "embed")
 _AT_LEAST_ONE = ("backlinks_limit", "stub_min_citers")
@@ -76,6 +78,8 @@ def _checked(path: Path, key: str, value: Any) -> Any:
     expected = _USER_KEYS.get(key)
     if expected is None:
         raise ConfigError(f"{path}: unknown setting '{key}' (known: {', '.join(sorted(_USER_KEYS))})")
+    if key == "reason_words":
+        return _reason_words(path, value)
     if expected is dict:
         return _rules(path, value)
     if expected is str:
@@ -118,6 +122,25 @@ def _text_setting(path: Path, key: str, value: Any) -> str:
     if problem:
         raise ConfigError(f"{path}: setting '{key}' {problem}, not {short(value)}")
     return value.strip()
+
+
+def _reason_words(path: Path, value: Any) -> tuple[tuple[str, str], ...]:
+    """The ``[reason_words]`` table: each key one of ``REASON_WORDS``, each word one line of text
+    with no block marker, as a heading is (a word may start with '#': it heads no line)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: setting 'reason_words' must be a [reason_words] table, not {short(value)}")
+    words: list[tuple[str, str]] = []
+    for key, word in value.items():
+        where = f"reason_words.{key}"
+        if key not in REASON_WORDS:
+            raise ConfigError(f"{path}: unknown key '{where}' (known: {', '.join(REASON_WORDS)})")
+        if not isinstance(word, str):
+            raise ConfigError(f"{path}: '{where}' must be a string, not {short(word)}")
+        problem = heading_problem("x" + word) if word.strip() else "must not be empty"  # "x": '#' is fine here
+        if problem:
+            raise ConfigError(f"{path}: '{where}' {problem}, not {short(word)}")
+        words.append((key, word.strip()))
+    return tuple(sorted(words))
 
 
 def _rules(path: Path, value: Any) -> tuple[Rule, ...]:

@@ -58,6 +58,9 @@ class Config:
     """The heading vaultlink writes above a Related list (``## Related``)."""
     backlinks_heading: str = "Backlinks"
     """The heading vaultlink writes above a Backlinks list (``## Backlinks``)."""
+    reason_words: tuple[tuple[str, str], ...] = ()
+    """The words a Related entry's reasons are written in, each for the English label it replaces
+    (``[reason_words]``: ``rank.reasons.REASON_WORDS``'s keys); those not set stay English."""
     language: str = "auto"
     """The language notes are read in (an ISO 639-1 code), or "auto": each note's own, detected
     (``core/language.py``). A note's frontmatter ``lang`` or ``language`` comes first."""

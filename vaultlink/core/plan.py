@@ -29,6 +29,7 @@ from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import LinkKind, Note, Suggestion
 from vaultlink.core.parse import is_stub_text
+from vaultlink.core.rank.reasons import reason_line
 from vaultlink.core.resolve import ResolvedLink, fold
 from vaultlink.core.scope import FULL_SCOPE, NoteScope
 from vaultlink.core.stubs import (
@@ -184,22 +185,20 @@ class Plan:
     """New stubs not made: more than the per-run limit (``SyncOptions.stub_limit``)."""
 
 
-def _one_line(text: str) -> str:
-    """A reason (a title may hold a line break: YAML ``|``) as one entry line, which no block marker ends."""
-    return " ".join(text.split()).replace("<!--", "<!‐‐").replace("-->", "‐‐>")
-
-
 def related_lines(
-    note: Note, source: Source, suggestions: Sequence[Suggestion], style: LinkStyle, heading: str = "Related"
+    note: Note, source: Source, suggestions: Sequence[Suggestion], style: LinkStyle, config: Config
 ) -> tuple[list[str], int]:
-    """The Related block's lines (under ``heading``) and, if it does not exist yet, where it goes."""
+    """The Related block's lines (its heading, reasons in its words) and, if it does not exist yet, where it goes."""
     bom = 1 if source.text.startswith("\ufeff") else 0
-    anchor = find_related_anchor(source.text, bom + note.body_offset, heading)
+    anchor = find_related_anchor(source.text, bom + note.body_offset, config.related_heading)
     prefix = anchor.path_prefix if anchor else ""
-    entries = [f"- {style.link(s.path, note.path, prefix)} — {_one_line(', '.join(s.reasons))}" for s in suggestions]
+    entries = [
+        f"- {style.link(s.path, note.path, prefix)} — {reason_line(s.reasons, config.reason_words)}"
+        for s in suggestions
+    ]
     if anchor is not None:
         return entries, anchor.position
-    return ([heading_line(heading), *entries] if entries else []), content_end_of_text(source.text)
+    return ([heading_line(config.related_heading), *entries] if entries else []), content_end_of_text(source.text)
 
 
 @dataclass
@@ -277,7 +276,7 @@ def plan_sync(
         mine = outgoing.get(note.path, empty)
         suggestions = related.get(note.path, [])
         plan.related[note.path] = suggestions
-        lines, anchor = related_lines(note, source, suggestions, style, config.related_heading)
+        lines, anchor = related_lines(note, source, suggestions, style, config)
         text = set_block(source.text, RELATED, lines, anchor)
         backlinks = sorted(incoming.get(note.path, empty) - mine - {note.path}) if options.backlinks else []
         entries = capped([f"- {style.link(p, note.path)}" for p in backlinks], options.backlinks_limit)
