@@ -87,3 +87,15 @@ def test_ci_runs_the_readmes_two_set_up_commands_in_order() -> None:
     assert ci == commands
     assert "vaultlink sync sample_vault" in commands[0]
     assert "pytest" in commands[1]
+
+
+HEAVY = ("numpy", "scipy", "networkx", "watchdog", "sudachipy", "rjieba", "stop_words", "mcp")
+
+
+def test_the_cli_imports_no_heavy_library_until_a_command_needs_it() -> None:
+    """A no-op sync, `check` and `related` from kept answers pay for imports on every call: the
+    ranking (numpy, scipy), the graph (networkx), the watcher, the segmenters and the MCP SDK are
+    imported by the code that uses them. (Reason words once pulled the ranking into the config.)"""
+    code = f"import sys, vaultlink.cli; print([m for m in {HEAVY!r} if m in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from vaultlink import app
 from vaultlink.config import CONFIG_NAME, load_config
-from vaultlink.core.rank.reasons import (
+from vaultlink.core.reason_words import (
     BOTH_LINK,
     BOTH_TAGGED,
     NAMED_HERE,

@@ -14,7 +14,7 @@ import pathspec
 from vaultlink.core.blocks import heading_problem
 from vaultlink.core.config import Config, Rule
 from vaultlink.core.language import AUTO, KNOWN, normal_code
-from vaultlink.core.rank.reasons import REASON_WORDS
+from vaultlink.core.reason_words import REASON_WORDS
 from vaultlink.errors import ConfigError
 from vaultlink.obsidian import OBSIDIAN_APP, apply_obsidian
 from vaultlink.settings_file import load_settings, one_line, short

@@ -29,7 +29,7 @@ from vaultlink.core.link_style import LinkStyle
 from vaultlink.core.neighbours import Neighbours
 from vaultlink.core.note import LinkKind, Note, Suggestion
 from vaultlink.core.parse import is_stub_text
-from vaultlink.core.rank.reasons import reason_line
+from vaultlink.core.reason_words import reason_line
 from vaultlink.core.resolve import ResolvedLink, fold
 from vaultlink.core.scope import FULL_SCOPE, NoteScope
 from vaultlink.core.stubs import (

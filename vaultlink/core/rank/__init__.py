@@ -49,7 +49,8 @@ from vaultlink.core.rank.matrices import (
 from vaultlink.core.rank.mentions import unpacked_pairs
 from vaultlink.core.rank.pairs import SPECIFIC, PairEvidence
 from vaultlink.core.rank.patch import PatchedIndex, patched, prepare
-from vaultlink.core.rank.reasons import BOTH_LINK, BOTH_TAGGED, MAX_REASONS, NAMED_HERE, NAMES_THIS_NOTE, ROUND
+from vaultlink.core.rank.reasons import MAX_REASONS, ROUND
+from vaultlink.core.reason_words import BOTH_LINK, BOTH_TAGGED, NAMED_HERE, NAMES_THIS_NOTE
 
 __all__ = [
     "BOTH_LINK",

@@ -15,6 +15,7 @@ import numpy as np
 from vaultlink.core.note import Term, TermKind
 from vaultlink.core.rank.features import TAG
 from vaultlink.core.rank.pairs import SPECIFIC, PairEvidence
+from vaultlink.core.reason_words import BOTH_LINK, BOTH_TAGGED, NAMED_HERE, NAMES_THIS_NOTE
 
 if TYPE_CHECKING:
     from vaultlink.core.rank.index import RankIndex
@@ -23,17 +24,6 @@ MAX_REASONS = 3
 ROUND = 6
 """Scores (and the weights reasons are ordered by) are rounded to this many decimals."""
 
-NAMED_HERE = "mentioned here"
-NAMES_THIS_NOTE = "mentions this note"
-BOTH_LINK = "both link"
-BOTH_TAGGED = "both tagged"
-REASON_WORDS = {
-    "mentioned_here": NAMED_HERE,
-    "mentions_this_note": NAMES_THIS_NOTE,
-    "both_link": BOTH_LINK,
-    "both_tagged": BOTH_TAGGED,
-}
-"""The ``[reason_words]`` a vault may set (``.vaultlink.toml``), each with the label it replaces."""
 NAMED_LINKS = 2
 """How many of the notes both link to (the tags both carry) a reason names."""
 
@@ -156,37 +146,6 @@ def _name_as_written(
     if len(words) != 1:  # a name of several words is shown as its phrase, or not at all: not one word of it
         return []
     return [forms[f] for f in words.tolist() if f in forms]
-
-
-def reason_line(reasons: Sequence[str], words: Sequence[tuple[str, str]] = ()) -> str:
-    """A Related entry's reasons as its line writes them: in the vault's ``words`` (``worded``), on
-    one line (a title may hold a line break: YAML ``|``) that no block marker ends."""
-    text = " ".join(", ".join(worded(reasons, dict(words))).split())
-    return text.replace("<!--", "<!‐‐").replace("-->", "‐‐>")
-
-
-def worded(reasons: Sequence[str], words: Mapping[str, str]) -> list[str]:
-    """``reasons`` in the vault's words (``words``: a ``REASON_WORDS`` key to its word), as a Related
-    block writes them. The ranking, the cache and every reader of reasons (``related --json``, the
-    watcher) keep the English labels; only the written line is translated. A mention label is one
-    only where the ranking puts it, before every other reason, so a phrase a note writes that reads
-    "mentioned here" stays as written."""
-    if not words:
-        return list(reasons)
-    out: list[str] = []
-    mentions = {NAMED_HERE: "mentioned_here", NAMES_THIS_NOTE: "mentions_this_note"}
-    leading = True
-    for reason in reasons:
-        leading = leading and reason in mentions
-        if leading:
-            out.append(words.get(mentions[reason], reason))
-            continue
-        for key, label, then in (("both_link", BOTH_LINK, " [["), ("both_tagged", BOTH_TAGGED, " #")):
-            if reason.startswith(label + then) and key in words:
-                reason = words[key] + reason[len(label) :]
-                break
-        out.append(reason)
-    return out
 
 
 def shown_label(label: str) -> str:
